@@ -1,0 +1,31 @@
+using System.Collections.Immutable;
+
+namespace FuzzFarm.Programs;
+
+/// <summary>
+/// A validated program: every name is bound before use and resolved to a slot. Only
+/// <see cref="ProgramValidator"/> creates one, so holding a Program means it can run.
+/// </summary>
+public sealed class Program
+{
+    internal Program(ImmutableArray<string> header, ImmutableArray<Statement> statements, int slotCount, int threadCount)
+    {
+        Header = header;
+        Statements = statements;
+        SlotCount = slotCount;
+        ThreadCount = threadCount;
+    }
+
+    /// <summary>Comment lines before the first statement, without the leading <c>#</c>; kept by the printer.</summary>
+    public ImmutableArray<string> Header { get; }
+
+    public ImmutableArray<Statement> Statements { get; }
+
+    /// <summary>Number of binding slots a runner needs (slot 0 is t0).</summary>
+    public int SlotCount { get; }
+
+    /// <summary>Number of threads the program names, t0 included.</summary>
+    public int ThreadCount { get; }
+
+    public override string ToString() => ProgramPrinter.Print(this);
+}

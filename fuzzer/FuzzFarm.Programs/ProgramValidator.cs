@@ -1,0 +1,5 @@
+namespace FuzzFarm.Programs;
+
+public static class ProgramValidator
+{
+}

@@ -1,0 +1,9 @@
+namespace FuzzFarm.Silo.Commands;
+
+/// <summary>Every sub-command. Add a command here: one line each.</summary>
+public static class CommandList
+{
+    public static IReadOnlyList<ICliCommand> All { get; } =
+    [
+    ];
+}
