@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace FuzzFarm.Telemetry;
+
+/// <summary>
+/// The <c>FuzzFarm</c> meter. Instrument names are part of the dashboards' contract (dashboards/*.json query them as
+/// Prometheus names: dots become underscores, counters gain <c>_total</c>, the unit <c>s</c> gains <c>_seconds</c>).
+/// Static because System.Diagnostics.Metrics instruments are process-wide and cheap when nobody listens.
+/// </summary>
+public static class FarmMetrics
+{
+    public const string MeterName = "FuzzFarm";
+
+    private static readonly Meter Meter = new(MeterName, typeof(FarmMetrics).Assembly.GetName().Version?.ToString());
+
+    private static readonly Counter<long> Executions =
+        Meter.CreateCounter<long>("fuzzfarm.executions", description: "Programs executed on simulated machines");
+
+    private static readonly Gauge<long> Coverage =
+        Meter.CreateGauge<long>("fuzzfarm.coverage.features", description: "Coverage features a machine has reached");
+
+    private static readonly Gauge<long> Corpus =
+        Meter.CreateGauge<long>("fuzzfarm.corpus.size", description: "Programs in the campaign-wide corpus");
+
+    private static readonly Counter<long> Violations =
+        Meter.CreateCounter<long>("fuzzfarm.violations", description: "Invariant violations observed, by kind and profile");
+
+    private static readonly Counter<long> NewSignatures =
+        Meter.CreateCounter<long>("fuzzfarm.signatures.new", description: "Violation signatures seen for the first time in a campaign");
+
+    private static readonly Histogram<double> TriageLatency =
+        Meter.CreateHistogram<double>("fuzzfarm.triage.latency", unit: "s", description: "From report to stored triage (minimize, bisect, store)");
+
+    private static readonly Gauge<long> MachinesRunning =
+        Meter.CreateGauge<long>("fuzzfarm.machines.running", description: "Machine grains running a fuzz loop on this silo");
+
+    private static readonly Gauge<double> MachineRate =
+        Meter.CreateGauge<double>("fuzzfarm.machine.executions_per_second", description: "Executions per second of one machine over its last batch");
+
+    public static void RecordBatch(string campaign, string profile, string silo, string machine, long executions, double perSecond, long coverage)
+    {
+        var tags = new TagList { { "campaign", campaign }, { "profile", profile }, { "silo", silo }, { "machine", machine } };
+        Executions.Add(executions, tags);
+        MachineRate.Record(perSecond, tags);
+        Coverage.Record(coverage, tags);
+    }
+
+    public static void RecordCorpus(string campaign, long size) =>
+        Corpus.Record(size, new KeyValuePair<string, object?>("campaign", campaign));
+
+    public static void RecordViolation(string campaign, string profile, string kind) =>
+        Violations.Add(1, new TagList { { "campaign", campaign }, { "profile", profile }, { "kind", kind } });
+
+    public static void RecordNewSignature(string campaign, string kind) =>
+        NewSignatures.Add(1, new TagList { { "campaign", campaign }, { "kind", kind } });
+
+    public static void RecordTriage(string campaign, TimeSpan latency) =>
+        TriageLatency.Record(latency.TotalSeconds, new KeyValuePair<string, object?>("campaign", campaign));
+
+    public static void RecordMachinesRunning(string silo, long count) =>
+        MachinesRunning.Record(count, new KeyValuePair<string, object?>("silo", silo));
+}
