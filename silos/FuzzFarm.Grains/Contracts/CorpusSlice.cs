@@ -1,0 +1,7 @@
+namespace FuzzFarm.Grains.Contracts;
+
+/// <summary>Hub entries from a cursor on; <see cref="Next"/> is the cursor for the following pull.</summary>
+[GenerateSerializer, Immutable, Alias("FuzzFarm.CorpusSlice")]
+public sealed record CorpusSlice(
+    [property: Id(0)] IReadOnlyList<string> Programs,
+    [property: Id(1)] int Next);

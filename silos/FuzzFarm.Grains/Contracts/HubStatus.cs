@@ -1,0 +1,13 @@
+namespace FuzzFarm.Grains.Contracts;
+
+/// <summary>The campaign-wide corpus: its size, what it resumed from the store, and rows it had to skip.</summary>
+[GenerateSerializer, Immutable, Alias("FuzzFarm.HubStatus")]
+public sealed record HubStatus(
+    [property: Id(0)] int CorpusSize,
+    [property: Id(1)] bool Loaded,
+    [property: Id(2)] int Resumed,
+    [property: Id(3)] int CorruptRows,
+    [property: Id(4)] int PendingPersist)
+{
+    public static HubStatus Unavailable { get; } = new(0, false, 0, 0, 0);
+}

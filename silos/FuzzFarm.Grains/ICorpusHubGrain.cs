@@ -1,0 +1,19 @@
+using FuzzFarm.Grains.Contracts;
+
+namespace FuzzFarm.Grains;
+
+/// <summary>The campaign-wide corpus (syz-hub's role), keyed by campaign; persisted so a restarted campaign resumes.</summary>
+[Alias("FuzzFarm.ICorpusHubGrain")]
+public interface ICorpusHubGrain : IGrainWithStringKey
+{
+    /// <summary>Adds programs that reached new coverage on some machine; returns how many were new to the hub.</summary>
+    [Alias("Push")]
+    Task<int> PushAsync(IReadOnlyList<string> programs);
+
+    /// <summary>Entries from <paramref name="cursor"/> on, at most a bounded number per call.</summary>
+    [Alias("Pull")]
+    Task<CorpusSlice> PullAsync(int cursor);
+
+    [Alias("GetStatus")]
+    Task<HubStatus> GetStatusAsync();
+}

@@ -1,0 +1,18 @@
+using Orleans.Runtime.Placement;
+
+namespace FuzzFarm.Grains.Placement;
+
+/// <summary>The director for <see cref="SpreadByIndexPlacement"/>: silos ordered by address, machine index modulo their count.</summary>
+public sealed class SpreadByIndexPlacementDirector : IPlacementDirector
+{
+    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        var silos = context.GetCompatibleSilos(target)
+            .OrderBy(s => s.Endpoint.Address.ToString(), StringComparer.Ordinal)
+            .ThenBy(s => s.Endpoint.Port)
+            .ThenBy(s => s.Generation)
+            .ToArray();
+        var (_, index) = MachineKey.Parse(target.GrainIdentity.Key.ToString()!);
+        return Task.FromResult(silos[index % silos.Length]);
+    }
+}
