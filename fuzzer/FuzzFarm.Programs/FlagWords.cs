@@ -26,6 +26,10 @@ public static class FlagWords
         ["off"] = Flag.Off,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
+    // Words sorted by bit, computed once: printing runs for every saved repro and error message.
+    private static readonly (string Word, Flag Bit)[] InBitOrder =
+        [.. ByWord.OrderBy(kv => (uint)kv.Value).Select(kv => (kv.Key, kv.Value))];
+
     /// <summary>Canonical print order: the order of the bits.</summary>
     public static string Spell(Flag flags)
     {
@@ -33,26 +37,38 @@ public static class FlagWords
         {
             return "";
         }
-        var parts = new List<string>(3);
-        foreach (var (word, bit) in ByWord.OrderBy(kv => (uint)kv.Value))
+        var sb = new System.Text.StringBuilder();
+        foreach (var (word, bit) in InBitOrder)
         {
             if ((flags & bit) != 0)
             {
-                parts.Add(word);
+                sb.Append(sb.Length == 0 ? "" : "|").Append(word);
             }
         }
-        return string.Join('|', parts);
+        return sb.ToString();
     }
 
-    /// <summary>The words a parameter kind accepts, and the subsets of them it requires exactly one of.</summary>
+    private const Flag ProtWords = Flag.ProtNone | Flag.R | Flag.Rw;
+    private const Flag AdviceWords = Flag.DontFork | Flag.DoFork | Flag.HugePage | Flag.NoHugePage | Flag.DontNeed | Flag.PageOut;
+
+    // Built once: the validator asks for every flag argument of every candidate program.
+    private static readonly Flag[] OneProt = [ProtWords];
+    private static readonly Flag[] OneSharing = [Flag.Private | Flag.Shared];
+    private static readonly Flag[] OneAdvice = [AdviceWords];
+    private static readonly Flag[] OneAccess = [Flag.R | Flag.Rw];
+    private static readonly Flag[] OneOnOff = [Flag.On | Flag.Off];
+
+    /// <summary>
+    /// The words a parameter kind accepts, and the subsets of them it requires exactly one of.
+    /// The arrays are shared: do not modify them.
+    /// </summary>
     public static (Flag Allowed, Flag[] ExactlyOneOf) Rules(ParamKind kind) => kind switch
     {
-        ParamKind.Prot => (Flag.ProtNone | Flag.R | Flag.Rw, [Flag.ProtNone | Flag.R | Flag.Rw]),
-        ParamKind.MapFlags => (Flag.Private | Flag.Shared | Flag.Populate | Flag.Hugetlb, [Flag.Private | Flag.Shared]),
-        ParamKind.Advice => (Flag.DontFork | Flag.DoFork | Flag.HugePage | Flag.NoHugePage | Flag.DontNeed | Flag.PageOut,
-            [Flag.DontFork | Flag.DoFork | Flag.HugePage | Flag.NoHugePage | Flag.DontNeed | Flag.PageOut]),
-        ParamKind.PinFlags => (Flag.R | Flag.Rw | Flag.LongTerm | Flag.Fast, [Flag.R | Flag.Rw]),
-        ParamKind.OnOff => (Flag.On | Flag.Off, [Flag.On | Flag.Off]),
+        ParamKind.Prot => (ProtWords, OneProt),
+        ParamKind.MapFlags => (Flag.Private | Flag.Shared | Flag.Populate | Flag.Hugetlb, OneSharing),
+        ParamKind.Advice => (AdviceWords, OneAdvice),
+        ParamKind.PinFlags => (Flag.R | Flag.Rw | Flag.LongTerm | Flag.Fast, OneAccess),
+        ParamKind.OnOff => (Flag.On | Flag.Off, OneOnOff),
         _ => (Flag.None, []),
     };
 }

@@ -1,5 +1,30 @@
+using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+
 namespace FuzzFarm.Programs;
 
+/// <summary>
+/// Checks a whole program before anything runs and resolves every name to a slot (slot 0 is t0; each binding takes
+/// the next slot). It checks form, kinds, bindings, threads and split/wait structure; sizes and alignment are the
+/// machine's. The fuzzer calls <see cref="TryValidate"/> on every candidate, so that path allocates little and throws
+/// nothing for invalid programs.
+/// Line numbers: statements keep their source lines when every statement has one and they increase after the header
+/// (parsed text); otherwise statement <c>i</c> gets line <c>header.Length + i + 1</c>, its line in
+/// <see cref="ProgramPrinter.Print(Program)"/>, and errors point at columns of that printed text.
+/// </summary>
 public static class ProgramValidator
 {
+    public static Program Validate(ImmutableArray<string> header, IEnumerable<Statement> statements) =>
+        TryValidate(header, statements, out var program, out var error) ? program : throw error;
+
+    public static bool TryValidate(
+        ImmutableArray<string> header,
+        IEnumerable<Statement> statements,
+        [NotNullWhen(true)] out Program? program,
+        [NotNullWhen(false)] out ProgramException? error)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        var list = statements as IReadOnlyList<Statement> ?? [.. statements];
+        return new ProgramChecker(header.IsDefault ? [] : header, list).Run(out program, out error);
+    }
 }

@@ -14,8 +14,17 @@ public sealed record Statement(string Thread, string? Binding, Op Op, ImmutableA
     /// <summary>1-based source line (0 for built programs).</summary>
     public int Line { get; init; }
 
-    /// <summary>1-based column where the statement starts.</summary>
+    /// <summary>1-based column where the statement starts (its thread prefix when written).</summary>
     public int Column { get; init; }
+
+    /// <summary>1-based column of the bound name (0 when none, or for built programs).</summary>
+    public int BindingColumn { get; init; }
+
+    /// <summary>1-based column of the op name (0 for built programs).</summary>
+    public int OpColumn { get; init; }
+
+    /// <summary>1-based column of the trailing <c>&amp;</c> (0 when not split, or for built programs).</summary>
+    public int SplitColumn { get; init; }
 
     /// <summary>Slot of the thread that runs this line (t0 is slot 0).</summary>
     public int ThreadSlot { get; init; } = -1;

@@ -1,0 +1,404 @@
+using System.Collections.Immutable;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace FuzzFarm.Programs;
+
+/// <summary>One validation pass over a statement list (see <see cref="ProgramValidator"/> for the rules' contract).</summary>
+internal sealed class ProgramChecker
+{
+    private const int Free = -1;
+
+    private readonly ImmutableArray<string> header;
+    private readonly IReadOnlyList<Statement> statements;
+    private readonly Dictionary<string, int> slotByName = new(StringComparer.Ordinal);
+    private readonly List<Slot> slots = [];
+    // Per process: index of the statement that exited it, Free while it lives. Process 0 is t0's.
+    private readonly List<int> exitedAt = [Free];
+    private readonly bool renumber;
+    private int threadCount = 1;
+    private ProgramException? failure;
+
+    public ProgramChecker(ImmutableArray<string> header, IReadOnlyList<Statement> statements)
+    {
+        this.header = header;
+        this.statements = statements;
+        renumber = !HasSourceLines(header.Length, statements);
+        slots.Add(new Slot(Statement.MainThread, ParamKind.Thread, Free, 0, Free, false));
+        slotByName.Add(Statement.MainThread, 0);
+    }
+
+    public bool Run(out Program? program, out ProgramException? error)
+    {
+        program = null;
+        if (CheckHeader() && CheckStatements(out var checkedStatements) && CheckAllWaited())
+        {
+            program = new Program(header, checkedStatements, slots.Count, threadCount);
+        }
+        error = failure;
+        return program is not null;
+    }
+
+    /// <summary>Parsed text: every statement has a line, increasing, after the header.</summary>
+    private static bool HasSourceLines(int headerLines, IReadOnlyList<Statement> statements)
+    {
+        var previous = headerLines;
+        for (var i = 0; i < statements.Count; i++)
+        {
+            var line = statements[i]?.Line ?? 0;
+            if (line <= previous)
+            {
+                return false;
+            }
+            previous = line;
+        }
+        return true;
+    }
+
+    private bool CheckHeader()
+    {
+        for (var i = 0; i < header.Length; i++)
+        {
+            if (header[i] is null || header[i].AsSpan().IndexOfAny('\n', '\r') >= 0)
+            {
+                failure = new ProgramException(i + 1, 1, $"header line {i + 1} is null or holds a line break; expected one line of comment text");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private bool CheckStatements(out ImmutableArray<Statement> result)
+    {
+        var output = new Statement[statements.Count];
+        result = default;
+        for (var i = 0; i < output.Length; i++)
+        {
+            var statement = statements[i] ?? throw new InvalidOperationException($"statement {i} of the list is null");
+            if (!CheckStatement(i, statement, out output[i]!))
+            {
+                return false;
+            }
+        }
+        result = ImmutableCollectionsMarshal.AsImmutableArray(output);
+        return true;
+    }
+
+    private bool CheckStatement(int index, Statement s, out Statement? resolved)
+    {
+        resolved = null;
+        if (!slotByName.TryGetValue(s.Thread ?? "", out var thread) || slots[thread].Kind != ParamKind.Thread)
+        {
+            return Fail(index, StatementToken.Start, 0, NotAThread(index, s.Thread));
+        }
+        if ((uint)s.Op >= (uint)OpTable.All.Length)
+        {
+            return Fail(index, StatementToken.Op, 0, $"unknown op {(int)s.Op}; expected an op of the OpTable");
+        }
+        var info = OpTable.Get(s.Op);
+        var args = s.Args.IsDefault ? [] : s.Args;
+        if (!CheckThreadCanRun(index, s, thread, args))
+        {
+            return false;
+        }
+        if (args.Length != info.Params.Length)
+        {
+            var message = $"{(args.Length > info.Params.Length ? "too many" : "too few")} arguments: {ParamKindText.Signature(info)} takes {ParamKindText.Arguments(info.Params.Length)}, got {args.Length}";
+            return args.Length > info.Params.Length
+                ? Fail(index, StatementToken.Arg, info.Params.Length, message)
+                : Fail(index, StatementToken.Op, 0, message);
+        }
+        Arg[]? resolvedArgs = null;
+        var firstSlot = Free;
+        for (var j = 0; j < args.Length; j++)
+        {
+            if (!CheckArg(index, info, j, args[j], out var slot))
+            {
+                return false;
+            }
+            firstSlot = j == 0 ? slot : firstSlot;
+            if (slot != args[j].Slot)
+            {
+                resolvedArgs ??= [.. args];
+                resolvedArgs[j] = args[j] with { Slot = slot };
+            }
+        }
+        if (!CheckBinding(index, s, info) || (s.Op == Op.Wait && !CheckWait(index, firstSlot, thread)))
+        {
+            return false;
+        }
+        var bindingSlot = Apply(index, s, info, thread, firstSlot);
+        var line = renumber ? header.Length + index + 1 : s.Line;
+        var finalArgs = resolvedArgs is null ? args : ImmutableCollectionsMarshal.AsImmutableArray(resolvedArgs);
+        resolved = resolvedArgs is null && !s.Args.IsDefault && s.Line == line && s.ThreadSlot == thread && s.BindingSlot == bindingSlot
+            && !(renumber && (s.Column | s.OpColumn | s.BindingColumn | s.SplitColumn) != 0)
+            ? s
+            : s with
+            {
+                Args = finalArgs,
+                Line = line,
+                ThreadSlot = thread,
+                BindingSlot = bindingSlot,
+                Column = renumber ? 0 : s.Column,
+                OpColumn = renumber ? 0 : s.OpColumn,
+                BindingColumn = renumber ? 0 : s.BindingColumn,
+                SplitColumn = renumber ? 0 : s.SplitColumn,
+            };
+        return true;
+    }
+
+    private int SlotOf(Arg arg) => arg.Name is not null && slotByName.TryGetValue(arg.Name, out var slot) ? slot : Free;
+
+    /// <summary>The thread's process must live, and a thread inside a split op runs nothing but its wait.</summary>
+    private bool CheckThreadCanRun(int index, Statement s, int thread, ImmutableArray<Arg> args)
+    {
+        var exit = exitedAt[slots[thread].Process];
+        if (exit != Free)
+        {
+            return Fail(index, StatementToken.Start, 0,
+                $"{s.Thread} cannot run here: its process exited at line {LineOf(exit)}; expected a thread whose process is alive");
+        }
+        var busy = slots[thread].Busy;
+        if (busy == Free || (s.Op == Op.Wait && args.Length == 1 && SlotOf(args[0]) == busy))
+        {
+            return true;
+        }
+        var handle = slots[busy];
+        return Fail(index, StatementToken.Start, 0,
+            $"{s.Thread} is inside {OpTable.Get(statements[handle.Statement].Op).Name} (split at line {LineOf(handle.Statement)}) until wait({handle.Name}); expected a line of another thread or wait({handle.Name})");
+    }
+
+    private bool CheckArg(int index, OpInfo info, int position, Arg arg, out int slot)
+    {
+        slot = Free;
+        var kind = info.Params[position];
+        if (kind == ParamKind.Number)
+        {
+            return arg.Form != ArgForm.Number ? FailArg(index, info, position, $"must be a number, got {Describe(arg)}")
+                : arg.Number >= 0 || FailArg(index, info, position, "is negative; expected a number from 0 to 0x7fffffffffffffff");
+        }
+        if (ParamKindText.IsFlags(kind))
+        {
+            return arg.Form == ArgForm.Flags ? CheckFlags(index, info, position, arg.Flags)
+                : FailArg(index, info, position, $"must be {ParamKindText.Expected(kind)}, got {Describe(arg)}");
+        }
+        if (arg.Form != ArgForm.Name)
+        {
+            return FailArg(index, info, position, $"must be {ParamKindText.Expected(kind)}, got {Describe(arg)}");
+        }
+        if (arg.Number != 0 && kind != ParamKind.Address)
+        {
+            return FailArg(index, info, position, $"is {ParamKindText.Expected(kind)}; '+offset' is only allowed on addresses");
+        }
+        if (arg.Number < 0)
+        {
+            return FailArg(index, info, position, "has a negative offset; expected name+offset with offset from 0 to 0x7fffffffffffffff");
+        }
+        if (arg.Name is null || !slotByName.TryGetValue(arg.Name, out slot))
+        {
+            slot = Free;
+            return Fail(index, StatementToken.Arg, position, Unbound(index, arg.Name, ParamKindText.Expected(kind)));
+        }
+        var bound = slots[slot].Kind;
+        return bound == kind || Fail(index, StatementToken.Arg, position,
+            $"'{arg.Name}' is {ParamKindText.Article(bound)}; argument {position + 1} of {info.Name} expects {ParamKindText.Expected(kind)}");
+    }
+
+    private bool CheckFlags(int index, OpInfo info, int position, Flag flags)
+    {
+        var kind = info.Params[position];
+        var (allowed, exactlyOneOf) = FlagWords.Rules(kind);
+        var extra = flags & ~allowed;
+        if (extra != 0)
+        {
+            var spelled = FlagWords.Spell(extra);
+            return FailArg(index, info, position,
+                $"does not allow '{(spelled.Length == 0 ? $"0x{(uint)extra:x}" : spelled)}'; expected {ParamKindText.Expected(kind)}");
+        }
+        foreach (var group in exactlyOneOf)
+        {
+            if (BitOperations.PopCount((uint)(flags & group)) != 1)
+            {
+                return FailArg(index, info, position,
+                    $"needs exactly one of {ParamKindText.Words(group, ", ")}, got '{FlagWords.Spell(flags)}'");
+            }
+        }
+        return true;
+    }
+
+    private bool CheckBinding(int index, Statement s, OpInfo info)
+    {
+        if (s.Split && !info.Splittable)
+        {
+            return Fail(index, StatementToken.Split, 0, $"{info.Name} cannot be split with &; expected & only on {SplittableOps}");
+        }
+        var name = s.Binding;
+        if (name is null)
+        {
+            return info.Result == ParamKind.Thread && !s.Split
+                ? Fail(index, StatementToken.Op, 0, $"{info.Name}() must bind its new thread; expected tN = {info.Name}()")
+                : !s.Split || Fail(index, StatementToken.Split, 0, $"a split {info.Name} needs a handle to wait on; expected h = {info.Name}(...) &");
+        }
+        if (!Names.IsIdentifier(name))
+        {
+            return Fail(index, StatementToken.Binding, 0, $"'{name}' is not a name; expected a letter or '_' then letters, digits or '_'");
+        }
+        if (FlagWords.ByWord.ContainsKey(name))
+        {
+            return Fail(index, StatementToken.Binding, 0, $"'{name}' is a flag word and cannot be bound; expected a name that is not a flag word");
+        }
+        if (!s.Split && info.Result is null)
+        {
+            return Fail(index, StatementToken.Binding, 0, $"{info.Name} produces nothing to bind; expected no binding, or & to bind the handle of a split");
+        }
+        var bindsThread = info.Result == ParamKind.Thread && !s.Split;
+        if (bindsThread != Names.IsThreadName(name))
+        {
+            return Fail(index, StatementToken.Binding, 0, bindsThread
+                ? $"{info.Name}() binds a thread; expected a thread name t<digits>, e.g. t1 = {info.Name}()"
+                : $"'{name}' is reserved for threads bound by fork or thread; expected another name");
+        }
+        if (slotByName.TryGetValue(name, out var previous))
+        {
+            return Fail(index, StatementToken.Binding, 0, previous == 0
+                ? $"'{name}' is the main thread; expected a new name"
+                : $"'{name}' is already bound at line {LineOf(slots[previous].Statement)}; expected a new name");
+        }
+        return true;
+    }
+
+    private bool CheckWait(int index, int handle, int thread)
+    {
+        var slot = slots[handle];
+        if (!slot.Waitable)
+        {
+            return Fail(index, StatementToken.Arg, 0, $"'{slot.Name}' is not the handle of a split op; expected a name bound by h = op(...) &");
+        }
+        if (slot.WaitedAt != Free)
+        {
+            return Fail(index, StatementToken.Arg, 0,
+                $"'{slot.Name}' was already waited at line {LineOf(slot.WaitedAt)}; expected each handle to be waited exactly once");
+        }
+        var starter = slots[slot.Process];
+        return slot.Process == thread || Fail(index, StatementToken.Start, 0,
+            $"wait({slot.Name}) runs on {slots[thread].Name}, but {starter.Name} started it at line {LineOf(slot.Statement)}; expected {starter.Name}: wait({slot.Name})");
+    }
+
+    /// <summary>The statement's effects on names, threads and processes; returns its binding slot.</summary>
+    private int Apply(int index, Statement s, OpInfo info, int thread, int firstArgSlot)
+    {
+        var span = CollectionsMarshal.AsSpan(slots);
+        switch (s.Op)
+        {
+            case Op.Exit:
+                exitedAt[span[thread].Process] = index;
+                break;
+            case Op.Wait:
+                span[firstArgSlot].WaitedAt = index;
+                span[thread].Busy = Free;
+                break;
+        }
+        if (s.Binding is null)
+        {
+            return Free;
+        }
+        var bound = slots.Count;
+        if (s.Split)
+        {
+            // A handle remembers the thread that started it in Process: only that thread may wait for it.
+            slots.Add(new Slot(s.Binding, ParamKind.Handle, index, thread, Free, true));
+            CollectionsMarshal.AsSpan(slots)[thread].Busy = bound;
+        }
+        else if (info.Result == ParamKind.Thread)
+        {
+            var process = span[thread].Process;
+            if (s.Op == Op.Fork)
+            {
+                process = exitedAt.Count;
+                exitedAt.Add(Free);
+            }
+            slots.Add(new Slot(s.Binding, ParamKind.Thread, index, process, Free, false));
+            threadCount++;
+        }
+        else
+        {
+            slots.Add(new Slot(s.Binding, info.Result!.Value, index, Free, Free, false));
+        }
+        slotByName.Add(s.Binding, bound);
+        return bound;
+    }
+
+    private bool CheckAllWaited()
+    {
+        foreach (var slot in slots)
+        {
+            if (slot.Waitable && slot.WaitedAt == Free)
+            {
+                var s = statements[slot.Statement];
+                return Fail(slot.Statement, StatementToken.Split, 0,
+                    $"{OpTable.Get(s.Op).Name} split with & is never waited; expected wait({slot.Name}) on {s.Thread} later");
+            }
+        }
+        return true;
+    }
+
+    private string NotAThread(int index, string? name)
+    {
+        const string Expected = "t0 or a thread bound by fork or thread";
+        if (name is not null && slotByName.TryGetValue(name, out var slot))
+        {
+            return $"'{name}' is {ParamKindText.Article(slots[slot].Kind)}, not a thread; expected {Expected}";
+        }
+        return Unbound(index, name, Expected);
+    }
+
+    private string Unbound(int index, string? name, string expected)
+    {
+        for (var later = index + 1; name is not null && later < statements.Count; later++)
+        {
+            if (statements[later]?.Binding == name)
+            {
+                return $"'{name}' is used before it is bound at line {LineOf(later)}; expected {expected} bound earlier";
+            }
+        }
+        return $"'{name}' is not bound; expected {expected}";
+    }
+
+    private static string Describe(Arg arg) => arg.Form switch
+    {
+        ArgForm.Number => $"the number {NumberText.Format(arg.Number)}",
+        ArgForm.Name => $"the name '{arg.Name}'",
+        _ => $"flags '{FlagWords.Spell(arg.Flags)}'",
+    };
+
+    private static readonly string SplittableOps = string.Join(", ", OpTable.All.Where(i => i.Splittable).Select(i => i.Name));
+
+    private int LineOf(int index) => renumber ? header.Length + index + 1 : statements[index].Line;
+
+    private bool FailArg(int index, OpInfo info, int position, string problem) =>
+        Fail(index, StatementToken.Arg, position, $"argument {position + 1} of {info.Name} {problem}");
+
+    private bool Fail(int index, StatementToken token, int argIndex, string message)
+    {
+        var s = statements[index];
+        var column = renumber || s.Column == 0 ? ProgramPrinter.ColumnOf(s, token, argIndex) : token switch
+        {
+            StatementToken.Start => s.Column,
+            StatementToken.Binding => s.BindingColumn,
+            StatementToken.Op => s.OpColumn,
+            StatementToken.Split => s.SplitColumn,
+            _ => argIndex < s.Args.Length ? s.Args[argIndex].Column : s.OpColumn,
+        };
+        failure = new ProgramException(LineOf(index), column, message);
+        return false;
+    }
+
+    /// <summary>
+    /// What a slot holds. Threads: <see cref="Process"/> is their process and <see cref="Busy"/> the handle slot of
+    /// the split op they are inside. Handles: <see cref="Process"/> is the slot of the thread that started them.
+    /// </summary>
+    private record struct Slot(string Name, ParamKind Kind, int Statement, int Process, int Busy, bool Waitable)
+    {
+        public int WaitedAt { get; set; } = Free;
+    }
+}
