@@ -1,0 +1,127 @@
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Fuzzing;
+
+/// <summary>One kept program and the coverage features it reaches.</summary>
+internal sealed class CorpusEntry(Program program, uint[] features, int newFeatures)
+{
+    public Program Program { get; } = program;
+
+    /// <summary>Sorted, distinct.</summary>
+    public uint[] Features { get; } = features;
+
+    public int NewFeatures { get; } = newFeatures;
+
+    /// <summary>Selection weight, recomputed when the corpus changes.</summary>
+    public double Weight { get; set; }
+}
+
+/// <summary>
+/// The programs that reached new coverage. Selection favours entries holding rare features (covered by few other
+/// entries) and short programs; minimization keeps a small subset that still covers every feature (greedy set cover,
+/// as afl-cmin and syz-manager do). Everything is ordered deterministically, so a seed replays.
+/// </summary>
+internal sealed class Corpus
+{
+    private readonly List<CorpusEntry> _entries = [];
+    private readonly Dictionary<uint, int> _coveredBy = [];
+    private double[] _cumulative = [];
+    private bool _weightsStale = true;
+    private int _sizeAtLastMinimize;
+
+    public int Count => _entries.Count;
+
+    public IReadOnlyList<CorpusEntry> Entries => _entries;
+
+    public void Add(CorpusEntry entry)
+    {
+        _entries.Add(entry);
+        foreach (var f in entry.Features)
+        {
+            _coveredBy[f] = _coveredBy.GetValueOrDefault(f) + 1;
+        }
+        _weightsStale = true;
+        if (_entries.Count >= 64 && _entries.Count >= _sizeAtLastMinimize * 3 / 2)
+        {
+            Minimize();
+        }
+    }
+
+    public CorpusEntry Pick(Rng rng)
+    {
+        if (_weightsStale)
+        {
+            Reweigh();
+        }
+        var total = _cumulative[^1];
+        var r = (rng.NextULong() >> 11) * (1.0 / (1UL << 53)) * total;
+        var i = Array.BinarySearch(_cumulative, r);
+        if (i < 0)
+        {
+            i = ~i;
+        }
+        return _entries[Math.Min(i, _entries.Count - 1)];
+    }
+
+    /// <summary>Keeps a subset that covers every feature the corpus covers, preferring rare-feature holders and short programs.</summary>
+    public void Minimize()
+    {
+        var order = Enumerable.Range(0, _entries.Count)
+            .OrderByDescending(i => _entries[i].Features.Length)
+            .ThenBy(i => _entries[i].Program.Statements.Length)
+            .ThenBy(i => i)
+            .ToList();
+        var covered = new HashSet<uint>();
+        var kept = new List<CorpusEntry>(_entries.Count);
+        // Greedy set cover: widest entries first (shortest among equals); keep one if it adds a feature.
+        foreach (var i in order)
+        {
+            var adds = false;
+            foreach (var f in _entries[i].Features)
+            {
+                if (!covered.Contains(f))
+                {
+                    adds = true;
+                    break;
+                }
+            }
+            if (adds)
+            {
+                covered.UnionWith(_entries[i].Features);
+                kept.Add(_entries[i]);
+            }
+        }
+        _entries.Clear();
+        _entries.AddRange(kept);
+        _coveredBy.Clear();
+        foreach (var e in _entries)
+        {
+            foreach (var f in e.Features)
+            {
+                _coveredBy[f] = _coveredBy.GetValueOrDefault(f) + 1;
+            }
+        }
+        _sizeAtLastMinimize = _entries.Count;
+        _weightsStale = true;
+    }
+
+    private void Reweigh()
+    {
+        _cumulative = new double[_entries.Count];
+        var sum = 0.0;
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            var e = _entries[i];
+            var rarity = 0.0;
+            foreach (var f in e.Features)
+            {
+                rarity += 1.0 / _coveredBy[f];
+            }
+            // Short programs mutate into more variety per execution; a floor keeps every entry reachable.
+            e.Weight = (1.0 + rarity) / (4 + e.Program.Statements.Length);
+            sum += e.Weight;
+            _cumulative[i] = sum;
+        }
+        _weightsStale = false;
+    }
+}

@@ -1,0 +1,18 @@
+namespace FuzzFarm.Fuzzing;
+
+/// <summary>How an engine fuzzes. The defaults are the coverage-guided fuzzer; <see cref="Blind"/> is the baseline.</summary>
+public sealed record FuzzOptions
+{
+    /// <summary>Coverage guidance (corpus, mutation). Off: every program is freshly generated and feedback is ignored.</summary>
+    public bool CoverageGuided { get; init; } = true;
+
+    /// <summary>Share of executions that run a freshly generated program instead of a mutant of the corpus.</summary>
+    public int GeneratePercent { get; init; } = 8;
+
+    /// <summary>Upper bound on the number of calls of a generated program.</summary>
+    public int MaxGeneratedCalls { get; init; } = 14;
+
+    public static FuzzOptions Default { get; } = new();
+
+    public static FuzzOptions Blind { get; } = new() { CoverageGuided = false };
+}

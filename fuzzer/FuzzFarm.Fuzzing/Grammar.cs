@@ -1,0 +1,481 @@
+using System.Runtime.InteropServices;
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Fuzzing;
+
+/// <summary>
+/// The resource-aware grammar (in the manner of syzkaller's descriptions): builds one valid call for a thread that
+/// can run at a position, taking its address from a mapping the thread's process holds, its pipe, pin, file or uffd
+/// from an earlier binding (creating one first when none exists), and sizes that matter to the memory manager
+/// (base pages, 2 MiB huge pages, words). It knows the vocabulary, never any bug scenario.
+/// </summary>
+internal sealed class Grammar
+{
+    private const int MaxThreads = 6;
+    private const int MaxProcesses = 4;
+
+    private readonly Rng _rng;
+    private readonly int[] _weights = new int[OpTable.All.Length];
+    private readonly List<int> _candidates = new(16);
+
+    public Grammar(Rng rng)
+    {
+        _rng = rng;
+    }
+
+    /// <summary>Ops that observe memory: the ones the oracle checks.</summary>
+    public static bool IsObservation(Op op) => op is Op.Load or Op.Read or Op.DmaRead or Op.ProcessVmReadv or Op.Pagemap;
+
+    /// <summary>
+    /// Appends one call (after any resource it needs) to <paramref name="output"/>, applying each to
+    /// <paramref name="scope"/>, whose next statement index is <paramref name="index"/>. Returns false when no thread
+    /// can run here. A split call leaves its thread busy in the scope: the caller places the wait.
+    /// </summary>
+    public bool EmitCall(Scope scope, NameSet names, List<Statement> output, int index, bool observationOnly = false)
+    {
+        var thread = PickIdleThread(scope);
+        if (thread < 0)
+        {
+            return false;
+        }
+        var ctx = new Emitter(scope, names, output, index);
+        var op = PickOp(scope, thread, observationOnly);
+        if (op is null)
+        {
+            return false;
+        }
+        Build(ref ctx, op.Value, thread);
+        return true;
+    }
+
+    /// <summary>A wait for the split op bound to resource <paramref name="handle"/>, on the thread that started it.</summary>
+    public static Statement Wait(Scope scope, int handle)
+    {
+        var r = scope.Resources[handle];
+        return Make(scope.Threads[r.WaitingThread].Name, null, Op.Wait, false, [Arg.Ref(r.Name)]);
+    }
+
+    public int PickIdleThread(Scope scope)
+    {
+        _candidates.Clear();
+        for (var i = 0; i < scope.Threads.Count; i++)
+        {
+            if (scope.IsIdle(i))
+            {
+                _candidates.Add(i);
+            }
+        }
+        return _candidates.Count == 0 ? -1 : _candidates[_rng.Next(_candidates.Count)];
+    }
+
+    private Op? PickOp(Scope scope, int thread, bool observationOnly)
+    {
+        var addresses = scope.CountKind(ParamKind.Address);
+        var pipes = scope.CountKind(ParamKind.Pipe);
+        var pins = scope.CountKind(ParamKind.Pin);
+        var uffds = scope.CountKind(ParamKind.Uffd);
+        var files = scope.CountKind(ParamKind.File);
+        var has = addresses > 0 ? 1 : 0;
+        var process = scope.Threads[thread].Process;
+        var w = _weights.AsSpan();
+        w.Clear();
+        w[(int)Op.Load] = 7 * has;
+        w[(int)Op.Read] = pipes > 0 ? 5 : 0;
+        w[(int)Op.DmaRead] = pins > 0 ? 4 : 0;
+        w[(int)Op.ProcessVmReadv] = 2 * has;
+        w[(int)Op.Pagemap] = 2 * has;
+        if (!observationOnly)
+        {
+            w[(int)Op.Mmap] = addresses == 0 ? 30 : addresses < 5 ? 7 : 1;
+            w[(int)Op.Munmap] = 3 * has;
+            w[(int)Op.Mprotect] = 4 * has;
+            w[(int)Op.Madvise] = 6 * has;
+            w[(int)Op.Store] = 16 * has;
+            w[(int)Op.Memset] = 2 * has;
+            w[(int)Op.Fork] = scope.ProcessCount < MaxProcesses && scope.Threads.Count < MaxThreads ? 5 : 0;
+            w[(int)Op.Thread] = scope.Threads.Count < MaxThreads ? 3 : 0;
+            w[(int)Op.Exit] = process != 0 && !scope.ProcessBusy(process) ? 3 : 0;
+            w[(int)Op.Pipe] = pipes < 2 ? 1 : 0;
+            w[(int)Op.Vmsplice] = 5 * has;
+            w[(int)Op.Pin] = pins < 3 ? 4 * has : 0;
+            w[(int)Op.Unpin] = pins > 0 ? 2 : 0;
+            w[(int)Op.DmaWrite] = pins > 0 ? 3 : 0;
+            w[(int)Op.File] = files < 2 ? 1 : 0;
+            w[(int)Op.PreadDirect] = 3 * has;
+            w[(int)Op.Write] = 2 * has;
+            w[(int)Op.ClearRefs] = 3;
+            w[(int)Op.Uffd] = uffds == 0 ? 1 : 0;
+            w[(int)Op.UffdRegister] = 2 * has;
+            w[(int)Op.UffdWp] = uffds > 0 ? 3 * has : 0;
+            w[(int)Op.UffdResolve] = uffds > 0 ? 2 : 0;
+        }
+        var total = 0;
+        foreach (var x in w)
+        {
+            total += x;
+        }
+        return total == 0 ? null : (Op)_rng.PickWeighted(w);
+    }
+
+    private void Build(ref Emitter e, Op op, int thread)
+    {
+        var s = e.Scope;
+        var tn = s.Threads[thread].Name;
+        switch (op)
+        {
+            case Op.Mmap:
+                EmitMmap(ref e, thread);
+                break;
+            case Op.Munmap:
+            {
+                var a = PickAddress(s, thread);
+                var (off, len) = PickRange(s.Resources[a]);
+                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)]));
+                break;
+            }
+            case Op.Mprotect:
+            {
+                var a = PickAddress(s, thread);
+                var (off, len) = PickRange(s.Resources[a]);
+                var prot = _rng.Percent(55) ? Flag.R : _rng.Percent(75) ? Flag.Rw : Flag.ProtNone;
+                EmitMaybeSplit(ref e, tn, op, 35, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Of(prot)]);
+                break;
+            }
+            case Op.Madvise:
+            {
+                var a = PickAddress(s, thread);
+                var (off, len) = PickRange(s.Resources[a]);
+                Flag[] advice = [Flag.HugePage, Flag.PageOut, Flag.DontNeed, Flag.DontFork, Flag.NoHugePage, Flag.DoFork];
+                var advise = advice[_rng.PickWeighted([25, 25, 16, 14, 10, 10])];
+                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Of(advise)]));
+                break;
+            }
+            case Op.Store:
+            {
+                var a = PickAddress(s, thread);
+                EmitMaybeSplit(ref e, tn, op, 15, [Arg.Ref(s.Resources[a].Name, PickWord(s.Resources[a])), Arg.Num(Value())]);
+                break;
+            }
+            case Op.Memset:
+            {
+                var a = PickAddress(s, thread);
+                var (off, len) = PickRange(s.Resources[a]);
+                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Num(Value())]));
+                break;
+            }
+            case Op.Load:
+            case Op.Pagemap:
+            {
+                var a = PickAddress(s, thread);
+                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, PickWord(s.Resources[a]))]));
+                break;
+            }
+            case Op.Fork:
+            case Op.Thread:
+                e.Emit(Make(tn, e.Names.Fresh(ParamKind.Thread), op, false, []));
+                break;
+            case Op.Exit:
+                e.Emit(Make(tn, null, op, false, []));
+                break;
+            case Op.Pipe:
+                e.Emit(Make(tn, e.Names.Fresh(ParamKind.Pipe), op, false, []));
+                break;
+            case Op.Vmsplice:
+            {
+                var p = PickOrCreate(ref e, ParamKind.Pipe, thread, 25);
+                var a = PickAddress(s, thread);
+                var (off, len) = PickRange(s.Resources[a]);
+                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[p].Name), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)]));
+                break;
+            }
+            case Op.Read:
+            {
+                var p = PickExisting(s, ParamKind.Pipe);
+                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[p].Name), Arg.Num(IoLength())]));
+                break;
+            }
+            case Op.Pin:
+            {
+                var a = PickAddress(s, thread);
+                var (off, len) = PickRange(s.Resources[a]);
+                var flags = _rng.Percent(50) ? Flag.Rw : Flag.R;
+                if (_rng.Percent(45))
+                {
+                    flags |= Flag.LongTerm;
+                }
+                if (_rng.Percent(30))
+                {
+                    flags |= Flag.Fast;
+                }
+                e.Emit(Make(tn, e.Names.Fresh(ParamKind.Pin), op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Of(flags)]));
+                break;
+            }
+            case Op.Unpin:
+            {
+                var h = PickExisting(s, ParamKind.Pin);
+                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[h].Name)]));
+                break;
+            }
+            case Op.DmaWrite:
+            case Op.DmaRead:
+            {
+                var h = PickExisting(s, ParamKind.Pin);
+                var off = PickWord(s.Resources[h]);
+                Arg[] args = op == Op.DmaWrite
+                    ? [Arg.Ref(s.Resources[h].Name), Arg.Num(off), Arg.Num(Value())]
+                    : [Arg.Ref(s.Resources[h].Name), Arg.Num(off)];
+                e.Emit(Make(tn, null, op, false, args));
+                break;
+            }
+            case Op.File:
+                EmitFile(ref e, tn);
+                break;
+            case Op.PreadDirect:
+            case Op.Write:
+            {
+                var f = PickOrCreate(ref e, ParamKind.File, thread, 10);
+                var a = PickAddress(s, thread);
+                var (off, range) = PickRange(s.Resources[a]);
+                var len = Math.Min(IoLength(), range);
+                var fileLen = Math.Max(s.Resources[f].Length, Sizes.Page);
+                var foff = _rng.Percent(75) || fileLen <= Sizes.Page ? 0 : Sizes.Page * _rng.Next((int)Math.Min(fileLen / Sizes.Page, 512));
+                Arg[] args = [Arg.Ref(s.Resources[f].Name), Arg.Num(foff), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)];
+                if (op == Op.Write)
+                {
+                    e.Emit(Make(tn, null, op, false, args));
+                }
+                else
+                {
+                    EmitMaybeSplit(ref e, tn, op, 50, args);
+                }
+                break;
+            }
+            case Op.ProcessVmReadv:
+            {
+                var target = PickOtherThread(s, thread);
+                var a = PickAddress(s, target);
+                var (off, range) = PickRange(s.Resources[a]);
+                var len = _rng.Percent(35) ? Sizes.Word : Math.Min(range, Sizes.Page);
+                EmitMaybeSplit(ref e, tn, op, 40, [Arg.Ref(s.Threads[target].Name), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)]);
+                break;
+            }
+            case Op.ClearRefs:
+            {
+                var target = _rng.Percent(65) ? thread : PickOtherThread(s, thread);
+                EmitMaybeSplit(ref e, tn, op, 40, [Arg.Ref(s.Threads[target].Name)]);
+                break;
+            }
+            case Op.Uffd:
+                e.Emit(Make(tn, e.Names.Fresh(ParamKind.Uffd), op, false, []));
+                break;
+            case Op.UffdRegister:
+            case Op.UffdWp:
+            {
+                var u = PickOrCreate(ref e, ParamKind.Uffd, thread, 0);
+                var a = PickAddress(s, thread);
+                var (off, len) = PickRange(s.Resources[a]);
+                if (op == Op.UffdRegister)
+                {
+                    e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[u].Name), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)]));
+                }
+                else
+                {
+                    var mode = _rng.Percent(60) ? Flag.On : Flag.Off;
+                    EmitMaybeSplit(ref e, tn, op, 40,
+                        [Arg.Ref(s.Resources[u].Name), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Of(mode)]);
+                }
+                break;
+            }
+            case Op.UffdResolve:
+            {
+                var u = PickExisting(s, ParamKind.Uffd);
+                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[u].Name)]));
+                break;
+            }
+            default:
+                throw new InvalidOperationException($"the grammar does not build {op}");
+        }
+    }
+
+    private void EmitMmap(ref Emitter e, int thread)
+    {
+        var tn = e.Scope.Threads[thread].Name;
+        var hugetlb = _rng.Percent(12);
+        var len = hugetlb
+            ? (_rng.OneIn(4) ? 2 * Sizes.Huge : Sizes.Huge)
+            : Sizes.MapLengths[_rng.PickWeighted(Sizes.MapLengthWeights)];
+        var prot = _rng.Percent(85) ? Flag.Rw : _rng.Percent(60) ? Flag.R : Flag.ProtNone;
+        var flags = _rng.Percent(80) ? Flag.Private : Flag.Shared;
+        if (_rng.Percent(12))
+        {
+            flags |= Flag.Populate;
+        }
+        if (hugetlb)
+        {
+            flags |= Flag.Hugetlb;
+        }
+        var name = e.Names.Fresh(ParamKind.Address);
+        e.Emit(Make(tn, name, Op.Mmap, false, [Arg.Num(len), Arg.Of(prot), Arg.Of(flags)]));
+        // A mapping is mostly interesting once used: ask for huge pages where they fit, and fault it in.
+        if (len >= Sizes.Huge && !hugetlb && _rng.Percent(50))
+        {
+            e.Emit(Make(tn, null, Op.Madvise, false, [Arg.Ref(name), Arg.Num(len), Arg.Of(Flag.HugePage)]));
+        }
+        if (prot == Flag.Rw && _rng.Percent(50))
+        {
+            e.Emit(Make(tn, null, Op.Store, false, [Arg.Ref(name), Arg.Num(Value())]));
+        }
+    }
+
+    private void EmitFile(ref Emitter e, string tn)
+    {
+        var len = _rng.Percent(70) ? Sizes.Page : _rng.Percent(50) ? 2 * Sizes.Page : Sizes.Huge;
+        e.Emit(Make(tn, e.Names.Fresh(ParamKind.File), Op.File, false, [Arg.Num(len)]));
+    }
+
+    private void EmitMaybeSplit(ref Emitter e, string tn, Op op, int percent, Arg[] args)
+    {
+        // A split only matters if another thread can run inside the window.
+        var split = e.Scope.CountIdle() > 1 && _rng.Percent(percent);
+        var binds = split || OpTable.Get(op).Result is not null;
+        e.Emit(Make(tn, binds ? e.Names.Fresh(ParamKind.Handle) : null, op, split, args));
+    }
+
+    private int PickOrCreate(ref Emitter e, ParamKind kind, int thread, int createPercent)
+    {
+        var count = e.Scope.CountKind(kind);
+        if (count == 0 || _rng.Percent(createPercent))
+        {
+            var tn = e.Scope.Threads[thread].Name;
+            if (kind == ParamKind.File)
+            {
+                EmitFile(ref e, tn);
+            }
+            else
+            {
+                var op = kind switch
+                {
+                    ParamKind.Pipe => Op.Pipe,
+                    ParamKind.Uffd => Op.Uffd,
+                    _ => throw new InvalidOperationException($"cannot create a {kind}"),
+                };
+                e.Emit(Make(tn, e.Names.Fresh(kind), op, false, []));
+            }
+            return e.Scope.Resources.Count - 1;
+        }
+        return PickExisting(e.Scope, kind);
+    }
+
+    private int PickExisting(Scope s, ParamKind kind)
+    {
+        var k = _rng.Next(s.CountKind(kind));
+        for (var i = 0; i < s.Resources.Count; i++)
+        {
+            if (s.Resources[i].Kind == kind && k-- == 0)
+            {
+                return i;
+            }
+        }
+        throw new InvalidOperationException($"no {kind} in scope");
+    }
+
+    /// <summary>An address resource, mostly one the thread's process maps.</summary>
+    public int PickAddress(Scope s, int thread)
+    {
+        var bit = 1UL << s.Threads[thread].Process;
+        _candidates.Clear();
+        var any = -1;
+        for (var i = 0; i < s.Resources.Count; i++)
+        {
+            if (s.Resources[i].Kind != ParamKind.Address)
+            {
+                continue;
+            }
+            any = i;
+            if ((s.Resources[i].Holders & bit) != 0)
+            {
+                _candidates.Add(i);
+            }
+        }
+        if (_candidates.Count > 0 && !_rng.OneIn(8))
+        {
+            return _candidates[_rng.Next(_candidates.Count)];
+        }
+        return any < 0 ? throw new InvalidOperationException("no address in scope") : PickExisting(s, ParamKind.Address);
+    }
+
+    private int PickOtherThread(Scope s, int thread)
+    {
+        _candidates.Clear();
+        for (var i = 0; i < s.Threads.Count; i++)
+        {
+            if (i != thread && s.Threads[i].Alive)
+            {
+                _candidates.Add(i);
+            }
+        }
+        return _candidates.Count == 0 ? thread : _candidates[_rng.Next(_candidates.Count)];
+    }
+
+    /// <summary>A byte range of a mapping or pin: the whole of it, one page, one huge page, or a run of pages.</summary>
+    public (long Offset, long Length) PickRange(in Resource r)
+    {
+        var length = r.Length > 0 ? r.Length : Sizes.Page;
+        var unit = (r.Flags & Flag.Hugetlb) != 0 ? Sizes.Huge : Sizes.Page;
+        var units = Math.Max(1, length / unit);
+        var roll = _rng.Next(100);
+        if (roll < 45 || units == 1)
+        {
+            return (0, length);
+        }
+        if (roll < 75)
+        {
+            var page = PickUnit(units);
+            return (page * unit, unit);
+        }
+        if (roll < 85 && length >= 2 * Sizes.Huge)
+        {
+            var huge = _rng.Next((int)(length / Sizes.Huge));
+            return (huge * Sizes.Huge, Sizes.Huge);
+        }
+        var first = PickUnit(units);
+        var count = 1 + _rng.Next((int)Math.Min(units - first, 8));
+        return (first * unit, count * unit);
+    }
+
+    /// <summary>A word offset inside a mapping or pin: mostly the start of a page, sometimes a word inside it.</summary>
+    public long PickWord(in Resource r)
+    {
+        var length = r.Length > 0 ? r.Length : Sizes.Page;
+        var page = PickUnit(Math.Max(1, length / Sizes.Page)) * Sizes.Page;
+        var roll = _rng.Next(10);
+        return roll < 7 ? page : roll < 9 ? page + Sizes.Word : page + Sizes.Page - Sizes.Word;
+    }
+
+    private long PickUnit(long units)
+    {
+        var roll = _rng.Next(10);
+        return roll < 5 || units == 1 ? 0 : roll < 7 ? units - 1 : _rng.Next((int)Math.Min(units, 1024));
+    }
+
+    public long Value() => _rng.Between(1, 255);
+
+    private long IoLength() => Sizes.IoLengths[_rng.PickWeighted(Sizes.IoLengthWeights)];
+
+    public static Statement Make(string thread, string? binding, Op op, bool split, Arg[] args) =>
+        new(thread, binding, op, ImmutableCollectionsMarshal.AsImmutableArray(args), split);
+
+    /// <summary>Appends statements and keeps the scope in step with them.</summary>
+    private ref struct Emitter(Scope scope, NameSet names, List<Statement> output, int index)
+    {
+        public readonly Scope Scope = scope;
+        public readonly NameSet Names = names;
+        private int _index = index;
+
+        public void Emit(Statement s)
+        {
+            output.Add(s);
+            Scope.Apply(s, _index++);
+        }
+    }
+}

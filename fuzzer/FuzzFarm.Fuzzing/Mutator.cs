@@ -1,0 +1,521 @@
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Fuzzing;
+
+/// <summary>
+/// Changes a program's statement list in place: insert, remove, duplicate, change an argument or a thread, move a line
+/// (a new interleaving), splice in part of another program, squash (un-split an op, fold a thread into its creator).
+/// Each operator keeps names bound before use and split ops waited; whatever it cannot guarantee locally (a moved line
+/// landing before its definition) the caller's validation rejects, and the caller tries again.
+/// </summary>
+internal sealed class Mutator
+{
+    public const int MaxStatements = 40;
+
+    private readonly Rng _rng;
+    private readonly Grammar _grammar;
+    private readonly Scope _scope = new();
+    private readonly NameSet _names = new();
+    private readonly List<Statement> _emitted = new(8);
+
+    public Mutator(Rng rng, Grammar grammar)
+    {
+        _rng = rng;
+        _grammar = grammar;
+    }
+
+    private enum Kind
+    {
+        Insert,
+        InsertObservation,
+        Remove,
+        Duplicate,
+        ChangeArgument,
+        ChangeThread,
+        Move,
+        Splice,
+        Squash,
+        Split,
+    }
+
+    private static ReadOnlySpan<int> KindWeights => [22, 7, 13, 5, 22, 6, 14, 4, 3, 4];
+
+    /// <summary>Applies one mutation; returns false if the chosen operator found nothing to do.</summary>
+    public bool MutateOnce(List<Statement> s, IReadOnlyList<Statement>? donor)
+    {
+        var kind = s.Count == 0 ? Kind.Insert : (Kind)_rng.PickWeighted(KindWeights);
+        if (s.Count >= MaxStatements && kind is Kind.Insert or Kind.InsertObservation or Kind.Duplicate or Kind.Splice)
+        {
+            kind = Kind.Remove;
+        }
+        return kind switch
+        {
+            Kind.Insert => Insert(s, _rng.Next(s.Count + 1), observationOnly: false),
+            Kind.InsertObservation => Insert(s, _rng.Percent(50) ? s.Count : _rng.Next(s.Count + 1), observationOnly: true),
+            Kind.Remove => Remove(s, _rng.Next(s.Count)),
+            Kind.Duplicate => Duplicate(s),
+            Kind.ChangeArgument => ChangeArgument(s),
+            Kind.ChangeThread => ChangeThread(s),
+            Kind.Move => Move(s),
+            Kind.Splice => donor is not null && Splice(s, donor),
+            Kind.Squash => _rng.Percent(50) ? Unsplit(s) : FoldThread(s),
+            Kind.Split => SplitOne(s),
+            _ => false,
+        };
+    }
+
+    public bool Insert(List<Statement> s, int position, bool observationOnly)
+    {
+        _scope.Build(s, position);
+        _names.Reset(s);
+        _emitted.Clear();
+        if (!_grammar.EmitCall(_scope, _names, _emitted, position, observationOnly))
+        {
+            return false;
+        }
+        s.InsertRange(position, _emitted);
+        var last = _emitted[^1];
+        if (last.Split)
+        {
+            PlaceWait(s, position + _emitted.Count - 1);
+        }
+        return true;
+    }
+
+    /// <summary>Adds the wait of the split op at <paramref name="split"/> before its thread's next line.</summary>
+    private void PlaceWait(List<Statement> s, int split)
+    {
+        var thread = s[split].Thread;
+        var next = s.Count;
+        for (var i = split + 1; i < s.Count; i++)
+        {
+            if (s[i].Thread == thread)
+            {
+                next = i;
+                break;
+            }
+        }
+        var at = next == split + 1 ? next : _rng.Between(split + 2, next);
+        s.Insert(at, Grammar.Make(thread, null, Op.Wait, false, [Arg.Ref(s[split].Binding!)]));
+    }
+
+    /// <summary>Removes a line and everything that depends on it (uses of its binding, lines of its thread).</summary>
+    public bool Remove(List<Statement> s, int index)
+    {
+        if (s[index].Op == Op.Wait)
+        {
+            return UnsplitWait(s, index);
+        }
+        RemoveWithDependents(s, index);
+        return true;
+    }
+
+    public static void RemoveWithDependents(List<Statement> s, int index)
+    {
+        var binding = s[index].Binding;
+        s.RemoveAt(index);
+        if (binding is null)
+        {
+            return;
+        }
+        var doomed = new HashSet<string>(StringComparer.Ordinal) { binding };
+        for (var i = index; i < s.Count;)
+        {
+            if (Uses(s[i], doomed))
+            {
+                if (s[i].Binding is { } b2)
+                {
+                    doomed.Add(b2);
+                }
+                s.RemoveAt(i);
+            }
+            else
+            {
+                i++;
+            }
+        }
+    }
+
+    private static bool Uses(Statement st, HashSet<string> names)
+    {
+        if (names.Contains(st.Thread))
+        {
+            return true;
+        }
+        foreach (var a in st.Args)
+        {
+            if (a.Form == ArgForm.Name && a.Name is not null && names.Contains(a.Name))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private bool Duplicate(List<Statement> s)
+    {
+        var i = _rng.Next(s.Count);
+        var st = s[i];
+        if (st.Op is Op.Wait or Op.Exit)
+        {
+            return false;
+        }
+        _names.Reset(s);
+        var binding = st.Binding is null ? null
+            : st.Split && st.Info.Result is null ? null
+            : _names.Fresh(st.Info.Result ?? ParamKind.Handle);
+        var copy = Grammar.Make(st.Thread, binding, st.Op, false, [.. st.Args]);
+        s.Insert(_rng.Between(i + 1, s.Count), copy);
+        return true;
+    }
+
+    private bool ChangeArgument(List<Statement> s)
+    {
+        var i = _rng.Next(s.Count);
+        var st = s[i];
+        if (st.Args.Length == 0 || st.Op == Op.Wait)
+        {
+            return false;
+        }
+        var k = _rng.Next(st.Args.Length);
+        var param = st.Info.Params[k];
+        var old = st.Args[k];
+        _scope.Build(s, i);
+        Arg replacement;
+        switch (param)
+        {
+            case ParamKind.Number:
+                replacement = Arg.Num(MutateNumber(st.Op, k, old.Number));
+                break;
+            case ParamKind.Address:
+            {
+                var t = _scope.ThreadIndex(st.Thread);
+                if (t < 0 || _scope.CountKind(ParamKind.Address) == 0)
+                {
+                    return false;
+                }
+                var a = _rng.Percent(40) ? _grammar.PickAddress(_scope, t) : _scope.ResourceIndex(old.Name ?? "");
+                if (a < 0)
+                {
+                    return false;
+                }
+                var r = _scope.Resources[a];
+                var offset = _rng.Percent(50) ? _grammar.PickWord(r) : _grammar.PickRange(r).Offset;
+                replacement = Arg.Ref(r.Name, offset);
+                break;
+            }
+            case ParamKind.Thread:
+            {
+                var candidates = 0;
+                for (var t = 0; t < _scope.Threads.Count; t++)
+                {
+                    candidates += _scope.Threads[t].Alive ? 1 : 0;
+                }
+                var pick = _rng.Next(Math.Max(1, candidates));
+                var chosen = Statement.MainThread;
+                for (var t = 0; t < _scope.Threads.Count; t++)
+                {
+                    if (_scope.Threads[t].Alive && pick-- == 0)
+                    {
+                        chosen = _scope.Threads[t].Name;
+                        break;
+                    }
+                }
+                replacement = Arg.Ref(chosen);
+                break;
+            }
+            case ParamKind.Prot or ParamKind.MapFlags or ParamKind.Advice or ParamKind.PinFlags or ParamKind.OnOff:
+                replacement = Arg.Of(MutateFlags(param, old.Flags));
+                break;
+            default:
+            {
+                var n = _scope.CountKind(param);
+                if (n == 0)
+                {
+                    return false;
+                }
+                var pick = _rng.Next(n);
+                var chosen = old.Name ?? "";
+                foreach (var r in _scope.Resources)
+                {
+                    if (r.Kind == param && pick-- == 0)
+                    {
+                        chosen = r.Name;
+                        break;
+                    }
+                }
+                replacement = Arg.Ref(chosen);
+                break;
+            }
+        }
+        var args = st.Args.ToArray();
+        args[k] = replacement;
+        s[i] = Grammar.Make(st.Thread, st.Binding, st.Op, st.Split, args);
+        return true;
+    }
+
+    private long MutateNumber(Op op, int index, long old)
+    {
+        var isValue = (op is Op.Store or Op.DmaWrite && index == 1) || (op == Op.Memset && index == 2) || (op == Op.DmaWrite && index == 2);
+        if (isValue)
+        {
+            return _grammar.Value();
+        }
+        return _rng.Next(6) switch
+        {
+            0 => Sizes.MapLengths[_rng.PickWeighted(Sizes.MapLengthWeights)],
+            1 => Sizes.IoLengths[_rng.PickWeighted(Sizes.IoLengthWeights)],
+            2 => old + Sizes.Page,
+            3 => Math.Max(0, old - Sizes.Page),
+            4 => old > Sizes.Page ? old / 2 : old * 2,
+            _ => _rng.Percent(50) ? 0 : Sizes.Word * _rng.Next(512),
+        };
+    }
+
+    private Flag MutateFlags(ParamKind kind, Flag old)
+    {
+        var (allowed, groups) = FlagWords.Rules(kind);
+        var flags = Flag.None;
+        foreach (var group in groups)
+        {
+            flags |= PickBit(group);
+        }
+        // Optional words (populate, hugetlb, longterm, fast) are toggled relative to the old value.
+        var optional = allowed;
+        foreach (var group in groups)
+        {
+            optional &= ~group;
+        }
+        var kept = old & optional;
+        if (optional != Flag.None && _rng.Percent(50))
+        {
+            kept ^= PickBit(optional);
+        }
+        return flags | kept;
+    }
+
+    private Flag PickBit(Flag set)
+    {
+        var n = System.Numerics.BitOperations.PopCount((uint)set);
+        var k = _rng.Next(n);
+        for (var bit = 1u; bit != 0; bit <<= 1)
+        {
+            if (((uint)set & bit) != 0 && k-- == 0)
+            {
+                return (Flag)bit;
+            }
+        }
+        return Flag.None;
+    }
+
+    private bool ChangeThread(List<Statement> s)
+    {
+        var i = _rng.Next(s.Count);
+        var st = s[i];
+        if (st.Op == Op.Wait || st.Split)
+        {
+            return false;
+        }
+        _scope.Build(s, i);
+        var t = _grammar.PickIdleThread(_scope);
+        if (t < 0 || _scope.Threads[t].Name == st.Thread)
+        {
+            return false;
+        }
+        s[i] = st with { Thread = _scope.Threads[t].Name };
+        return true;
+    }
+
+    /// <summary>Moves one line (a split op moves with its wait's distance kept valid by validation).</summary>
+    private bool Move(List<Statement> s)
+    {
+        if (s.Count < 2)
+        {
+            return false;
+        }
+        var i = _rng.Next(s.Count);
+        var st = s[i];
+        s.RemoveAt(i);
+        var j = _rng.Percent(40) ? Math.Clamp(i + (_rng.Percent(50) ? 1 : -1), 0, s.Count) : _rng.Next(s.Count + 1);
+        s.Insert(j, st);
+        return j != i;
+    }
+
+    /// <summary>
+    /// Inserts a run of lines from another program. Its bindings get fresh names; names it uses but does not bind are
+    /// mapped to resources of the same kind in scope here (the run is dropped if there are none); its threads map to
+    /// threads it creates, else to an idle thread here.
+    /// </summary>
+    private bool Splice(List<Statement> s, IReadOnlyList<Statement> donor)
+    {
+        if (donor.Count == 0)
+        {
+            return false;
+        }
+        var start = _rng.Next(donor.Count);
+        var length = Math.Min(_rng.Between(1, 8), donor.Count - start);
+        length = Math.Min(length, MaxStatements - s.Count);
+        if (length <= 0)
+        {
+            return false;
+        }
+        var position = _rng.Next(s.Count + 1);
+        _scope.Build(s, position);
+        _names.Reset(s);
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        var idle = _grammar.PickIdleThread(_scope);
+        if (idle < 0)
+        {
+            return false;
+        }
+        var run = new List<Statement>(length);
+        for (var i = start; i < start + length; i++)
+        {
+            var st = donor[i];
+            if (!map.TryGetValue(st.Thread, out var thread))
+            {
+                thread = st.Thread == Statement.MainThread && _scope.IsIdle(0) ? Statement.MainThread : _scope.Threads[idle].Name;
+                map[st.Thread] = thread;
+            }
+            var args = st.Args.ToArray();
+            for (var k = 0; k < args.Length; k++)
+            {
+                if (args[k].Form != ArgForm.Name || args[k].Name is not { } name)
+                {
+                    continue;
+                }
+                if (!map.TryGetValue(name, out var mapped))
+                {
+                    mapped = MapForeign(st.Info.Params[k], name);
+                    if (mapped is null)
+                    {
+                        return false;
+                    }
+                    map[name] = mapped;
+                }
+                args[k] = args[k].Form == ArgForm.Name ? Arg.Ref(mapped, args[k].Number) : args[k];
+            }
+            string? binding = null;
+            if (st.Binding is not null)
+            {
+                binding = _names.Fresh(st.Op is Op.Fork or Op.Thread ? ParamKind.Thread : st.Split ? ParamKind.Handle : st.Info.Result ?? ParamKind.Handle);
+                map[st.Binding] = binding;
+            }
+            run.Add(Grammar.Make(thread, binding, st.Op, st.Split, args));
+        }
+        s.InsertRange(position, run);
+        return true;
+    }
+
+    private string? MapForeign(ParamKind kind, string name)
+    {
+        if (kind == ParamKind.Thread)
+        {
+            return name == Statement.MainThread ? name : _scope.Threads[_rng.Next(_scope.Threads.Count)].Name;
+        }
+        var n = _scope.CountKind(kind);
+        if (n == 0 || kind == ParamKind.Handle)
+        {
+            return null;
+        }
+        var pick = _rng.Next(n);
+        foreach (var r in _scope.Resources)
+        {
+            if (r.Kind == kind && pick-- == 0)
+            {
+                return r.Name;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Turns a split op back into an atomic one and drops its wait.</summary>
+    private bool Unsplit(List<Statement> s)
+    {
+        var start = _rng.Next(s.Count);
+        for (var n = 0; n < s.Count; n++)
+        {
+            var i = (start + n) % s.Count;
+            if (s[i].Op == Op.Wait)
+            {
+                return UnsplitWait(s, i);
+            }
+        }
+        return false;
+    }
+
+    public static bool UnsplitWait(List<Statement> s, int waitIndex)
+    {
+        var handle = s[waitIndex].Args[0].Name;
+        for (var i = waitIndex - 1; i >= 0; i--)
+        {
+            if (s[i].Split && s[i].Binding == handle)
+            {
+                var st = s[i];
+                s[i] = st with { Split = false, Binding = st.Info.Result is null ? null : st.Binding };
+                s.RemoveAt(waitIndex);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Makes a splittable atomic op split, with its wait before its thread's next line.</summary>
+    private bool SplitOne(List<Statement> s)
+    {
+        var i = _rng.Next(s.Count);
+        var st = s[i];
+        if (!st.Info.Splittable || st.Split)
+        {
+            return false;
+        }
+        _names.Reset(s);
+        s[i] = st with { Split = true, Binding = st.Binding ?? _names.Fresh(ParamKind.Handle) };
+        PlaceWait(s, i);
+        return true;
+    }
+
+    /// <summary>Runs every line of one created thread on the thread that created it, and drops the creation.</summary>
+    public static bool FoldThread(List<Statement> s, int creation)
+    {
+        var st = s[creation];
+        if (st.Op is not (Op.Fork or Op.Thread) || st.Binding is not { } child)
+        {
+            return false;
+        }
+        var parent = st.Thread;
+        s.RemoveAt(creation);
+        for (var i = creation; i < s.Count; i++)
+        {
+            var line = s[i];
+            var renamed = line.Thread == child ? line with { Thread = parent } : line;
+            var args = renamed.Args;
+            for (var k = 0; k < args.Length; k++)
+            {
+                if (args[k].Form == ArgForm.Name && args[k].Name == child)
+                {
+                    var copy = args.ToArray();
+                    copy[k] = Arg.Ref(parent);
+                    renamed = renamed with { Args = [.. copy] };
+                    args = renamed.Args;
+                }
+            }
+            s[i] = renamed;
+        }
+        return true;
+    }
+
+    private bool FoldThread(List<Statement> s)
+    {
+        var start = _rng.Next(s.Count);
+        for (var n = 0; n < s.Count; n++)
+        {
+            var i = (start + n) % s.Count;
+            if (s[i].Op is Op.Fork or Op.Thread)
+            {
+                return FoldThread(s, i);
+            }
+        }
+        return false;
+    }
+}

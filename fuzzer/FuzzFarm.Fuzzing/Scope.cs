@@ -1,0 +1,252 @@
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Fuzzing;
+
+/// <summary>A name bound by a statement, as the generator sees it: what it holds and where it came from.</summary>
+internal struct Resource
+{
+    public string Name;
+    public ParamKind Kind;
+    /// <summary>Index of the binding statement.</summary>
+    public int DefinedAt;
+    /// <summary>Process of the binding thread (for pins and addresses: the process whose memory it is).</summary>
+    public int Process;
+    /// <summary>Byte length of a mapping, pin, file or split range; 0 when not a range.</summary>
+    public long Length;
+    public Flag Flags;
+    /// <summary>For addresses: bit p set while process p maps it (inherited at fork unless dontfork).</summary>
+    public ulong Holders;
+    public bool DontFork;
+    /// <summary>For handles: the thread that must wait it; -1 once waited or when it cannot be waited.</summary>
+    public int WaitingThread;
+}
+
+internal struct ThreadState
+{
+    public string Name;
+    public int Process;
+    public bool Alive;
+    /// <summary>Resource index of the split op this thread is inside, or -1.</summary>
+    public int BusyWith;
+}
+
+/// <summary>
+/// The resources, threads and processes that exist just before a given line, computed by replaying the statements'
+/// effects abstractly. Generation and mutation ask it which names and threads a new line may use there.
+/// Reused between calls (it is reset, not reallocated) because it runs for every mutant.
+/// </summary>
+internal sealed class Scope
+{
+    public const int MaxProcesses = 64;
+
+    private readonly Dictionary<string, int> _resourceByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _threadByName = new(StringComparer.Ordinal);
+
+    public List<Resource> Resources { get; } = new(32);
+
+    public List<ThreadState> Threads { get; } = new(8);
+
+    public int ProcessCount { get; private set; }
+
+    public void Reset()
+    {
+        Resources.Clear();
+        Threads.Clear();
+        _resourceByName.Clear();
+        _threadByName.Clear();
+        Threads.Add(new ThreadState { Name = Statement.MainThread, Process = 0, Alive = true, BusyWith = -1 });
+        _threadByName[Statement.MainThread] = 0;
+        ProcessCount = 1;
+    }
+
+    /// <summary>Resets and applies statements [0, end).</summary>
+    public void Build(IReadOnlyList<Statement> statements, int end)
+    {
+        Reset();
+        for (var i = 0; i < end; i++)
+        {
+            Apply(statements[i], i);
+        }
+    }
+
+    public int ThreadIndex(string name) => _threadByName.TryGetValue(name, out var i) ? i : -1;
+
+    public int ResourceIndex(string name) => _resourceByName.TryGetValue(name, out var i) ? i : -1;
+
+    public bool IsIdle(int thread) => Threads[thread].Alive && Threads[thread].BusyWith < 0;
+
+    public void Apply(Statement s, int index)
+    {
+        var t = ThreadIndex(s.Thread);
+        var process = t >= 0 ? Threads[t].Process : 0;
+        switch (s.Op)
+        {
+            case Op.Fork when s.Binding is not null && ProcessCount < MaxProcesses:
+                var child = ProcessCount++;
+                AddThread(s.Binding, child);
+                var parentBit = 1UL << process;
+                for (var r = 0; r < Resources.Count; r++)
+                {
+                    var res = Resources[r];
+                    if (res.Kind == ParamKind.Address && (res.Holders & parentBit) != 0 && !res.DontFork)
+                    {
+                        res.Holders |= 1UL << child;
+                        Resources[r] = res;
+                    }
+                }
+                return;
+            case Op.Thread when s.Binding is not null:
+                AddThread(s.Binding, process);
+                return;
+            case Op.Exit:
+                for (var i = 0; i < Threads.Count; i++)
+                {
+                    if (Threads[i].Process == process)
+                    {
+                        var th = Threads[i];
+                        th.Alive = false;
+                        Threads[i] = th;
+                    }
+                }
+                ClearHolder(process);
+                return;
+            case Op.Munmap:
+                var m = AddressResource(s.Args[0]);
+                if (m >= 0 && s.Args[0].Number == 0 && Number(s.Args[1]) >= Resources[m].Length)
+                {
+                    var res = Resources[m];
+                    res.Holders &= ~(1UL << process);
+                    Resources[m] = res;
+                }
+                return;
+            case Op.Madvise:
+                var a = AddressResource(s.Args[0]);
+                if (a >= 0 && s.Args[2].Flags is Flag.DontFork or Flag.DoFork)
+                {
+                    var res = Resources[a];
+                    res.DontFork = s.Args[2].Flags == Flag.DontFork;
+                    Resources[a] = res;
+                }
+                return;
+            case Op.Wait:
+                var h = s.Args.Length == 1 && s.Args[0].Name is { } hn ? ResourceIndex(hn) : -1;
+                if (h >= 0)
+                {
+                    var res = Resources[h];
+                    res.WaitingThread = -1;
+                    Resources[h] = res;
+                }
+                if (t >= 0)
+                {
+                    var th = Threads[t];
+                    th.BusyWith = -1;
+                    Threads[t] = th;
+                }
+                return;
+            default:
+                break;
+        }
+        if (s.Binding is null)
+        {
+            return;
+        }
+        var kind = s.Split ? ParamKind.Handle : s.Info.Result ?? ParamKind.Handle;
+        var resource = new Resource
+        {
+            Name = s.Binding,
+            Kind = kind,
+            DefinedAt = index,
+            Process = process,
+            WaitingThread = s.Split ? t : -1,
+        };
+        switch (s.Op)
+        {
+            case Op.Mmap:
+                resource.Length = Number(s.Args[0]);
+                resource.Flags = s.Args[2].Flags;
+                resource.Holders = 1UL << process;
+                break;
+            case Op.Pin:
+                resource.Length = Number(s.Args[1]);
+                resource.Flags = s.Args[2].Flags;
+                break;
+            case Op.File:
+                resource.Length = Number(s.Args[0]);
+                break;
+            default:
+                break;
+        }
+        _resourceByName[s.Binding] = Resources.Count;
+        Resources.Add(resource);
+        if (s.Split && t >= 0)
+        {
+            var th = Threads[t];
+            th.BusyWith = Resources.Count - 1;
+            Threads[t] = th;
+        }
+    }
+
+    /// <summary>Threads that can run a new line here.</summary>
+    public int CountIdle()
+    {
+        var n = 0;
+        for (var i = 0; i < Threads.Count; i++)
+        {
+            if (IsIdle(i))
+            {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    public int CountKind(ParamKind kind)
+    {
+        var n = 0;
+        foreach (var r in Resources)
+        {
+            if (r.Kind == kind)
+            {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /// <summary>True if any thread of the process is inside a split op (so the process must not exit yet).</summary>
+    public bool ProcessBusy(int process)
+    {
+        foreach (var th in Threads)
+        {
+            if (th.Process == process && th.Alive && th.BusyWith >= 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int AddressResource(Arg arg) => arg.Form == ArgForm.Name && arg.Name is { } n ? ResourceIndex(n) : -1;
+
+    private static long Number(Arg arg) => arg.Form == ArgForm.Number ? arg.Number : 0;
+
+    private void AddThread(string name, int process)
+    {
+        _threadByName[name] = Threads.Count;
+        Threads.Add(new ThreadState { Name = name, Process = process, Alive = true, BusyWith = -1 });
+    }
+
+    private void ClearHolder(int process)
+    {
+        var bit = 1UL << process;
+        for (var r = 0; r < Resources.Count; r++)
+        {
+            var res = Resources[r];
+            if ((res.Holders & bit) != 0)
+            {
+                res.Holders &= ~bit;
+                Resources[r] = res;
+            }
+        }
+    }
+}
