@@ -1,0 +1,68 @@
+using FuzzFarm.Storage;
+using FuzzFarm.Testing;
+using Xunit;
+
+namespace FuzzFarm.Storage.Tests;
+
+public sealed class CorpusAndStatsTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+
+    private async Task<FarmDatabase> OpenWithCampaignAsync(string campaign)
+    {
+        var db = await postgres.OpenFarmDatabaseAsync();
+        await db.Campaigns.UpsertAsync(new CampaignRecord(campaign, "v5.7", 2, 7, "running", T0), CancellationToken.None);
+        return db;
+    }
+
+    [Fact]
+    public async Task Corpus_entries_are_idempotent_by_hash_and_load_in_the_order_found()
+    {
+        await using var db = await OpenWithCampaignAsync("corpus");
+
+        var added = await db.Corpus.AddAsync("corpus", [("h1", "p1\n", 10), ("h2", "p2\n", 20), ("h1", "p1 again\n", 99)], CancellationToken.None);
+        var addedAgain = await db.Corpus.AddAsync("corpus", [("h2", "p2\n", 20), ("h3", "p3\n", 30)], CancellationToken.None);
+        var nothing = await db.Corpus.AddAsync("corpus", [], CancellationToken.None);
+
+        Assert.Equal(2, added);
+        Assert.Equal(1, addedAgain);
+        Assert.Equal(0, nothing);
+        var rows = await db.Corpus.LoadAsync("corpus", CancellationToken.None);
+        Assert.Equal([("h1", "p1\n", 10), ("h2", "p2\n", 20), ("h3", "p3\n", 30)], rows.Select(r => (r.Hash, r.Text, r.Features)));
+        Assert.Equal(rows.Select(r => r.Id).Order(), rows.Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task Corpora_of_different_campaigns_are_separate()
+    {
+        await using var db = await OpenWithCampaignAsync("corpus-a");
+        await db.Campaigns.UpsertAsync(new CampaignRecord("corpus-b", "v5.7", 1, 1, "running", T0), CancellationToken.None);
+
+        await db.Corpus.AddAsync("corpus-a", [("same", "a\n", 1)], CancellationToken.None);
+        var addedToB = await db.Corpus.AddAsync("corpus-b", [("same", "b\n", 2)], CancellationToken.None);
+
+        Assert.Equal(1, addedToB);
+        Assert.Equal("a\n", Assert.Single(await db.Corpus.LoadAsync("corpus-a", CancellationToken.None)).Text);
+        Assert.Equal("b\n", Assert.Single(await db.Corpus.LoadAsync("corpus-b", CancellationToken.None)).Text);
+    }
+
+    [Fact]
+    public async Task A_resent_stat_sample_is_stored_once()
+    {
+        await using var db = await OpenWithCampaignAsync("stats");
+
+        await db.Stats.AddSampleAsync("stats", "silo-1", 0, T0, 1000, 50, 7, 0, CancellationToken.None);
+        await db.Stats.AddSampleAsync("stats", "silo-1", 0, T0, 1000, 50, 7, 0, CancellationToken.None);
+        await db.Stats.AddSampleAsync("stats", "silo-2", 1, T0, 900, 40, 6, 1, CancellationToken.None);
+        await db.Stats.AddSampleAsync("stats", "silo-1", 0, T0.AddSeconds(5), 2500, 61, 9, 1, CancellationToken.None);
+
+        var samples = await db.Stats.ListAsync("stats", CancellationToken.None);
+        Assert.Equal(
+            [
+                new StatSample("stats", "silo-1", 0, T0, 1000, 50, 7, 0),
+                new StatSample("stats", "silo-2", 1, T0, 900, 40, 6, 1),
+                new StatSample("stats", "silo-1", 0, T0.AddSeconds(5), 2500, 61, 9, 1),
+            ],
+            samples);
+    }
+}
