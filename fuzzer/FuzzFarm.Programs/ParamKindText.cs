@@ -45,7 +45,12 @@ internal static class ParamKindText
         ParamKind.File => "a file (a name bound by file)",
         ParamKind.Uffd => "a userfaultfd (a name bound by uffd)",
         ParamKind.Handle => "a handle (the name bound by an op split with &)",
-        _ => $"{Name(kind)} flags ({Words(FlagWords.Rules(kind).Allowed, ", ")})",
+        ParamKind.Prot => "a prot: none, r or rw",
+        ParamKind.MapFlags => "map flags: private or shared, optionally |populate, |hugetlb",
+        ParamKind.Advice => "an advice: dontfork, dofork, hugepage, nohugepage, dontneed or pageout",
+        ParamKind.PinFlags => "pin flags: r or rw, optionally |longterm, |fast",
+        ParamKind.OnOff => "on or off",
+        _ => Name(kind),
     };
 
     /// <summary>The words of a flag set in print order, e.g. <c>none, r, rw</c>.</summary>

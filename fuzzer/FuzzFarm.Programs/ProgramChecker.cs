@@ -174,21 +174,21 @@ internal sealed class ProgramChecker
         var kind = info.Params[position];
         if (kind == ParamKind.Number)
         {
-            return arg.Form != ArgForm.Number ? FailArg(index, info, position, $"must be a number, got {Describe(arg)}")
+            return arg.Form != ArgForm.Number ? FailArg(index, info, position, $"is {Describe(arg)}; expected a number")
                 : arg.Number >= 0 || FailArg(index, info, position, "is negative; expected a number from 0 to 0x7fffffffffffffff");
         }
         if (ParamKindText.IsFlags(kind))
         {
             return arg.Form == ArgForm.Flags ? CheckFlags(index, info, position, arg.Flags)
-                : FailArg(index, info, position, $"must be {ParamKindText.Expected(kind)}, got {Describe(arg)}");
+                : FailArg(index, info, position, $"is {Describe(arg)}; expected {ParamKindText.Expected(kind)}");
         }
         if (arg.Form != ArgForm.Name)
         {
-            return FailArg(index, info, position, $"must be {ParamKindText.Expected(kind)}, got {Describe(arg)}");
+            return FailArg(index, info, position, $"is {Describe(arg)}; expected {ParamKindText.Expected(kind)}");
         }
         if (arg.Number != 0 && kind != ParamKind.Address)
         {
-            return FailArg(index, info, position, $"is {ParamKindText.Expected(kind)}; '+offset' is only allowed on addresses");
+            return FailArg(index, info, position, $"has an offset, which only addresses take; expected {ParamKindText.Expected(kind)}");
         }
         if (arg.Number < 0)
         {
@@ -201,7 +201,7 @@ internal sealed class ProgramChecker
         }
         var bound = slots[slot].Kind;
         return bound == kind || Fail(index, StatementToken.Arg, position,
-            $"'{arg.Name}' is {ParamKindText.Article(bound)}; argument {position + 1} of {info.Name} expects {ParamKindText.Expected(kind)}");
+            $"'{arg.Name}' is {ParamKindText.Article(bound)}; expected {ParamKindText.Expected(kind)} as argument {position + 1} of {info.Name}");
     }
 
     private bool CheckFlags(int index, OpInfo info, int position, Flag flags)
@@ -220,7 +220,7 @@ internal sealed class ProgramChecker
             if (BitOperations.PopCount((uint)(flags & group)) != 1)
             {
                 return FailArg(index, info, position,
-                    $"needs exactly one of {ParamKindText.Words(group, ", ")}, got '{FlagWords.Spell(flags)}'");
+                    $"has {(flags == Flag.None ? "no flags" : $"'{FlagWords.Spell(flags)}'")}; expected exactly one of {ParamKindText.Words(group, ", ")}");
             }
         }
         return true;
@@ -358,7 +358,7 @@ internal sealed class ProgramChecker
         {
             if (statements[later]?.Binding == name)
             {
-                return $"'{name}' is used before it is bound at line {LineOf(later)}; expected {expected} bound earlier";
+                return $"'{name}' is used before it is bound at line {LineOf(later)}; expected a name bound on an earlier line";
             }
         }
         return $"'{name}' is not bound; expected {expected}";

@@ -210,7 +210,7 @@ public static class ProgramParser
         }
         if (kind != ParamKind.Address)
         {
-            throw line.Fail($"'+offset' is only allowed on addresses; {position} is {ParamKindText.Expected(kind)}");
+            throw line.Fail($"'+offset' is only allowed on addresses; expected {ParamKindText.Expected(kind)} as {position}");
         }
         line.Advance();
         line.SkipSpaces();
@@ -262,7 +262,7 @@ public static class ProgramParser
             }
         }
         return closest is not null
-            ? $"unknown op '{word}'; did you mean '{closest}'?"
+            ? $"unknown op '{word}'; expected an op name (did you mean '{closest}'?)"
             : $"unknown op '{word}'; expected one of {string.Join(", ", OpTable.All.Select(i => i.Name))}";
     }
 
