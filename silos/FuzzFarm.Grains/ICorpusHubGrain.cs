@@ -8,11 +8,14 @@ public interface ICorpusHubGrain : IGrainWithStringKey
 {
     /// <summary>Adds programs that reached new coverage on some machine; returns how many were new to the hub.</summary>
     [Alias("Push")]
-    Task<int> PushAsync(IReadOnlyList<string> programs);
+    Task<int> PushAsync(IReadOnlyList<CorpusProgram> programs);
 
-    /// <summary>Entries from <paramref name="cursor"/> on, at most a bounded number per call.</summary>
+    /// <summary>
+    /// Entries from <paramref name="cursor"/> on, at most a bounded number per call. A cursor from another
+    /// <paramref name="epoch"/> (the hub was re-activated since) starts again from the beginning.
+    /// </summary>
     [Alias("Pull")]
-    Task<CorpusSlice> PullAsync(int cursor);
+    Task<CorpusSlice> PullAsync(Guid epoch, int cursor);
 
     [Alias("GetStatus")]
     Task<HubStatus> GetStatusAsync();

@@ -13,7 +13,10 @@ public interface ITriageGrain : IGrainWithStringKey
     [Alias("Report")]
     Task<bool> ReportAsync(ViolationReport report);
 
-    /// <summary>True when the signature's group has its minimized repro and profile matrix stored.</summary>
-    [Alias("IsTriaged")]
-    Task<bool> IsTriagedAsync();
+    /// <summary>
+    /// Starts triage from the group's first stored report unless it is done or under way (triage lost with a silo is
+    /// restarted this way). True when the minimized repro and profile matrix are stored.
+    /// </summary>
+    [Alias("EnsureTriaged")]
+    Task<bool> EnsureTriagedAsync();
 }

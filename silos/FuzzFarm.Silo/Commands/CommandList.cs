@@ -5,5 +5,10 @@ public static class CommandList
 {
     public static IReadOnlyList<ICliCommand> All { get; } =
     [
+        new RunCommand(),
+        new SiloCommand(),
+        new CampaignCommand(),
+        new CrashesCommand(),
+        new CrashCommand(),
     ];
 }

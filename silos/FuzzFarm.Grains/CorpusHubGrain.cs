@@ -1,0 +1,134 @@
+using FuzzFarm.Grains.Contracts;
+using FuzzFarm.Programs;
+using FuzzFarm.Storage;
+using FuzzFarm.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace FuzzFarm.Grains;
+
+/// <summary>
+/// The campaign-wide corpus. On activation it loads the campaign's stored corpus (that is how a restarted campaign
+/// resumes); every new program is kept in memory for the machines and written to PostgreSQL by a timer that retries
+/// until the write succeeds. A stored row that no longer parses is reported on one line and skipped, never deleted.
+/// </summary>
+public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<CorpusHubGrain> log) : Grain, ICorpusHubGrain
+{
+    private const int PullLimit = 256;
+    private static readonly TimeSpan PersistPeriod = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StoreBudget = TimeSpan.FromSeconds(3);
+
+    private readonly Guid _epoch = Guid.NewGuid();
+    private readonly List<string> _programs = [];
+    private readonly HashSet<string> _hashes = new(StringComparer.Ordinal);
+    private readonly List<(string Hash, string Text, int Features)> _toPersist = [];
+    private string _campaign = "";
+    private bool _loaded;
+    private int _resumed;
+    private int _corrupt;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _campaign = this.GetPrimaryKeyString();
+        this.RegisterGrainTimer(PersistAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = PersistPeriod });
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_toPersist.Count > 0)
+        {
+            await TryPersistAsync();
+        }
+    }
+
+    public Task<int> PushAsync(IReadOnlyList<CorpusProgram> programs)
+    {
+        var added = 0;
+        foreach (var program in programs)
+        {
+            var hash = CorpusHashes.Of(program.Text);
+            if (_hashes.Add(hash))
+            {
+                _programs.Add(program.Text);
+                _toPersist.Add((hash, program.Text, program.Features));
+                added++;
+            }
+        }
+        FarmMetrics.RecordCorpus(_campaign, _programs.Count);
+        return Task.FromResult(added);
+    }
+
+    public Task<CorpusSlice> PullAsync(Guid epoch, int cursor)
+    {
+        var from = epoch == _epoch ? Math.Clamp(cursor, 0, _programs.Count) : 0;
+        var count = Math.Min(PullLimit, _programs.Count - from);
+        return Task.FromResult(new CorpusSlice(_programs.GetRange(from, count), from + count, _epoch));
+    }
+
+    public Task<HubStatus> GetStatusAsync() =>
+        Task.FromResult(new HubStatus(_programs.Count, _loaded, _resumed, _corrupt, _toPersist.Count));
+
+    private async Task PersistAsync(CancellationToken cancellation)
+    {
+        if (!_loaded)
+        {
+            await TryLoadAsync();
+        }
+        if (_loaded && _toPersist.Count > 0)
+        {
+            await TryPersistAsync();
+        }
+    }
+
+    private async Task TryLoadAsync()
+    {
+        IReadOnlyList<CorpusRow> rows;
+        try
+        {
+            using var budget = new CancellationTokenSource(StoreBudget);
+            rows = await database.Corpus.LoadAsync(_campaign, budget.Token);
+        }
+        catch (Exception e)
+        {
+            LogStoreUnavailable(log, _campaign, "load", e.Message);
+            return;
+        }
+        foreach (var row in rows)
+        {
+            if (!ProgramParser.TryParse(row.Text, out _, out var error))
+            {
+                _corrupt++;
+                LogCorruptRow(log, row.Id, _campaign, error.Line, error.Column, error.Message);
+                continue;
+            }
+            if (_hashes.Add(row.Hash))
+            {
+                _programs.Add(row.Text);
+                _resumed++;
+            }
+        }
+        _loaded = true;
+        FarmMetrics.RecordCorpus(_campaign, _programs.Count);
+    }
+
+    private async Task TryPersistAsync()
+    {
+        var batch = _toPersist.ToList();
+        try
+        {
+            using var budget = new CancellationTokenSource(StoreBudget);
+            await database.Corpus.AddAsync(_campaign, batch, budget.Token);
+            _toPersist.RemoveRange(0, batch.Count);
+        }
+        catch (Exception e)
+        {
+            LogStoreUnavailable(log, _campaign, "write", e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "corpus row {RowId} of campaign {Campaign} does not parse (line {Line}, column {Column}: {Error}): skipped, left in the database")]
+    private static partial void LogCorruptRow(ILogger logger, long rowId, string campaign, int line, int column, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "corpus of {Campaign}: {Operation} failed, will retry: {Reason}")]
+    private static partial void LogStoreUnavailable(ILogger logger, string campaign, string operation, string reason);
+}

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using FuzzFarm.Fuzzing;
+using FuzzFarm.Grains.Contracts;
+using FuzzFarm.Grains.Placement;
+using FuzzFarm.Machine;
+using FuzzFarm.Programs;
+using FuzzFarm.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace FuzzFarm.Grains;
+
+/// <summary>
+/// One simulated machine: a <see cref="FuzzEngine"/> driven in slices of about <see cref="SliceBudget"/> on a grain
+/// timer, so the grain (and the silo) keeps answering between slices. A second timer syncs the local corpus with the
+/// campaign's hub and delivers violation reports to triage, retrying until each one is stored.
+/// Nothing here needs to survive the silo: the corpus is in the hub (and PostgreSQL), and a report not yet stored is
+/// re-found by the machine's re-activation elsewhere (same seed, same program, same report id).
+/// </summary>
+[SpreadByIndexPlacement]
+public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMachineGrain
+{
+    private static readonly TimeSpan SliceBudget = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan SyncPeriod = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReportBudget = TimeSpan.FromSeconds(4);
+    private const int FirstBatch = 32;
+
+    private readonly Guid _incarnation = Guid.NewGuid();
+    private readonly List<CorpusProgram> _toPush = [];
+    private readonly HashSet<string> _known = new(StringComparer.Ordinal);
+    private readonly List<ViolationReport> _pendingReports = [];
+    private string _campaign = "";
+    private int _index;
+    private string _profileName = "";
+    private FuzzEngine? _engine;
+    private IGrainTimer? _fuzzTimer;
+    private IGrainTimer? _syncTimer;
+    private int _batchSize = FirstBatch;
+    private int _hubCursor;
+    private Guid _hubEpoch;
+    private int _findings;
+    private bool _stopping;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_campaign, _index) = MachineKey.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public Task<MachineStatus> EnsureRunningAsync(string profile, ulong seed)
+    {
+        _stopping = false;
+        if (_engine is null)
+        {
+            _profileName = profile;
+            _engine = new FuzzEngine(KernelProfile.Parse(profile), MachineSeeds.For(seed, _index));
+            LogStarted(log, _campaign, _index, RuntimeIdentity);
+        }
+        _fuzzTimer ??= this.RegisterGrainTimer(FuzzSliceAsync, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.Zero,
+            Period = TimeSpan.FromMilliseconds(1),
+            KeepAlive = true,
+        });
+        _syncTimer ??= this.RegisterGrainTimer(SyncAsync, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.Zero,
+            Period = SyncPeriod,
+            KeepAlive = true,
+        });
+        return Task.FromResult(Status());
+    }
+
+    public async Task<MachineStatus> StopAsync()
+    {
+        _stopping = true;
+        _fuzzTimer?.Dispose();
+        _fuzzTimer = null;
+        await DeliverReportsAsync();
+        if (_pendingReports.Count == 0)
+        {
+            FinishIfDone();
+        }
+        return Status();
+    }
+
+    public Task<MachineStatus> GetStatusAsync() => Task.FromResult(Status());
+
+    private MachineStatus Status() => new(
+        _index, RuntimeIdentity, _fuzzTimer is not null, _engine?.Executions ?? 0, _engine?.CoverageFeatures ?? 0,
+        _engine?.CorpusSize ?? 0, _findings, _pendingReports.Count, _incarnation);
+
+    private Task FuzzSliceAsync(CancellationToken cancellation)
+    {
+        if (_engine is null || _stopping)
+        {
+            return Task.CompletedTask;
+        }
+        var clock = Stopwatch.StartNew();
+        long executed = 0;
+        // Batches grow until one takes about a tenth of the slice: few clock reads, and the slice ends on time.
+        while (clock.Elapsed < SliceBudget && !cancellation.IsCancellationRequested)
+        {
+            var started = clock.Elapsed;
+            var batch = _engine.RunBatch(_batchSize);
+            executed += batch.Executions;
+            Absorb(batch);
+            if (clock.Elapsed - started < SliceBudget / 10)
+            {
+                _batchSize = Math.Min(_batchSize * 2, 1 << 16);
+            }
+        }
+        FarmMetrics.RecordBatch(_campaign, _profileName, RuntimeIdentity, _index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            executed, executed / Math.Max(clock.Elapsed.TotalSeconds, 1e-6), _engine.CoverageFeatures);
+        return Task.CompletedTask;
+    }
+
+    private void Absorb(BatchResult batch)
+    {
+        foreach (var input in batch.NewInputs)
+        {
+            if (_known.Add(CorpusHashes.Of(input.ProgramText)))
+            {
+                _toPush.Add(new CorpusProgram(input.ProgramText, input.NewFeatures));
+            }
+        }
+        foreach (var finding in batch.Findings)
+        {
+            _findings++;
+            FarmMetrics.RecordViolation(_campaign, _profileName, finding.Kind);
+            var report = new ViolationReport(
+                ReportIds.For(_campaign, _index, finding.Signature, finding.ProgramText), _campaign, _profileName, _index,
+                finding.Signature, finding.Kind, finding.ProgramText, DateTimeOffset.UtcNow);
+            _pendingReports.Add(report);
+            LogFound(log, report.ReportId, _campaign, _index, finding.Signature);
+        }
+    }
+
+    private async Task SyncAsync(CancellationToken cancellation)
+    {
+        if (_engine is null)
+        {
+            return;
+        }
+        await DeliverReportsAsync();
+        if (!_stopping)
+        {
+            await ExchangeCorpusAsync();
+        }
+        else if (_pendingReports.Count == 0)
+        {
+            FinishIfDone();
+        }
+    }
+
+    private async Task ExchangeCorpusAsync()
+    {
+        var hub = GrainFactory.GetGrain<ICorpusHubGrain>(_campaign);
+        try
+        {
+            if (_toPush.Count > 0)
+            {
+                await hub.PushAsync([.. _toPush]);
+                _toPush.Clear();
+            }
+            var slice = await hub.PullAsync(_hubEpoch, _hubCursor);
+            foreach (var text in slice.Programs)
+            {
+                // Our own inputs come back from the hub: skip them, the engine has them already.
+                if (_known.Add(CorpusHashes.Of(text)) && ProgramParser.TryParse(text, out var program, out _))
+                {
+                    _engine!.AddExternalInput(program);
+                }
+            }
+            (_hubEpoch, _hubCursor) = (slice.Epoch, slice.Next);
+        }
+        catch (Exception e)
+        {
+            // The hub may be moving to another silo; the next sync retries with the same cursor and inputs.
+            LogHubUnavailable(log, _campaign, _index, e.Message);
+        }
+    }
+
+    private async Task DeliverReportsAsync()
+    {
+        while (_pendingReports.Count > 0)
+        {
+            var report = _pendingReports[0];
+            bool stored;
+            try
+            {
+                var triage = GrainFactory.GetGrain<ITriageGrain>(TriageKey.Format(report.Campaign, report.Signature));
+                stored = await triage.ReportAsync(report).WaitAsync(ReportBudget);
+            }
+            catch (Exception e)
+            {
+                LogReportRetry(log, report.ReportId, e.Message);
+                stored = false;
+            }
+            if (!stored)
+            {
+                // Keep it and everything behind it for the next sync: the store is down or triage is moving.
+                return;
+            }
+            _pendingReports.RemoveAt(0);
+            LogStored(log, report.ReportId);
+        }
+    }
+
+    private void FinishIfDone()
+    {
+        _syncTimer?.Dispose();
+        _syncTimer = null;
+        _engine = null;
+        LogStopped(log, _campaign, _index);
+        this.DeactivateOnIdle();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "machine {Campaign}/{Index} fuzzing on {Silo}")]
+    private static partial void LogStarted(ILogger logger, string campaign, int index, string silo);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "machine {Campaign}/{Index} stopped")]
+    private static partial void LogStopped(ILogger logger, string campaign, int index);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "report {ReportId} found by {Campaign}/{Index}: {Signature}")]
+    private static partial void LogFound(ILogger logger, string reportId, string campaign, int index, string signature);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "report {ReportId} stored")]
+    private static partial void LogStored(ILogger logger, string reportId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "report {ReportId} not stored yet, will retry: {Reason}")]
+    private static partial void LogReportRetry(ILogger logger, string reportId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "machine {Campaign}/{Index}: corpus hub unavailable, will retry: {Reason}")]
+    private static partial void LogHubUnavailable(ILogger logger, string campaign, int index, string reason);
+}

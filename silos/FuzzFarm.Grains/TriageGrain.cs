@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using FuzzFarm.Fuzzing;
+using FuzzFarm.Grains.Contracts;
+using FuzzFarm.Machine;
+using FuzzFarm.Oracle;
+using FuzzFarm.Oracle.Bisection;
+using FuzzFarm.Programs;
+using FuzzFarm.Storage;
+using FuzzFarm.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace FuzzFarm.Grains;
+
+/// <summary>
+/// One signature of one campaign. A report is acknowledged only once it is in PostgreSQL (idempotent by report id).
+/// The first report then gets triaged on a timer, off the grain's turn (minimization and bisection are CPU work):
+/// minimize, replay the minimized program on every profile, store; the timer retries the store until it succeeds.
+/// </summary>
+public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGrain> log) : Grain, ITriageGrain
+{
+    private static readonly TimeSpan StoreBudget = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(2);
+
+    private string _campaign = "";
+    private string _signature = "";
+    private bool _triaged;
+    private (string ProgramText, string Profile)? _candidate;
+    private TriageResult? _result;
+    private IGrainTimer? _timer;
+    private Stopwatch? _latency;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_campaign, _signature) = TriageKey.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public async Task<bool> ReportAsync(ViolationReport report)
+    {
+        CrashRecorded recorded;
+        try
+        {
+            using var budget = new CancellationTokenSource(StoreBudget);
+            recorded = await database.Crashes.RecordAsync(
+                new CrashReport(report.ReportId, report.Campaign, report.Signature, report.Kind, report.Profile, report.Machine,
+                    report.ProgramText, report.ObservedAt),
+                budget.Token);
+        }
+        catch (Exception e)
+        {
+            LogStoreFailed(log, report.ReportId, e.Message);
+            return false;
+        }
+        if (recorded.NewGroup)
+        {
+            FarmMetrics.RecordNewSignature(_campaign, report.Kind);
+        }
+        _triaged |= recorded.Triaged;
+        if (!_triaged)
+        {
+            _candidate ??= (report.ProgramText, report.Profile);
+            StartTimer();
+        }
+        return true;
+    }
+
+    public async Task<bool> EnsureTriagedAsync()
+    {
+        if (_triaged || _timer is not null)
+        {
+            return _triaged;
+        }
+        using var budget = new CancellationTokenSource(StoreBudget);
+        var group = (await database.Crashes.ListGroupsAsync(_campaign, budget.Token)).FirstOrDefault(g => g.Signature == _signature);
+        if (group is null)
+        {
+            return false;
+        }
+        if (group.TriagedAt is not null)
+        {
+            _triaged = true;
+            return true;
+        }
+        var first = (await database.Crashes.ListInstancesAsync(group.Id, budget.Token)).FirstOrDefault();
+        if (first is not null)
+        {
+            _candidate = (first.ProgramText, first.Profile);
+            StartTimer();
+        }
+        return false;
+    }
+
+    private void StartTimer()
+    {
+        _latency ??= Stopwatch.StartNew();
+        _timer ??= this.RegisterGrainTimer(TriageTickAsync, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.Zero,
+            Period = RetryPeriod,
+            KeepAlive = true,
+        });
+    }
+
+    private async Task TriageTickAsync(CancellationToken cancellation)
+    {
+        if (_candidate is not { } candidate)
+        {
+            return;
+        }
+        if (_result is null)
+        {
+            try
+            {
+                var signature = _signature;
+                _result = await Task.Run(() => Triage(candidate.ProgramText, candidate.Profile, signature), cancellation);
+            }
+            catch (Exception e) when (e is ProgramException or ArgumentException or FormatException)
+            {
+                // A report we cannot replay cannot be triaged: say so once and stop trying.
+                LogUntriageable(log, _campaign, _signature, e.Message);
+                StopTimer();
+                return;
+            }
+        }
+        try
+        {
+            using var budget = new CancellationTokenSource(StoreBudget);
+            await database.Crashes.SetTriageAsync(_campaign, _signature, _result.MinimizedText, _result.Matrix,
+                _result.Introduced, _result.Fixed, budget.Token);
+        }
+        catch (Exception e)
+        {
+            LogStoreFailed(log, _signature, e.Message);
+            return;
+        }
+        _triaged = true;
+        FarmMetrics.RecordTriage(_campaign, _latency?.Elapsed ?? TimeSpan.Zero);
+        LogTriaged(log, _campaign, _signature, _result.MinimizedLines, string.Join(',', _result.Introduced), string.Join(',', _result.Fixed));
+        StopTimer();
+    }
+
+    private void StopTimer()
+    {
+        _timer?.Dispose();
+        _timer = null;
+    }
+
+    private static TriageResult Triage(string programText, string profileName, string signature)
+    {
+        var program = ProgramParser.Parse(programText);
+        var profile = KernelProfile.Parse(profileName);
+        var minimized = Minimizer.Minimize(program, profile, signature);
+        var bisection = Bisector.Run(minimized, new Executor());
+        var matrix = bisection.Results.ToDictionary(r => r.Profile, r => r.Violated, StringComparer.Ordinal);
+        return new TriageResult(ProgramPrinter.Print(minimized), minimized.Statements.Count, matrix, bisection.Introduced, bisection.Fixed);
+    }
+
+    private sealed record TriageResult(
+        string MinimizedText, int MinimizedLines, IReadOnlyDictionary<string, bool> Matrix, IReadOnlyList<string> Introduced, IReadOnlyList<string> Fixed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "triage store unavailable for {What}, will retry: {Reason}")]
+    private static partial void LogStoreFailed(ILogger logger, string what, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "campaign {Campaign}: cannot triage '{Signature}': {Reason}")]
+    private static partial void LogUntriageable(ILogger logger, string campaign, string signature, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "campaign {Campaign}: triaged '{Signature}': {Lines} lines, introduced in {Introduced}, fixed in {Fixed}")]
+    private static partial void LogTriaged(ILogger logger, string campaign, string signature, int lines, string introduced, string @fixed);
+}

@@ -1,0 +1,99 @@
+using FuzzFarm.Grains;
+using FuzzFarm.Grains.Contracts;
+using FuzzFarm.Silo.Farm;
+using FuzzFarm.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace FuzzFarm.Silo.Commands;
+
+/// <summary>A client of a running cluster: start, inspect or stop a campaign. It finds the silos through the same PostgreSQL.</summary>
+public sealed class CampaignCommand : ICliCommand
+{
+    public string Name => "campaign";
+
+    public string Usage => "campaign start|status|stop NAME [--profile P] [--machines N] [--minutes N] [--seed S] [--db CS]";
+
+    public async Task<int> RunAsync(CliArgs args, CancellationToken cancellation)
+    {
+        if (args.Positionals.Count < 2)
+        {
+            throw new UsageException("expected an action (start, status, stop) and a campaign name");
+        }
+        var action = args.Positionals[0];
+        var name = CampaignOptions.Name(args.Positionals[1]);
+        if (action is not ("start" or "status" or "stop"))
+        {
+            throw new UsageException($"unknown action '{action}': expected start, status or stop");
+        }
+        var config = action == "start" ? CampaignOptions.Read(args, name, profileRequired: false, defaultMachines: 3) : null;
+        var db = args.Option("db");
+        args.EnsureAllConsumed();
+        if (args.Positionals.Count > 2)
+        {
+            throw new UsageException($"unexpected argument '{args.Positionals[2]}'");
+        }
+
+        var (database, connectionString) = await FarmDatabaseOpener.OpenAsync(db, cancellation);
+        await using (database)
+        {
+            using var client = FarmHost.Client(connectionString);
+            try
+            {
+                await client.StartAsync(cancellation);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await Console.Error.WriteLineAsync($"fuzzfarm campaign: no silo reachable through {database.Description}: {OneLine(e.Message)}");
+                return 3;
+            }
+            try
+            {
+                var grain = client.Services.GetRequiredService<IClusterClient>().GetGrain<ICampaignGrain>(name);
+                CampaignStatus status;
+                try
+                {
+                    status = action switch
+                    {
+                        "start" => await grain.StartAsync(config),
+                        "stop" => await grain.StopAsync(),
+                        _ => await grain.GetStatusAsync(),
+                    };
+                }
+                catch (ArgumentException e)
+                {
+                    throw new UsageException(OneLine(e.Message));
+                }
+                if (status.State == CampaignState.Unknown)
+                {
+                    await Console.Error.WriteLineAsync($"fuzzfarm campaign: no campaign named '{name}'");
+                    return 2;
+                }
+                Print(status);
+                return 0;
+            }
+            finally
+            {
+                await client.StopAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    private static void Print(CampaignStatus status)
+    {
+        var output = Console.Out;
+        var c = status.Config!;
+        output.WriteLine($"campaign {status.Name}: {status.State.ToString().ToLowerInvariant()}, profile {c.Profile}, {c.Machines} machines, " +
+            $"seed {c.Seed}, duration {(c.Duration is { } d ? $"{d.TotalMinutes} min" : "until stopped")}, started {status.StartedAt:u}");
+        output.WriteLine($"executions {status.Executions}, coverage {status.CoverageFeatures}, corpus {status.Hub.CorpusSize} " +
+            $"(resumed {status.Hub.Resumed}, corrupt rows {status.Hub.CorruptRows}), findings {status.Findings}, reports pending {status.PendingReports}");
+        foreach (var m in status.Machines)
+        {
+            output.WriteLine($"  machine {m.Index} on {m.Silo}: {(m.Fuzzing ? "fuzzing" : "idle")}, {m.Executions} executions, " +
+                $"coverage {m.CoverageFeatures}, corpus {m.CorpusSize}, findings {m.Findings}, pending {m.PendingReports}");
+        }
+    }
+
+    private static string OneLine(string text) =>
+        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FuzzFarm.Fuzzing;
+using FuzzFarm.Machine;
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Silo.Commands;
+
+/// <summary>
+/// <c>fuzz</c>: a local coverage-guided fuzzing run on one profile, one engine per job. Prints a status line on stderr
+/// at most once a second; at the end minimizes each signature found, replays it on every profile, writes the repros
+/// to the output folder and prints a summary. Exit 0 nothing found, 1 violations found, 2 invalid input.
+/// </summary>
+public sealed class FuzzCommand : ICliCommand
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public string Name => "fuzz";
+
+    public string Usage =>
+        "fuzz --profile P [--seconds N] [--executions N] [--seed S] [--corpus DIR] [--jobs N] [--out DIR] [--json]";
+
+    public Task<int> RunAsync(CliArgs args, CancellationToken cancellation)
+    {
+        var profileText = args.RequiredOption("profile");
+        var seconds = args.LongOption("seconds");
+        var executions = args.LongOption("executions");
+        var seed = args.LongOption("seed") ?? 1;
+        var corpusDir = args.Option("corpus");
+        var jobs = args.LongOption("jobs") ?? 1;
+        var outDir = args.Option("out") ?? "fuzz-findings";
+        var json = args.Flag("json");
+        args.EnsureAllConsumed();
+        if (args.Positionals.Count > 0)
+        {
+            throw new UsageException($"unexpected argument '{args.Positionals[0]}'");
+        }
+        if (!KernelProfile.TryParse(profileText, out var profile, out var profileError))
+        {
+            throw new UsageException(profileError);
+        }
+        if (seconds is <= 0 || executions is <= 0 || jobs is < 1 or > 256 || seed < 0)
+        {
+            throw new UsageException("--seconds and --executions must be positive, --jobs between 1 and 256, --seed non-negative");
+        }
+        var initial = corpusDir is null ? [] : LoadCorpus(corpusDir);
+        if (initial is null)
+        {
+            return Task.FromResult(2);
+        }
+        var options = new FuzzSessionOptions(profile, (ulong)seed)
+        {
+            MaxExecutions = executions,
+            Duration = seconds is { } s ? TimeSpan.FromSeconds(s) : executions is null ? TimeSpan.FromSeconds(60) : null,
+            Jobs = (int)jobs,
+            InitialCorpus = initial,
+        };
+        var result = FuzzSession.Run(options, status => Console.Error.WriteLine(StatusLine(profile, status)), cancellation);
+        Directory.CreateDirectory(outDir);
+        var repros = new List<(SessionFinding Finding, Repro Repro, string File)>();
+        for (var i = 0; i < result.Findings.Count; i++)
+        {
+            var found = result.Findings[i];
+            var repro = Repro.Triage(found.Finding, profile);
+            var file = Path.Combine(outDir, Repro.FileName(found.Finding.Signature, i + 1));
+            var note = string.Create(Inv, $"found: fuzz --profile {profile.Name} --seed {seed} --jobs {jobs}, execution {found.Execution}");
+            File.WriteAllText(file, repro.Text(note));
+            repros.Add((found, repro, file));
+        }
+        if (corpusDir is not null)
+        {
+            SaveCorpus(corpusDir, result.Corpus);
+        }
+        Console.Out.Write(json ? Json(profile, (ulong)seed, result, repros) : Text(profile, result, repros));
+        return Task.FromResult(result.Findings.Count > 0 ? 1 : 0);
+    }
+
+    private static string StatusLine(KernelProfile profile, FuzzStatus s) => string.Create(Inv,
+        $"fuzz {profile.Name}: {s.Executions} execs, {PerSecond(s.Executions, s.Elapsed):F0}/s, coverage {s.CoverageFeatures}, corpus {s.CorpusSize}, signatures {s.Signatures}, {s.Elapsed.TotalSeconds:F0}s");
+
+    private static double PerSecond(long executions, TimeSpan elapsed) => executions / Math.Max(elapsed.TotalSeconds, 1e-9);
+
+    /// <summary>Programs of a corpus folder (*.ff); null after reporting the first invalid one.</summary>
+    private static List<Program>? LoadCorpus(string dir)
+    {
+        var programs = new List<Program>();
+        if (!Directory.Exists(dir))
+        {
+            return programs;
+        }
+        foreach (var file in Directory.GetFiles(dir, "*.ff").Order(StringComparer.Ordinal))
+        {
+            if (!ProgramParser.TryParse(File.ReadAllText(file), out var program, out var error))
+            {
+                Console.Error.WriteLine(error.Format(file));
+                return null;
+            }
+            programs.Add(program);
+        }
+        return programs;
+    }
+
+    private static void SaveCorpus(string dir, IReadOnlyList<Program> corpus)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (var program in corpus)
+        {
+            var text = ProgramPrinter.Print(program);
+            // Named by content, so saving twice or merging folders never duplicates an input.
+            var hash = 14695981039346656037UL;
+            foreach (var b in Encoding.UTF8.GetBytes(text))
+            {
+                hash = (hash ^ b) * 1099511628211UL;
+            }
+            File.WriteAllText(Path.Combine(dir, hash.ToString("x16", Inv) + ".ff"), text);
+        }
+    }
+
+    private static string Text(KernelProfile profile, FuzzSessionResult r, List<(SessionFinding Finding, Repro Repro, string File)> repros)
+    {
+        var sb = new StringBuilder();
+        sb.Append(Inv, $"fuzz {profile.Name}: {r.Executions} executions in {r.Elapsed.TotalSeconds:F1}s ({PerSecond(r.Executions, r.Elapsed):F0}/s), coverage {r.CoverageFeatures}, corpus {r.Corpus.Count}, {repros.Count} signature(s)\n");
+        foreach (var (found, repro, file) in repros)
+        {
+            sb.Append(Inv, $"  {repro.Signature}\n");
+            sb.Append(Inv, $"    {repro.Kind}, first at execution {found.Execution}, {repro.Minimized.Statements.Length} lines (from {repro.Original.Statements.Length}) in {file}\n");
+            sb.Append(Inv, $"    violates: {string.Join(' ', repro.Violates)}\n");
+        }
+        return sb.ToString();
+    }
+
+    private static string Json(KernelProfile profile, ulong seed, FuzzSessionResult r, List<(SessionFinding Finding, Repro Repro, string File)> repros)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteString("profile", profile.Name);
+            w.WriteNumber("seed", seed);
+            w.WriteNumber("executions", r.Executions);
+            w.WriteNumber("seconds", Math.Round(r.Elapsed.TotalSeconds, 3));
+            w.WriteNumber("coverage", r.CoverageFeatures);
+            w.WriteNumber("corpus", r.Corpus.Count);
+            w.WriteStartArray("signatures");
+            foreach (var (found, repro, file) in repros)
+            {
+                w.WriteStartObject();
+                w.WriteString("signature", repro.Signature);
+                w.WriteString("kind", repro.Kind);
+                w.WriteNumber("execution", found.Execution);
+                w.WriteNumber("lines", repro.Minimized.Statements.Length);
+                w.WriteNumber("original_lines", repro.Original.Statements.Length);
+                w.WriteString("file", file);
+                w.WriteStartArray("violates");
+                foreach (var p in repro.Violates)
+                {
+                    w.WriteStringValue(p);
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using FuzzFarm.Grains;
+using FuzzFarm.Grains.Contracts;
+using FuzzFarm.Silo.Farm;
+using FuzzFarm.Silo.Hosting;
+using FuzzFarm.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace FuzzFarm.Silo.Commands;
+
+/// <summary>
+/// The embedded farm: one silo in this process, a campaign on it, a status line on stderr, and a summary of what was
+/// found. The campaign (named <c>local-PROFILE</c> unless <c>--campaign</c>) lives in PostgreSQL like any other, so
+/// running the command again resumes its corpus and adds to its crash groups.
+/// </summary>
+public sealed class RunCommand : ICliCommand
+{
+    private static readonly TimeSpan TriageWait = TimeSpan.FromMinutes(2);
+
+    public string Name => "run";
+
+    public string Usage => "run --profile P [--minutes N] [--machines N] [--seed S] [--campaign NAME] [--db CS]";
+
+    public async Task<int> RunAsync(CliArgs args, CancellationToken cancellation)
+    {
+        var profileText = args.RequiredOption("profile");
+        var profile = Profiles.Validate(profileText);
+        var campaign = CampaignOptions.Name(args.Option("campaign") ?? "local-" + profile);
+        var config = CampaignOptions.Read(args, campaign, profileRequired: true, defaultMachines: Environment.ProcessorCount)!;
+        if (config.Duration is null)
+        {
+            config = config with { Duration = TimeSpan.FromMinutes(2) };
+        }
+        var db = args.Option("db");
+        args.EnsureAllConsumed();
+        if (args.Positionals.Count > 0)
+        {
+            throw new UsageException($"unexpected argument '{args.Positionals[0]}'");
+        }
+
+        var (database, _) = await FarmDatabaseOpener.OpenAsync(db, cancellation);
+        await using (database)
+        {
+            using var host = FarmHost.Embedded(database);
+            await host.StartAsync(CancellationToken.None);
+            try
+            {
+                var grain = host.Services.GetRequiredService<IGrainFactory>().GetGrain<ICampaignGrain>(campaign);
+                var status = await grain.StartAsync(config);
+                var final = await WatchAsync(grain, database, status, cancellation);
+                await WaitForTriageAsync(database, campaign);
+                return await SummarizeAsync(database, final);
+            }
+            finally
+            {
+                await host.StopAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Status line at most once a second until the campaign has stopped and delivered its reports; Ctrl-C stops it early.</summary>
+    private static async Task<CampaignStatus> WatchAsync(ICampaignGrain grain, FarmDatabase database, CampaignStatus status, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var line = new StatusLineWriter(Console.Error);
+        var (lastExecutions, lastAt) = (0L, TimeSpan.Zero);
+        var stopRequested = false;
+        using var ticker = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        while (true)
+        {
+            if (cancellation.IsCancellationRequested && !stopRequested)
+            {
+                stopRequested = true;
+                status = await grain.StopAsync();
+            }
+            else
+            {
+                status = await grain.GetStatusAsync();
+            }
+            var (groups, triaged) = await CountGroupsAsync(database, status.Name);
+            var now = clock.Elapsed;
+            var rate = (status.Executions - lastExecutions) / Math.Max((now - lastAt).TotalSeconds, 1e-3);
+            (lastExecutions, lastAt) = (status.Executions, now);
+            line.Write(StatusLine.Format(status, now, Math.Max(rate, 0), groups, triaged));
+            if (status.State != CampaignState.Running && status.PendingReports == 0)
+            {
+                line.Finish();
+                return status;
+            }
+            try
+            {
+                await ticker.WaitForNextTickAsync(cancellation);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl-C: the next round stops the campaign and waits for its reports.
+            }
+        }
+    }
+
+    private static async Task<(int Groups, int Triaged)> CountGroupsAsync(FarmDatabase database, string campaign)
+    {
+        try
+        {
+            using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            var groups = await database.Crashes.ListGroupsAsync(campaign, budget.Token);
+            return (groups.Count, groups.Count(g => g.TriagedAt is not null));
+        }
+        catch (Exception)
+        {
+            return (-1, -1);
+        }
+    }
+
+    private static async Task WaitForTriageAsync(FarmDatabase database, string campaign)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TriageWait)
+        {
+            var (groups, triaged) = await CountGroupsAsync(database, campaign);
+            if (groups >= 0 && groups == triaged)
+            {
+                return;
+            }
+            await Console.Error.WriteLineAsync($"waiting for triage: {triaged}/{groups} crash groups done");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private static async Task<int> SummarizeAsync(FarmDatabase database, CampaignStatus status)
+    {
+        var groups = await database.Crashes.ListGroupsAsync(status.Name, CancellationToken.None);
+        var output = Console.Out;
+        await output.WriteLineAsync(
+            $"campaign {status.Name} on {status.Config?.Profile}: {status.Config?.Machines} machines, {status.Executions} executions, " +
+            $"coverage {status.CoverageFeatures}, corpus {status.Hub.CorpusSize} (resumed {status.Hub.Resumed}" +
+            (status.Hub.CorruptRows > 0 ? $", {status.Hub.CorruptRows} corrupt rows skipped" : "") + $"), crash groups {groups.Count}");
+        await output.WriteLineAsync();
+        CrashTables.WriteGroups(output, groups, withCampaign: false);
+        if (groups.Count > 0)
+        {
+            await output.WriteLineAsync();
+            CrashTables.WriteMatrix(output, groups, Profiles.NamedInOrder());
+            CrashTables.WriteRepros(output, groups);
+        }
+        return groups.Count > 0 ? 1 : 0;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text;
+using FuzzFarm.Grains;
+using FuzzFarm.Grains.Contracts;
+using FuzzFarm.Silo.Commands;
+
+namespace FuzzFarm.Silo.Farm;
+
+/// <summary>The campaign options shared by <c>run</c> and <c>campaign start</c>: profile, machines, minutes, seed.</summary>
+public static class CampaignOptions
+{
+    public static string Name(string name) =>
+        CampaignNames.IsValid(name) ? name : throw new UsageException($"campaign name '{name}' is invalid: use {CampaignNames.Describe}");
+
+    public static CampaignConfig? Read(CliArgs args, string campaign, bool profileRequired, int defaultMachines)
+    {
+        var profileText = profileRequired ? args.RequiredOption("profile") : args.Option("profile");
+        var machines = args.LongOption("machines");
+        var minutes = args.LongOption("minutes");
+        var seed = args.Option("seed");
+        if (profileText is null)
+        {
+            if (machines is not null || minutes is not null || seed is not null)
+            {
+                throw new UsageException("--machines, --minutes and --seed need --profile (without it the stored campaign resumes as it was)");
+            }
+            return null;
+        }
+        if (machines is < 1 or > 1024)
+        {
+            throw new UsageException($"--machines must be between 1 and 1024, got {machines}");
+        }
+        if (minutes is < 1 or > 100_000)
+        {
+            throw new UsageException($"--minutes must be between 1 and 100000, got {minutes}");
+        }
+        return new CampaignConfig(
+            Profiles.Validate(profileText),
+            (int)(machines ?? defaultMachines),
+            minutes is { } m ? TimeSpan.FromMinutes(m) : null,
+            seed is null ? DefaultSeed(campaign) : ParseSeed(seed));
+    }
+
+    /// <summary>Without --seed, a campaign's seed comes from its name: the same command fuzzes the same way.</summary>
+    private static ulong DefaultSeed(string campaign) =>
+        BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(campaign)), 0);
+
+    private static ulong ParseSeed(string text) =>
+        ulong.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seed)
+            ? seed
+            : throw new UsageException($"--seed expects a non-negative integer, got '{text}'");
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using FuzzFarm.Storage;
+
+namespace FuzzFarm.Silo.Farm;
+
+/// <summary>Plain-text tables of crash groups: the end-of-run summary, <c>crashes</c> and <c>crash show</c>.</summary>
+public static class CrashTables
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>One row per group: id, hits, minimized size, campaign (when several), signature.</summary>
+    public static void WriteGroups(TextWriter output, IReadOnlyList<CrashGroup> groups, bool withCampaign)
+    {
+        if (groups.Count == 0)
+        {
+            output.WriteLine("no crash groups");
+            return;
+        }
+        var campaignWidth = withCampaign ? Math.Max("CAMPAIGN".Length, groups.Max(g => g.Campaign.Length)) : 0;
+        output.WriteLine(Row("ID", "HITS", "LINES", withCampaign ? "CAMPAIGN".PadRight(campaignWidth) + "  " : "", "SIGNATURE"));
+        foreach (var g in groups)
+        {
+            output.WriteLine(Row(
+                g.Id.ToString(Inv), g.Hits.ToString(Inv), g.MinimizedText is { } m ? Lines(m).Count.ToString(Inv) : "-",
+                withCampaign ? g.Campaign.PadRight(campaignWidth) + "  " : "", g.Signature));
+        }
+    }
+
+    /// <summary>Signature x profile: X violates, . does not, ? not triaged yet.</summary>
+    public static void WriteMatrix(TextWriter output, IReadOnlyList<CrashGroup> groups, IReadOnlyList<string> profiles)
+    {
+        if (groups.Count == 0)
+        {
+            return;
+        }
+        var idWidth = Math.Max(2, groups.Max(g => g.Id.ToString(Inv).Length));
+        output.WriteLine("ID".PadLeft(idWidth) + "  " + string.Join(' ', profiles));
+        foreach (var g in groups)
+        {
+            var cells = profiles.Select(p => Cell(g, p).PadRight(p.Length));
+            output.WriteLine(g.Id.ToString(Inv).PadLeft(idWidth) + "  " + string.Join(' ', cells));
+        }
+        output.WriteLine("(X violates, . no violation, ? not triaged)");
+    }
+
+    /// <summary>The minimized repro of each group (the original program until triage has run).</summary>
+    public static void WriteRepros(TextWriter output, IReadOnlyList<CrashGroup> groups)
+    {
+        foreach (var g in groups)
+        {
+            output.WriteLine();
+            output.WriteLine(string.Create(Inv, $"# group {g.Id}: {g.Signature}"));
+            output.WriteLine($"# introduced in: {Join(g.IntroducedIn)}; fixed in: {Join(g.FixedIn)}");
+            if (g.MinimizedText is { } text)
+            {
+                foreach (var line in Lines(text))
+                {
+                    output.WriteLine(line);
+                }
+            }
+            else
+            {
+                output.WriteLine("# (not triaged yet)");
+            }
+        }
+    }
+
+    public static string Cell(CrashGroup group, string profile) =>
+        group.Matrix.TryGetValue(profile, out var violates) ? (violates ? "X" : ".") : "?";
+
+    public static IReadOnlyList<string> Lines(string text) =>
+        text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+
+    private static string Join(IReadOnlyList<string> profiles) => profiles.Count == 0 ? "-" : string.Join(", ", profiles);
+
+    private static string Row(string id, string hits, string lines, string campaign, string signature) =>
+        $"{id,6}  {hits,6}  {lines,5}  {campaign}{signature}";
+}

@@ -1,0 +1,24 @@
+using System.Globalization;
+using FuzzFarm.Grains.Contracts;
+
+namespace FuzzFarm.Silo.Farm;
+
+/// <summary>One plain-text line of a campaign's state, for terminals and logs alike.</summary>
+public static class StatusLine
+{
+    public static string Format(CampaignStatus status, TimeSpan elapsed, double executionsPerSecond, int crashGroups, int triaged)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var machines = status.Config is { } c ? $"{status.MachinesFuzzing}/{c.Machines}" : "0/0";
+        var pending = status.PendingReports > 0 ? $" | {status.PendingReports} reports pending" : "";
+        return string.Create(inv,
+            $"[{(int)elapsed.TotalMinutes:00}:{elapsed.Seconds:00}] {status.Name} {status.State.ToString().ToLowerInvariant()} | machines {machines} | {Count(status.Executions)} execs ({Count((long)executionsPerSecond)}/s) | cov {status.CoverageFeatures} | corpus {status.Hub.CorpusSize} | crashes {crashGroups} ({triaged} triaged){pending}");
+    }
+
+    public static string Count(long n) => n switch
+    {
+        >= 10_000_000 => (n / 1_000_000.0).ToString("0.0", CultureInfo.InvariantCulture) + "M",
+        >= 10_000 => (n / 1_000.0).ToString("0.0", CultureInfo.InvariantCulture) + "k",
+        _ => n.ToString(CultureInfo.InvariantCulture),
+    };
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Sockets;
+using FuzzFarm.Grains.Placement;
+using FuzzFarm.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace FuzzFarm.Silo.Hosting;
+
+/// <summary>
+/// The one place where the farm's hosts are built: the embedded single-silo farm of <c>fuzzfarm run</c>, a cluster
+/// silo of <c>fuzzfarm silo</c>, and the client of <c>fuzzfarm campaign</c>. Cross-cutting additions (a meter provider,
+/// logging) go here so every host gets them.
+/// </summary>
+public static class FarmHost
+{
+    public const string ClusterId = "fuzzfarm";
+    public const string ServiceId = "fuzzfarm";
+    private const string AdoInvariant = "Npgsql";
+
+    /// <summary>One silo in this process, localhost clustering on free ports (so it never meets a local cluster).</summary>
+    public static IHost Embedded(FarmDatabase database)
+    {
+        var siloPort = FreeLoopbackPort();
+        var gatewayPort = FreeLoopbackPort();
+        return BuildSilo(database, quiet: true, silo => silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ServiceId, clusterId: ClusterId));
+    }
+
+    /// <summary>A silo of a real cluster: membership in PostgreSQL through Orleans' ADO.NET clustering.</summary>
+    public static IHost ClusterSilo(FarmDatabase database, string connectionString, SiloEndpoints endpoints) =>
+        BuildSilo(database, quiet: false, silo => silo
+            .UseAdoNetClustering(o =>
+            {
+                o.Invariant = AdoInvariant;
+                o.ConnectionString = connectionString;
+            })
+            .Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = ClusterId;
+                o.ServiceId = ServiceId;
+            })
+            .ConfigureEndpoints(endpoints.Advertised, endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: true)
+            .Configure<ClusterMembershipOptions>(o =>
+            {
+                // A hard-killed silo is declared dead in ~10 s instead of the default ~30 s, so its machines move sooner.
+                o.ProbeTimeout = TimeSpan.FromSeconds(3);
+                o.NumMissedProbesLimit = 3;
+                o.DefunctSiloExpiration = TimeSpan.FromHours(1);
+            }));
+
+    /// <summary>A client of a cluster silo's gateway, found through the same membership table.</summary>
+    public static IHost Client(string connectionString)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        ConfigureLogging(builder.Logging, quiet: true);
+        builder.UseOrleansClient(client => client
+            .UseAdoNetClustering(o =>
+            {
+                o.Invariant = AdoInvariant;
+                o.ConnectionString = connectionString;
+            })
+            .Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = ClusterId;
+                o.ServiceId = ServiceId;
+            }));
+        return builder.Build();
+    }
+
+    private static IHost BuildSilo(FarmDatabase database, bool quiet, Action<ISiloBuilder> clustering)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        ConfigureLogging(builder.Logging, quiet);
+        builder.Services.AddSingleton(database);
+        builder.UseOrleans(silo =>
+        {
+            clustering(silo);
+            silo.AddPlacementDirector<SpreadByIndexPlacement, SpreadByIndexPlacementDirector>();
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+        });
+        // Registered after the silo so it starts once the silo runs.
+        builder.Services.AddHostedService<CampaignKeeper>();
+        return builder.Build();
+    }
+
+    /// <summary>Logs go to stderr (stdout carries command output). The embedded farm shows only errors: its status line says the rest.</summary>
+    private static void ConfigureLogging(ILoggingBuilder logging, bool quiet)
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Orleans", quiet ? LogLevel.Error : LogLevel.Warning);
+        logging.AddFilter("Microsoft", quiet ? LogLevel.Error : LogLevel.Warning);
+        logging.AddFilter("FuzzFarm", quiet ? LogLevel.Warning : LogLevel.Information);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
