@@ -103,7 +103,7 @@ internal sealed class ProgramChecker
         }
         if (args.Length != info.Params.Length)
         {
-            var message = $"{(args.Length > info.Params.Length ? "too many" : "too few")} arguments: {ParamKindText.Signature(info)} takes {ParamKindText.Arguments(info.Params.Length)}, got {args.Length}";
+            var message = $"{(args.Length > info.Params.Length ? "too many" : "too few")} arguments: {ParamKindText.Signature(info)} takes {ParamKindText.Arguments(info.Params.Length)}, got {args.Length}; expected {info.Params.Length}";
             return args.Length > info.Params.Length
                 ? Fail(index, StatementToken.Arg, info.Params.Length, message)
                 : Fail(index, StatementToken.Op, 0, message);

@@ -1,0 +1,136 @@
+using System.Collections.Immutable;
+using Xunit;
+
+namespace FuzzFarm.Programs.Tests;
+
+/// <summary>Programs built as statements (the fuzzer's way): slots, line numbers and located errors.</summary>
+public class BuiltProgramTests
+{
+    private static Statement S(string thread, string? binding, Op op, bool split, params Arg[] args) =>
+        new(thread, binding, op, [.. args], split);
+
+    private static Statement S(string? binding, Op op, params Arg[] args) => S(Statement.MainThread, binding, op, false, args);
+
+    [Fact]
+    public void NamesResolveToSlotsInBindingOrder()
+    {
+        var program = ProgramParser.Parse("""
+            a = mmap(8K, rw, private)
+            p = pipe()
+            t1 = fork()
+            t1: t2 = thread()
+            t2: h = store(a+8, 1) &
+            t1: vmsplice(p, a, 4K)
+            t2: wait(h)
+            t2: clear_refs(t1)
+
+            """);
+        Assert.Equal(6, program.SlotCount);
+        Assert.Equal(3, program.ThreadCount);
+        var s = program.Statements;
+        Assert.Equal([1, 2, 3, 4, 5, -1, -1, -1], s.Select(x => x.BindingSlot));
+        Assert.Equal([0, 0, 0, 3, 4, 3, 4, 4], s.Select(x => x.ThreadSlot));
+        Assert.Equal([2, 1, -1], s[5].Args.Select(a => a.Slot));
+        Assert.Equal(1, s[4].Args[0].Slot);
+        Assert.Equal(5, s[6].Args[0].Slot);
+        Assert.Equal(3, s[7].Args[0].Slot);
+        Assert.Equal(-1, s[4].Args[1].Slot);
+    }
+
+    [Fact]
+    public void BuiltStatementsAreNumberedByTheirPrintedLine()
+    {
+        var a = Arg.Ref("a");
+        var program = ProgramValidator.Validate(["seed 7", "mutated"],
+        [
+            S("a", Op.Mmap, Arg.Num(4096), Arg.Of(Flag.Rw), Arg.Of(Flag.Private)),
+            S("t1", Op.Fork),
+            S("t1", null, Op.Store, false, a, Arg.Num(1)),
+            S(null, Op.Load, a),
+        ]);
+        Assert.Equal([3, 4, 5, 6], program.Statements.Select(s => s.Line));
+        var lines = ProgramPrinter.Print(program).Split('\n');
+        Assert.Equal("t1: store(a, 1)", lines[program.Statements[2].Line - 1]);
+        Assert.Equal("load(a)", lines[program.Statements[3].Line - 1]);
+    }
+
+    [Fact]
+    public void ErrorsInBuiltStatementsPointAtThePrintedText()
+    {
+        Statement[] statements =
+        [
+            S("a", Op.Mmap, Arg.Num(4096), Arg.Of(Flag.Rw), Arg.Of(Flag.Private)),
+            S("t1", Op.Thread),
+            S("t1", "h", Op.Store, true, Arg.Ref("a", 8), Arg.Ref("b")),
+        ];
+        Assert.False(ProgramValidator.TryValidate(["one header line"], statements, out var program, out var error));
+        Assert.Null(program);
+        // Printed: "t1: h = store(a+8, b) &": b is at column 20 of line 1 + 3.
+        Assert.Equal("4:20: argument 2 of store is the name 'b'; expected a number", error.Format(null));
+    }
+
+    [Fact]
+    public void MixingParsedAndNewStatementsRenumbersAll()
+    {
+        var parsed = ProgramParser.Parse("\n\na = mmap(4K, rw, private)\n\nload(a)\n");
+        Assert.Equal([3, 5], parsed.Statements.Select(s => s.Line));
+        var mutated = parsed.Statements.Insert(1, S(null, Op.Store, Arg.Ref("a"), Arg.Num(9)));
+        var program = ProgramValidator.Validate(parsed.Header, mutated);
+        Assert.Equal([1, 2, 3], program.Statements.Select(s => s.Line));
+        Assert.All(program.Statements, s => Assert.Equal(0, s.Column));
+        Assert.Equal("a = mmap(4K, rw, private)\nstore(a, 9)\nload(a)\n", ProgramPrinter.Print(program));
+    }
+
+    [Fact]
+    public void RevalidatingAValidProgramReusesItsStatements()
+    {
+        var program = ProgramParser.Parse("a = mmap(4K, rw, private)\nt1 = fork()\nt1: store(a, 1)\n");
+        var again = ProgramValidator.Validate(program.Header, program.Statements);
+        for (var i = 0; i < program.Statements.Length; i++)
+        {
+            Assert.Same(program.Statements[i], again.Statements[i]);
+        }
+    }
+
+    public static TheoryData<Statement[], string> BadStatements { get; } = new()
+    {
+        { [S("a", Op.Mmap, Arg.Num(-1), Arg.Of(Flag.Rw), Arg.Of(Flag.Private))], "1:10: argument 1 of mmap is negative; expected a number from 0" },
+        { [S("a", Op.Mmap, Arg.Num(1), Arg.Of(Flag.None), Arg.Of(Flag.Private))], "1:13: argument 2 of mmap has no flags; expected exactly one of none, r, rw" },
+        { [S("a", Op.Mmap, Arg.Num(1), Arg.Of(Flag.Rw | Flag.On), Arg.Of(Flag.Private))], "1:13: argument 2 of mmap does not allow 'on'; expected a prot" },
+        { [S("a", Op.Mmap, Arg.Num(1), Arg.Of(Flag.Rw))], "1:5: too few arguments: mmap(number, prot, map flags) takes 3 arguments, got 2" },
+        { [S(null, Op.Exit, Arg.Num(1))], "1:6: too many arguments: exit() takes no arguments, got 1" },
+        { [S("a b", Op.Pipe)], "1:1: 'a b' is not a name; expected a letter or '_'" },
+        { [S("none", Op.Pipe)], "1:1: 'none' is a flag word and cannot be bound" },
+        { [S(null, (Op)200)], "1:1: unknown op 200; expected an op of the OpTable" },
+        { [S("p", Op.Pipe), S(null, Op.Read, Arg.Ref("p", 8), Arg.Num(8))], "2:6: argument 1 of read has an offset, which only addresses take; expected a pipe" },
+        { [S("p", Op.Pipe), S("tx", null, Op.Read, false, Arg.Ref("p"), Arg.Num(8))], "2:1: 'tx' is not bound; expected t0 or a thread" },
+        { [S("p", Op.Pipe), S(null, Op.Read, Arg.Ref("p", -8), Arg.Num(8))], "has an offset" },
+        { [S("a", Op.Mmap, Arg.Num(1), Arg.Of(Flag.R), Arg.Of(Flag.Private)), S(null, Op.Load, Arg.Ref("a", -8))], "2:6: argument 1 of load has a negative offset" },
+        { [S("a", Op.Mmap, Arg.Num(1), Arg.Of(Flag.R), Arg.Of(Flag.Private)), S(null, Op.Load, Arg.Ref("z"))], "2:6: 'z' is not bound" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadStatements))]
+    public void BadBuiltStatementsAreRejectedWithoutThrowing(Statement[] statements, string expected)
+    {
+        Assert.False(ProgramValidator.TryValidate([], statements, out _, out var error));
+        Assert.True(error.Format(null).Contains(expected, StringComparison.Ordinal), error.Format(null));
+        Assert.Contains("expected", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HeaderLinesCannotHoldLineBreaks()
+    {
+        Assert.False(ProgramValidator.TryValidate(["ok", "two\nlines"], [], out _, out var error));
+        Assert.Equal("2:1: header line 2 is null or holds a line break; expected one line of comment text", error.Format(null));
+    }
+
+    [Fact]
+    public void DefaultArgumentsAndHeaderAreEmpty()
+    {
+        var program = ProgramValidator.Validate(default, [new Statement(Statement.MainThread, null, Op.Exit, default, false)]);
+        Assert.Empty(program.Header);
+        Assert.Empty(program.Statements[0].Args);
+        Assert.Equal("exit()\n", ProgramPrinter.Print(program));
+    }
+}
