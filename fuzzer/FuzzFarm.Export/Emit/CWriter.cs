@@ -1,0 +1,302 @@
+using System.Globalization;
+using System.Text;
+using FuzzFarm.Export.Reference;
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Export.Emit;
+
+/// <summary>
+/// Writes the C program for a plan: the step tables, the runtime, the expectations of every observation and one
+/// function per program thread whose steps wait for their turn on the shared sequence counter.
+/// </summary>
+internal sealed class CWriter
+{
+    private static readonly Lazy<string> Runtime = new(LoadRuntime);
+
+    private readonly Plan _plan;
+    private readonly StringBuilder _c = new();
+
+    private CWriter(Plan plan)
+    {
+        _plan = plan;
+    }
+
+    public static string Write(Plan plan)
+    {
+        var w = new CWriter(plan);
+        w.Header();
+        w._c.Append(Runtime.Value);
+        w.Globals();
+        w.Expectations();
+        w.Threads();
+        w.Main();
+        return w._c.ToString();
+    }
+
+    private void Line(string text = "") => _c.Append(text).Append('\n');
+
+    private void Header()
+    {
+        var steps = _plan.Steps;
+        Line("/*");
+        Line(" * Exported by `fuzzfarm export-c` from this FuzzFarm program (machine.md §1):");
+        Line(" *");
+        foreach (var text in ProgramPrinter.Print(_plan.Program).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Line(" *   " + text.Replace("*/", "* /", StringComparison.Ordinal));
+        }
+        Line(" *");
+        Line(" * Build: gcc -O1 -pthread -o prog prog.c    Run: ./prog    (needs no arguments; prints one result per line)");
+        Line(" * Each write stores a token naming its line and word instead of the program's value, as the oracle's");
+        Line(" * memory does, so every observation says who wrote what it read. Lines run one at a time, in program");
+        Line(" * order, whatever process or thread they belong to.");
+        if (_plan.SkippedLines.Count > 0)
+        {
+            Line($" * Lines skipped because their thread is blocked or its process exited: {string.Join(", ", _plan.SkippedLines)}.");
+        }
+        Line(" */");
+        Line($"#define FF_STEPS {steps.Count}");
+        Line($"#define FF_THREADS {_plan.Program.SlotCount}");
+        Line($"#define FF_SLOTS {_plan.Program.SlotCount}");
+        Line($"static const int ff_step_line[FF_STEPS] = {{{string.Join(", ", steps.Select(s => s.Statement.Line))}}};");
+        Line($"static const char *const ff_step_thread[FF_STEPS] = {{{string.Join(", ", steps.Select(s => Quote(s.Statement.Thread)))}}};");
+        Line();
+    }
+
+    private void Globals()
+    {
+        Line();
+        Line("/* ---- the program ---- */");
+        Line();
+        Line("/* Bindings, indexed by the program's slots; a forked child inherits its parent's, as it does the memory. */");
+        Line("static char *ff_addr[FF_SLOTS];");
+        Line("static int ff_pipes[FF_SLOTS][2];");
+        Line("static struct ff_pin ff_pins[FF_SLOTS];");
+        Line("static struct ff_file ff_files[FF_SLOTS];");
+        Line("static int ff_uffds[FF_SLOTS];");
+        Line();
+    }
+
+    private void Expectations()
+    {
+        foreach (var step in _plan.Steps.Where(s => s.Expect is not null))
+        {
+            var words = step.Expect!;
+            var want = Run.Pack(words.Select((w, i) => (i, w.Want[0])));
+            want.AddRange(Run.Pack(words.SelectMany((w, i) => w.Want.Skip(1).Select(t => (i, t)))));
+            var hist = Run.Pack(words.SelectMany((w, i) => w.History.Select(t => (i, t))));
+            var k = step.Index;
+            Line($"/* line {step.Statement.Line}: {ProgramPrinter.Print(step.Statement)} */");
+            var wantName = RunArray($"ff_want_{k}", want);
+            var histName = RunArray($"ff_hist_{k}", hist);
+            Line($"static const struct ff_expect ff_exp_{k} = {{{words.Count}, {want.Count}, {hist.Count}, {wantName}, {histName}}};");
+        }
+        Line();
+    }
+
+    private string RunArray(string name, List<Run> runs)
+    {
+        if (runs.Count == 0)
+        {
+            return "NULL";
+        }
+        Line($"static const struct ff_run {name}[] = {{");
+        foreach (var r in runs)
+        {
+            Line($"    {{{r.First}, {r.Count}, {Hex(r.Base)}, {r.Step}}},");
+        }
+        Line("};");
+        return name;
+    }
+
+    private void Threads()
+    {
+        var threads = _plan.Steps.Select(s => s.Statement.Thread)
+            .Concat(_plan.Steps.Where(s => s.Statement.Op is Op.Fork or Op.Thread).Select(s => s.Statement.Binding!))
+            .Prepend(Statement.MainThread).Distinct().ToList();
+        foreach (var t in threads)
+        {
+            Line($"static void ff_run_{t}(void);");
+        }
+        foreach (var s in _plan.Steps.Where(s => s.Statement.Op == Op.Thread))
+        {
+            var t = s.Statement.Binding!;
+            Line($"static void *ff_thread_{t}(void *arg)");
+            Line("{");
+            Line("    (void)arg;");
+            Line($"    ff_run_{t}();");
+            Line("    return NULL;");
+            Line("}");
+        }
+        foreach (var t in threads)
+        {
+            Line();
+            Line($"static void ff_run_{t}(void)");
+            Line("{");
+            foreach (var step in _plan.Steps.Where(s => s.Statement.Thread == t))
+            {
+                Step(step);
+            }
+            Line("}");
+        }
+    }
+
+    private void Step(PlannedStep step)
+    {
+        var s = step.Statement;
+        var k = step.Index;
+        Line($"    /* line {s.Line}: {ProgramPrinter.Print(s).Replace("*/", "* /", StringComparison.Ordinal)} */");
+        foreach (var note in Notes(step))
+        {
+            Line($"    /* {note} */");
+        }
+        Line($"    ff_begin({k}, {s.Line}, {Quote(s.Thread)});");
+        switch (step.Kind)
+        {
+            case StepKind.Exit:
+                Line("    ff_exit_process();");
+                return;
+            case StepKind.BlockingWrite:
+                Line($"    ff_release({k});");
+                Line("    " + Code(step));
+                Line($"    ff_blocked_done({k});");
+                return;
+            default:
+                Line("    " + Code(step));
+                Line($"    ff_end({k});");
+                return;
+        }
+    }
+
+    private static IEnumerable<string> Notes(PlannedStep step)
+    {
+        var s = step.Statement;
+        if (s.Split)
+        {
+            yield return $"split (&) in the program: user space cannot stop the kernel inside {s.Info.Name} at its preemption point, "
+                + "so it runs whole here and the matching wait() is empty; the race the split names is not forced";
+        }
+        if (s.Op == Op.Pin && (s.Args[2].Flags & Flag.Rw) == 0)
+        {
+            yield return "io_uring registers fixed buffers with FOLL_WRITE|FOLL_LONGTERM: this read-only pin runs as a writable pin";
+        }
+        if (s.Op == Op.Pin && (s.Args[2].Flags & Flag.Fast) != 0)
+        {
+            yield return "io_uring chooses its own GUP path: 'fast' is not expressible";
+        }
+        if (step.Kind == StepKind.BlockingWrite)
+        {
+            yield return step.Hang
+                ? "the reference model says this write blocks on a fault only this thread could serve: the oracle's hang"
+                : "the reference model says this write blocks on a userfaultfd write-protect fault until uffd_resolve";
+        }
+    }
+
+    private string Code(PlannedStep step)
+    {
+        var s = step.Statement;
+        var k = step.Index;
+        return s.Op switch
+        {
+            Op.Mmap => $"ff_addr[{s.BindingSlot}] = ff_mmap({N(s, 0)}, {Prot(s.Args[1].Flags)}, {Bit(s.Args[2].Flags, Flag.Shared)}, "
+                + $"{Bit(s.Args[2].Flags, Flag.Populate)}, {Bit(s.Args[2].Flags, Flag.Hugetlb)});",
+            Op.Munmap => $"if (munmap({A(s, 0)}, {N(s, 1)}) != 0) ff_fail(\"munmap\", \"munmap\");",
+            Op.Mprotect => $"if (mprotect({A(s, 0)}, {N(s, 1)}, {Prot(s.Args[2].Flags)}) != 0) ff_fail(\"mprotect\", \"mprotect\");",
+            Op.Madvise => $"if (madvise({A(s, 0)}, {N(s, 1)}, {Advice(s.Args[2].Flags)}) != 0) ff_fail(\"madvise\", \"{Advice(s.Args[2].Flags)}\");",
+            Op.Store => $"ff_store({A(s, 0)}, {Hex(Tokens.Write(s.Line, 0))});",
+            Op.Memset => $"ff_memset({A(s, 0)}, {s.Args[1].Number / 8}, {Hex(Tokens.Write(s.Line, 0))});",
+            Op.Load => $"ff_load({A(s, 0)}, &ff_exp_{k});",
+            Op.Fork => $"{{ pid_t c = fork(); if (c < 0) ff_fail(\"fork\", \"fork\"); "
+                + $"if (c == 0) {{ ff_process_start({s.BindingSlot}); ff_run_{s.Binding}(); ff_finish_process(); }} ff->pid[{s.BindingSlot}] = c; }}",
+            Op.Thread => $"{{ pthread_t th; ff->pid[{s.BindingSlot}] = getpid(); "
+                + $"if (pthread_create(&th, NULL, ff_thread_{s.Binding}, NULL) != 0) ff_fail(\"thread\", \"pthread_create\"); }}",
+            Op.Pipe => $"ff_pipe(ff_pipes[{s.BindingSlot}], {_plan.PipeCapacity[s.BindingSlot]});",
+            Op.Vmsplice => $"ff_vmsplice(ff_pipes[{s.Args[0].Slot}], {A(s, 1)}, {N(s, 2)});",
+            Op.Read => $"ff_pipe_read(ff_pipes[{s.Args[0].Slot}], {N(s, 1)}, &ff_exp_{k});",
+            Op.Pin => $"ff_pin(&ff_pins[{s.BindingSlot}], {A(s, 0)}, {N(s, 1)});",
+            Op.Unpin => $"ff_unpin(&ff_pins[{s.Args[0].Slot}]);",
+            Op.DmaWrite => $"ff_dma_write(&ff_pins[{s.Args[0].Slot}], {N(s, 1)}, {Hex(Tokens.Write(s.Line, 0))});",
+            Op.DmaRead => $"ff_dma_read(&ff_pins[{s.Args[0].Slot}], {N(s, 1)}, &ff_exp_{k});",
+            Op.File => $"ff_file(&ff_files[{s.BindingSlot}], {N(s, 0)}, {Hex(Tokens.FreshFile(s.Line, 0))});",
+            Op.PreadDirect => $"ff_pread_direct(&ff_files[{s.Args[0].Slot}], {N(s, 1)}, {A(s, 2)}, {N(s, 3)});",
+            Op.Write => $"ff_write(&ff_files[{s.Args[0].Slot}], {N(s, 1)}, {A(s, 2)}, {N(s, 3)});",
+            Op.ProcessVmReadv => $"ff_process_vm_readv({s.Args[0].Slot}, {A(s, 1)}, {N(s, 2)}, &ff_exp_{k});",
+            Op.ClearRefs => $"ff_clear_refs({s.Args[0].Slot});",
+            Op.Pagemap => $"ff_pagemap({A(s, 0)}, {(step.MustBeDirty ? 1 : 0)});",
+            Op.Uffd => $"ff_uffds[{s.BindingSlot}] = ff_uffd();",
+            Op.UffdRegister => $"ff_uffd_register(ff_uffds[{s.Args[0].Slot}], {A(s, 1)}, {N(s, 2)});",
+            Op.UffdWp => $"ff_uffd_wp(ff_uffds[{s.Args[0].Slot}], {A(s, 1)}, {N(s, 2)}, {Bit(s.Args[3].Flags, Flag.On)});",
+            Op.UffdResolve => step.Resolves.Count == 0
+                ? $"ff_uffd_resolve(ff_uffds[{s.Args[0].Slot}], NULL, 0);"
+                : $"{{ static const uint32_t served[] = {{{string.Join(", ", step.Resolves)}}}; ff_uffd_resolve(ff_uffds[{s.Args[0].Slot}], served, {step.Resolves.Count}); }}",
+            Op.Wait => "/* wait: its operation already ran whole at its start line */",
+            _ => throw new ExportException(s.Line, $"{s.Info.Name} has no export"),
+        };
+    }
+
+    private void Main()
+    {
+        var hangs = _plan.Steps.Where(s => s.Kind == StepKind.BlockingWrite && s.Hang).Select(s => s.Index).ToList();
+        var needs = new List<string>();
+        foreach (var (f, c) in new[]
+        {
+            (Features.Hugetlb, "FF_F_HUGETLB"), (Features.Thp, "FF_F_THP"), (Features.Uffd, "FF_F_UFFD"),
+            (Features.IoUring, "FF_F_IOURING"), (Features.ODirect, "FF_F_ODIRECT"), (Features.SoftDirty, "FF_F_SOFTDIRTY"),
+            (Features.Swap, "FF_F_SWAP"),
+        })
+        {
+            if ((_plan.Needs & f) != 0)
+            {
+                needs.Add(c);
+            }
+        }
+        Line();
+        Line("int main(void)");
+        Line("{");
+        if (hangs.Count > 0)
+        {
+            Line($"    static const uint32_t hangs[] = {{{string.Join(", ", hangs)}}};");
+        }
+        Line($"    return ff_main(ff_run_t0, {(needs.Count == 0 ? "0" : string.Join(" | ", needs))}, {(hangs.Count > 0 ? "hangs" : "NULL")}, {hangs.Count});");
+        Line("}");
+    }
+
+    private string A(Statement s, int i)
+    {
+        var arg = s.Args[i];
+        return arg.Number == 0 ? $"ff_addr[{arg.Slot}]" : $"(ff_addr[{arg.Slot}] + {Hex((ulong)arg.Number)})";
+    }
+
+    private static string N(Statement s, int i) => s.Args[i].Number.ToString(CultureInfo.InvariantCulture);
+
+    private static string Hex(ulong v) => $"0x{v:x}ull";
+
+    private static string Quote(string text) => $"\"{text}\"";
+
+    private static string Bit(Flag flags, Flag bit) => (flags & bit) != 0 ? "1" : "0";
+
+    private static string Prot(Flag prot) => prot switch
+    {
+        Flag.Rw => "PROT_READ | PROT_WRITE",
+        Flag.R => "PROT_READ",
+        _ => "PROT_NONE",
+    };
+
+    private static string Advice(Flag advice) => advice switch
+    {
+        Flag.DontFork => "MADV_DONTFORK",
+        Flag.DoFork => "MADV_DOFORK",
+        Flag.HugePage => "MADV_HUGEPAGE",
+        Flag.NoHugePage => "MADV_NOHUGEPAGE",
+        Flag.DontNeed => "MADV_DONTNEED",
+        _ => "MADV_PAGEOUT",
+    };
+
+    private static string LoadRuntime()
+    {
+        using var stream = typeof(CWriter).Assembly.GetManifestResourceStream("FuzzFarm.Export.runtime.c")
+            ?? throw new InvalidOperationException("runtime.c is not embedded in FuzzFarm.Export");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

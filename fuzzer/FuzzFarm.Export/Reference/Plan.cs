@@ -1,0 +1,73 @@
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Export.Reference;
+
+/// <summary>Kernel features an exported program needs; the C program refuses to run (SKIP) when one is missing.</summary>
+[Flags]
+public enum Features
+{
+    None = 0,
+    Hugetlb = 1,
+    Thp = 2,
+    Uffd = 4,
+    IoUring = 8,
+    ODirect = 16,
+    SoftDirty = 32,
+    Swap = 64,
+}
+
+internal enum StepKind
+{
+    Normal,
+    /// <summary>A CPU write the model says blocks on userfaultfd: the step lets others run before it writes.</summary>
+    BlockingWrite,
+    /// <summary>exit(): the watcher ends the step once the process is gone.</summary>
+    Exit,
+}
+
+/// <summary>What one observed word may read: the values it may hold (first the one the model holds now) and the
+/// observer's whole history there, which tells a lost write from a value of another process.</summary>
+internal sealed class WordExpectation
+{
+    public List<ulong> Want { get; } = [];
+
+    public HashSet<ulong> History { get; } = [];
+}
+
+/// <summary>One line that runs, in program order, with what the reference model expects of it.</summary>
+internal sealed class PlannedStep(int index, Statement statement)
+{
+    public int Index { get; } = index;
+
+    public Statement Statement { get; } = statement;
+
+    public StepKind Kind { get; set; }
+
+    /// <summary>Observed words, for observations other than pagemap.</summary>
+    public List<WordExpectation>? Expect { get; set; }
+
+    /// <summary>pagemap: the page was written since the last clear_refs, so soft-dirty must read 1.</summary>
+    public bool MustBeDirty { get; set; }
+
+    /// <summary>uffd_resolve: the steps of the blocked writes it serves, in the order they blocked.</summary>
+    public List<int> Resolves { get; } = [];
+
+    /// <summary>A write that blocks on an event only its own thread could deliver (the oracle's hang).</summary>
+    public bool Hang { get; set; }
+}
+
+/// <summary>The reference model's run of a program: the steps that run, and what the C program needs.</summary>
+internal sealed class Plan(Program program)
+{
+    public Program Program { get; } = program;
+
+    public List<PlannedStep> Steps { get; } = [];
+
+    public Features Needs { get; set; }
+
+    /// <summary>Pipe slot → bytes of pipe buffer it needs so that vmsplice never blocks (one page per spliced page).</summary>
+    public Dictionary<int, long> PipeCapacity { get; } = [];
+
+    /// <summary>Lines the model skips because their thread is blocked or its process exited.</summary>
+    public List<int> SkippedLines { get; } = [];
+}

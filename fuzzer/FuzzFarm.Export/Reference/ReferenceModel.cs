@@ -1,0 +1,608 @@
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Export.Reference;
+
+/// <summary>
+/// The oracle's reference model (machine.md §3) run once over a program at export time: plain semantics, every process
+/// owns its private memory outright, shared mappings are shared, a pin or an O_DIRECT read writes on its process's
+/// behalf, vmsplice holds pages rather than copies. It decides which lines run, what each observation may read, and
+/// rejects what user space cannot express or what the real kernel would kill the process for.
+/// </summary>
+internal sealed class ReferenceModel
+{
+    private const long Page = 4096;
+    private const long Huge = 2L << 20;
+    private const long MaxFileBytes = 64L << 20;
+
+    private readonly Plan _plan;
+    private readonly List<ModelProcess> _procs = [new(0)];
+    private readonly Dictionary<int, ModelThread> _threads = [];
+    private readonly Dictionary<int, long> _addresses = [];
+    private readonly Dictionary<int, object> _resources = [];
+    private readonly Dictionary<int, HashSet<int>> _holders = [];
+    private long _seq;
+    private long _nextAddress = 0x10_0000_0000;
+    private Statement _s = null!;
+    private PlannedStep _step = null!;
+
+    private ReferenceModel(Program program)
+    {
+        _plan = new Plan(program);
+        _threads[0] = new ModelThread(Statement.MainThread, 0);
+    }
+
+    public static Plan Run(Program program)
+    {
+        var model = new ReferenceModel(program);
+        foreach (var s in program.Statements)
+        {
+            model.Execute(s);
+        }
+        return model._plan;
+    }
+
+    private void Execute(Statement s)
+    {
+        _s = s;
+        var thread = _threads[s.ThreadSlot];
+        if (_procs[thread.Process].Exited || thread.Pending is not null || thread.Hung)
+        {
+            // machine.md §1: a line for a blocked or exited thread is skipped, not an error.
+            _plan.SkippedLines.Add(s.Line);
+            return;
+        }
+        _step = new PlannedStep(_plan.Steps.Count, s);
+        _plan.Steps.Add(_step);
+        var proc = _procs[thread.Process];
+        switch (s.Op)
+        {
+            case Op.Mmap: Mmap(proc); break;
+            case Op.Munmap: Munmap(proc); break;
+            case Op.Mprotect: Mprotect(proc); break;
+            case Op.Madvise: Madvise(proc); break;
+            case Op.Store: CpuWrite(thread, [(Address(0), Tokens.Write(s.Line, 0))]); break;
+            case Op.Memset: Memset(thread); break;
+            case Op.Load: Load(proc); break;
+            case Op.Fork: Fork(proc); break;
+            case Op.Thread: _threads[s.BindingSlot] = new ModelThread(s.Binding!, proc.Id); break;
+            case Op.Exit: Exit(proc); break;
+            case Op.Pipe: Open(s.BindingSlot, new PipeState(), proc); _plan.PipeCapacity[s.BindingSlot] = 0; break;
+            case Op.Vmsplice: Vmsplice(proc); break;
+            case Op.Read: PipeRead(proc); break;
+            case Op.Pin: Pin(proc); break;
+            case Op.Unpin: Held<PinState>(0, proc); _resources.Remove(s.Args[0].Slot); break;
+            case Op.DmaWrite: DmaWrite(proc); break;
+            case Op.DmaRead: DmaRead(proc); break;
+            case Op.File: NewFile(proc); break;
+            case Op.PreadDirect: PreadDirect(proc); break;
+            case Op.Write: FileWrite(proc); break;
+            case Op.ProcessVmReadv: ProcessVmReadv(); break;
+            case Op.ClearRefs: ClearRefs(); break;
+            case Op.Pagemap: Pagemap(proc); break;
+            case Op.Uffd: _plan.Needs |= Features.Uffd; _resources[s.BindingSlot] = new UffdState(proc.Id, s.ThreadSlot); break;
+            case Op.UffdRegister: UffdRegister(proc); break;
+            case Op.UffdWp: UffdWp(proc); break;
+            case Op.UffdResolve: UffdResolve(proc); break;
+            case Op.Wait: break;
+            default: throw Cannot($"{s.Info.Name} has no export");
+        }
+    }
+
+    // ---- memory ----
+
+    private void Mmap(ModelProcess proc)
+    {
+        var len = Number(0);
+        var prot = _s.Args[1].Flags;
+        var flags = _s.Args[2].Flags;
+        var hugetlb = (flags & Flag.Hugetlb) != 0;
+        if (len <= 0)
+        {
+            throw Cannot("mmap of an empty length fails with EINVAL");
+        }
+        if (hugetlb)
+        {
+            _plan.Needs |= Features.Hugetlb;
+        }
+        var size = RoundUp(len, hugetlb ? Huge : Page);
+        var start = _nextAddress;
+        _nextAddress = RoundUp(start + size, Huge) + Huge;
+        proc.Vmas.Add(new Vma(start, start + size, prot, (flags & Flag.Shared) != 0, hugetlb, false, new MemObject(), start));
+        _addresses[_s.BindingSlot] = start;
+    }
+
+    private (long Start, long End) Range(ModelProcess proc, int addrArg, long len)
+    {
+        var start = Address(addrArg);
+        var huge = proc.Find(start)?.Hugetlb ?? false;
+        if (start % (huge ? Huge : Page) != 0)
+        {
+            throw Cannot($"{_s.Info.Name} needs a page-aligned address");
+        }
+        if (len <= 0)
+        {
+            throw Cannot($"{_s.Info.Name} of an empty length fails with EINVAL");
+        }
+        return (start, start + RoundUp(len, huge ? Huge : Page));
+    }
+
+    private void Munmap(ModelProcess proc)
+    {
+        var (start, end) = Range(proc, 0, Number(1));
+        proc.Unmap(start, end);
+        foreach (var u in Uffds(proc))
+        {
+            u.Forget(start, end);
+        }
+    }
+
+    private void Mprotect(ModelProcess proc)
+    {
+        var (start, end) = Range(proc, 0, Number(1));
+        RequireMapped(proc, start, end, "mprotect of an unmapped range fails with ENOMEM");
+        var prot = _s.Args[2].Flags;
+        proc.Change(start, end, v => v with { Prot = prot });
+    }
+
+    private void Madvise(ModelProcess proc)
+    {
+        var (start, end) = Range(proc, 0, Number(1));
+        RequireMapped(proc, start, end, "madvise of an unmapped range fails with ENOMEM");
+        switch (_s.Args[2].Flags)
+        {
+            case Flag.DontFork: proc.Change(start, end, v => v with { DontFork = true }); break;
+            case Flag.DoFork: proc.Change(start, end, v => v with { DontFork = false }); break;
+            case Flag.HugePage: _plan.Needs |= Features.Thp; break;
+            case Flag.PageOut: _plan.Needs |= Features.Swap; break;
+            case Flag.DontNeed:
+                // Private memory is discarded (reads zero again); a shared mapping keeps its contents.
+                foreach (var v in proc.Vmas.Where(v => v.Start < end && v.End > start && !v.Shared).ToList())
+                {
+                    for (var a = Math.Max(v.Start, start); a < Math.Min(v.End, end); a += 8)
+                    {
+                        if (v.Object.Current(v.Word(a)) != Tokens.Zero)
+                        {
+                            v.Object.Write(v.Word(a), Tokens.Zero, ++_seq);
+                        }
+                    }
+                }
+                break;
+            default: break;
+        }
+    }
+
+    private void Memset(ModelThread thread)
+    {
+        var start = Address(0);
+        var len = Number(1);
+        if (start % 8 != 0 || len % 8 != 0 || len <= 0 || len / 8 >= Tokens.MaxWords)
+        {
+            throw Cannot("memset is exported word by word: it needs an 8-byte aligned address and length");
+        }
+        var words = new List<(long, ulong)>((int)(len / 8));
+        for (long i = 0; i < len / 8; i++)
+        {
+            words.Add((start + (i * 8), Tokens.Write(_s.Line, i)));
+        }
+        CpuWrite(thread, words);
+    }
+
+    /// <summary>A CPU write: blocks on a write-protected page of its process's userfaultfd.</summary>
+    private void CpuWrite(ModelThread thread, List<(long Addr, ulong Token)> words)
+    {
+        var proc = _procs[thread.Process];
+        for (var i = 0; i < words.Count; i++)
+        {
+            var (addr, token) = words[i];
+            var v = Writable(proc, addr);
+            var blocker = Uffds(proc).FirstOrDefault(u => u.Blocks(addr));
+            if (blocker is not null)
+            {
+                _step.Kind = StepKind.BlockingWrite;
+                if (blocker.Handler == _s.ThreadSlot)
+                {
+                    _step.Hang = true;
+                    thread.Hung = true;
+                    return;
+                }
+                thread.Pending = new PendingWrite(_step.Index, _s.Line, words.GetRange(i, words.Count - i));
+                blocker.Waiting.Add(_s.ThreadSlot);
+                return;
+            }
+            v.Object.Write(v.Word(addr), token, ++_seq);
+            proc.PageWrites[addr & ~(Page - 1)] = _seq;
+        }
+    }
+
+    private void Load(ModelProcess proc)
+    {
+        var addr = Address(0);
+        if (addr % 8 != 0)
+        {
+            throw Cannot("load is exported as an 8-byte word: it needs an aligned address");
+        }
+        _step.Expect = [Own(Readable(proc, addr), addr)];
+    }
+
+    private static WordExpectation Own(Vma v, long addr)
+    {
+        var e = new WordExpectation();
+        e.Want.Add(v.Object.Current(v.Word(addr)));
+        e.History.UnionWith(v.Object.History(v.Word(addr)));
+        return e;
+    }
+
+    // ---- processes ----
+
+    private void Fork(ModelProcess parent)
+    {
+        var child = new ModelProcess(_procs.Count) { LastClearRefs = parent.LastClearRefs };
+        var copies = new Dictionary<MemObject, MemObject>();
+        foreach (var v in parent.Vmas.Where(v => !v.DontFork))
+        {
+            if (v.Shared)
+            {
+                child.Vmas.Add(v);
+                continue;
+            }
+            if (!copies.TryGetValue(v.Object, out var copy))
+            {
+                copies[v.Object] = copy = v.Object.Clone();
+            }
+            child.Vmas.Add(v with { Object = copy });
+        }
+        foreach (var (page, seq) in parent.PageWrites)
+        {
+            child.PageWrites[page] = seq;
+        }
+        _procs.Add(child);
+        foreach (var holders in _holders.Values.Where(h => h.Contains(parent.Id)))
+        {
+            holders.Add(child.Id);
+        }
+        _threads[_s.BindingSlot] = new ModelThread(_s.Binding!, child.Id);
+    }
+
+    private void Exit(ModelProcess proc)
+    {
+        _step.Kind = StepKind.Exit;
+        proc.Exited = true;
+        foreach (var u in Uffds(proc))
+        {
+            u.Waiting.Clear();
+        }
+    }
+
+    // ---- pipes ----
+
+    private void Vmsplice(ModelProcess proc)
+    {
+        var pipe = Held<PipeState>(0, proc);
+        var start = Address(1);
+        var len = Number(2);
+        if (start % 8 != 0 || len % 8 != 0 || len <= 0)
+        {
+            throw Cannot("vmsplice is exported in whole words: it needs an 8-byte aligned address and length");
+        }
+        RequireMapped(proc, start, start + len, "vmsplice of an unmapped range fails with EFAULT");
+        for (var a = start; a < start + len; a += 8)
+        {
+            var v = Readable(proc, a);
+            pipe.Words.Enqueue(new PipeWord(v.Object, v.Word(a), _seq));
+        }
+        var pages = ((start + len - 1) / Page) - (start / Page) + 1;
+        _plan.PipeCapacity[_s.Args[0].Slot] += pages * Page;
+    }
+
+    private void PipeRead(ModelProcess proc)
+    {
+        var pipe = Held<PipeState>(0, proc);
+        var len = Number(1);
+        if (len % 8 != 0 || len <= 0)
+        {
+            throw Cannot("read is exported in whole words: it needs a length that is a multiple of 8");
+        }
+        var words = new List<WordExpectation>();
+        while (words.Count < len / 8 && pipe.Words.TryDequeue(out var w))
+        {
+            // vmsplice does not snapshot: any value the page held from the vmsplice to now is legitimate.
+            var e = new WordExpectation();
+            e.Want.Add(w.Object.Current(w.Word));
+            e.Want.AddRange(w.Object.HeldSince(w.Word, w.Seq).Where(t => t != e.Want[0]).Distinct());
+            e.History.UnionWith(w.Object.History(w.Word));
+            words.Add(e);
+        }
+        _step.Expect = words;
+    }
+
+    // ---- pins: the device reads and writes the pinned memory, not the process's page table ----
+
+    private void Pin(ModelProcess proc)
+    {
+        _plan.Needs |= Features.IoUring;
+        var start = Address(0);
+        var len = Number(1);
+        if (len <= 0)
+        {
+            throw Cannot("pin of an empty length");
+        }
+        RequireMapped(proc, start, start + len, "pin of an unmapped range fails with EFAULT");
+        var segments = proc.Vmas.Where(v => v.Start < start + len && v.End > start).ToList();
+        if (segments.Exists(v => !v.Writable))
+        {
+            throw Cannot("io_uring fixed buffers pin with FOLL_WRITE, so the range must be writable (user space has no read-only long-term pin)");
+        }
+        Open(_s.BindingSlot, new PinState(start, len, segments), proc);
+    }
+
+    private (MemObject Object, long Word) DmaTarget(ModelProcess proc)
+    {
+        var pin = Held<PinState>(0, proc);
+        var offset = Number(1);
+        if (offset % 8 != 0 || offset < 0 || offset + 8 > pin.Length)
+        {
+            throw Cannot("the device moves one aligned word inside the pinned range");
+        }
+        return pin.At(offset);
+    }
+
+    private void DmaWrite(ModelProcess proc)
+    {
+        var (obj, word) = DmaTarget(proc);
+        obj.Write(word, Tokens.Write(_s.Line, 0), ++_seq);
+    }
+
+    private void DmaRead(ModelProcess proc)
+    {
+        var (obj, word) = DmaTarget(proc);
+        var e = new WordExpectation();
+        e.Want.Add(obj.Current(word));
+        e.History.UnionWith(obj.History(word));
+        _step.Expect = [e];
+    }
+
+    // ---- files ----
+
+    private void NewFile(ModelProcess proc)
+    {
+        _plan.Needs |= Features.ODirect;
+        var len = Number(0);
+        if (len <= 0 || len % 512 != 0 || len > MaxFileBytes)
+        {
+            throw Cannot("a file is exported as a temporary file of whole 512-byte blocks (up to 64M)");
+        }
+        var file = new FileState();
+        for (long i = 0; i < len / 8; i++)
+        {
+            file.Words.Add(Tokens.FreshFile(_s.Line, i));
+        }
+        Open(_s.BindingSlot, file, proc);
+    }
+
+    private void PreadDirect(ModelProcess proc)
+    {
+        var file = Held<FileState>(0, proc);
+        var foff = Number(1);
+        var start = Address(2);
+        var len = Number(3);
+        if (foff % 512 != 0 || start % 512 != 0 || len % 512 != 0 || len <= 0)
+        {
+            throw Cannot("O_DIRECT needs 512-byte aligned file offset, buffer and length");
+        }
+        if ((foff + len) / 8 > file.Words.Count)
+        {
+            throw Cannot("an O_DIRECT read past the end of the file is short");
+        }
+        for (var a = start; a < start + len; a += 8)
+        {
+            if (Uffds(proc).Any(u => u.Blocks(a)))
+            {
+                throw Cannot("an O_DIRECT read into a write-protected range blocks inside GUP; not exported");
+            }
+        }
+        for (long i = 0; i < len / 8; i++)
+        {
+            var a = start + (i * 8);
+            var v = Writable(proc, a);
+            v.Object.Write(v.Word(a), file.Words[(int)((foff / 8) + i)], ++_seq);
+            proc.PageWrites[a & ~(Page - 1)] = _seq;
+        }
+    }
+
+    private void FileWrite(ModelProcess proc)
+    {
+        var file = Held<FileState>(0, proc);
+        var foff = Number(1);
+        var start = Address(2);
+        var len = Number(3);
+        if (foff % 8 != 0 || start % 8 != 0 || len % 8 != 0 || len <= 0 || foff + len > MaxFileBytes)
+        {
+            throw Cannot("write is exported in whole words: it needs 8-byte aligned offset, buffer and length");
+        }
+        for (long i = 0; i < len / 8; i++)
+        {
+            var a = start + (i * 8);
+            var v = Readable(proc, a);
+            var index = (int)((foff / 8) + i);
+            while (file.Words.Count <= index)
+            {
+                file.Words.Add(Tokens.Zero);
+            }
+            file.Words[index] = v.Object.Current(v.Word(a));
+        }
+    }
+
+    // ---- other processes, soft-dirty ----
+
+    private ModelProcess TargetProcess()
+    {
+        var target = _threads[_s.Args[0].Slot];
+        var proc = _procs[target.Process];
+        if (proc.Exited)
+        {
+            throw Cannot($"{_s.Info.Name} names {target.Name}, whose process has exited");
+        }
+        return proc;
+    }
+
+    private void ProcessVmReadv()
+    {
+        var target = TargetProcess();
+        var start = Address(1);
+        var len = Number(2);
+        if (start % 8 != 0 || len % 8 != 0 || len <= 0)
+        {
+            throw Cannot("process_vm_readv is exported in whole words: it needs an 8-byte aligned address and length");
+        }
+        var words = new List<WordExpectation>();
+        for (var a = start; a < start + len; a += 8)
+        {
+            words.Add(Own(Readable(target, a), a));
+        }
+        _step.Expect = words;
+    }
+
+    private void ClearRefs()
+    {
+        _plan.Needs |= Features.SoftDirty;
+        TargetProcess().LastClearRefs = _seq;
+    }
+
+    private void Pagemap(ModelProcess proc)
+    {
+        _plan.Needs |= Features.SoftDirty;
+        var page = Address(0) & ~(Page - 1);
+        _step.MustBeDirty = proc.Find(page) is not null && proc.PageWrites.TryGetValue(page, out var w) && w > proc.LastClearRefs;
+    }
+
+    // ---- userfaultfd write-protect ----
+
+    private UffdState OwnUffd(ModelProcess proc)
+    {
+        var u = (UffdState)_resources[_s.Args[0].Slot];
+        if (u.Process != proc.Id)
+        {
+            throw Cannot("a userfaultfd works on the memory of the process that created it");
+        }
+        return u;
+    }
+
+    private void UffdRegister(ModelProcess proc)
+    {
+        var u = OwnUffd(proc);
+        var (start, end) = Range(proc, 1, Number(2));
+        RequireMapped(proc, start, end, "uffd_register of an unmapped range fails with EINVAL");
+        u.Registered.Add((start, end));
+    }
+
+    private void UffdWp(ModelProcess proc)
+    {
+        var u = OwnUffd(proc);
+        var (start, end) = Range(proc, 1, Number(2));
+        for (var p = start; p < end; p += Page)
+        {
+            if (!u.IsRegistered(p))
+            {
+                throw Cannot("uffd_wp outside the registered range fails with ENOENT");
+            }
+            if (_s.Args[3].Flags == Flag.On)
+            {
+                u.Protected.Add(p);
+            }
+            else
+            {
+                u.Protected.Remove(p);
+            }
+        }
+    }
+
+    /// <summary>The handler unprotects each faulting page and wakes its writer, which finishes its write.</summary>
+    private void UffdResolve(ModelProcess proc)
+    {
+        var u = OwnUffd(proc);
+        if (u.Handler != _s.ThreadSlot)
+        {
+            throw Cannot("uffd_resolve is exported on the thread that created the userfaultfd (its handler)");
+        }
+        foreach (var slot in u.Waiting)
+        {
+            var thread = _threads[slot];
+            var pending = thread.Pending!;
+            u.Protected.Remove(pending.Remaining[0].Addr & ~(Page - 1));
+            var writer = _procs[thread.Process];
+            foreach (var (addr, token) in pending.Remaining)
+            {
+                if (u.Blocks(addr))
+                {
+                    throw Cannot($"the write of line {pending.Line} would block again on a second write-protected page");
+                }
+                var v = Writable(writer, addr);
+                v.Object.Write(v.Word(addr), token, ++_seq);
+                writer.PageWrites[addr & ~(Page - 1)] = _seq;
+            }
+            thread.Pending = null;
+            _step.Resolves.Add(pending.Step);
+        }
+        u.Waiting.Clear();
+    }
+
+    private IEnumerable<UffdState> Uffds(ModelProcess proc) =>
+        _resources.Values.OfType<UffdState>().Where(u => u.Process == proc.Id);
+
+    // ---- arguments and checks ----
+
+    private long Number(int i) => _s.Args[i].Number;
+
+    private long Address(int i)
+    {
+        var arg = _s.Args[i];
+        if (!_addresses.TryGetValue(arg.Slot, out var start))
+        {
+            throw Cannot($"{arg.Name} is bound by a line that did not run");
+        }
+        return start + arg.Number;
+    }
+
+    private Vma Readable(ModelProcess proc, long addr)
+    {
+        var v = proc.Find(addr) ?? throw Cannot($"0x{addr:x} is not mapped in {ThreadName}'s process: the real process gets SIGSEGV");
+        return v.Readable ? v : throw Cannot($"{_s.Info.Name} reads a mapping without read permission: the real process gets SIGSEGV");
+    }
+
+    private Vma Writable(ModelProcess proc, long addr)
+    {
+        var v = proc.Find(addr) ?? throw Cannot($"0x{addr:x} is not mapped in {ThreadName}'s process: the real process gets SIGSEGV");
+        return v.Writable ? v : throw Cannot($"{_s.Info.Name} writes a mapping without write permission: the real process gets SIGSEGV");
+    }
+
+    private void RequireMapped(ModelProcess proc, long start, long end, string why)
+    {
+        if (!proc.Covers(start, end))
+        {
+            throw Cannot(why);
+        }
+    }
+
+    private void Open(int slot, object resource, ModelProcess proc)
+    {
+        _resources[slot] = resource;
+        _holders[slot] = [proc.Id];
+    }
+
+    /// <summary>A file descriptor is open in its creator and in processes forked from it afterwards.</summary>
+    private T Held<T>(int arg, ModelProcess proc)
+    {
+        var slot = _s.Args[arg].Slot;
+        if (!_resources.TryGetValue(slot, out var r) || !_holders[slot].Contains(proc.Id))
+        {
+            throw Cannot($"{_s.Args[arg].Name} is not open in {ThreadName}'s process");
+        }
+        return (T)r;
+    }
+
+    private string ThreadName => _threads[_s.ThreadSlot].Name;
+
+    private ExportException Cannot(string why) => new(_s.Line, why);
+
+    private static long RoundUp(long value, long unit) => (value + unit - 1) / unit * unit;
+}
