@@ -254,7 +254,7 @@ public static class ProgramParser
         var best = 3;
         foreach (var info in OpTable.All)
         {
-            var distance = EditDistance(word, info.Name);
+            var distance = EditDistance(word.ToLowerInvariant(), info.Name);
             if (distance < best)
             {
                 best = distance;

@@ -116,7 +116,10 @@ internal sealed class SourceLine(string text, int line)
     /// <summary>"expected X, got Y" at the cursor.</summary>
     public ProgramException Expected(string what) => Fail($"expected {what}, got {Got()}");
 
-    private string Got() => pos >= text.Length ? "end of line" : text[pos] == '#' ? "a comment" : $"'{text[pos]}'";
+    private string Got() => pos >= text.Length ? "end of line"
+        : text[pos] == '#' ? "a comment"
+        : char.IsControl(text[pos]) || char.IsWhiteSpace(text[pos]) ? $"U+{(int)text[pos]:X4}"
+        : $"'{text[pos]}'";
 
     private ProgramException TooBig(int start)
     {

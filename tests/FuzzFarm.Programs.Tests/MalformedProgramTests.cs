@@ -11,6 +11,8 @@ public class MalformedProgramTests
     {
         // ops and arity
         { "mmapp(4K, rw, private)", 1, 1, "unknown op 'mmapp'; expected an op name (did you mean 'mmap'?)" },
+        { "MMAP(4K, rw, private)", 1, 1, "unknown op 'MMAP'; expected an op name (did you mean 'mmap'?)" },
+        { "exit()\vload(a)", 1, 7, "expected '&', a comment or end of line after ')', got U+000B" },
         { "frobnicate()", 1, 1, "unknown op 'frobnicate'; expected one of mmap, munmap" },
         { "a = mmap(4K, rw)", 1, 16, "expected argument 3 of mmap (map flags) before ')'" },
         { "a = mmap(4K, rw, private, 1)", 1, 27, "too many arguments: mmap(number, prot, map flags) takes 3 arguments; expected ')' after argument 3" },
