@@ -15,7 +15,7 @@ public static class CampaignOptions
     {
         var profileText = profileRequired ? args.RequiredOption("profile") : args.Option("profile");
         var machines = args.LongOption("machines");
-        var minutes = args.LongOption("minutes");
+        var minutes = Minutes(args.Option("minutes"));
         var seed = args.Option("seed");
         if (profileText is null)
         {
@@ -29,15 +29,25 @@ public static class CampaignOptions
         {
             throw new UsageException($"--machines must be between 1 and 1024, got {machines}");
         }
-        if (minutes is < 1 or > 100_000)
-        {
-            throw new UsageException($"--minutes must be between 1 and 100000, got {minutes}");
-        }
+
         return new CampaignConfig(
             Profiles.Validate(profileText),
             (int)(machines ?? defaultMachines),
             minutes is { } m ? TimeSpan.FromMinutes(m) : null,
             seed is null ? DefaultSeed(campaign) : ParseSeed(seed));
+    }
+
+    /// <summary>Minutes may be fractional (<c>--minutes 0.5</c>): short campaigns are what tests and demos want.</summary>
+    private static double? Minutes(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        return double.TryParse(text, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var m)
+            && m is > 0 and <= 100_000
+            ? m
+            : throw new UsageException($"--minutes expects a number of minutes between 0 and 100000, got '{text}'");
     }
 
     /// <summary>Without --seed, a campaign's seed comes from its name: the same command fuzzes the same way.</summary>

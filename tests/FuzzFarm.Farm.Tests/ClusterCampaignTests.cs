@@ -1,0 +1,104 @@
+using FuzzFarm.Machine;
+using FuzzFarm.Oracle;
+using FuzzFarm.Programs;
+using FuzzFarm.Storage;
+using FuzzFarm.Testing;
+using Xunit;
+
+namespace FuzzFarm.Farm.Tests;
+
+/// <summary>Three <c>fuzzfarm silo</c> processes clustered through PostgreSQL, driven by <c>fuzzfarm campaign</c>.</summary>
+[Collection(FarmCollection.Name)]
+public sealed class ClusterCampaignTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    private static readonly TimeSpan FindTimeout = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task Three_silos_record_the_vmsplice_leak_minimized_and_a_restart_resumes_the_corpus()
+    {
+        var cs = await postgres.CreateDatabaseAsync();
+        await using var database = await FarmDatabase.OpenAsync(cs, CancellationToken.None);
+        using var cluster = await SiloCluster.StartAsync(cs, 3);
+
+        var start = await cluster.ClientAsync("campaign", "start", "v57", "--profile", "v5.7", "--machines", "3");
+        Assert.True(start.ExitCode == 0, string.Join('\n', start.Lines));
+
+        CrashGroup? leak = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var groups = await database.Crashes.ListGroupsAsync("v57", CancellationToken.None);
+            leak = groups.FirstOrDefault(g => g.Kind == "cross-process-visibility" && g.MinimizedText is { } m && m.Contains("vmsplice(", StringComparison.Ordinal));
+            return leak is not null;
+        }, FindTimeout, () => cluster.AllLines);
+
+        // The stored repro is a real one: it parses and still violates on v5.7, and the matrix says so.
+        var repro = ProgramParser.Parse(leak!.MinimizedText!);
+        var replay = new Executor().Run(repro, KernelProfile.Parse("v5.7"));
+        Assert.Contains(replay.Violations, v => v.Signature == leak.Signature);
+        Assert.True(leak.Matrix["v5.7"]);
+        Assert.Contains("v5.7", leak.IntroducedIn);
+
+        // The machines were spread over the three silos.
+        var status = await cluster.ClientAsync("campaign", "status", "v57");
+        Assert.Equal(3, CampaignStatusText.FuzzingSilos(status.Stdout).Distinct().Count());
+
+        var stop = await cluster.ClientAsync("campaign", "stop", "v57");
+        Assert.Equal(0, stop.ExitCode);
+        await Eventually.HoldsAsync(async () => CampaignStatusText.Pending((await cluster.ClientAsync("campaign", "status", "v57")).Stdout) == 0,
+            TimeSpan.FromMinutes(1), () => cluster.AllLines);
+        var stored = await FarmQueries.ScalarAsync(cs, "SELECT count(*) FROM corpus_entries WHERE campaign = 'v57'");
+        Assert.True(stored > 0, "the corpus was persisted");
+
+        // Restart without a profile: the stored campaign resumes, and its hub reloads the stored corpus.
+        var restart = await cluster.ClientAsync("campaign", "start", "v57");
+        Assert.True(restart.ExitCode == 0, string.Join('\n', restart.Lines));
+        long resumed = 0;
+        await Eventually.HoldsAsync(async () =>
+        {
+            resumed = CampaignStatusText.Resumed((await cluster.ClientAsync("campaign", "status", "v57")).Stdout);
+            return resumed > 0;
+        }, TimeSpan.FromMinutes(1), () => cluster.AllLines);
+        Assert.True(resumed >= stored, $"resumed {resumed} of {stored} stored programs");
+        await cluster.ClientAsync("campaign", "stop", "v57");
+        await FarmQueries.AssertNoDuplicatesAsync(cs, "v57");
+    }
+
+    [Fact]
+    public async Task A_silo_killed_hard_loses_no_stored_report_and_the_campaign_goes_on()
+    {
+        var cs = await postgres.CreateDatabaseAsync();
+        await using var database = await FarmDatabase.OpenAsync(cs, CancellationToken.None);
+        using var cluster = await SiloCluster.StartAsync(cs, 3);
+        var start = await cluster.ClientAsync("campaign", "start", "kill", "--profile", "v5.7", "--machines", "3");
+        Assert.True(start.ExitCode == 0, string.Join('\n', start.Lines));
+
+        // Let every silo run its machine and store something first.
+        await Eventually.HoldsAsync(async () => (await FarmQueries.ReportIdsAsync(cs, "kill")).Count > 0, FindTimeout, () => cluster.AllLines);
+        var victim = cluster.Silos[1];
+        var acknowledgedBefore = FarmLog.Stored(cluster.AllLines);
+        victim.Kill();
+        var survivors = cluster.Silos.Where(s => s != victim).ToList();
+
+        // The campaign goes on: all three machines fuzz again, on the two live silos, and executions grow.
+        var before = CampaignStatusText.Executions((await cluster.ClientAsync("campaign", "status", "kill")).Stdout);
+        await Eventually.HoldsAsync(async () =>
+        {
+            var text = (await cluster.ClientAsync("campaign", "status", "kill")).Stdout;
+            var silos = CampaignStatusText.FuzzingSilos(text);
+            return silos.Count == 3 && silos.Distinct().Count() == 2 && CampaignStatusText.Executions(text) > before;
+        }, TimeSpan.FromMinutes(2), () => cluster.AllLines);
+        Assert.All(survivors, s => Assert.False(s.HasExited));
+
+        var stop = await cluster.ClientAsync("campaign", "stop", "kill");
+        Assert.Equal(0, stop.ExitCode);
+        await Eventually.HoldsAsync(async () => CampaignStatusText.Pending((await cluster.ClientAsync("campaign", "status", "kill")).Stdout) == 0,
+            TimeSpan.FromMinutes(1), () => cluster.AllLines);
+
+        // Every report acknowledged before the kill is stored, and every report the survivors found is stored too.
+        var ids = (await FarmQueries.ReportIdsAsync(cs, "kill")).ToHashSet(StringComparer.Ordinal);
+        Assert.NotEmpty(acknowledgedBefore);
+        Assert.Subset(ids, acknowledgedBefore);
+        Assert.Subset(ids, FarmLog.Found(survivors.SelectMany(s => s.Lines)));
+        await FarmQueries.AssertNoDuplicatesAsync(cs, "kill");
+    }
+}
