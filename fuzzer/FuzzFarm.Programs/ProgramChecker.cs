@@ -117,10 +117,11 @@ internal sealed class ProgramChecker
                 return false;
             }
             firstSlot = j == 0 ? slot : firstSlot;
-            if (slot != args[j].Slot)
+            var column = renumber ? 0 : args[j].Column;
+            if (slot != args[j].Slot || column != args[j].Column)
             {
                 resolvedArgs ??= [.. args];
-                resolvedArgs[j] = args[j] with { Slot = slot };
+                resolvedArgs[j] = args[j] with { Slot = slot, Column = column };
             }
         }
         if (!CheckBinding(index, s, info) || (s.Op == Op.Wait && !CheckWait(index, firstSlot, thread)))

@@ -6,6 +6,9 @@ namespace FuzzFarm.Programs;
 /// <summary>
 /// Parses program text (machine.md §1) and validates it. Syntax errors are found here with the exact column;
 /// everything about names, kinds, threads and split/wait structure is the validator's, shared with built programs.
+/// Details the grammar leaves open: spaces and tabs may separate any two tokens (a tab is one column); lines end in
+/// LF or CRLF; comment lines before the first statement (blank lines allowed among them) form the header; a bare word
+/// is a flag word where the op takes flags and a name elsewhere, so flag words can never be names.
 /// </summary>
 public static class ProgramParser
 {

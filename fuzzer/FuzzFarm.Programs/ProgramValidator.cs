@@ -10,7 +10,8 @@ namespace FuzzFarm.Programs;
 /// nothing for invalid programs.
 /// Line numbers: statements keep their source lines when every statement has one and they increase after the header
 /// (parsed text); otherwise statement <c>i</c> gets line <c>header.Length + i + 1</c>, its line in
-/// <see cref="ProgramPrinter.Print(Program)"/>, and errors point at columns of that printed text.
+/// <see cref="ProgramPrinter.Print(Program)"/>, its columns are cleared, and errors point at columns of that printed
+/// text. Statements that are already resolved come back as the same objects.
 /// </summary>
 public static class ProgramValidator
 {

@@ -77,7 +77,7 @@ public class BuiltProgramTests
         var mutated = parsed.Statements.Insert(1, S(null, Op.Store, Arg.Ref("a"), Arg.Num(9)));
         var program = ProgramValidator.Validate(parsed.Header, mutated);
         Assert.Equal([1, 2, 3], program.Statements.Select(s => s.Line));
-        Assert.All(program.Statements, s => Assert.Equal(0, s.Column));
+        Assert.All(program.Statements, s => Assert.Equal(0, s.Column | s.OpColumn | s.BindingColumn | s.Args[0].Column));
         Assert.Equal("a = mmap(4K, rw, private)\nstore(a, 9)\nload(a)\n", ProgramPrinter.Print(program));
     }
 
@@ -132,5 +132,52 @@ public class BuiltProgramTests
         Assert.Empty(program.Header);
         Assert.Empty(program.Statements[0].Args);
         Assert.Equal("exit()\n", ProgramPrinter.Print(program));
+    }
+
+    public static TheoryData<string> InvalidTexts { get; } = new()
+    {
+        "a = mmap(4K, rw, private)\nt1 = thread()\nt1: x = store(a+8, 1)",
+        "a = mmap(4K, rw, private)\nt1 = thread()\nt1: x = mmap(4K, rw, private|populate) &",
+        "a = mmap(4K, rw, private)\nt1 = thread()\nt1: h = mprotect(a, 4K, r) &",
+        "a = mmap(4K, rw, private)\nt1 = thread()\nt2: load(a)",
+        "a = mmap(4K, rw, private)\nt1 = thread()\nh = store(a, 1) &\nt1: wait(h)",
+        "a = mmap(4K, rw, private)\nt1 = fork()\nt1: p = pipe()\nt1: vmsplice(p, a, q)",
+        "a = mmap(4K, rw, private)\nt1 = fork()\nt1: q = pin(a, 4K, rw|fast)\nt1: vmsplice(q, a, 4K)",
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidTexts))]
+    public void BuiltErrorsHaveTheLocationTheirPrintedTextWouldHave(string text)
+    {
+        var parseError = Assert.Throws<ProgramException>(() => ProgramParser.Parse(text));
+        var built = text.Split('\n').Select(Rebuild).ToList();
+        Assert.False(ProgramValidator.TryValidate([], built, out _, out var error));
+        Assert.Equal(parseError.Format(null), error.Format(null));
+    }
+
+    /// <summary>A statement as the fuzzer would build it: from the AST of one line, without positions.</summary>
+    private static Statement Rebuild(string line)
+    {
+        var op = OpTable.ByName[line.Split('(')[0].Split(' ', ':').Last()];
+        var thread = line.Contains(':', StringComparison.Ordinal) ? line.Split(':')[0] : Statement.MainThread;
+        var body = line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        var binding = body.Contains('=', StringComparison.Ordinal) ? body.Split('=')[0].Trim() : null;
+        var argText = line[(line.IndexOf('(', StringComparison.Ordinal) + 1)..line.IndexOf(')', StringComparison.Ordinal)];
+        var args = argText.Length == 0 ? [] : argText.Split(", ").Select((a, i) => ParseArg(a, op.Params[i])).ToArray();
+        return new Statement(thread, binding, op.Op, [.. args], line.EndsWith('&'));
+    }
+
+    private static Arg ParseArg(string text, ParamKind kind)
+    {
+        if (char.IsAsciiDigit(text[0]))
+        {
+            return Arg.Num(ProgramParser.Parse($"f = file({text})").Statements[0].Args[0].Number);
+        }
+        if (kind is ParamKind.Prot or ParamKind.MapFlags or ParamKind.PinFlags)
+        {
+            return Arg.Of(text.Split('|').Aggregate(Flag.None, (f, w) => f | FlagWords.ByWord[w]));
+        }
+        var plus = text.Split('+');
+        return Arg.Ref(plus[0], plus.Length > 1 ? long.Parse(plus[1], System.Globalization.CultureInfo.InvariantCulture) : 0);
     }
 }
