@@ -1,0 +1,96 @@
+namespace FuzzFarm.Export.Real;
+
+/// <summary>What the simulated machine says about one program under one profile, reduced to what a real run can show.</summary>
+public sealed record Prediction(
+    string Profile,
+    IReadOnlyList<(int Line, string Thread, string Op)> Observations,
+    IReadOnlyList<(int Line, string Thread, string Kind, string Signature)> Violations);
+
+/// <summary>One point where the real kernel and the machine differ, with both sides in words.</summary>
+public sealed record Disagreement(int Line, string Thread, string Real, string Machine)
+{
+    public override string ToString() => $"line {Line} {Thread}: real kernel: {Real}; machine: {Machine}";
+}
+
+/// <summary>The comparison of one program's real run with the machine's prediction.</summary>
+public sealed record Comparison(int Agreements, IReadOnlyList<Disagreement> Disagreements, IReadOnlyList<string> Unobservable)
+{
+    public bool Agrees => Disagreements.Count == 0;
+}
+
+/// <summary>
+/// Compares a real run with the machine, observation by observation: both ok, or both the same violation kind at the
+/// same line and thread. Hangs compare with the HANG lines of the run. A kernel-warn has no user-visible effect on
+/// the real kernel, so it is listed as unobservable rather than counted either way.
+/// </summary>
+public static class Differential
+{
+    public static Comparison Compare(RealOutput real, Prediction machine)
+    {
+        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(machine);
+        var disagreements = new List<Disagreement>();
+        var unobservable = new List<string>();
+        var agreements = 0;
+        foreach (var problem in real.Problems)
+        {
+            disagreements.Add(new Disagreement(0, "-", $"the run failed: {problem}", "(the program runs)"));
+        }
+        var kindsAt = machine.Violations
+            .GroupBy(v => (v.Line, v.Thread))
+            .ToDictionary(g => g.Key, g => g.Select(v => v.Kind).ToHashSet(StringComparer.Ordinal));
+        var machineObserved = machine.Observations.Select(o => (o.Line, o.Thread)).ToHashSet();
+        foreach (var o in real.Observations)
+        {
+            var kinds = kindsAt.GetValueOrDefault((o.Line, o.Thread)) ?? [];
+            kinds.Remove("kernel-warn");
+            kinds.Remove("hang");
+            if (!machineObserved.Contains((o.Line, o.Thread)))
+            {
+                disagreements.Add(new Disagreement(o.Line, o.Thread, Describe(o), "this line does not run (skipped)"));
+            }
+            else if (o.Ok ? kinds.Count == 0 : kinds.Contains(o.ViolationKind!))
+            {
+                agreements++;
+            }
+            else
+            {
+                disagreements.Add(new Disagreement(o.Line, o.Thread, Describe(o),
+                    kinds.Count == 0 ? "ok" : "violation " + string.Join(", ", kinds.Order(StringComparer.Ordinal))));
+            }
+        }
+        var realObserved = real.Observations.Select(o => (o.Line, o.Thread)).ToHashSet();
+        foreach (var (line, thread, op) in machine.Observations.Where(o => !realObserved.Contains((o.Line, o.Thread))))
+        {
+            disagreements.Add(new Disagreement(line, thread, "no observation (the line did not run)", $"{op} observed"));
+        }
+        var realHangs = real.Hangs.ToHashSet();
+        var machineHangs = machine.Violations.Where(v => v.Kind == "hang").Select(v => (v.Line, v.Thread)).ToHashSet();
+        foreach (var h in realHangs.Union(machineHangs))
+        {
+            if (realHangs.Contains(h) && machineHangs.Contains(h))
+            {
+                agreements++;
+            }
+            else
+            {
+                disagreements.Add(new Disagreement(h.Line, h.Thread,
+                    realHangs.Contains(h) ? "the write never completed (hang)" : "no hang",
+                    machineHangs.Contains(h) ? "hang" : "no hang"));
+            }
+        }
+        foreach (var (line, thread) in real.NoHangs.Where(h => !machineHangs.Contains(h)))
+        {
+            // The reference model expected a hang here and the machine did not: the machine and the kernel agree.
+            agreements++;
+            unobservable.Add($"line {line} {thread}: the exported reference model expected a hang; neither side hung");
+        }
+        foreach (var v in machine.Violations.Where(v => v.Kind == "kernel-warn"))
+        {
+            unobservable.Add($"line {v.Line} {v.Thread}: machine kernel-warn ({v.Signature}); a real WARN shows only in the kernel log");
+        }
+        return new Comparison(agreements, disagreements, unobservable);
+    }
+
+    private static string Describe(RealObservation o) => o.Ok ? $"{o.Op} ok" : $"{o.Op} violation {o.ViolationKind} ({o.Text})";
+}

@@ -1,0 +1,90 @@
+using FuzzFarm.Export.Reference;
+using Xunit;
+
+namespace FuzzFarm.Export.Tests;
+
+public class ExporterTests
+{
+    private static ExportException Rejected(params string[] lines) =>
+        Assert.Throws<ExportException>(() => CExporter.Export(Programs.Parse(lines)));
+
+    [Fact]
+    public void Export_is_deterministic_and_carries_the_program()
+    {
+        var program = Programs.Parse("a = mmap(4K, rw, private)", "store(a, 1)", "t1 = fork()", "t1: load(a)");
+        var c = CExporter.Export(program);
+        Assert.Equal(c, CExporter.Export(program));
+        Assert.Contains(" *   t1: load(a)", c, StringComparison.Ordinal);
+        Assert.Contains("#define FF_STEPS 4", c, StringComparison.Ordinal);
+        Assert.Contains("ff_run_t1", c, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_store_to_a_read_only_mapping_is_rejected_at_its_line()
+    {
+        var e = Rejected("a = mmap(4K, r, private)", "load(a)", "store(a, 1)");
+        Assert.Equal(3, e.Line);
+        Assert.Contains("SIGSEGV", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_read_only_pin_of_a_read_only_mapping_has_no_user_space_form()
+    {
+        var e = Rejected("a = mmap(4K, r, private)", "h = pin(a, 4K, r|longterm)");
+        Assert.Equal(2, e.Line);
+        Assert.Contains("FOLL_WRITE", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pipe_created_after_fork_is_not_open_in_the_other_process()
+    {
+        var e = Rejected("a = mmap(4K, rw, private)", "t1 = fork()", "p = pipe()", "t1: vmsplice(p, a, 4K)");
+        Assert.Equal(4, e.Line);
+        Assert.Contains("not open in t1's process", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Memory_mapped_after_fork_is_not_mapped_in_the_child()
+    {
+        var e = Rejected("t1 = fork()", "a = mmap(4K, rw, private)", "t1: store(a, 1)");
+        Assert.Equal(3, e.Line);
+    }
+
+    [Fact]
+    public void O_direct_needs_aligned_buffers()
+    {
+        var e = Rejected("a = mmap(4K, rw, private)", "f = file(4K)", "pread_direct(f, 0, a+8, 512)");
+        Assert.Equal(3, e.Line);
+        Assert.Contains("512-byte aligned", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a = mmap(2M, rw, private|hugetlb)", Features.Hugetlb)]
+    [InlineData("madvise(a, 2M, hugepage)", Features.Thp)]
+    [InlineData("madvise(a, 4K, pageout)", Features.Swap)]
+    [InlineData("h = pin(a, 4K, rw)", Features.IoUring)]
+    [InlineData("f = file(4K)", Features.ODirect)]
+    [InlineData("pagemap(a)", Features.SoftDirty)]
+    [InlineData("u = uffd()", Features.Uffd)]
+    public void Each_feature_is_declared_so_the_program_can_skip(string line, Features feature)
+    {
+        var lines = line.StartsWith("a = ", StringComparison.Ordinal) ? new[] { line } : ["a = mmap(2M, rw, private)", line];
+        Assert.Equal(feature, CExporter.Prepare(Programs.Parse(lines)).Needs);
+    }
+
+    [Fact]
+    public void Lines_of_a_thread_blocked_on_userfaultfd_are_skipped_until_it_is_served()
+    {
+        var exported = CExporter.Prepare(Programs.Parse(
+            "a = mmap(4K, rw, private)", "u = uffd()", "uffd_register(u, a, 4K)", "uffd_wp(u, a, 4K, on)", "t1 = thread()",
+            "t1: store(a, 1)", "t1: store(a+8, 2)", "uffd_resolve(u)", "t1: store(a+8, 3)"));
+        Assert.Equal([7], exported.SkippedLines);
+    }
+
+    [Fact]
+    public void Split_ops_say_the_race_is_not_forced()
+    {
+        var c = CExporter.Export(Programs.Parse("a = mmap(4K, rw, private)", "t1 = thread()", "t1: c = store(a, 1) &", "load(a)", "t1: wait(c)"));
+        Assert.Contains("the race the split names is not forced", c, StringComparison.Ordinal);
+    }
+}
