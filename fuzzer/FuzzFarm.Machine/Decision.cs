@@ -1,0 +1,91 @@
+namespace FuzzFarm.Machine;
+
+/// <summary>
+/// Kernel decisions that give a process a translation or leave one stale. Each PTE, TLB entry and folio remembers
+/// the decision that produced it, so the oracle can name the decision behind a violation. The text is the
+/// <c>function: rule</c> part of a signature and must stay stable (no addresses, no counts).
+/// </summary>
+public enum Decision : byte
+{
+    None,
+    AnonNew,
+    ZeroMap,
+    ThpNew,
+    HugetlbNew,
+    ShmemMap,
+    WpReuseMapcount,
+    WpReusePageCount,
+    WpReuseExclusive,
+    WpReuseMmOwner,
+    WpCopyMapcount,
+    WpCopyPageCount,
+    WpCopyZero,
+    WpShared,
+    PmdReuseMapcount,
+    PmdReusePageCount,
+    PmdReuseExclusive,
+    PmdCopyThp,
+    SwapReuseMapcount,
+    SwapReusePageCount,
+    SwapReuseExclusive,
+    SwapMapReadOnly,
+    HugetlbReuseMapcount,
+    HugetlbReusePageCount,
+    HugetlbCopy,
+    ForkShare,
+    ForkCopyPinned,
+    UnshareCopy,
+    UnshareReuse,
+    MprotectWritable,
+    ClearRefsNoFlush,
+    ClearRefsFlushPending,
+    UffdWpFlushDeferred,
+    MprotectFlushPending,
+    ForcedCowGup,
+}
+
+public static class DecisionText
+{
+    public static string Of(Decision d) => d switch
+    {
+        Decision.AnonNew => "do_anonymous_page: new page",
+        Decision.ZeroMap => "do_anonymous_page: zero page",
+        Decision.ThpNew => "do_huge_pmd_anonymous_page: new THP",
+        Decision.HugetlbNew => "hugetlb_no_page: new page",
+        Decision.ShmemMap => "do_shared_fault: page cache",
+        Decision.WpReuseMapcount => "do_wp_page: reuse by mapcount",
+        Decision.WpReusePageCount => "do_wp_page: reuse by page_count",
+        Decision.WpReuseExclusive => "do_wp_page: reuse anon-exclusive",
+        Decision.WpReuseMmOwner => "do_wp_page: reuse by mm ownership",
+        Decision.WpCopyMapcount => "do_wp_page: copy by mapcount",
+        Decision.WpCopyPageCount => "do_wp_page: copy by page_count",
+        Decision.WpCopyZero => "do_wp_page: copy of zero page",
+        Decision.WpShared => "do_wp_page: shared mapping",
+        Decision.PmdReuseMapcount => "do_huge_pmd_wp_page: reuse by mapcount",
+        Decision.PmdReusePageCount => "do_huge_pmd_wp_page: reuse by page_count",
+        Decision.PmdReuseExclusive => "do_huge_pmd_wp_page: reuse anon-exclusive",
+        Decision.PmdCopyThp => "do_huge_pmd_wp_page: copy THP",
+        Decision.SwapReuseMapcount => "do_swap_page: reuse by mapcount+swapcount",
+        Decision.SwapReusePageCount => "do_swap_page: reuse by page_count",
+        Decision.SwapReuseExclusive => "do_swap_page: reuse exclusive swap entry",
+        Decision.SwapMapReadOnly => "do_swap_page: map read-only",
+        Decision.HugetlbReuseMapcount => "hugetlb_wp: reuse by mapcount",
+        Decision.HugetlbReusePageCount => "hugetlb_wp: reuse by page_count",
+        Decision.HugetlbCopy => "hugetlb_wp: copy",
+        Decision.ForkShare => "copy_present_pte: share with child",
+        Decision.ForkCopyPinned => "copy_present_page: copy pinned page for child",
+        Decision.UnshareCopy => "unshare: copy",
+        Decision.UnshareReuse => "unshare: reuse",
+        Decision.MprotectWritable => "change_protection: writable exclusive page",
+        Decision.ClearRefsNoFlush => "clear_refs: no TLB flush",
+        Decision.ClearRefsFlushPending => "clear_refs: TLB flush pending",
+        Decision.UffdWpFlushDeferred => "uffd_wp: deferred TLB flush",
+        Decision.MprotectFlushPending => "mprotect: TLB flush pending",
+        Decision.ForcedCowGup => "gup: read GUP forced write",
+        _ => "none",
+    };
+
+    /// <summary>Decisions that copy a page (a translation moves to a new page).</summary>
+    public static bool IsCopy(Decision d) => d is Decision.WpCopyMapcount or Decision.WpCopyPageCount or Decision.WpCopyZero
+        or Decision.PmdCopyThp or Decision.HugetlbCopy or Decision.ForkCopyPinned or Decision.UnshareCopy;
+}

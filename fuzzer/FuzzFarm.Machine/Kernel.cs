@@ -1,0 +1,369 @@
+using System.Runtime.CompilerServices;
+
+namespace FuzzFarm.Machine;
+
+/// <summary>
+/// The simulated Linux memory-management subsystem under one kernel profile. Deterministic: no clock, no RNG.
+/// Reusable: <see cref="Reset"/> returns every object to its pool. Not thread-safe: one per executing core.
+/// </summary>
+internal sealed partial class Kernel
+{
+    private readonly Pool<Folio> _smallFolios = new(() => new Folio(1));
+    private readonly Pool<Folio> _hugeFolios = new(() => new Folio(Geometry.PmdNr));
+    private readonly Pool<PageWords> _words = new(() => new PageWords());
+    private readonly Pool<PteTable> _tables = new(() => new PteTable());
+    private readonly Pool<Vma> _vmas = new(() => new Vma());
+    private readonly Pool<Process> _processes = new(() => new Process());
+    private readonly Pool<SimThread> _threads = new(() => new SimThread());
+    private readonly Pool<ShmObject> _shm = new(() => new ShmObject());
+    private readonly Pool<AsyncOp> _asyncOps = new(() => new AsyncOp());
+    private readonly Folio _zero = new(1);
+    private int _pfn;
+    private int _shmIds;
+
+    public KernelProfile Profile { get; private set; } = KernelProfile.Named[0];
+
+    public Coverage Coverage { get; } = new();
+
+    /// <summary>Kernel decisions of the current line, when tracing.</summary>
+    public List<string>? Trace { get; set; }
+
+    public bool Tracing => Trace is not null;
+
+    /// <summary>The reason of the last <see cref="Status.Failed"/>.</summary>
+    public string Error { get; private set; } = "";
+
+    public readonly List<Process> Processes = [];
+    /// <summary>Threads by binding slot (t0 is slot 0).</summary>
+    public SimThread?[] Threads = [];
+    public readonly List<SwapSlot> Swap = [];
+    public readonly List<Pipe> Pipes = [];
+    public readonly List<Pin> Pins = [];
+    public readonly List<Uffd> Uffds = [];
+    public readonly List<AsyncOp> Async = [];
+    /// <summary>Threads woken since the runner last looked, in wake order.</summary>
+    public readonly List<SimThread> Woken = [];
+    /// <summary>Kernel warnings and hangs since the runner last looked.</summary>
+    public readonly List<KernelEvent> Events = [];
+
+    /// <summary>Starts a fresh machine: one process (P0) whose thread t0 sits in slot 0.</summary>
+    public void Reset(KernelProfile profile, int slotCount)
+    {
+        Profile = profile;
+        _smallFolios.ReturnAll();
+        _hugeFolios.ReturnAll();
+        _words.ReturnAll();
+        _tables.ReturnAll();
+        _vmas.ReturnAll();
+        _processes.ReturnAll();
+        _threads.ReturnAll();
+        _shm.ReturnAll();
+        _asyncOps.ReturnAll();
+        _swapSlots.ReturnAll();
+        _pipes.ReturnAll();
+        _pins.ReturnAll();
+        _uffds.ReturnAll();
+        _pfn = 0;
+        _shmIds = 0;
+        _zero.Reset(0, Decision.ZeroMap);
+        _zero.Zero = true;
+        Coverage.Clear();
+        Processes.Clear();
+        Swap.Clear();
+        Pipes.Clear();
+        Pins.Clear();
+        Uffds.Clear();
+        Async.Clear();
+        Woken.Clear();
+        Events.Clear();
+        Error = "";
+        if (Threads.Length < slotCount)
+        {
+            Threads = new SimThread?[Math.Max(slotCount, 8)];
+        }
+        else
+        {
+            Array.Clear(Threads);
+        }
+        var p = NewProcess(null, 0);
+        p.NextAddr = MmapBase;
+        NewThread(p, 0, "t0");
+    }
+
+    /// <summary>Where mmap starts placing mappings (PMD-aligned, deterministic).</summary>
+    public const ulong MmapBase = 0x7f0000000000;
+
+    private Process NewProcess(Process? parent, long forkTime)
+    {
+        var p = _processes.Rent();
+        p.Reset(Processes.Count, parent, forkTime);
+        Processes.Add(p);
+        return p;
+    }
+
+    internal SimThread NewThread(Process p, int slot, string name)
+    {
+        var t = _threads.Rent();
+        t.Reset(slot, name, p);
+        p.Threads.Add(t);
+        if (slot >= Threads.Length)
+        {
+            Array.Resize(ref Threads, slot * 2);
+        }
+        Threads[slot] = t;
+        return t;
+    }
+
+    private Status Fail(string error)
+    {
+        Error = error;
+        return Status.Failed;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Note(string text) => Trace!.Add(text);
+
+    internal void Warn(string signature, string detail)
+    {
+        Coverage.Hit(CovPoint.KernelWarn, 0);
+        Events.Add(new KernelEvent(false, signature, detail));
+        if (Tracing)
+        {
+            Note($"WARN {signature}: {detail}");
+        }
+    }
+
+    // ---- folios -------------------------------------------------------------------------------------------
+
+    internal Folio AllocSmall(Decision origin)
+    {
+        var f = _smallFolios.Rent();
+        f.Reset(++_pfn, origin);
+        f.Anon = true;
+        return f;
+    }
+
+    internal Folio AllocHuge(Decision origin, bool hugetlb)
+    {
+        var f = _hugeFolios.Rent();
+        f.Reset(++_pfn, origin);
+        f.Anon = true;
+        f.Hugetlb = hugetlb;
+        _pfn += Geometry.PmdNr - 1;
+        return f;
+    }
+
+    internal Folio ZeroPage => _zero;
+
+    internal void Get(Folio f, int n = 1)
+    {
+        if (!f.Zero)
+        {
+            f.RefCount += n;
+        }
+    }
+
+    internal void Put(Folio f, int n = 1)
+    {
+        if (f.Zero)
+        {
+            return;
+        }
+        f.RefCount -= n;
+        if (f.RefCount < 0)
+        {
+            Warn($"kernel-warn in put_page: negative refcount [{PageKindNames.Of(f.Kind(false))}]",
+                $"pfn {f.Pfn} refcount {f.RefCount}");
+        }
+        else if (f.RefCount == 0)
+        {
+            f.Freed = true;
+        }
+    }
+
+    internal void AddMap(Folio f, int sub)
+    {
+        if (!f.Zero)
+        {
+            f.SubMapcount[sub]++;
+            f.RefCount++;
+        }
+    }
+
+    internal void RemoveMap(Folio f, int sub)
+    {
+        if (f.Zero)
+        {
+            return;
+        }
+        f.SubMapcount[sub]--;
+        if (f.SubMapcount[sub] < 0)
+        {
+            Warn($"kernel-warn in page_remove_rmap: negative mapcount [{PageKindNames.Of(f.Kind(false))}]",
+                $"pfn {f.Pfn}+{sub} mapcount {f.SubMapcount[sub]}");
+        }
+        Put(f);
+    }
+
+    // ---- contents -----------------------------------------------------------------------------------------
+
+    internal static ulong ReadWord(Folio f, int sub, int word) => f.Words[sub]?.Get(word) ?? 0;
+
+    internal void WriteWords(Folio f, int sub, int fromWord, int count, ulong value)
+    {
+        var w = f.Words[sub];
+        if (w is null)
+        {
+            w = _words.Rent();
+            w.Reset();
+            f.Words[sub] = w;
+        }
+        w.SetRange(fromWord, count, value);
+    }
+
+    internal void CopyPage(Folio src, int srcSub, Folio dst, int dstSub)
+    {
+        var s = src.Words[srcSub];
+        if (s is null)
+        {
+            dst.Words[dstSub] = null;
+            return;
+        }
+        var d = _words.Rent();
+        d.CopyFrom(s);
+        dst.Words[dstSub] = d;
+    }
+
+    internal PageWords RentWords()
+    {
+        var w = _words.Rent();
+        w.Reset();
+        return w;
+    }
+
+    // ---- page tables --------------------------------------------------------------------------------------
+
+    internal PteTable GetTable(Process p, ulong addr)
+    {
+        var t = p.Table(addr);
+        if (t is null)
+        {
+            t = _tables.Rent();
+            t.Reset(addr >> Geometry.PmdShift);
+            p.Tables.Add(t);
+        }
+        return t;
+    }
+
+    internal static int PteIndex(ulong addr) => (int)((addr >> Geometry.PageShift) & (Geometry.PmdNr - 1));
+
+    internal Vma NewVma()
+    {
+        var v = _vmas.Rent();
+        v.Uffd = -1;
+        v.Shm = null;
+        return v;
+    }
+
+    internal ShmObject NewShm(bool hugetlb)
+    {
+        var o = _shm.Rent();
+        o.Reset(++_shmIds, hugetlb);
+        return o;
+    }
+
+    // ---- TLB ----------------------------------------------------------------------------------------------
+
+    /// <summary>flush_tlb_range on every CPU running the mm: pages [first, last].</summary>
+    internal void FlushTlb(Process p, ulong firstPage, ulong lastPage)
+    {
+        var n = 0;
+        foreach (var t in p.Threads)
+        {
+            n += t.Tlb.Flush(firstPage, lastPage);
+        }
+        if (n > 0 && Tracing)
+        {
+            Note($"TLB flush P{p.Id} 0x{firstPage << Geometry.PageShift:x}..0x{(lastPage + 1) << Geometry.PageShift:x}: {n} entries dropped");
+        }
+    }
+
+    internal void FlushTlbAll(Process p) => FlushTlb(p, 0, ulong.MaxValue);
+
+    /// <summary>A PTE lost write permission or changed, and the flush is deferred or missing.</summary>
+    internal static void MarkStale(Process p, ulong firstPage, ulong lastPage, Decision cause)
+    {
+        foreach (var t in p.Threads)
+        {
+            t.Tlb.MarkStale(firstPage, lastPage, cause);
+        }
+    }
+
+    // ---- mmap lock ----------------------------------------------------------------------------------------
+
+    /// <summary>True when an unfinished op holds <paramref name="p"/>'s mmap lock in a mode that conflicts.</summary>
+    internal static bool LockBusy(Process p, bool write) => p.LockWriter != 0 || (write && p.LockReaders > 0);
+
+    /// <summary>Blocks <paramref name="t"/> until <paramref name="p"/>'s mmap lock is released.</summary>
+    internal Status BlockOnLock(SimThread t, Process p)
+    {
+        Coverage.Hit(CovPoint.LockBlock, 0);
+        t.State = RunState.Blocked;
+        t.BlockedOn = BlockKind.MmapLock;
+        t.BlockedId = p.Id;
+        if (Tracing)
+        {
+            Note($"{t} blocks on the mmap lock of P{p.Id}");
+        }
+        CheckHang(t, "mmap_lock: blocked on a lock its own op holds");
+        return Status.Blocked;
+    }
+
+    internal void Wake(SimThread t)
+    {
+        t.State = RunState.Running;
+        t.BlockedOn = BlockKind.None;
+        Woken.Add(t);
+        if (Tracing)
+        {
+            Note($"{t} wakes");
+        }
+    }
+
+    /// <summary>
+    /// A thread just blocked: follow who could wake it (a uffd's handler, the thread of the op holding a lock).
+    /// If that leads back to the thread, nothing ever will: a hang.
+    /// </summary>
+    private void CheckHang(SimThread t, string cause)
+    {
+        var current = t;
+        for (var hops = 0; hops < 64; hops++)
+        {
+            SimThread? next = null;
+            if (current.BlockedOn == BlockKind.Uffd)
+            {
+                next = Uffds[current.BlockedId].Handler;
+            }
+            else if (current.BlockedOn == BlockKind.MmapLock)
+            {
+                var holder = Processes[current.BlockedId].LockWriter;
+                next = holder != 0 ? Async[holder - 1].Thread : null;
+            }
+            if (next is null)
+            {
+                return;
+            }
+            if (next == t)
+            {
+                Coverage.Hit(CovPoint.Hang, hops);
+                Events.Add(new KernelEvent(true, $"hang in {cause}", $"{t} waits for an event only it{(hops > 0 ? " (or a thread it blocks)" : "")} could deliver"));
+                return;
+            }
+            if (next.State != RunState.Blocked)
+            {
+                return;
+            }
+            current = next;
+        }
+    }
+}

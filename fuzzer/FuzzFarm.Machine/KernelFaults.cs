@@ -1,0 +1,630 @@
+namespace FuzzFarm.Machine;
+
+internal enum FaultKind : byte
+{
+    Read,
+    Write,
+    /// <summary>FAULT_FLAG_UNSHARE (5.19+): break COW without mapping writable.</summary>
+    Unshare,
+}
+
+internal enum FaultResult : byte
+{
+    Ok,
+    Segv,
+    Blocked,
+    /// <summary>A split store stopped inside wp_page_copy: copy made, PTE not yet replaced.</summary>
+    Split,
+}
+
+/// <summary>Page faults: do_anonymous_page, do_wp_page (reuse or copy), do_huge_pmd_wp_page, do_swap_page, hugetlb.</summary>
+internal sealed partial class Kernel
+{
+    /// <summary>
+    /// handle_mm_fault for <paramref name="p"/> at <paramref name="addr"/>. <paramref name="t"/> is the thread that
+    /// waits if the fault blocks (for a remote GUP, the caller). <paramref name="forced"/>: a read GUP turned into a
+    /// write by 5.8's COW breaking (for the hang signature).
+    /// </summary>
+    internal FaultResult Fault(SimThread t, Process p, ulong addr, FaultKind kind, AsyncOp? split = null, bool forced = false)
+    {
+        var vma = p.FindVma(addr);
+        if (vma is null || (kind == FaultKind.Write ? !vma.Write : !vma.Read))
+        {
+            Coverage.Hit(CovPoint.Segv, (int)kind);
+            Error = vma is null ? $"SIGSEGV: no mapping at 0x{addr:x}" : $"SIGSEGV: {(kind == FaultKind.Write ? "write to" : "read of")} 0x{addr:x} not permitted";
+            return FaultResult.Segv;
+        }
+        if (LockBusy(p, false))
+        {
+            BlockOnLock(t, p);
+            return FaultResult.Blocked;
+        }
+        var table = GetTable(p, addr);
+        if (vma.Hugetlb)
+        {
+            return HugetlbFault(t, p, vma, table, addr, kind, forced);
+        }
+        if (table.Huge is not null)
+        {
+            if (kind == FaultKind.Read || (kind == FaultKind.Write && (table.HugeFlags & PteFlags.Write) != 0))
+            {
+                return FaultResult.Ok;
+            }
+            var r = HugePmdWp(t, p, vma, table, addr, kind, forced);
+            if (r != FaultResult.Ok || table.Huge is not null)
+            {
+                return r;
+            }
+            // Split: fall back to the PTE fault below.
+        }
+        var idx = PteIndex(addr);
+        ref var pte = ref table.At(idx);
+        if (pte.IsNone)
+        {
+            if (vma.Shared)
+            {
+                return SharedFault(p, vma, table, idx, addr, kind);
+            }
+            var r = AnonFault(p, vma, table, addr, kind);
+            if (r != FaultResult.Ok || kind != FaultKind.Unshare)
+            {
+                return r;
+            }
+            return Fault(t, p, addr, kind, split, forced);
+        }
+        if (pte.IsSwap)
+        {
+            return SwapIn(t, p, vma, table, idx, addr, kind, split, forced);
+        }
+        return kind switch
+        {
+            FaultKind.Write when pte.Writable => FaultResult.Ok,
+            FaultKind.Write => WpPage(t, p, vma, table, idx, addr, unshare: false, split, forced),
+            FaultKind.Unshare when NeedsUnshare(pte.Folio!, pte.Sub, pmd: false) => WpPage(t, p, vma, table, idx, addr, unshare: true, null, forced),
+            _ => FaultResult.Ok,
+        };
+    }
+
+    /// <summary>An anon page is shared (not exclusive) or the zero page: unsharing has work to do.</summary>
+    private static bool NeedsUnshare(Folio f, int sub, bool pmd) => f.Zero || (f.Anon && !f.Exclusive[pmd ? 0 : sub]);
+
+    private FaultResult AnonFault(Process p, Vma vma, PteTable table, ulong addr, FaultKind kind)
+    {
+        var pmdStart = addr & ~(ulong)(Geometry.PmdSize - 1);
+        if (vma.ThpEligible(pmdStart) && !table.HasPtes)
+        {
+            var thp = AllocHuge(Decision.ThpNew, hugetlb: false);
+            thp.Exclusive[0] = true;
+            thp.CompoundMapcount = 1;
+            thp.RefCount = 1;
+            table.Huge = thp;
+            table.HugeFlags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
+            table.HugeGrant = Decision.ThpNew;
+            Coverage.Hit(CovPoint.ThpFault, thp, 0, true);
+            if (Tracing)
+            {
+                Note($"do_huge_pmd_anonymous_page: P{p.Id} 0x{pmdStart:x} -> THP pfn {thp.Pfn} (PMD{(vma.Write ? " writable" : "")})");
+            }
+            return FaultResult.Ok;
+        }
+        ref var pte = ref table.At(PteIndex(addr));
+        if (kind == FaultKind.Read)
+        {
+            pte.Folio = _zero;
+            pte.Sub = 0;
+            pte.Flags = PteFlags.Present;
+            pte.Grant = Decision.ZeroMap;
+            Coverage.Hit(CovPoint.ZeroFault, 0);
+            if (Tracing)
+            {
+                Note($"do_anonymous_page: P{p.Id} 0x{addr & ~0xfffUL:x} -> zero page (read fault)");
+            }
+            return FaultResult.Ok;
+        }
+        var f = AllocSmall(Decision.AnonNew);
+        f.Exclusive[0] = true;
+        pte.Folio = f;
+        pte.Sub = 0;
+        pte.Flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
+        pte.Grant = Decision.AnonNew;
+        AddMap(f, 0);
+        Coverage.Hit(CovPoint.AnonFault, f);
+        if (Tracing)
+        {
+            Note($"do_anonymous_page: P{p.Id} 0x{addr & ~0xfffUL:x} -> pfn {f.Pfn}");
+        }
+        return FaultResult.Ok;
+    }
+
+    private FaultResult SharedFault(Process p, Vma vma, PteTable table, int idx, ulong addr, FaultKind kind)
+    {
+        var index = (vma.ShmOffset + (long)(addr - vma.Start)) >> Geometry.PageShift;
+        var shm = vma.Shm!;
+        if (!shm.Pages.TryGetValue(index, out var f))
+        {
+            f = AllocSmall(Decision.ShmemMap);
+            f.Anon = false;
+            f.RefCount = 1;
+            shm.Pages[index] = f;
+        }
+        ref var pte = ref table.At(idx);
+        pte.Folio = f;
+        pte.Sub = 0;
+        pte.Flags = PteFlags.Present | (kind == FaultKind.Write ? PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty : 0);
+        pte.Grant = Decision.ShmemMap;
+        AddMap(f, 0);
+        Coverage.Hit(CovPoint.ShmemFault, f);
+        if (Tracing)
+        {
+            Note($"shmem fault: P{p.Id} 0x{addr & ~0xfffUL:x} -> pfn {f.Pfn}{(kind == FaultKind.Write ? " writable" : "")}");
+        }
+        return FaultResult.Ok;
+    }
+
+    /// <summary>Blocks the faulting thread until the uffd handler resolves the write-protect fault.</summary>
+    private FaultResult BlockOnUffd(SimThread t, int uffd, ulong addr, PageKind kind, bool forced)
+    {
+        Coverage.Hit(CovPoint.WpUffdBlock, forced ? 1 : 0);
+        t.State = RunState.Blocked;
+        t.BlockedOn = BlockKind.Uffd;
+        t.BlockedId = uffd;
+        t.BlockedAddr = addr & ~0xfffUL;
+        if (Tracing)
+        {
+            Note($"handle_userfault: {t} write fault at 0x{addr:x} on a uffd-wp PTE{(forced ? " (read GUP forced to write)" : "")}: waits for {Uffds[uffd].Handler}");
+        }
+        var cause = forced ? "read GUP forced write on a uffd-wp page" : "write fault on a uffd-wp page";
+        CheckHang(t, $"handle_userfault: {cause} [{PageKindNames.Of(kind)}]");
+        return FaultResult.Blocked;
+    }
+
+    // ---- do_wp_page ---------------------------------------------------------------------------------------
+
+    /// <summary>do_wp_page for a R/O PTE (write or unshare fault): reuse the page or copy it, by the profile's rule.</summary>
+    private FaultResult WpPage(SimThread t, Process p, Vma vma, PteTable table, int idx, ulong addr, bool unshare, AsyncOp? split, bool forced)
+    {
+        ref var pte = ref table.At(idx);
+        var f = pte.Folio!;
+        int sub = pte.Sub;
+        var kind = f.Kind(pmdMapped: false);
+        if (!unshare && vma.UffdWp && (pte.Flags & PteFlags.UffdWp) != 0)
+        {
+            return BlockOnUffd(t, vma.Uffd, addr, kind, forced);
+        }
+        if (f.Zero)
+        {
+            Coverage.Hit(CovPoint.WpCopyZero, unshare ? 1 : 0);
+            return WpCopy(p, vma, table, idx, addr, unshare ? Decision.UnshareCopy : Decision.WpCopyZero, unshare, split);
+        }
+        if (!f.Anon)
+        {
+            Coverage.Hit(CovPoint.WpShared, f);
+            if (!unshare)
+            {
+                pte.Flags |= PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+                pte.Grant = Decision.WpShared;
+            }
+            return FaultResult.Ok;
+        }
+        Decision reuse;
+        Decision copy;
+        if (Profile.AnonExclusive && f.Exclusive[sub])
+        {
+            reuse = Decision.WpReuseExclusive;
+            copy = Decision.None;
+            Coverage.Hit(CovPoint.WpExclusive, f, sub);
+        }
+        else if (f.Large)
+        {
+            (reuse, copy) = PteThpReuseRule(p, f, sub, addr);
+        }
+        else
+        {
+            (reuse, copy) = BaseRule(f);
+        }
+        if (reuse != Decision.None)
+        {
+            Coverage.Hit(CovPoint.WpReuse, f, sub);
+            if (Profile.AnonExclusive)
+            {
+                f.Exclusive[sub] = true;
+            }
+            if (unshare)
+            {
+                if (Tracing)
+                {
+                    Note($"unshare: P{p.Id} 0x{addr & ~0xfffUL:x} pfn {f.Pfn}{SubText(f, sub)} reusable ({DecisionText.Of(reuse)}; {Counts(f, sub)}): marked exclusive");
+                }
+                return FaultResult.Ok;
+            }
+            pte.Flags |= PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+            pte.Grant = reuse;
+            if (Tracing)
+            {
+                Note($"{DecisionText.Of(reuse)}: P{p.Id} 0x{addr & ~0xfffUL:x} pfn {f.Pfn}{SubText(f, sub)} ({Counts(f, sub)}) -> writable");
+            }
+            return FaultResult.Ok;
+        }
+        Coverage.Hit(CovPoint.WpCopy, f, sub);
+        if (Tracing)
+        {
+            Note($"{DecisionText.Of(copy)}: P{p.Id} 0x{addr & ~0xfffUL:x} pfn {f.Pfn}{SubText(f, sub)} ({Counts(f, sub)})");
+        }
+        return WpCopy(p, vma, table, idx, addr, unshare ? Decision.UnshareCopy : copy, unshare, split);
+    }
+
+    internal static string SubText(Folio f, int sub) => f.Large ? $"+{sub}" : "";
+
+    internal string Counts(Folio f, int sub) =>
+        $"ref {f.RefCount}, map {f.Mapcount(sub)}{(f.Large ? $", compound map {f.CompoundMapcount}, pincount {f.PinCount}" : "")}" +
+        $"{(f.SwapCache ? $", swapcache (swapcount {SwapCount(f)})" : "")}{(Profile.AnonExclusive ? (f.Exclusive[sub] ? ", exclusive" : ", shared") : "")}";
+
+    internal int SwapCount(Folio f) => f.SwapCache && f.SwapSlot >= 0 ? Swap[f.SwapSlot].Count : 0;
+
+    /// <summary>The base-page reuse rule of the profile. Returns the reuse decision, or None and the copy decision.</summary>
+    private (Decision Reuse, Decision Copy) BaseRule(Folio f)
+    {
+        switch (Profile.BaseReuse)
+        {
+            case BaseReuseRule.Mapcount:
+                {
+                    // reuse_swap_page(): mapcount + swapcount, GUP references ignored.
+                    var count = f.Mapcount(0) + SwapCount(f);
+                    if (count > 1)
+                    {
+                        return (Decision.None, Decision.WpCopyMapcount);
+                    }
+                    if (f.SwapCache)
+                    {
+                        DeleteFromSwapCache(f);
+                    }
+                    return (Decision.WpReuseMapcount, Decision.None);
+                }
+            case BaseReuseRule.PageCount:
+                return f.RefCount == 1 && f.Mapcount(0) == 1 ? (Decision.WpReusePageCount, Decision.None) : (Decision.None, Decision.WpCopyPageCount);
+            default:
+                {
+                    if (f.RefCount > 1 + (f.SwapCache ? 1 : 0))
+                    {
+                        return (Decision.None, Decision.WpCopyPageCount);
+                    }
+                    if (f.SwapCache && SwapCount(f) == 0)
+                    {
+                        DeleteFromSwapCache(f);
+                    }
+                    return f.RefCount == 1 ? (Decision.WpReusePageCount, Decision.None) : (Decision.None, Decision.WpCopyPageCount);
+                }
+        }
+    }
+
+    /// <summary>Reuse rule for a subpage of a PTE-mapped THP.</summary>
+    private (Decision Reuse, Decision Copy) PteThpReuseRule(Process p, Folio f, int sub, ulong addr)
+    {
+        switch (Profile.PteThpReuse)
+        {
+            case Machine.PteThpRule.Mapcount:
+                return f.MaxMapcount() + SwapCount(f) <= 1 ? (Decision.WpReuseMapcount, Decision.None) : (Decision.None, Decision.WpCopyMapcount);
+            case Machine.PteThpRule.PageCount:
+                return f.RefCount == 1 && f.Mapcount(sub) == 1 ? (Decision.WpReusePageCount, Decision.None) : (Decision.None, Decision.WpCopyPageCount);
+            default:
+                {
+                    // 6.15: every reference is a mapping of this MM (folio_large_mapcount == refcount, not maybe-shared).
+                    var onlyUs = !MappedByOtherMm(p, f, addr);
+                    return onlyUs && f.TotalMapcount() == f.RefCount ? (Decision.WpReuseMmOwner, Decision.None) : (Decision.None, Decision.WpCopyPageCount);
+                }
+        }
+    }
+
+    private bool MappedByOtherMm(Process self, Folio f, ulong addr)
+    {
+        foreach (var q in Processes)
+        {
+            if (q == self || q.Exited)
+            {
+                continue;
+            }
+            var t = q.Table(addr);
+            if (t is null)
+            {
+                continue;
+            }
+            if (t.Huge == f)
+            {
+                return true;
+            }
+            foreach (var i in t.Used)
+            {
+                if (t.Peek(i).Folio == f)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /// <summary>wp_page_copy: copy the page, then (unless split) replace the PTE with ptep_clear_flush.</summary>
+    private FaultResult WpCopy(Process p, Vma vma, PteTable table, int idx, ulong addr, Decision decision, bool unshare, AsyncOp? split)
+    {
+        ref var pte = ref table.At(idx);
+        var old = pte.Folio!;
+        var page = addr >> Geometry.PageShift;
+        if (Profile.UffdWpFlushBeforeCopy && vma.UffdWp && p.TlbFlushPending > 0)
+        {
+            Coverage.Hit(CovPoint.WpFlushBeforeCopy, p.TlbFlushPending);
+            if (Tracing)
+            {
+                Note($"do_wp_page: uffd-wp VMA with a TLB flush pending: flush 0x{addr & ~0xfffUL:x} before copying");
+            }
+            FlushTlb(p, page, page);
+        }
+        var n = AllocSmall(decision);
+        n.Exclusive[0] = true;
+        if (!old.Zero)
+        {
+            CopyPage(old, pte.Sub, n, 0);
+        }
+        if (split is not null && !unshare)
+        {
+            split.NewFolio = n;
+            split.OrigFolio = old;
+            split.OrigSub = pte.Sub;
+            split.OrigFlags = pte.Flags;
+            split.CopyDecision = decision;
+            split.Addr = addr;
+            if (Tracing)
+            {
+                Note($"wp_page_copy: copied pfn {old.Pfn}{SubText(old, pte.Sub)} to pfn {n.Pfn}; stopped before installing the PTE");
+            }
+            return FaultResult.Split;
+        }
+        InstallCopy(p, table, idx, addr, n, decision, unshare);
+        return FaultResult.Ok;
+    }
+
+    /// <summary>The second half of wp_page_copy: ptep_clear_flush, map the copy, drop the old page.</summary>
+    internal void InstallCopy(Process p, PteTable table, int idx, ulong addr, Folio n, Decision decision, bool unshare)
+    {
+        ref var pte = ref table.At(idx);
+        var old = pte.Folio!;
+        var oldSub = pte.Sub;
+        var page = addr >> Geometry.PageShift;
+        FlushTlb(p, page, page);
+        pte.Folio = n;
+        pte.Sub = 0;
+        pte.Flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (unshare ? 0 : PteFlags.Write);
+        pte.Grant = decision;
+        AddMap(n, 0);
+        RemoveMap(old, oldSub);
+        Coverage.Hit(CovPoint.WpInstall, old, oldSub);
+        if (Tracing)
+        {
+            Note($"wp_page_copy: P{p.Id} 0x{addr & ~0xfffUL:x} now maps pfn {n.Pfn}{(unshare ? " read-only (unshare)" : " writable")}; old pfn {old.Pfn}{SubText(old, oldSub)} {(old.Zero ? "(zero page)" : $"ref {old.RefCount}, map {old.Mapcount(oldSub)}")}");
+        }
+    }
+
+    // ---- THP ----------------------------------------------------------------------------------------------
+
+    /// <summary>do_huge_pmd_wp_page (write or unshare on a R/O PMD-mapped THP).</summary>
+    private FaultResult HugePmdWp(SimThread t, Process p, Vma vma, PteTable table, ulong addr, FaultKind kind, bool forced)
+    {
+        var f = table.Huge!;
+        var unshare = kind == FaultKind.Unshare;
+        if (!unshare && vma.UffdWp && (table.HugeFlags & PteFlags.UffdWp) != 0)
+        {
+            return BlockOnUffd(t, vma.Uffd, addr, PageKind.Thp, forced);
+        }
+        if (unshare && !NeedsUnshare(f, 0, pmd: true))
+        {
+            return FaultResult.Ok;
+        }
+        var reuse = Decision.None;
+        var split = false;
+        if (Profile.AnonExclusive && f.Exclusive[0])
+        {
+            reuse = Decision.PmdReuseExclusive;
+            Coverage.Hit(CovPoint.PmdExclusive, f, 0, true);
+        }
+        else
+        {
+            switch (Profile.PmdThpReuse)
+            {
+                case PmdThpRule.MapcountCopy:
+                case PmdThpRule.MapcountSplit:
+                    if (f.MaxMapcount() + SwapCount(f) <= 1)
+                    {
+                        reuse = Decision.PmdReuseMapcount;
+                    }
+                    else
+                    {
+                        split = Profile.PmdThpReuse == PmdThpRule.MapcountSplit || unshare;
+                    }
+                    break;
+                default:
+                    if (f.RefCount == 1)
+                    {
+                        reuse = Decision.PmdReusePageCount;
+                    }
+                    else
+                    {
+                        split = true;
+                    }
+                    break;
+            }
+        }
+        if (reuse != Decision.None)
+        {
+            Coverage.Hit(CovPoint.PmdReuse, f, 0, true);
+            if (Profile.AnonExclusive)
+            {
+                f.Exclusive[0] = true;
+            }
+            if (Tracing)
+            {
+                Note($"{DecisionText.Of(reuse)}: P{p.Id} THP pfn {f.Pfn} (ref {f.RefCount}, compound map {f.CompoundMapcount}, max map {f.MaxMapcount()}){(unshare ? ": marked exclusive" : " -> PMD writable")}");
+            }
+            if (!unshare)
+            {
+                table.HugeFlags |= PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+                table.HugeGrant = reuse;
+            }
+            return FaultResult.Ok;
+        }
+        if (split)
+        {
+            if (Tracing)
+            {
+                Note($"do_huge_pmd_wp_page: P{p.Id} THP pfn {f.Pfn} not reusable (ref {f.RefCount}, compound map {f.CompoundMapcount}): split PMD, COW per PTE");
+            }
+            SplitPmd(p, table);
+            return FaultResult.Ok;
+        }
+        // 5.7: allocate a new THP and copy the whole folio.
+        Coverage.Hit(CovPoint.PmdCopy, f, 0, true);
+        var n = AllocHuge(Decision.PmdCopyThp, hugetlb: false);
+        for (var i = 0; i < Geometry.PmdNr; i++)
+        {
+            CopyPage(f, i, n, i);
+        }
+        n.Exclusive[0] = true;
+        var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
+        FlushTlb(p, first, first + Geometry.PmdNr - 1);
+        table.Huge = n;
+        table.HugeFlags = PteFlags.Present | PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+        table.HugeGrant = Decision.PmdCopyThp;
+        n.CompoundMapcount = 1;
+        n.RefCount = 1;
+        f.CompoundMapcount--;
+        Put(f);
+        if (Tracing)
+        {
+            Note($"{DecisionText.Of(Decision.PmdCopyThp)}: P{p.Id} THP pfn {f.Pfn} (compound map {f.CompoundMapcount + 1}) copied to THP pfn {n.Pfn}");
+        }
+        return FaultResult.Ok;
+    }
+
+    /// <summary>__split_huge_pmd: the PMD becomes 512 PTEs; each PTE holds a reference (HPAGE_PMD_NR-1 added).</summary>
+    internal void SplitPmd(Process p, PteTable table)
+    {
+        var f = table.Huge!;
+        Coverage.Hit(CovPoint.PmdSplit, f, 0, true);
+        var flags = table.HugeFlags;
+        var grant = table.HugeGrant;
+        for (var i = 0; i < Geometry.PmdNr; i++)
+        {
+            ref var pte = ref table.At(i);
+            pte.Folio = f;
+            pte.Sub = (short)i;
+            pte.Flags = flags;
+            pte.Grant = grant;
+            f.SubMapcount[i]++;
+            f.Exclusive[i] = f.Exclusive[0];
+        }
+        f.CompoundMapcount--;
+        f.RefCount += Geometry.PmdNr - 1;
+        table.Huge = null;
+        table.HugeFlags = PteFlags.None;
+        var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
+        FlushTlb(p, first, first + Geometry.PmdNr - 1);
+        if (Tracing)
+        {
+            Note($"__split_huge_pmd: P{p.Id} THP pfn {f.Pfn} now PTE-mapped (ref {f.RefCount}, compound map {f.CompoundMapcount})");
+        }
+    }
+
+    // ---- hugetlb ------------------------------------------------------------------------------------------
+
+    private FaultResult HugetlbFault(SimThread t, Process p, Vma vma, PteTable table, ulong addr, FaultKind kind, bool forced)
+    {
+        var f = table.Huge;
+        if (f is null)
+        {
+            if (vma.Shared)
+            {
+                var index = (vma.ShmOffset + (long)(addr - vma.Start)) >> Geometry.PmdShift;
+                if (!vma.Shm!.Pages.TryGetValue(index, out f))
+                {
+                    f = AllocHuge(Decision.HugetlbNew, hugetlb: true);
+                    f.Anon = false;
+                    f.RefCount = 1;
+                    vma.Shm.Pages[index] = f;
+                }
+                table.HugeFlags = PteFlags.Present | (kind == FaultKind.Write ? PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty : 0);
+            }
+            else
+            {
+                f = AllocHuge(Decision.HugetlbNew, hugetlb: true);
+                f.Exclusive[0] = true;
+                table.HugeFlags = PteFlags.Present | PteFlags.Dirty | (kind == FaultKind.Write ? PteFlags.Write : 0);
+            }
+            f.CompoundMapcount++;
+            f.RefCount++;
+            table.Huge = f;
+            table.HugeGrant = Decision.HugetlbNew;
+            Coverage.Hit(CovPoint.HugetlbFault, f, 0, true);
+            if (Tracing)
+            {
+                Note($"hugetlb_no_page: P{p.Id} 0x{addr & ~(ulong)(Geometry.PmdSize - 1):x} -> hugetlb pfn {f.Pfn}{((table.HugeFlags & PteFlags.Write) != 0 ? " writable" : " read-only")}");
+            }
+            return FaultResult.Ok;
+        }
+        var unshare = kind == FaultKind.Unshare;
+        if (kind == FaultKind.Read || (kind == FaultKind.Write && (table.HugeFlags & PteFlags.Write) != 0)
+            || (unshare && !NeedsUnshare(f, 0, pmd: true)))
+        {
+            return FaultResult.Ok;
+        }
+        if (!unshare && vma.UffdWp && (table.HugeFlags & PteFlags.UffdWp) != 0)
+        {
+            return BlockOnUffd(t, vma.Uffd, addr, PageKind.Hugetlb, forced);
+        }
+        if (!f.Anon)
+        {
+            if (!unshare)
+            {
+                table.HugeFlags |= PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+                table.HugeGrant = Decision.WpShared;
+            }
+            return FaultResult.Ok;
+        }
+        var reuse = Profile.HugetlbReuse == HugetlbRule.Mapcount
+            ? (f.CompoundMapcount == 1 ? Decision.HugetlbReuseMapcount : Decision.None)
+            : (f.RefCount == 1 ? Decision.HugetlbReusePageCount : Decision.None);
+        if (reuse != Decision.None)
+        {
+            Coverage.Hit(CovPoint.HugetlbReuse, f, 0, true);
+            f.Exclusive[0] = true;
+            if (Tracing)
+            {
+                Note($"{DecisionText.Of(reuse)}: P{p.Id} hugetlb pfn {f.Pfn} (ref {f.RefCount}, map {f.CompoundMapcount}){(unshare ? ": marked exclusive" : " -> writable")}");
+            }
+            if (!unshare)
+            {
+                table.HugeFlags |= PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+                table.HugeGrant = reuse;
+            }
+            return FaultResult.Ok;
+        }
+        Coverage.Hit(CovPoint.HugetlbCopy, f, 0, true);
+        var n = AllocHuge(Decision.HugetlbCopy, hugetlb: true);
+        for (var i = 0; i < Geometry.PmdNr; i++)
+        {
+            CopyPage(f, i, n, i);
+        }
+        n.Exclusive[0] = true;
+        var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
+        FlushTlb(p, first, first + Geometry.PmdNr - 1);
+        table.Huge = n;
+        table.HugeFlags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (unshare ? 0 : PteFlags.Write);
+        table.HugeGrant = unshare ? Decision.UnshareCopy : Decision.HugetlbCopy;
+        n.CompoundMapcount = 1;
+        n.RefCount = 1;
+        f.CompoundMapcount--;
+        Put(f);
+        if (Tracing)
+        {
+            Note($"{DecisionText.Of(Decision.HugetlbCopy)}: P{p.Id} hugetlb pfn {f.Pfn} (ref {f.RefCount + 1}, map {f.CompoundMapcount + 1}) copied to pfn {n.Pfn}");
+        }
+        return FaultResult.Ok;
+    }
+}

@@ -1,0 +1,214 @@
+namespace FuzzFarm.Machine;
+
+/// <summary>fork (dup_mmap / copy_page_range), thread creation and exit.</summary>
+internal sealed partial class Kernel
+{
+    /// <summary>
+    /// fork from thread <paramref name="t"/>: the child gets the parent's VMAs (not VM_DONTCOPY) and, for COW
+    /// mappings, shares its pages write-protected; maybe-pinned pages are copied for the child where the profile
+    /// does (5.9+, hugetlb 5.12+). <paramref name="forkTime"/> is the runner's clock (for the oracle).
+    /// </summary>
+    internal Status Fork(SimThread t, int childSlot, string childName, long forkTime, out SimThread child)
+    {
+        var parent = t.Process;
+        child = null!;
+        if (LockBusy(parent, true))
+        {
+            return BlockOnLock(t, parent);
+        }
+        var c = NewProcess(parent, forkTime);
+        c.NextAddr = parent.NextAddr;
+        foreach (var v in parent.Vmas)
+        {
+            if (v.DontCopy)
+            {
+                continue;
+            }
+            var cv = NewVma();
+            cv.CopyFrom(v);
+            cv.Uffd = -1;
+            c.Vmas.Add(cv);
+        }
+        var tableCount = parent.Tables.Count;
+        for (var ti = 0; ti < tableCount; ti++)
+        {
+            CopyTable(parent, c, parent.Tables[ti]);
+        }
+        FlushTlbAll(parent);
+        child = NewThread(c, childSlot, childName);
+        if (Tracing)
+        {
+            Note($"fork: P{parent.Id} -> P{c.Id} ({childName})");
+        }
+        return Status.Done;
+    }
+
+    private void CopyTable(Process parent, Process c, PteTable table)
+    {
+        var tStart = table.Index << Geometry.PmdShift;
+        if (table.Huge is not null)
+        {
+            var vma = parent.FindVma(tStart);
+            if (vma is null || vma.DontCopy || vma.Shared)
+            {
+                return;
+            }
+            var f = table.Huge;
+            var needsCow = parent.HasPinned && f.MaybeDmaPinned && (!Profile.AnonExclusive || f.Exclusive[0]);
+            if (f.Hugetlb)
+            {
+                var ct = GetTable(c, tStart);
+                if (Profile.ForkCopiesPinnedHugetlb && needsCow)
+                {
+                    var n = AllocHuge(Decision.ForkCopyPinned, hugetlb: true);
+                    for (var i = 0; i < Geometry.PmdNr; i++)
+                    {
+                        CopyPage(f, i, n, i);
+                    }
+                    n.Exclusive[0] = true;
+                    n.CompoundMapcount = 1;
+                    n.RefCount = 1;
+                    ct.Huge = n;
+                    ct.HugeFlags = (table.HugeFlags & ~PteFlags.UffdWp) | (vma.Write ? PteFlags.Write : 0) | PteFlags.Dirty;
+                    ct.HugeGrant = Decision.ForkCopyPinned;
+                    Coverage.Hit(CovPoint.ForkHugetlbCopy, f, 0, true);
+                    if (Tracing)
+                    {
+                        Note($"copy_hugetlb_page_range: hugetlb pfn {f.Pfn} maybe pinned (pincount {f.PinCount}): child gets copy pfn {n.Pfn}, parent untouched");
+                    }
+                    return;
+                }
+                ShareHuge(parent, table, ct, f, vma);
+                return;
+            }
+            if (Profile.ForkCopiesPinned && needsCow)
+            {
+                Coverage.Hit(CovPoint.ForkSplitPinned, f, 0, true);
+                if (Tracing)
+                {
+                    Note($"copy_huge_pmd: THP pfn {f.Pfn} maybe pinned (pincount {f.PinCount}): split, copy per PTE");
+                }
+                SplitPmd(parent, table);
+            }
+            else
+            {
+                ShareHuge(parent, table, GetTable(c, tStart), f, vma);
+                return;
+            }
+        }
+        PteTable? childTable = null;
+        foreach (var i in table.Used)
+        {
+            var pte = table.Peek(i);
+            if (pte.IsNone)
+            {
+                continue;
+            }
+            var a = tStart + ((ulong)i << Geometry.PageShift);
+            var vma = parent.FindVma(a);
+            if (vma is null || vma.DontCopy || vma.Shared)
+            {
+                continue;
+            }
+            childTable ??= GetTable(c, tStart);
+            ref var cpte = ref childTable.At(i);
+            ref var ppte = ref table.At(i);
+            if (pte.IsSwap)
+            {
+                Swap[pte.SwapSlot].Count++;
+                ppte.Flags &= ~PteFlags.SwapExclusive;
+                cpte = ppte;
+                cpte.Flags &= ~PteFlags.UffdWp;
+                Coverage.Hit(CovPoint.ForkSwap, Swap[pte.SwapSlot].Count);
+                continue;
+            }
+            var f = pte.Folio!;
+            int sub = pte.Sub;
+            if (f.Zero)
+            {
+                cpte = ppte;
+                cpte.Flags &= ~PteFlags.UffdWp;
+                continue;
+            }
+            if (Profile.ForkCopiesPinned && f.Anon && parent.HasPinned && f.MaybeDmaPinned && (!Profile.AnonExclusive || f.Exclusive[sub]))
+            {
+                var n = AllocSmall(Decision.ForkCopyPinned);
+                CopyPage(f, sub, n, 0);
+                n.Exclusive[0] = true;
+                cpte.Folio = n;
+                cpte.Sub = 0;
+                cpte.Flags = PteFlags.Present | PteFlags.Dirty | (pte.Flags & PteFlags.SoftDirty) | (vma.Write ? PteFlags.Write : 0);
+                cpte.Grant = Decision.ForkCopyPinned;
+                AddMap(n, 0);
+                Coverage.Hit(CovPoint.ForkCopyPinned, f, sub);
+                if (Tracing)
+                {
+                    Note($"copy_present_page: P{parent.Id} 0x{a:x} pfn {f.Pfn}{SubText(f, sub)} maybe pinned ({Counts(f, sub)}): child gets copy pfn {n.Pfn}, parent PTE untouched");
+                }
+                continue;
+            }
+            AddMap(f, sub);
+            if (f.Anon)
+            {
+                f.Exclusive[sub] = false;
+            }
+            if (vma.IsCow && ppte.Writable)
+            {
+                ppte.Flags &= ~PteFlags.Write;
+            }
+            cpte = ppte;
+            cpte.Flags &= ~PteFlags.UffdWp;
+            cpte.Grant = Decision.ForkShare;
+            Coverage.Hit(CovPoint.ForkShare, f, sub);
+            if (Tracing && !f.Large)
+            {
+                Note($"copy_present_pte: P{parent.Id} 0x{a:x} pfn {f.Pfn} shared with P{c.Id}, write-protected ({Counts(f, sub)})");
+            }
+        }
+    }
+
+    private void ShareHuge(Process parent, PteTable table, PteTable ct, Folio f, Vma vma)
+    {
+        f.CompoundMapcount++;
+        Get(f);
+        f.Exclusive[0] = false;
+        if (vma.IsCow)
+        {
+            table.HugeFlags &= ~PteFlags.Write;
+        }
+        ct.Huge = f;
+        ct.HugeFlags = table.HugeFlags & ~PteFlags.UffdWp;
+        ct.HugeGrant = Decision.ForkShare;
+        Coverage.Hit(CovPoint.ForkShare, f, 0, true);
+        if (Tracing)
+        {
+            Note($"fork: P{parent.Id} {(f.Hugetlb ? "hugetlb" : "THP")} pfn {f.Pfn} shared with the child, write-protected (ref {f.RefCount}, compound map {f.CompoundMapcount})");
+        }
+    }
+
+    internal Status NewThreadIn(SimThread t, int slot, string name, out SimThread thread)
+    {
+        thread = NewThread(t.Process, slot, name);
+        return Status.Done;
+    }
+
+    /// <summary>exit: every thread of the process ends; its mappings are torn down (pins and pipes keep their pages).</summary>
+    internal Status Exit(SimThread t)
+    {
+        var p = t.Process;
+        Coverage.Hit(CovPoint.Exit, p.Threads.Count);
+        foreach (var th in p.Threads)
+        {
+            th.State = RunState.Exited;
+            th.Tlb.Clear();
+        }
+        ZapRange(p, 0, ulong.MaxValue);
+        p.Vmas.Clear();
+        p.Exited = true;
+        if (Tracing)
+        {
+            Note($"exit: P{p.Id}");
+        }
+        return Status.Done;
+    }
+}

@@ -1,0 +1,469 @@
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Machine;
+
+[Flags]
+internal enum Foll : byte
+{
+    None = 0,
+    Get = 1,
+    Pin = 2,
+    Write = 4,
+    Longterm = 8,
+    Fast = 16,
+    Remote = 32,
+}
+
+/// <summary>
+/// get_user_pages and its users: pin_user_pages (RDMA, io_uring), vmsplice into pipes, O_DIRECT reads, buffered
+/// writes and process_vm_readv. GUP faults pages in as needed, breaks COW for writes, and (by profile) forces
+/// writes for read GUPs (5.8) or unshares before R/O pins (5.19+).
+/// </summary>
+internal sealed partial class Kernel
+{
+    private readonly Pool<Pipe> _pipes = new(() => new Pipe());
+    private readonly Pool<Pin> _pins = new(() => new Pin());
+
+    private Status Gup(SimThread t, Process p, ulong addr, long len, Foll flags, List<(Folio Folio, int Sub, PageKind Kind)> pages)
+    {
+        if (len <= 0)
+        {
+            return Fail($"EINVAL: length {len}");
+        }
+        if ((flags & Foll.Pin) != 0)
+        {
+            p.HasPinned = true;
+        }
+        var first = addr & ~0xfffUL;
+        var end = addr + (ulong)len;
+        for (var a = first; a < end; a += (ulong)Geometry.PageSize)
+        {
+            var done = false;
+            for (var attempt = 0; attempt < 8 && !done; attempt++)
+            {
+                var vma = p.FindVma(a);
+                if (vma is null)
+                {
+                    ReleasePages(pages, (flags & Foll.Pin) != 0);
+                    return Fail($"EFAULT: no mapping at 0x{a:x}");
+                }
+                var foll = flags;
+                var forced = false;
+                if (Profile.ReadGupBreaksCow && (foll & (Foll.Get | Foll.Pin)) != 0 && (foll & Foll.Write) == 0 && vma.IsCow)
+                {
+                    foll |= Foll.Write;
+                    forced = true;
+                    Coverage.Hit(CovPoint.GupForcedWrite, (int)(flags & (Foll.Get | Foll.Pin)));
+                }
+                if ((foll & Foll.Write) != 0 ? !vma.Write : !vma.Read)
+                {
+                    ReleasePages(pages, (flags & Foll.Pin) != 0);
+                    return Fail($"EFAULT: 0x{a:x} does not allow {((foll & Foll.Write) != 0 ? "writing" : "reading")}");
+                }
+                var table = p.Table(a);
+                Folio? f = null;
+                var sub = 0;
+                var writable = false;
+                var pmd = false;
+                if (table?.Huge is not null)
+                {
+                    f = table.Huge;
+                    sub = PteIndex(a);
+                    writable = (table.HugeFlags & PteFlags.Write) != 0;
+                    pmd = true;
+                }
+                else if (table is not null && table.Peek(PteIndex(a)).Present)
+                {
+                    var pte = table.Peek(PteIndex(a));
+                    f = pte.Folio;
+                    sub = pte.Sub;
+                    writable = pte.Writable;
+                }
+                var need = f is null ? ((foll & Foll.Write) != 0 ? FaultKind.Write : FaultKind.Read)
+                    : (foll & Foll.Write) != 0 && !writable ? FaultKind.Write
+                    : MustUnshare(vma, f, sub, pmd, foll) ? FaultKind.Unshare
+                    : (FaultKind)255;
+                if (need != (FaultKind)255)
+                {
+                    Coverage.Hit(need == FaultKind.Unshare ? CovPoint.GupUnshare : CovPoint.GupFault, (int)need);
+                    if (Tracing)
+                    {
+                        Note($"gup: {FollText(foll)} P{p.Id} 0x{a:x}: {(need == FaultKind.Unshare ? "must unshare" : f is null ? "not present" : "not writable")}{(forced ? " (read GUP forced to write)" : "")}: fault");
+                    }
+                    var r = Fault(t, p, a, need, null, forced && need == FaultKind.Write);
+                    if (r == FaultResult.Blocked)
+                    {
+                        ReleasePages(pages, (flags & Foll.Pin) != 0);
+                        return Status.Blocked;
+                    }
+                    if (r != FaultResult.Ok)
+                    {
+                        ReleasePages(pages, (flags & Foll.Pin) != 0);
+                        return Fail($"EFAULT: {Error}");
+                    }
+                    continue;
+                }
+                Grab(f!, sub, pmd, flags);
+                pages.Add((f!, sub, f!.Kind(pmd)));
+                done = true;
+            }
+            if (!done)
+            {
+                ReleasePages(pages, (flags & Foll.Pin) != 0);
+                return Fail($"EFAULT: GUP fault loop at 0x{a:x}");
+            }
+        }
+        return Status.Done;
+    }
+
+    private static string FollText(Foll f) =>
+        ((f & Foll.Pin) != 0 ? "FOLL_PIN" : "FOLL_GET") + ((f & Foll.Write) != 0 ? "|FOLL_WRITE" : "") +
+        ((f & Foll.Longterm) != 0 ? "|FOLL_LONGTERM" : "") + ((f & Foll.Fast) != 0 ? " (fast)" : "") + ((f & Foll.Remote) != 0 ? " (remote)" : "");
+
+    /// <summary>gup_must_unshare(): a R/O pin of a possibly shared page unshares first (5.19 anon, 6.2 also zero page).</summary>
+    private bool MustUnshare(Vma vma, Folio f, int sub, bool pmd, Foll foll)
+    {
+        if (Profile.RoPinUnshare == RoPinUnshareRule.None || (foll & (Foll.Pin | Foll.Write)) != Foll.Pin)
+        {
+            return false;
+        }
+        if (f.Anon)
+        {
+            return !f.Exclusive[pmd ? 0 : sub];
+        }
+        return Profile.RoPinUnshare == RoPinUnshareRule.AnonAndLongtermCow && (foll & Foll.Longterm) != 0 && vma.IsCow;
+    }
+
+    private void Grab(Folio f, int sub, bool pmd, Foll flags)
+    {
+        if ((flags & Foll.Pin) != 0)
+        {
+            if (f.Large)
+            {
+                Get(f);
+                f.PinCount++;
+            }
+            else
+            {
+                Get(f, Geometry.PinBias);
+            }
+            if (Profile.RoPinUnshare != RoPinUnshareRule.None && f.Anon && !f.Exclusive[pmd ? 0 : sub])
+            {
+                Warn($"kernel-warn in gup: pin of a non-exclusive anon page [{PageKindNames.Of(f.Kind(pmd))}]", $"pfn {f.Pfn}{SubText(f, sub)} pinned while shared");
+            }
+            Coverage.Hit(CovPoint.GupPin, f, sub, pmd);
+        }
+        else
+        {
+            Get(f);
+            Coverage.Hit(CovPoint.GupGet, f, sub, pmd);
+        }
+        if (Tracing)
+        {
+            Note($"gup: {FollText(flags)} took pfn {f.Pfn}{SubText(f, sub)} ({(f.Zero ? "zero page" : Counts(f, sub))})");
+        }
+    }
+
+    private void ReleasePages(List<(Folio Folio, int Sub, PageKind Kind)> pages, bool pin)
+    {
+        foreach (var (f, _, _) in pages)
+        {
+            Unpin(f, pin);
+        }
+        pages.Clear();
+    }
+
+    private void Unpin(Folio f, bool pin)
+    {
+        if (!pin)
+        {
+            Put(f);
+        }
+        else if (f.Large)
+        {
+            f.PinCount--;
+            Put(f);
+        }
+        else
+        {
+            Put(f, Geometry.PinBias);
+        }
+    }
+
+    // ---- pins ---------------------------------------------------------------------------------------------
+
+    internal Status Pin(SimThread t, ulong addr, long len, Flag flags, out int pin)
+    {
+        pin = -1;
+        var h = _pins.Rent();
+        h.Owner = t.Process;
+        h.Addr = addr;
+        h.Len = len;
+        h.Write = (flags & Flag.Rw) != 0;
+        h.Released = false;
+        h.Pages.Clear();
+        var foll = Foll.Pin | (h.Write ? Foll.Write : 0) | ((flags & Flag.LongTerm) != 0 ? Foll.Longterm : 0) | ((flags & Flag.Fast) != 0 ? Foll.Fast : 0);
+        var s = Gup(t, t.Process, addr, len, foll, h.Pages);
+        if (s != Status.Done)
+        {
+            return s;
+        }
+        Pins.Add(h);
+        pin = Pins.Count - 1;
+        return Status.Done;
+    }
+
+    internal Status Unpin(int pin)
+    {
+        var h = Pins[pin];
+        if (h.Released)
+        {
+            return Fail("EINVAL: pin already released");
+        }
+        h.Released = true;
+        ReleasePages(h.Pages, pin: true);
+        return Status.Done;
+    }
+
+    /// <summary>Locates the pinned page under byte <paramref name="offset"/> of a pin.</summary>
+    private bool PinWord(Pin h, long offset, out Folio f, out int sub, out int word, out PageKind kind)
+    {
+        f = null!;
+        sub = word = 0;
+        kind = PageKind.Base;
+        if (h.Released || offset < 0 || offset + 8 > h.Len || ((h.Addr + (ulong)offset) & 7) != 0)
+        {
+            Error = h.Released ? "EINVAL: pin released" : $"EINVAL: offset {offset} outside the pin or not 8-byte aligned";
+            return false;
+        }
+        var a = h.Addr + (ulong)offset;
+        var index = (int)((a >> Geometry.PageShift) - (h.Addr >> Geometry.PageShift));
+        (f, sub, kind) = h.Pages[index];
+        word = (int)((a & 0xfff) >> 3);
+        return true;
+    }
+
+    internal Status DmaWrite(int pin, long offset, ulong token, out Landing landing)
+    {
+        landing = default;
+        var h = Pins[pin];
+        if (!h.Write)
+        {
+            return Fail("EPERM: the pin is read-only (no FOLL_WRITE): the device cannot write through it");
+        }
+        if (!PinWord(h, offset, out var f, out var sub, out var word, out var kind))
+        {
+            return Status.Failed;
+        }
+        Coverage.Hit(CovPoint.DmaWrite, f, sub);
+        WriteWords(f, sub, word, 1, token);
+        landing = new Landing { Folio = f, Sub = (short)sub, Kind = kind };
+        if (Tracing)
+        {
+            Note($"device writes pfn {f.Pfn}{SubText(f, sub)} word {word} through the pin of P{h.Owner.Id}");
+        }
+        return Status.Done;
+    }
+
+    internal Status DmaRead(int pin, long offset, out ulong value, out Landing landing)
+    {
+        value = 0;
+        landing = default;
+        var h = Pins[pin];
+        if (!PinWord(h, offset, out var f, out var sub, out var word, out var kind))
+        {
+            return Status.Failed;
+        }
+        Coverage.Hit(CovPoint.DmaRead, f, sub);
+        value = ReadWord(f, sub, word);
+        landing = new Landing { Folio = f, Sub = (short)sub, Kind = kind };
+        if (Tracing)
+        {
+            Note($"device reads pfn {f.Pfn}{SubText(f, sub)} word {word} through the pin of P{h.Owner.Id}");
+        }
+        return Status.Done;
+    }
+
+    internal Pin PinOf(int pin) => Pins[pin];
+
+    // ---- pipes --------------------------------------------------------------------------------------------
+
+    internal int NewPipe()
+    {
+        var pipe = _pipes.Rent();
+        pipe.Buffers.Clear();
+        Pipes.Add(pipe);
+        return Pipes.Count - 1;
+    }
+
+    private readonly List<(Folio Folio, int Sub, PageKind Kind)> _gupScratch = [];
+
+    /// <summary>vmsplice: FOLL_GET references to the user pages go into the pipe; nothing is copied.</summary>
+    internal Status Vmsplice(SimThread t, int pipe, ulong addr, long len)
+    {
+        if ((addr & 7) != 0 || (len & 7) != 0)
+        {
+            return Fail("EINVAL: vmsplice range must be 8-byte aligned");
+        }
+        _gupScratch.Clear();
+        var s = Gup(t, t.Process, addr, len, Foll.Get, _gupScratch);
+        if (s != Status.Done)
+        {
+            return s;
+        }
+        var end = addr + (ulong)len;
+        var a = addr;
+        foreach (var (f, sub, _) in _gupScratch)
+        {
+            var stop = Math.Min((a | 0xfff) + 1, end);
+            Pipes[pipe].Buffers.Add(new PipeBuffer
+            {
+                Folio = f, Sub = (short)sub, FromWord = (short)((a & 0xfff) >> 3), Words = (short)((stop - a) >> 3),
+                Owner = t.Process, Addr = a,
+            });
+            a = stop;
+        }
+        _gupScratch.Clear();
+        return Status.Done;
+    }
+
+    /// <summary>read from a pipe: drains up to <paramref name="len"/> bytes; the consumed pieces go to <paramref name="output"/>.</summary>
+    internal Status PipeRead(int pipe, long len, List<PipeBuffer> output)
+    {
+        output.Clear();
+        if (len <= 0 || (len & 7) != 0)
+        {
+            return Fail($"EINVAL: length {len} is not a positive multiple of 8");
+        }
+        var words = len >> 3;
+        var buffers = Pipes[pipe].Buffers;
+        var consumed = 0;
+        while (words > 0 && consumed < buffers.Count)
+        {
+            var b = buffers[consumed];
+            var take = (short)Math.Min(words, b.Words);
+            output.Add(b with { Words = take });
+            Coverage.Hit(CovPoint.PipeRead, b.Folio, b.Sub);
+            words -= take;
+            if (take == b.Words)
+            {
+                Put(b.Folio);
+                consumed++;
+            }
+            else
+            {
+                buffers[consumed] = b with { FromWord = (short)(b.FromWord + take), Words = (short)(b.Words - take), Addr = b.Addr + (ulong)(take * 8) };
+            }
+        }
+        buffers.RemoveRange(0, consumed);
+        return Status.Done;
+    }
+
+    // ---- O_DIRECT, buffered write, process_vm_readv -------------------------------------------------------
+
+    /// <summary>O_DIRECT read: GUP the buffer for writing (FOLL_GET, or FOLL_PIN by profile), DMA, release.</summary>
+    internal Status PreadDirect(SimThread t, ulong addr, long len, AsyncOp op, bool split)
+    {
+        if ((addr & 7) != 0 || (len & 7) != 0 || len <= 0)
+        {
+            return Fail("EINVAL: O_DIRECT buffer must be 8-byte aligned");
+        }
+        op.Reset(op.Id, AsyncKind.PreadDirect, t, t.Process);
+        op.Addr = addr;
+        op.Len = len;
+        op.PinPages = Profile.OdirectFollPin;
+        var s = Gup(t, t.Process, addr, len, (op.PinPages ? Foll.Pin : Foll.Get) | Foll.Write, op.Pages);
+        if (s != Status.Done)
+        {
+            return s;
+        }
+        if (split)
+        {
+            op.Pending = true;
+            return Status.Pending;
+        }
+        return Status.Done;
+    }
+
+    /// <summary>The DMA of an O_DIRECT read into the pages GUP took, then their release.</summary>
+    internal void FinishPreadDirect(AsyncOp op, ulong token, out Landing landing)
+    {
+        op.Pending = false;
+        landing = default;
+        var end = op.Addr + (ulong)op.Len;
+        var a = op.Addr;
+        foreach (var (f, sub, kind) in op.Pages)
+        {
+            var stop = Math.Min((a | 0xfff) + 1, end);
+            WriteWords(f, sub, (int)((a & 0xfff) >> 3), (int)((stop - a) >> 3), token);
+            Coverage.Hit(CovPoint.OdirectDma, f, sub);
+            if (Tracing)
+            {
+                Note($"O_DIRECT DMA into pfn {f.Pfn}{SubText(f, sub)} ({(f.Freed ? "freed" : Counts(f, sub))})");
+            }
+            landing = new Landing { Folio = f, Sub = (short)sub, Kind = kind };
+            a = stop;
+        }
+        ReleasePages(op.Pages, op.PinPages);
+    }
+
+    /// <summary>Buffered write of user memory to a file: a read GUP of the buffer (forced to write in 5.8).</summary>
+    internal Status WriteFile(SimThread t, ulong addr, long len)
+    {
+        _gupScratch.Clear();
+        var s = Gup(t, t.Process, addr, len, Foll.Get, _gupScratch);
+        ReleasePages(_gupScratch, pin: false);
+        return s;
+    }
+
+    /// <summary>process_vm_readv: remote read GUP of the target's pages, then the copy (at wait when split).</summary>
+    internal Status ProcessVmReadv(SimThread t, SimThread target, ulong addr, long len, AsyncOp op, bool split)
+    {
+        if ((addr & 7) != 0 || (len & 7) != 0 || len <= 0)
+        {
+            return Fail("EINVAL: range must be 8-byte aligned");
+        }
+        if (target.Process.Exited)
+        {
+            return Fail("ESRCH: target process exited");
+        }
+        op.Reset(op.Id, AsyncKind.ProcessVmReadv, t, target.Process);
+        op.Addr = addr;
+        op.Len = len;
+        var s = Gup(t, target.Process, addr, len, Foll.Get | Foll.Remote, op.Pages);
+        if (s != Status.Done)
+        {
+            return s;
+        }
+        if (split)
+        {
+            op.Pending = true;
+            return Status.Pending;
+        }
+        return Status.Done;
+    }
+
+    /// <summary>The copy of a process_vm_readv: the pieces read go to <paramref name="output"/>; then release.</summary>
+    internal void FinishProcessVmReadv(AsyncOp op, List<PipeBuffer> output)
+    {
+        op.Pending = false;
+        output.Clear();
+        var end = op.Addr + (ulong)op.Len;
+        var a = op.Addr;
+        foreach (var (f, sub, _) in op.Pages)
+        {
+            var stop = Math.Min((a | 0xfff) + 1, end);
+            output.Add(new PipeBuffer { Folio = f, Sub = (short)sub, FromWord = (short)((a & 0xfff) >> 3), Words = (short)((stop - a) >> 3), Owner = op.Target, Addr = a });
+            a = stop;
+        }
+        ReleasePages(op.Pages, pin: false);
+    }
+
+    internal AsyncOp NewAsync(AsyncKind kind, SimThread t)
+    {
+        var op = _asyncOps.Rent();
+        Async.Add(op);
+        op.Reset(Async.Count, kind, t, t.Process);
+        return op;
+    }
+}

@@ -1,0 +1,134 @@
+namespace FuzzFarm.Machine;
+
+/// <summary>/proc/pid/clear_refs ("4": clear soft-dirty) and /proc/pid/pagemap's soft-dirty bit.</summary>
+internal sealed partial class Kernel
+{
+    /// <summary>
+    /// clear_refs of <paramref name="target"/>'s process from thread <paramref name="t"/>: write-protect and clear
+    /// soft-dirty on every PTE and THP PMD (not hugetlb), skipping writable maybe-pinned PTEs from 5.11. The TLB is
+    /// flushed at the end only from 5.12 (before, the flush is elided: #0). With <paramref name="split"/>, it stops
+    /// after the walk and before the flush, holding the mmap lock (write from 5.11, read before).
+    /// </summary>
+    internal Status ClearRefs(SimThread t, SimThread target, AsyncOp? split)
+    {
+        var p = target.Process;
+        if (p.Exited)
+        {
+            return Fail("ESRCH: process exited");
+        }
+        var writeLock = Profile.ClearRefsWriteLock;
+        if (LockBusy(p, writeLock))
+        {
+            return BlockOnLock(t, p);
+        }
+        var cause = Profile.ClearRefsFlush ? Decision.ClearRefsFlushPending : Decision.ClearRefsNoFlush;
+        var wp = 0;
+        var skipped = 0;
+        foreach (var v in p.Vmas)
+        {
+            v.SoftDirty = false;
+        }
+        foreach (var table in p.Tables)
+        {
+            var tStart = table.Index << Geometry.PmdShift;
+            if (table.Huge is not null)
+            {
+                if (table.Huge.Hugetlb)
+                {
+                    continue;
+                }
+                Coverage.Hit(CovPoint.ClearRefsPmd, table.Huge, 0, true);
+                var flags = table.HugeFlags & ~PteFlags.SoftDirty;
+                wp += Apply(p, ref flags, false, tStart >> Geometry.PageShift, (tStart >> Geometry.PageShift) + Geometry.PmdNr - 1, cause);
+                table.HugeFlags = flags;
+                continue;
+            }
+            foreach (var i in table.Used)
+            {
+                ref var pte = ref table.At(i);
+                if (pte.IsSwap)
+                {
+                    pte.Flags &= ~PteFlags.SoftDirty;
+                    continue;
+                }
+                if (!pte.Present)
+                {
+                    continue;
+                }
+                var a = tStart + ((ulong)i << Geometry.PageShift);
+                var f = pte.Folio!;
+                var vma = p.FindVma(a);
+                if (Profile.ClearRefsSkipsPinned && pte.Writable && vma is { IsCow: true } && p.HasPinned && f.MaybeDmaPinned)
+                {
+                    Coverage.Hit(CovPoint.ClearRefsSkipPinned, f, pte.Sub);
+                    skipped++;
+                    continue;
+                }
+                Coverage.Hit(CovPoint.ClearRefsWp, f, pte.Sub);
+                var flags = pte.Flags & ~PteFlags.SoftDirty;
+                wp += Apply(p, ref flags, false, a >> Geometry.PageShift, a >> Geometry.PageShift, cause);
+                pte.Flags = flags;
+            }
+        }
+        if (Tracing)
+        {
+            Note($"clear_refs: P{p.Id} soft-dirty cleared, {wp} PTEs write-protected{(skipped > 0 ? $", {skipped} maybe-pinned PTEs skipped" : "")}; mmap lock {(writeLock ? "write" : "read")}; {(Profile.ClearRefsFlush ? "TLB flush at the end" : "no TLB flush")}");
+        }
+        if (split is not null)
+        {
+            split.Kind = AsyncKind.ClearRefs;
+            split.Target = p;
+            split.Addr = 0;
+            split.Len = long.MaxValue;
+            split.Pending = true;
+            split.Lock = writeLock ? 2 : 1;
+            if (writeLock)
+            {
+                p.LockWriter = split.Id;
+            }
+            else
+            {
+                p.LockReaders++;
+            }
+            if (Profile.ClearRefsFlush)
+            {
+                p.TlbFlushPending++;
+            }
+            return Status.Pending;
+        }
+        if (Profile.ClearRefsFlush)
+        {
+            Coverage.Hit(CovPoint.ClearRefsFlush, wp);
+            FlushTlbAll(p);
+        }
+        else
+        {
+            Coverage.Hit(CovPoint.ClearRefsNoFlush, wp);
+        }
+        return Status.Done;
+    }
+
+    internal void FinishClearRefs(AsyncOp op) => FinishFlush(op, Profile.ClearRefsFlush);
+
+    /// <summary>pagemap's soft-dirty bit for <paramref name="addr"/> in the calling process.</summary>
+    internal Status Pagemap(SimThread t, ulong addr, out bool softDirty)
+    {
+        var p = t.Process;
+        softDirty = false;
+        var vma = p.FindVma(addr);
+        if (vma is null)
+        {
+            Coverage.Hit(CovPoint.Pagemap, 0);
+            return Status.Done;
+        }
+        var table = p.Table(addr);
+        var flags = table is null ? PteFlags.None : table.Huge is not null ? table.HugeFlags : table.Peek(PteIndex(addr)).Flags;
+        softDirty = vma.SoftDirty || (flags & PteFlags.SoftDirty) != 0;
+        Coverage.Hit(CovPoint.Pagemap, softDirty ? 2 : 1);
+        if (Tracing)
+        {
+            Note($"pagemap: P{p.Id} 0x{addr & ~0xfffUL:x} soft-dirty {(softDirty ? 1 : 0)} (PTE bit {((flags & PteFlags.SoftDirty) != 0 ? 1 : 0)}, VM_SOFTDIRTY {(vma.SoftDirty ? 1 : 0)})");
+        }
+        return Status.Done;
+    }
+}

@@ -1,0 +1,147 @@
+namespace FuzzFarm.Machine;
+
+/// <summary>userfaultfd in write-protect mode: register, (un)protect, and the handler resolving faults.</summary>
+internal sealed partial class Kernel
+{
+    private readonly Pool<Uffd> _uffds = new(() => new Uffd());
+
+    internal int NewUffd(SimThread t)
+    {
+        var u = _uffds.Rent();
+        u.Handler = t;
+        u.Process = t.Process;
+        Uffds.Add(u);
+        return Uffds.Count - 1;
+    }
+
+    internal Status UffdRegister(SimThread t, int uffd, ulong addr, long len)
+    {
+        var p = t.Process;
+        if (Uffds[uffd].Process != p)
+        {
+            return Fail("EINVAL: the userfaultfd belongs to another process");
+        }
+        if (!CheckRange(p, addr, len, out var end))
+        {
+            return Status.Failed;
+        }
+        if (LockBusy(p, true))
+        {
+            return BlockOnLock(t, p);
+        }
+        SplitVmas(p, addr, end);
+        foreach (var v in p.Vmas)
+        {
+            if (v.Start >= addr && v.End <= end)
+            {
+                v.Uffd = uffd;
+            }
+        }
+        return Status.Done;
+    }
+
+    /// <summary>
+    /// UFFDIO_WRITEPROTECT: change_protection with the uffd-wp bit set or cleared. Unprotecting rebuilds the PTE from
+    /// the private mapping's read-only vm_page_prot, so it also drops write permission (before 6.0's upgrade). The
+    /// flush comes at the end of the walk (at <c>wait</c> when split); unprotecting wakes the range's waiters.
+    /// </summary>
+    internal Status UffdWp(SimThread t, int uffd, ulong addr, long len, bool on, AsyncOp? split)
+    {
+        var p = t.Process;
+        if (Uffds[uffd].Process != p)
+        {
+            return Fail("EINVAL: the userfaultfd belongs to another process");
+        }
+        if (!CheckRange(p, addr, len, out var end))
+        {
+            return Status.Failed;
+        }
+        foreach (var v in p.Vmas)
+        {
+            if (v.End > addr && v.Start < end && v.Uffd != uffd)
+            {
+                return Fail($"ENOENT: [0x{v.Start:x}, 0x{v.End:x}) is not registered with this userfaultfd");
+            }
+        }
+        if (LockBusy(p, false))
+        {
+            return BlockOnLock(t, p);
+        }
+        var changed = 0;
+        foreach (var v in p.Vmas)
+        {
+            if (v.End > addr && v.Start < end)
+            {
+                changed += ChangeProtection(p, v, Math.Max(addr, v.Start), Math.Min(end, v.End), on ? 1 : 2, Decision.UffdWpFlushDeferred);
+            }
+        }
+        Coverage.Hit(on ? CovPoint.UffdWpOn : CovPoint.UffdWpOff, changed);
+        if (Tracing)
+        {
+            Note($"uffd_wp {(on ? "on" : "off")}: P{p.Id} [0x{addr:x}, 0x{end:x}): {changed} PTEs lost write permission; flush {(split is null ? "now" : "deferred to wait")}");
+        }
+        if (!on)
+        {
+            WakeUffdWaiters(uffd, addr, end);
+        }
+        if (split is not null)
+        {
+            split.Kind = AsyncKind.UffdWp;
+            split.Addr = addr;
+            split.Len = (long)(end - addr);
+            split.Pending = true;
+            split.Lock = 1;
+            p.LockReaders++;
+            p.TlbFlushPending++;
+            return Status.Pending;
+        }
+        FlushTlb(p, addr >> Geometry.PageShift, (end >> Geometry.PageShift) - 1);
+        return Status.Done;
+    }
+
+    private void WakeUffdWaiters(int uffd, ulong start, ulong end)
+    {
+        foreach (var q in Processes)
+        {
+            foreach (var th in q.Threads)
+            {
+                if (th.State == RunState.Blocked && th.BlockedOn == BlockKind.Uffd && th.BlockedId == uffd
+                    && th.BlockedAddr >= start && th.BlockedAddr < end)
+                {
+                    Wake(th);
+                }
+            }
+        }
+    }
+
+    /// <summary>The handler serves every pending fault: unprotect the faulting page and wake its thread.</summary>
+    internal Status UffdResolve(SimThread t, int uffd)
+    {
+        var u = Uffds[uffd];
+        var served = 0;
+        foreach (var q in Processes)
+        {
+            foreach (var th in q.Threads)
+            {
+                if (th.State == RunState.Blocked && th.BlockedOn == BlockKind.Uffd && th.BlockedId == uffd)
+                {
+                    var a = th.BlockedAddr;
+                    var v = u.Process.FindVma(a);
+                    if (v is not null)
+                    {
+                        ChangeProtection(u.Process, v, a, a + (ulong)Geometry.PageSize, 2, Decision.UffdWpFlushDeferred);
+                        FlushTlb(u.Process, a >> Geometry.PageShift, a >> Geometry.PageShift);
+                    }
+                    served++;
+                    Wake(th);
+                }
+            }
+        }
+        Coverage.Hit(CovPoint.UffdResolve, served);
+        if (Tracing)
+        {
+            Note($"uffd_resolve: {t} served {served} pending faults");
+        }
+        return Status.Done;
+    }
+}

@@ -1,0 +1,447 @@
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Machine;
+
+/// <summary>mmap, munmap, mprotect (change_protection) and madvise.</summary>
+internal sealed partial class Kernel
+{
+    /// <summary>Largest mapping the machine accepts: keeps populate and page walks bounded.</summary>
+    public const long MaxMapping = 256L << 20;
+
+    internal Status Mmap(SimThread t, long len, Flag prot, Flag flags, out ulong addr)
+    {
+        addr = 0;
+        var p = t.Process;
+        var hugetlb = (flags & Flag.Hugetlb) != 0;
+        var unit = hugetlb ? Geometry.PmdSize : Geometry.PageSize;
+        if (len <= 0 || len > MaxMapping)
+        {
+            return Fail($"EINVAL: mmap length {len} (1 .. {MaxMapping >> 20}M)");
+        }
+        if (LockBusy(p, true))
+        {
+            return BlockOnLock(t, p);
+        }
+        var size = (ulong)((len + unit - 1) / unit * unit);
+        addr = p.NextAddr;
+        p.NextAddr += (size + (ulong)Geometry.PmdSize - 1) / (ulong)Geometry.PmdSize * (ulong)Geometry.PmdSize + (ulong)Geometry.PmdSize;
+        var vma = NewVma();
+        vma.Start = addr;
+        vma.End = addr + size;
+        vma.SetProt(prot);
+        vma.Shared = (flags & Flag.Shared) != 0;
+        vma.MayWrite = true;
+        vma.DontCopy = vma.HugePage = vma.NoHugePage = false;
+        vma.Hugetlb = hugetlb;
+        vma.SoftDirty = true;
+        vma.ShmOffset = 0;
+        if (vma.Shared)
+        {
+            vma.Shm = NewShm(hugetlb);
+        }
+        p.InsertVma(vma);
+        if (Tracing)
+        {
+            Note($"mmap: P{p.Id} [0x{vma.Start:x}, 0x{vma.End:x}) {(vma.Shared ? "shared" : "private")}{(hugetlb ? " hugetlb" : "")} {(vma.Write ? "rw" : vma.Read ? "r" : "none")}");
+        }
+        if ((flags & Flag.Populate) != 0 && vma.Read)
+        {
+            var kind = vma.Write && !vma.Shared ? FaultKind.Write : FaultKind.Read;
+            for (var a = vma.Start; a < vma.End; a += (ulong)unit)
+            {
+                var r = Fault(t, p, a, kind);
+                if (r != FaultResult.Ok)
+                {
+                    return FromFault(r);
+                }
+            }
+        }
+        return Status.Done;
+    }
+
+    /// <summary>Checks an address range: page-aligned start, positive length, every page mapped.</summary>
+    private bool CheckRange(Process p, ulong addr, long len, out ulong end)
+    {
+        end = 0;
+        if (!Geometry.PageAligned(addr) || len <= 0 || len > MaxMapping)
+        {
+            Error = !Geometry.PageAligned(addr) ? $"EINVAL: 0x{addr:x} is not page-aligned" : $"EINVAL: length {len}";
+            return false;
+        }
+        end = addr + (ulong)((len + Geometry.PageSize - 1) & ~(Geometry.PageSize - 1));
+        var a = addr;
+        while (a < end)
+        {
+            var v = p.FindVma(a);
+            if (v is null)
+            {
+                Error = $"ENOMEM: 0x{a:x} is not mapped";
+                return false;
+            }
+            if (v.Hugetlb && (!Geometry.PmdAligned(addr) || (!Geometry.PmdAligned(end) && end < v.End)))
+            {
+                Error = "EINVAL: hugetlb ranges must be 2M-aligned";
+                return false;
+            }
+            a = v.End;
+        }
+        return true;
+    }
+
+    /// <summary>Makes sure a VMA boundary falls at <paramref name="addr"/>.</summary>
+    private void SplitVmaAt(Process p, ulong addr)
+    {
+        var v = p.FindVma(addr);
+        if (v is null || v.Start == addr)
+        {
+            return;
+        }
+        var tail = NewVma();
+        tail.CopyFrom(v);
+        tail.Start = addr;
+        tail.ShmOffset = v.ShmOffset + (long)(addr - v.Start);
+        v.End = addr;
+        p.InsertVma(tail);
+    }
+
+    private void SplitVmas(Process p, ulong start, ulong end)
+    {
+        SplitVmaAt(p, start);
+        SplitVmaAt(p, end);
+    }
+
+    /// <summary>Zaps [start, end): unmaps pages and swap entries, splitting THP PMDs that are only partly covered.</summary>
+    private void ZapRange(Process p, ulong start, ulong end)
+    {
+        foreach (var table in p.Tables)
+        {
+            var tStart = table.Index << Geometry.PmdShift;
+            var tEnd = tStart + (ulong)Geometry.PmdSize;
+            if (tEnd <= start || tStart >= end)
+            {
+                continue;
+            }
+            if (table.Huge is not null)
+            {
+                if (start <= tStart && tEnd <= end)
+                {
+                    var f = table.Huge;
+                    f.CompoundMapcount--;
+                    table.Huge = null;
+                    Coverage.Hit(CovPoint.Unmap, f, 0, true);
+                    Put(f);
+                    continue;
+                }
+                SplitPmd(p, table);
+            }
+            foreach (var i in table.Used)
+            {
+                var a = tStart + ((ulong)i << Geometry.PageShift);
+                if (a < start || a >= end)
+                {
+                    continue;
+                }
+                ref var pte = ref table.At(i);
+                if (pte.Present && pte.Folio is { } f)
+                {
+                    Coverage.Hit(CovPoint.Unmap, f, pte.Sub);
+                    RemoveMap(f, pte.Sub);
+                }
+                else if (pte.IsSwap)
+                {
+                    Swap[pte.SwapSlot].Count--;
+                }
+                pte = default;
+            }
+        }
+        FlushTlb(p, start >> Geometry.PageShift, (end >> Geometry.PageShift) - 1);
+    }
+
+    internal Status Munmap(SimThread t, ulong addr, long len)
+    {
+        var p = t.Process;
+        if (!CheckRangeLoose(addr, len, out var end))
+        {
+            return Status.Failed;
+        }
+        if (LockBusy(p, true))
+        {
+            return BlockOnLock(t, p);
+        }
+        foreach (var v in p.Vmas)
+        {
+            if (v.Hugetlb && v.End > addr && v.Start < end && (!Geometry.PmdAligned(addr) || !Geometry.PmdAligned(end)))
+            {
+                return Fail("EINVAL: hugetlb ranges must be 2M-aligned");
+            }
+        }
+        SplitVmas(p, addr, end);
+        ZapRange(p, addr, end);
+        p.Vmas.RemoveAll(v => v.Start >= addr && v.End <= end);
+        if (Tracing)
+        {
+            Note($"munmap: P{p.Id} [0x{addr:x}, 0x{end:x})");
+        }
+        return Status.Done;
+    }
+
+    /// <summary>munmap accepts unmapped holes; only alignment and length are checked.</summary>
+    private bool CheckRangeLoose(ulong addr, long len, out ulong end)
+    {
+        end = 0;
+        if (!Geometry.PageAligned(addr) || len <= 0 || len > MaxMapping)
+        {
+            Error = !Geometry.PageAligned(addr) ? $"EINVAL: 0x{addr:x} is not page-aligned" : $"EINVAL: length {len}";
+            return false;
+        }
+        end = addr + (ulong)((len + Geometry.PageSize - 1) & ~(Geometry.PageSize - 1));
+        return true;
+    }
+
+    /// <summary>can_change_pte_writable() (6.0+): may change_protection map this PTE writable at once?</summary>
+    private bool CanChangeWritable(Vma vma, Folio f, int sub, PteFlags flags)
+    {
+        if (Profile.MprotectWritable == MprotectWritableRule.Never || !vma.Write || (flags & PteFlags.UffdWp) != 0)
+        {
+            return false;
+        }
+        if (!vma.SoftDirty && (flags & PteFlags.SoftDirty) == 0)
+        {
+            return false;
+        }
+        if (Profile.MprotectWritable == MprotectWritableRule.ExclusiveDirty && (flags & PteFlags.Dirty) == 0)
+        {
+            return false;
+        }
+        return f.Anon && f.Exclusive[sub];
+    }
+
+    /// <summary>The write bit change_protection gives a PTE (pte_modify with vm_page_prot, then the 6.0 upgrade).</summary>
+    private bool ProtWrite(Vma vma, Folio f, int sub, PteFlags flags)
+    {
+        if (vma.Shared)
+        {
+            return vma.Write && (flags & PteFlags.UffdWp) == 0;
+        }
+        // A private mapping's vm_page_prot is read-only: writes are granted by faults only.
+        return CanChangeWritable(vma, f, sub, flags);
+    }
+
+    /// <summary>
+    /// change_protection over [start, end) of one VMA. <paramref name="uffd"/>: 0 mprotect, 1 uffd-wp on, 2 off.
+    /// Removing write permission leaves TLB entries stale with <paramref name="cause"/> until the caller flushes.
+    /// </summary>
+    private int ChangeProtection(Process p, Vma vma, ulong start, ulong end, int uffd, Decision cause)
+    {
+        var changed = 0;
+        foreach (var table in p.Tables)
+        {
+            var tStart = table.Index << Geometry.PmdShift;
+            var tEnd = tStart + (ulong)Geometry.PmdSize;
+            if (tEnd <= start || tStart >= end)
+            {
+                continue;
+            }
+            if (table.Huge is not null)
+            {
+                if ((start > tStart || tEnd > end) && !table.Huge.Hugetlb)
+                {
+                    SplitPmd(p, table);
+                }
+                else
+                {
+                    var flags = UffdBits(table.HugeFlags, uffd);
+                    var write = ProtWrite(vma, table.Huge, 0, flags);
+                    changed += Apply(p, ref flags, write, tStart, tEnd - 1, cause);
+                    table.HugeFlags = flags;
+                    if (write)
+                    {
+                        table.HugeGrant = Decision.MprotectWritable;
+                    }
+                    continue;
+                }
+            }
+            foreach (var i in table.Used)
+            {
+                var a = tStart + ((ulong)i << Geometry.PageShift);
+                if (a < start || a >= end)
+                {
+                    continue;
+                }
+                ref var pte = ref table.At(i);
+                if (pte.IsSwap)
+                {
+                    pte.Flags = UffdBits(pte.Flags, uffd);
+                    continue;
+                }
+                if (!pte.Present)
+                {
+                    continue;
+                }
+                var flags = UffdBits(pte.Flags, uffd);
+                var write = !pte.Folio!.Zero && ProtWrite(vma, pte.Folio, pte.Sub, flags);
+                var wasWritable = pte.Writable;
+                changed += Apply(p, ref flags, write, a >> Geometry.PageShift, a >> Geometry.PageShift, cause);
+                pte.Flags = flags;
+                if (write && !wasWritable)
+                {
+                    pte.Grant = Decision.MprotectWritable;
+                    Coverage.Hit(CovPoint.MprotectWritable, pte.Folio, pte.Sub);
+                }
+            }
+        }
+        return changed;
+    }
+
+    private static PteFlags UffdBits(PteFlags flags, int uffd) => uffd switch
+    {
+        1 => flags | PteFlags.UffdWp,
+        2 => flags & ~PteFlags.UffdWp,
+        _ => flags,
+    };
+
+    private int Apply(Process p, ref PteFlags flags, bool write, ulong firstPage, ulong lastPage, Decision cause)
+    {
+        var was = (flags & PteFlags.Write) != 0;
+        flags = write ? flags | PteFlags.Write : flags & ~PteFlags.Write;
+        if (was && !write)
+        {
+            Coverage.Hit(CovPoint.MprotectWp, (int)cause);
+            MarkStale(p, firstPage, lastPage, cause);
+            return 1;
+        }
+        return 0;
+    }
+
+    internal Status Mprotect(SimThread t, ulong addr, long len, Flag prot, AsyncOp? split)
+    {
+        var p = t.Process;
+        if (!CheckRange(p, addr, len, out var end))
+        {
+            return Status.Failed;
+        }
+        if (LockBusy(p, true))
+        {
+            return BlockOnLock(t, p);
+        }
+        SplitVmas(p, addr, end);
+        var changed = 0;
+        foreach (var v in p.Vmas)
+        {
+            if (v.Start < addr || v.End > end)
+            {
+                continue;
+            }
+            var read = (prot & (Flag.R | Flag.Rw)) != 0;
+            var write = (prot & Flag.Rw) != 0;
+            if (v.Read == read && v.Write == write)
+            {
+                continue;
+            }
+            v.SetProt(prot);
+            changed += ChangeProtection(p, v, v.Start, v.End, 0, Decision.MprotectFlushPending);
+        }
+        if (Tracing)
+        {
+            Note($"mprotect: P{p.Id} [0x{addr:x}, 0x{end:x}) {(prot == Flag.Rw ? "rw" : prot == Flag.R ? "r" : "none")}: {changed} entries lost write permission");
+        }
+        if (split is not null)
+        {
+            split.Kind = AsyncKind.Mprotect;
+            split.Addr = addr;
+            split.Len = (long)(end - addr);
+            split.Pending = true;
+            split.Lock = 2;
+            p.LockWriter = split.Id;
+            p.TlbFlushPending++;
+            return Status.Pending;
+        }
+        FlushTlb(p, addr >> Geometry.PageShift, (end >> Geometry.PageShift) - 1);
+        return Status.Done;
+    }
+
+    /// <summary>Finishes a split mprotect, uffd_wp or clear_refs: the TLB flush, then the lock.</summary>
+    internal void FinishFlush(AsyncOp op, bool flush)
+    {
+        var p = op.Target;
+        op.Pending = false;
+        if (flush)
+        {
+            FlushTlb(p, op.Addr >> Geometry.PageShift, op.Len == long.MaxValue ? ulong.MaxValue : ((op.Addr + (ulong)op.Len) >> Geometry.PageShift) - 1);
+            p.TlbFlushPending--;
+        }
+        if (op.Lock == 2)
+        {
+            p.LockWriter = 0;
+        }
+        else if (op.Lock == 1)
+        {
+            p.LockReaders--;
+        }
+        op.Lock = 0;
+        ReleaseLockWaiters(p);
+    }
+
+    internal Status Madvise(SimThread t, ulong addr, long len, Flag advice)
+    {
+        var p = t.Process;
+        if (!CheckRange(p, addr, len, out var end))
+        {
+            return Status.Failed;
+        }
+        if (LockBusy(p, advice is Flag.DontFork or Flag.DoFork or Flag.HugePage or Flag.NoHugePage))
+        {
+            return BlockOnLock(t, p);
+        }
+        switch (advice)
+        {
+            case Flag.DontFork:
+            case Flag.DoFork:
+            case Flag.HugePage:
+            case Flag.NoHugePage:
+                SplitVmas(p, addr, end);
+                foreach (var v in p.Vmas)
+                {
+                    if (v.Start >= addr && v.End <= end)
+                    {
+                        switch (advice)
+                        {
+                            case Flag.DontFork: v.DontCopy = true; break;
+                            case Flag.DoFork: v.DontCopy = false; break;
+                            case Flag.HugePage: v.HugePage = true; v.NoHugePage = false; break;
+                            default: v.NoHugePage = true; v.HugePage = false; break;
+                        }
+                    }
+                }
+                break;
+            case Flag.DontNeed:
+                ZapRange(p, addr, end);
+                break;
+            case Flag.PageOut:
+                foreach (var table in p.Tables)
+                {
+                    var tStart = table.Index << Geometry.PmdShift;
+                    if (table.Huge is not null || tStart + (ulong)Geometry.PmdSize <= addr || tStart >= end)
+                    {
+                        continue;
+                    }
+                    foreach (var i in table.Used)
+                    {
+                        var a = tStart + ((ulong)i << Geometry.PageShift);
+                        if (a >= addr && a < end)
+                        {
+                            PageOut(p, table, i, a);
+                        }
+                    }
+                }
+                break;
+            default:
+                return Fail($"EINVAL: advice {advice}");
+        }
+        if (Tracing)
+        {
+            Note($"madvise: P{p.Id} [0x{addr:x}, 0x{end:x}) {FlagWords.Spell(advice)}");
+        }
+        return Status.Done;
+    }
+}

@@ -1,0 +1,75 @@
+namespace FuzzFarm.Machine;
+
+/// <summary>A process: its mm (VMAs, page tables, MMF_HAS_PINNED, mmap lock, pending TLB flushes) and threads.</summary>
+internal sealed class Process
+{
+    public int Id;
+    public Process? Parent;
+    /// <summary>Kernel clock value at the fork that created this process (the oracle's "parted" time).</summary>
+    public long ForkTime;
+    public bool Exited;
+    public bool HasPinned;
+    /// <summary>mm_tlb_flush_pending(): PTE changes whose TLB flush has not happened yet.</summary>
+    public int TlbFlushPending;
+    /// <summary>Async op holding the mmap lock for write (0: none).</summary>
+    public int LockWriter;
+    /// <summary>Async ops holding the mmap lock for read.</summary>
+    public int LockReaders;
+    public ulong NextAddr;
+    public readonly List<Vma> Vmas = [];
+    public readonly List<PteTable> Tables = [];
+    public readonly List<SimThread> Threads = [];
+
+    public void Reset(int id, Process? parent, long forkTime)
+    {
+        Id = id;
+        Parent = parent;
+        ForkTime = forkTime;
+        Exited = false;
+        HasPinned = false;
+        TlbFlushPending = 0;
+        LockWriter = 0;
+        LockReaders = 0;
+        NextAddr = 0;
+        Vmas.Clear();
+        Tables.Clear();
+        Threads.Clear();
+    }
+
+    public Vma? FindVma(ulong addr)
+    {
+        foreach (var v in Vmas)
+        {
+            if (v.Contains(addr))
+            {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    public PteTable? Table(ulong addr)
+    {
+        var index = addr >> Geometry.PmdShift;
+        foreach (var t in Tables)
+        {
+            if (t.Index == index)
+            {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    public void InsertVma(Vma vma)
+    {
+        var i = 0;
+        while (i < Vmas.Count && Vmas[i].Start < vma.Start)
+        {
+            i++;
+        }
+        Vmas.Insert(i, vma);
+    }
+
+    public override string ToString() => $"P{Id}";
+}

@@ -1,0 +1,42 @@
+namespace FuzzFarm.Machine;
+
+[Flags]
+internal enum PteFlags : byte
+{
+    None = 0,
+    Present = 1,
+    Write = 2,
+    Dirty = 4,
+    SoftDirty = 8,
+    UffdWp = 16,
+    /// <summary>Swap entries only: the page was PageAnonExclusive when it was swapped out (5.19+).</summary>
+    SwapExclusive = 32,
+}
+
+/// <summary>
+/// A page-table entry: present (folio + subpage), a swap entry (<see cref="SwapSlot"/> ≥ 0), or none.
+/// <see cref="Grant"/> is the decision that installed the entry (and its write permission).
+/// </summary>
+internal struct Pte
+{
+    public Folio? Folio;
+    public short Sub;
+    public PteFlags Flags;
+    public Decision Grant;
+    /// <summary>Swap slot + 1, so that the default entry is "none".</summary>
+    private int _swap;
+
+    public readonly bool Present => (Flags & PteFlags.Present) != 0;
+
+    public readonly bool Writable => (Flags & PteFlags.Write) != 0;
+
+    public readonly bool IsNone => Folio is null && _swap == 0;
+
+    public int SwapSlot
+    {
+        readonly get => _swap - 1;
+        set => _swap = value + 1;
+    }
+
+    public readonly bool IsSwap => _swap != 0;
+}

@@ -1,0 +1,43 @@
+namespace FuzzFarm.Machine;
+
+/// <summary>
+/// The named policy switches of a kernel profile: the columns of kernel-history.md §1.1. Each switch takes one of a
+/// few word values; boolean switches take <c>false</c>/<c>true</c>. The numeric values are not part of any format.
+/// </summary>
+public enum Switch
+{
+    /// <summary>Base-page write fault on a R/O anon PTE.</summary>
+    BaseReuse,
+    /// <summary>Write fault on a PMD-mapped THP.</summary>
+    PmdThpReuse,
+    /// <summary>Write fault on a subpage of a PTE-mapped THP.</summary>
+    PteThpReuse,
+    /// <summary>Write fault that swaps a page in.</summary>
+    SwapinReuse,
+    /// <summary>Write fault on a hugetlb page.</summary>
+    HugetlbReuse,
+    /// <summary>5.8: FOLL_GET/FOLL_PIN on a COW mapping forces FOLL_WRITE (17839856fd58).</summary>
+    ReadGupBreaksCow,
+    /// <summary>5.9-rc7: fork gives the child a copy of maybe-pinned pages (70e806e4e645).</summary>
+    ForkCopiesPinned,
+    /// <summary>5.12: the same for hugetlb (4eae4efa2c29).</summary>
+    ForkCopiesPinnedHugetlb,
+    /// <summary>5.11: clear_refs leaves writable maybe-pinned PTEs alone (9348b73c2e1b).</summary>
+    ClearRefsSkipsPinned,
+    /// <summary>5.11: clear_refs holds the mmap lock for write (29a951dfb353).</summary>
+    ClearRefsWriteLock,
+    /// <summary>5.12: clear_refs flushes the TLB after write-protecting (Will Deacon's fix of 0758cd830494).</summary>
+    ClearRefsFlush,
+    /// <summary>5.12: do_wp_page flushes a pending uffd-wp TLB flush before copying (6ce64428d620).</summary>
+    UffdWpFlushBeforeCopy,
+    /// <summary>5.11: reclaim does not put maybe-pinned pages into the swapcache (feb889fb40fa).</summary>
+    PinnedNotSwapcached,
+    /// <summary>5.19: PageAnonExclusive (6c287605fd56).</summary>
+    AnonExclusive,
+    /// <summary>5.19 anon / 6.2 also non-anon long-term: R/O FOLL_PIN triggers FAULT_FLAG_UNSHARE.</summary>
+    RoPinUnshare,
+    /// <summary>~6.3–6.5: block O_DIRECT takes FOLL_PIN instead of FOLL_GET.</summary>
+    OdirectFollPin,
+    /// <summary>6.0: mprotect/uffd-unprotect may map exclusive anon pages writable at once (can_change_pte_writable).</summary>
+    MprotectWritable,
+}

@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+
+namespace FuzzFarm.Machine;
+
+/// <summary>The spelling of a switch and of its values, as users write them after <c>+</c> in a profile.</summary>
+public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<string> Values, string Meaning)
+{
+    private static readonly ImmutableArray<string> Bool = ["false", "true"];
+
+    public static ImmutableArray<SwitchInfo> All { get; } =
+    [
+        new(Machine.Switch.BaseReuse, "base_reuse", ["mapcount", "page_count", "page_count_free_swap"],
+            "base-page write fault: reuse rule"),
+        new(Machine.Switch.PmdThpReuse, "pmd_thp_reuse", ["mapcount_copy", "mapcount_split", "page_count_split"],
+            "PMD-mapped THP write fault: reuse rule and fallback"),
+        new(Machine.Switch.PteThpReuse, "pte_thp_reuse", ["mapcount", "page_count", "mm_owner"],
+            "PTE-mapped THP subpage write fault: reuse rule"),
+        new(Machine.Switch.SwapinReuse, "swapin_reuse", ["mapcount", "page_count"], "swap-in write fault: reuse rule"),
+        new(Machine.Switch.HugetlbReuse, "hugetlb_reuse", ["mapcount", "page_count"], "hugetlb write fault: reuse rule"),
+        new(Machine.Switch.ReadGupBreaksCow, "read_gup_breaks_cow", Bool, "FOLL_GET/FOLL_PIN on a COW mapping forces FOLL_WRITE"),
+        new(Machine.Switch.ForkCopiesPinned, "fork_copies_pinned", Bool, "fork copies maybe-pinned anon pages for the child"),
+        new(Machine.Switch.ForkCopiesPinnedHugetlb, "fork_copies_pinned_hugetlb", Bool, "fork copies maybe-pinned hugetlb pages"),
+        new(Machine.Switch.ClearRefsSkipsPinned, "clear_refs_skips_pinned", Bool, "clear_refs leaves writable maybe-pinned PTEs"),
+        new(Machine.Switch.ClearRefsWriteLock, "clear_refs_write_lock", Bool, "clear_refs holds the mmap lock for write"),
+        new(Machine.Switch.ClearRefsFlush, "clear_refs_flush", Bool, "clear_refs flushes the TLB after write-protecting"),
+        new(Machine.Switch.UffdWpFlushBeforeCopy, "uffd_wp_flush_before_copy", Bool,
+            "do_wp_page flushes a pending TLB flush on a uffd-wp VMA before copying"),
+        new(Machine.Switch.PinnedNotSwapcached, "pinned_not_swapcached", Bool, "reclaim skips maybe-pinned pages"),
+        new(Machine.Switch.AnonExclusive, "anon_exclusive", Bool, "PageAnonExclusive: exclusive pages are always reused"),
+        new(Machine.Switch.RoPinUnshare, "ro_pin_unshare", ["none", "anon", "anon_and_longterm_cow"],
+            "R/O FOLL_PIN unshares shared pages first"),
+        new(Machine.Switch.OdirectFollPin, "odirect_foll_pin", Bool, "O_DIRECT takes FOLL_PIN instead of FOLL_GET"),
+        new(Machine.Switch.MprotectWritable, "mprotect_writable", ["never", "exclusive_dirty", "exclusive"],
+            "change_protection maps exclusive anon PTEs writable at once"),
+    ];
+
+    public static SwitchInfo Get(Switch s) => All[(int)s];
+}

@@ -1,0 +1,59 @@
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Machine;
+
+/// <summary>A virtual memory area of one process: [Start, End) with its flags.</summary>
+internal sealed class Vma
+{
+    public ulong Start;
+    public ulong End;
+    public bool Read;
+    public bool Write;
+    public bool Shared;
+    /// <summary>VM_MAYWRITE: set for every mapping here (no read-only file mappings exist).</summary>
+    public bool MayWrite;
+    public bool DontCopy;
+    public bool HugePage;
+    public bool NoHugePage;
+    public bool Hugetlb;
+    public bool SoftDirty;
+    /// <summary>Registered with a userfaultfd in write-protect mode (-1: not registered).</summary>
+    public int Uffd = -1;
+    /// <summary>Backing object of a shared mapping, and the byte offset of <see cref="Start"/> in it.</summary>
+    public ShmObject? Shm;
+    public long ShmOffset;
+
+    public bool IsCow => !Shared && MayWrite;
+
+    public bool UffdWp => Uffd >= 0;
+
+    public void CopyFrom(Vma o)
+    {
+        Start = o.Start;
+        End = o.End;
+        Read = o.Read;
+        Write = o.Write;
+        Shared = o.Shared;
+        MayWrite = o.MayWrite;
+        DontCopy = o.DontCopy;
+        HugePage = o.HugePage;
+        NoHugePage = o.NoHugePage;
+        Hugetlb = o.Hugetlb;
+        SoftDirty = o.SoftDirty;
+        Uffd = o.Uffd;
+        Shm = o.Shm;
+        ShmOffset = o.ShmOffset;
+    }
+
+    public void SetProt(Flag prot)
+    {
+        Read = (prot & (Flag.R | Flag.Rw)) != 0;
+        Write = (prot & Flag.Rw) != 0;
+    }
+
+    public bool Contains(ulong addr) => addr >= Start && addr < End;
+
+    /// <summary>THP may back the PMD at <paramref name="pmdStart"/>: madvise(hugepage) mode, whole PMD inside the VMA.</summary>
+    public bool ThpEligible(ulong pmdStart) =>
+        HugePage && !NoHugePage && !Shared && !Hugetlb && pmdStart >= Start && pmdStart + Geometry.PmdSize <= End;
+}

@@ -1,0 +1,285 @@
+using FuzzFarm.Machine;
+
+namespace FuzzFarm.Oracle;
+
+/// <summary>The oracle's checks at each observation (machine.md §3) and the signatures of what they find.</summary>
+public sealed partial class Executor
+{
+    /// <summary>A snapshot of the reference at a vmsplice or remote-read GUP: the source may change until the copy.</summary>
+    private struct Tracker
+    {
+        public int Owner;
+        public int ProcessId;
+        public ulong Page;
+        public long Key;
+        public PageWords Snapshot;
+        public int LogIndex;
+    }
+
+    private readonly List<Tracker> _trackers = [];
+    private readonly List<List<long>> _pinKeys = [];
+    /// <summary>Pages written by a process's CPU since its last clear_refs: key (process, page) → last token.</summary>
+    private readonly Dictionary<long, ulong> _dirtySinceClear = [];
+    private readonly List<long> _scratchKeys = [];
+    private readonly List<string> _values = [];
+
+    private void ResetTrackers()
+    {
+        _trackers.Clear();
+        _dirtySinceClear.Clear();
+    }
+
+    private static long PageKey(Process p, ulong addr) => ((long)p.Id << 44) | (long)(addr >> 12);
+
+    private void CpuWrote(Process p, ulong addr, long len, ulong token, Landing landing)
+    {
+        _tokens[token].Landing = landing;
+        _ref.WriteRange(p, addr, len, token);
+        for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
+        {
+            _dirtySinceClear[PageKey(p, a)] = token;
+        }
+    }
+
+    private void SoftDirtyCleared(Process p)
+    {
+        _scratchKeys.Clear();
+        foreach (var key in _dirtySinceClear.Keys)
+        {
+            if (key >> 44 == p.Id)
+            {
+                _scratchKeys.Add(key);
+            }
+        }
+        foreach (var key in _scratchKeys)
+        {
+            _dirtySinceClear.Remove(key);
+        }
+    }
+
+    private void PinKeys(int pin, Process owner, ulong addr, long len)
+    {
+        while (_pinKeys.Count <= pin)
+        {
+            _pinKeys.Add([]);
+        }
+        var keys = _pinKeys[pin];
+        keys.Clear();
+        for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
+        {
+            keys.Add(ReferenceMemory.Key(owner, a));
+        }
+    }
+
+    private long PinKey(int pin, ulong at) => _pinKeys[pin][(int)((at >> 12) - (_kernel.PinOf(pin).Addr >> 12))];
+
+    private void Track(int owner, Process p, ulong addr, long len)
+    {
+        for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
+        {
+            var key = ReferenceMemory.Key(p, a);
+            _trackers.Add(new Tracker { Owner = owner, ProcessId = p.Id, Page = a, Key = key, Snapshot = _ref.Snapshot(key), LogIndex = _ref.Log.Count });
+        }
+    }
+
+    private int FindTracker(int owner, Process p, ulong page)
+    {
+        for (var i = _trackers.Count - 1; i >= 0; i--)
+        {
+            var tr = _trackers[i];
+            if (tr.Owner == owner && tr.ProcessId == p.Id && tr.Page == page)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private bool Allowed(in Tracker tr, int word, ulong value)
+    {
+        if (tr.Snapshot.Get(word) == value)
+        {
+            return true;
+        }
+        var log = _ref.Log;
+        for (var i = tr.LogIndex; i < log.Count; i++)
+        {
+            var e = log[i];
+            if (e.Key == tr.Key && e.Token == value && word >= e.From && word < e.From + e.Count)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Pipe read or remote read: each word may be any value the source held since the GUP.</summary>
+    private void CheckPieces(int owner, string op)
+    {
+        var collect = _options.Observations;
+        _values.Clear();
+        ulong run = 0;
+        var runLength = 0;
+        var reported = false;
+        foreach (var piece in _pieces)
+        {
+            var trackerIndex = FindTracker(owner, piece.Owner, piece.Addr & ~0xfffUL);
+            for (var w = piece.FromWord; w < piece.FromWord + piece.Words; w++)
+            {
+                var value = Kernel.ReadWord(piece.Folio, piece.Sub, w);
+                if (collect)
+                {
+                    if (runLength > 0 && value != run)
+                    {
+                        _values.Add(RunText(run, runLength));
+                        runLength = 0;
+                    }
+                    run = value;
+                    runLength++;
+                }
+                if (reported || trackerIndex < 0)
+                {
+                    continue;
+                }
+                var tr = _trackers[trackerIndex];
+                if (!Allowed(tr, w, value))
+                {
+                    reported = true;
+                    var expected = _ref.Read(tr.Key, w);
+                    var at = (piece.Addr & ~0xfffUL) + (ulong)(w * 8);
+                    var landing = new Landing { Folio = piece.Folio, Sub = piece.Sub, Kind = piece.Folio.Kind(false) };
+                    Report(piece.Owner, value, expected, landing, $"{op} of P{piece.Owner.Id}'s 0x{at:x}");
+                }
+            }
+        }
+        if (collect)
+        {
+            if (runLength > 0)
+            {
+                _values.Add(RunText(run, runLength));
+            }
+            _result.ObservationList.Add(new Observation(_line, _thread, op, [.. _values]));
+        }
+    }
+
+    private string RunText(ulong value, int count) => count == 1 ? _tokens.Print(value) : $"{_tokens.Print(value)} x{count}";
+
+    private void Observe(string op, string value)
+    {
+        if (_options.Observations)
+        {
+            _result.ObservationList.Add(new Observation(_line, _thread, op, [value]));
+        }
+    }
+
+    private void CheckLoad(Process p, ulong addr, ulong value, Landing landing)
+    {
+        Observe("load", _tokens.Print(value));
+        var expected = _ref.Read(ReferenceMemory.Key(p, addr), (int)((addr & 0xfff) >> 3));
+        if (value != expected)
+        {
+            Report(p, value, expected, landing, $"load of P{p.Id}'s 0x{addr:x}");
+        }
+    }
+
+    private void CheckDmaRead(int pin, long offset, ulong value, Landing landing)
+    {
+        Observe("dma_read", _tokens.Print(value));
+        var h = _kernel.PinOf(pin);
+        var at = h.Addr + (ulong)offset;
+        var expected = _ref.Read(PinKey(pin, at), (int)((at & 0xfff) >> 3));
+        if (value != expected)
+        {
+            Report(h.Owner, value, expected, landing, $"dma_read through P{h.Owner.Id}'s pin at 0x{at:x}");
+        }
+    }
+
+    private void CheckPagemap(Process p, ulong addr, bool dirty)
+    {
+        Observe("pagemap", dirty ? "1" : "0");
+        if (!dirty && _dirtySinceClear.TryGetValue(PageKey(p, addr), out var token))
+        {
+            ref var info = ref _tokens[token];
+            var cause = info.Landing.Stale != Decision.None ? info.Landing.Stale : info.Landing.Grant;
+            AddViolation(ViolationKind.LostWrite, Signature(ViolationKind.LostWrite, cause, info.Landing.Kind),
+                $"pagemap of P{p.Id}'s 0x{addr & ~0xfffUL:x} reads soft-dirty 0, but {_tokens.Print(token)} wrote the page since the last clear_refs" +
+                (info.Landing.Stale != Decision.None ? " (through a stale TLB entry, without a fault)" : ""));
+        }
+    }
+
+    /// <summary>
+    /// An observation of <paramref name="observer"/>'s memory saw <paramref name="value"/> where the reference holds
+    /// <paramref name="expected"/>: a token from outside its history is cross-process visibility, an older one of
+    /// its own is a lost write.
+    /// </summary>
+    private void Report(Process observer, ulong value, ulong expected, Landing landing, string what)
+    {
+        var where = landing.Folio is null ? "" : $" (pfn {landing.Folio.Pfn}{Kernel.SubText(landing.Folio, landing.Sub)}{(landing.Folio.Freed ? ", freed" : "")})";
+        if (!_tokens.InHistory(observer, value))
+        {
+            ref var info = ref _tokens[value];
+            var (cause, kind) = CrossCause(ref info);
+            AddViolation(ViolationKind.CrossProcessVisibility, Signature(ViolationKind.CrossProcessVisibility, cause, kind),
+                $"{what}{where} saw {_tokens.Print(value)}, written by P{info.Writer.Id} after it parted from P{observer.Id}; expected {_tokens.Print(expected)}");
+            return;
+        }
+        var (lostCause, lostKind) = LostCause(expected, landing);
+        AddViolation(ViolationKind.LostWrite, Signature(ViolationKind.LostWrite, lostCause, lostKind),
+            $"{what}{where} saw {_tokens.Print(value)} but {_tokens.Print(expected)} wrote it later{LandingText(expected)}");
+    }
+
+    private string LandingText(ulong token)
+    {
+        if (!_tokens.Valid(token))
+        {
+            return "";
+        }
+        var l = _tokens[token].Landing;
+        if (l.Folio is null)
+        {
+            return "";
+        }
+        return $"; that write went to pfn {l.Folio.Pfn}{Kernel.SubText(l.Folio, l.Sub)}" +
+            (l.Stale != Decision.None ? $" through a stale TLB entry ({DecisionText.Of(l.Stale)})" : "");
+    }
+
+    /// <summary>The decision that let another process's write reach the observer: how the writer got its access.</summary>
+    private static (Decision, PageKind) CrossCause(ref TokenInfo info)
+    {
+        var l = info.Landing;
+        if (l.Stale != Decision.None)
+        {
+            return (l.Stale, l.Kind);
+        }
+        if (info.Kind == WriteKind.Cpu || l.Folio is null)
+        {
+            return (l.Grant, l.Kind);
+        }
+        return (l.Folio.Origin, l.Kind);
+    }
+
+    /// <summary>
+    /// The decision behind a lost write: the stale TLB entry it went through, else the newer of the two pages involved
+    /// (the one the write went to and the one observed), which a COW copy created.
+    /// </summary>
+    private (Decision, PageKind) LostCause(ulong expected, Landing observed)
+    {
+        if (!_tokens.Valid(expected))
+        {
+            return (observed.Folio?.Origin ?? Decision.None, observed.Kind);
+        }
+        var w = _tokens[expected].Landing;
+        if (w.Stale != Decision.None)
+        {
+            return (w.Stale, w.Kind);
+        }
+        if (w.Folio is null || (observed.Folio is not null && observed.Folio.Pfn > w.Folio.Pfn))
+        {
+            return (observed.Folio?.Origin ?? Decision.None, observed.Kind);
+        }
+        return (w.Folio.Origin, w.Kind);
+    }
+
+    private static string Signature(ViolationKind kind, Decision cause, PageKind page) =>
+        $"{ViolationKinds.Name(kind)} in {DecisionText.Of(cause)} [{PageKindNames.Of(page)}]";
+}

@@ -1,0 +1,156 @@
+using FuzzFarm.Machine;
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Oracle;
+
+/// <summary>
+/// Runs programs on the simulated machine beside the reference model and checks every observation.
+/// Reusable and not thread-safe: keep one per core. It pools the machine's objects, so after warm-up a run
+/// allocates only what its result needs. For a fuzzer's hot loop use <see cref="ExecutionOptions.Fast"/>: no
+/// observation strings, and <see cref="Run"/> returns the same result object each time (valid until the next run).
+/// Deterministic: the same (program, profile) always gives the same result.
+/// </summary>
+public sealed partial class Executor
+{
+    private readonly ExecutionOptions _options;
+    private readonly Kernel _kernel = new();
+    private readonly Tokens _tokens = new();
+    private readonly ReferenceMemory _ref = new();
+    private readonly ExecutionResult _reused = new();
+    private ExecutionResult _result = null!;
+    private long[] _slots = new long[16];
+    private Program _program = null!;
+    private string _thread = "";
+    private int _line;
+
+    public Executor(ExecutionOptions? options = null)
+    {
+        _options = options ?? new ExecutionOptions();
+    }
+
+    public ExecutionOptions Options => _options;
+
+    public ExecutionResult Run(Program program, KernelProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(profile);
+        _result = _options.ReuseResult ? _reused : new ExecutionResult();
+        _result.Clear();
+        if (_options.Trace)
+        {
+            _result.TraceList = [];
+        }
+        _program = program;
+        _kernel.Reset(profile, Math.Max(program.SlotCount, 1));
+        _tokens.Clear();
+        _ref.Clear();
+        ResetTrackers();
+        if (_slots.Length < program.SlotCount)
+        {
+            _slots = new long[Math.Max(program.SlotCount, _slots.Length * 2)];
+        }
+        Array.Clear(_slots);
+        var statements = program.Statements;
+        for (var i = 0; i < statements.Length; i++)
+        {
+            if (_options.StopAtFirstViolation && _result.ViolationList.Count > 0)
+            {
+                break;
+            }
+            var st = statements[i];
+            var t = _kernel.Threads[st.ThreadSlot];
+            _line = st.Line;
+            _thread = st.Thread;
+            BeginTrace();
+            if (t is null || t.State != RunState.Running)
+            {
+                _result.SkipList.Add(new Skip(st.Line, st.Thread, SkipReason(t)));
+                EndTrace(st);
+                continue;
+            }
+            RunStatement(i, t, split: st.Split);
+            RunWoken();
+            EndTrace(st);
+        }
+        _result.SetCoverage(_kernel.Coverage.Features);
+        _program = null!;
+        return _result;
+    }
+
+    private string SkipReason(SimThread? t) => t is null ? "thread not started" : t.State == RunState.Exited ? "thread exited"
+        : t.BlockedOn == BlockKind.Uffd ? $"thread blocked on a userfaultfd (handler {_kernel.Uffds[t.BlockedId].Handler})"
+        : $"thread blocked on the mmap lock of P{t.BlockedId}";
+
+    /// <summary>Threads woken by the line just run finish their blocked op now, in wake order.</summary>
+    private void RunWoken()
+    {
+        for (var guard = 0; guard < 256 && _kernel.Woken.Count > 0; guard++)
+        {
+            var t = _kernel.Woken[0];
+            _kernel.Woken.RemoveAt(0);
+            if (t.State != RunState.Running || t.PendingStatement < 0)
+            {
+                continue;
+            }
+            var index = t.PendingStatement;
+            t.PendingStatement = -1;
+            var st = _program.Statements[index];
+            var line = _line;
+            var thread = _thread;
+            _line = st.Line;
+            _thread = st.Thread;
+            Trace($"{st.Thread} resumes line {st.Line} ({st.Info.Name})");
+            RunStatement(index, t, split: false);
+            _line = line;
+            _thread = thread;
+        }
+    }
+
+    private void BeginTrace()
+    {
+        if (_options.Trace)
+        {
+            _kernel.Trace = [];
+        }
+    }
+
+    private void EndTrace(Statement st)
+    {
+        if (_options.Trace)
+        {
+            _result.TraceList!.Add(new TraceEntry(st.Line, st.Thread, st.Info.Name, _kernel.Trace!));
+            _kernel.Trace = null;
+        }
+    }
+
+    private void Trace(string text) => _kernel.Trace?.Add(text);
+
+    private ulong Addr(in Arg a) => (ulong)(_slots[a.Slot] + a.Number);
+
+    private int Id(in Arg a) => (int)_slots[a.Slot];
+
+    private void Skip(string reason) => _result.SkipList.Add(new Skip(_line, _thread, reason));
+
+    /// <summary>Turns the kernel's warnings and hangs into violations at the current line.</summary>
+    private void TakeKernelEvents()
+    {
+        foreach (var e in _kernel.Events)
+        {
+            AddViolation(e.Hang ? ViolationKind.Hang : ViolationKind.KernelWarn, e.Signature, e.Detail);
+        }
+        _kernel.Events.Clear();
+    }
+
+    private void AddViolation(ViolationKind kind, string signature, string detail)
+    {
+        foreach (var v in _result.ViolationList)
+        {
+            if (v.Line == _line && v.Signature == signature)
+            {
+                return;
+            }
+        }
+        _result.ViolationList.Add(new Violation(kind, signature, _line, _thread, detail));
+        Trace($"VIOLATION {signature}: {detail}");
+    }
+}

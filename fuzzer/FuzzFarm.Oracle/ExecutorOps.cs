@@ -1,0 +1,305 @@
+using FuzzFarm.Machine;
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Oracle;
+
+/// <summary>One statement: the machine call, the reference model's update, and the oracle's checks.</summary>
+public sealed partial class Executor
+{
+    private readonly List<PipeBuffer> _pieces = [];
+
+    private void RunStatement(int index, SimThread t, bool split)
+    {
+        var st = _program.Statements[index];
+        var a = st.Args;
+        var p = t.Process;
+        Status s;
+        switch (st.Op)
+        {
+            case Op.Mmap:
+                s = _kernel.Mmap(t, a[0].Number, a[1].Flags, a[2].Flags, out var addr);
+                if (s == Status.Done)
+                {
+                    _slots[st.BindingSlot] = (long)addr;
+                }
+                break;
+            case Op.Munmap:
+                s = _kernel.Munmap(t, Addr(a[0]), a[1].Number);
+                break;
+            case Op.Mprotect:
+                {
+                    var op = split ? NewHandle(st, AsyncKind.Mprotect, t) : null;
+                    s = _kernel.Mprotect(t, Addr(a[0]), a[1].Number, a[2].Flags, op);
+                    break;
+                }
+            case Op.Madvise:
+                s = _kernel.Madvise(t, Addr(a[0]), a[1].Number, a[2].Flags);
+                break;
+            case Op.Store:
+                {
+                    var op = split ? NewHandle(st, AsyncKind.Store, t) : null;
+                    var target = Addr(a[0]);
+                    var token = _tokens.New(p, st.Thread, st.Line, WriteKind.Cpu);
+                    s = _kernel.Store(t, target, token, op, out var landing);
+                    if (s == Status.Done)
+                    {
+                        CpuWrote(p, target, 8, token, landing);
+                    }
+                    break;
+                }
+            case Op.Memset:
+                {
+                    var target = Addr(a[0]);
+                    var token = _tokens.New(p, st.Thread, st.Line, WriteKind.Cpu);
+                    s = _kernel.Memset(t, target, a[1].Number, token, out var landing);
+                    if (s == Status.Done)
+                    {
+                        CpuWrote(p, target, a[1].Number, token, landing);
+                    }
+                    break;
+                }
+            case Op.Load:
+                {
+                    var target = Addr(a[0]);
+                    s = _kernel.Load(t, target, out var value, out var landing);
+                    if (s == Status.Done)
+                    {
+                        CheckLoad(p, target, value, landing);
+                    }
+                    break;
+                }
+            case Op.Fork:
+                s = _kernel.Fork(t, st.BindingSlot, st.Binding!, _tokens.Count, out var child);
+                if (s == Status.Done)
+                {
+                    _slots[st.BindingSlot] = st.BindingSlot;
+                    _ref.Fork(p, child.Process);
+                }
+                break;
+            case Op.Thread:
+                s = _kernel.NewThreadIn(t, st.BindingSlot, st.Binding!, out _);
+                _slots[st.BindingSlot] = st.BindingSlot;
+                break;
+            case Op.Exit:
+                s = _kernel.Exit(t);
+                break;
+            case Op.Pipe:
+                _slots[st.BindingSlot] = _kernel.NewPipe();
+                s = Status.Done;
+                break;
+            case Op.Vmsplice:
+                {
+                    var target = Addr(a[1]);
+                    s = _kernel.Vmsplice(t, Id(a[0]), target, a[2].Number);
+                    if (s == Status.Done)
+                    {
+                        Track(Id(a[0]), p, target, a[2].Number);
+                    }
+                    break;
+                }
+            case Op.Read:
+                s = _kernel.PipeRead(Id(a[0]), a[1].Number, _pieces);
+                if (s == Status.Done)
+                {
+                    CheckPieces(Id(a[0]), "read");
+                }
+                break;
+            case Op.Pin:
+                s = _kernel.Pin(t, Addr(a[0]), a[1].Number, a[2].Flags, out var pin);
+                if (s == Status.Done)
+                {
+                    _slots[st.BindingSlot] = pin;
+                    PinKeys(pin, p, Addr(a[0]), a[1].Number);
+                }
+                break;
+            case Op.Unpin:
+                s = _kernel.Unpin(Id(a[0]));
+                break;
+            case Op.DmaWrite:
+                {
+                    var pin2 = _kernel.PinOf(Id(a[0]));
+                    var token = _tokens.New(pin2.Owner, st.Thread, st.Line, WriteKind.Dma);
+                    s = _kernel.DmaWrite(Id(a[0]), a[1].Number, token, out var landing);
+                    if (s == Status.Done)
+                    {
+                        _tokens[token].Landing = landing;
+                        var at = pin2.Addr + (ulong)a[1].Number;
+                        _ref.Write(PinKey(Id(a[0]), at), (int)((at & 0xfff) >> 3), 1, token);
+                    }
+                    break;
+                }
+            case Op.DmaRead:
+                {
+                    s = _kernel.DmaRead(Id(a[0]), a[1].Number, out var value, out var landing);
+                    if (s == Status.Done)
+                    {
+                        CheckDmaRead(Id(a[0]), a[1].Number, value, landing);
+                    }
+                    break;
+                }
+            case Op.File:
+                _slots[st.BindingSlot] = st.BindingSlot;
+                s = Status.Done;
+                break;
+            case Op.PreadDirect:
+                {
+                    var op = NewHandle(st, AsyncKind.PreadDirect, t);
+                    s = _kernel.PreadDirect(t, Addr(a[2]), a[3].Number, op, split);
+                    if (s == Status.Done)
+                    {
+                        FinishPread(op);
+                    }
+                    break;
+                }
+            case Op.Write:
+                s = _kernel.WriteFile(t, Addr(a[2]), a[3].Number);
+                break;
+            case Op.ProcessVmReadv:
+                {
+                    var target = _kernel.Threads[Id(a[0])];
+                    if (target is null)
+                    {
+                        s = Status.Failed;
+                        Skip("ESRCH: thread not started");
+                        return;
+                    }
+                    var op = NewHandle(st, AsyncKind.ProcessVmReadv, t);
+                    s = _kernel.ProcessVmReadv(t, target, Addr(a[1]), a[2].Number, op, split);
+                    if (s is Status.Done or Status.Pending)
+                    {
+                        Track(-op.Id, target.Process, Addr(a[1]), a[2].Number);
+                    }
+                    if (s == Status.Done)
+                    {
+                        FinishReadv(op);
+                    }
+                    break;
+                }
+            case Op.ClearRefs:
+                {
+                    var target = _kernel.Threads[Id(a[0])];
+                    if (target is null)
+                    {
+                        s = Status.Failed;
+                        Skip("ESRCH: thread not started");
+                        return;
+                    }
+                    var op = split ? NewHandle(st, AsyncKind.ClearRefs, t) : null;
+                    s = _kernel.ClearRefs(t, target, op);
+                    if (s is Status.Done or Status.Pending)
+                    {
+                        SoftDirtyCleared(target.Process);
+                    }
+                    break;
+                }
+            case Op.Pagemap:
+                {
+                    var target = Addr(a[0]);
+                    s = _kernel.Pagemap(t, target, out var dirty);
+                    if (s == Status.Done)
+                    {
+                        CheckPagemap(p, target, dirty);
+                    }
+                    break;
+                }
+            case Op.Uffd:
+                _slots[st.BindingSlot] = _kernel.NewUffd(t);
+                s = Status.Done;
+                break;
+            case Op.UffdRegister:
+                s = _kernel.UffdRegister(t, Id(a[0]), Addr(a[1]), a[2].Number);
+                break;
+            case Op.UffdWp:
+                {
+                    var op = split ? NewHandle(st, AsyncKind.UffdWp, t) : null;
+                    s = _kernel.UffdWp(t, Id(a[0]), Addr(a[1]), a[2].Number, (a[3].Flags & Flag.On) != 0, op);
+                    break;
+                }
+            case Op.UffdResolve:
+                s = _kernel.UffdResolve(t, Id(a[0]));
+                break;
+            case Op.Wait:
+                s = Wait(_kernel.Async[Id(a[0]) - 1]);
+                break;
+            default:
+                s = Status.Failed;
+                break;
+        }
+        TakeKernelEvents();
+        switch (s)
+        {
+            case Status.Failed:
+                Skip(_kernel.Error);
+                Trace($"failed: {_kernel.Error}");
+                break;
+            case Status.Blocked:
+                t.PendingStatement = index;
+                Trace($"{st.Thread} blocked: its op runs when it wakes");
+                break;
+            case Status.Pending:
+                Trace($"{st.Info.Name} stopped at its preemption point until wait");
+                break;
+        }
+    }
+
+    private AsyncOp NewHandle(Statement st, AsyncKind kind, SimThread t)
+    {
+        var op = _kernel.NewAsync(kind, t);
+        if (st.BindingSlot >= 0)
+        {
+            _slots[st.BindingSlot] = op.Id;
+        }
+        return op;
+    }
+
+    private Status Wait(AsyncOp op)
+    {
+        if (!op.Pending)
+        {
+            Trace("nothing to finish");
+            return Status.Done;
+        }
+        switch (op.Kind)
+        {
+            case AsyncKind.Store:
+                {
+                    var s = _kernel.FinishStore(op, out var landing);
+                    if (s == Status.Done)
+                    {
+                        var token = op.Value;
+                        CpuWrote(op.Target, op.Addr, 8, token, landing);
+                    }
+                    return s;
+                }
+            case AsyncKind.Mprotect:
+                _kernel.FinishFlush(op, flush: true);
+                return Status.Done;
+            case AsyncKind.UffdWp:
+                _kernel.FinishFlush(op, flush: true);
+                return Status.Done;
+            case AsyncKind.ClearRefs:
+                _kernel.FinishClearRefs(op);
+                return Status.Done;
+            case AsyncKind.PreadDirect:
+                FinishPread(op);
+                return Status.Done;
+            default:
+                FinishReadv(op);
+                return Status.Done;
+        }
+    }
+
+    private void FinishPread(AsyncOp op)
+    {
+        var token = _tokens.New(op.Target, op.Thread.Name, _line, WriteKind.ODirect);
+        _kernel.FinishPreadDirect(op, token, out var landing);
+        _tokens[token].Landing = landing;
+        _ref.WriteRange(op.Target, op.Addr, op.Len, token);
+    }
+
+    private void FinishReadv(AsyncOp op)
+    {
+        _kernel.FinishProcessVmReadv(op, _pieces);
+        CheckPieces(-op.Id, "process_vm_readv");
+    }
+}

@@ -1,0 +1,125 @@
+using FuzzFarm.Machine;
+
+namespace FuzzFarm.Oracle;
+
+/// <summary>
+/// The oracle's plain model of memory: every process owns its private memory outright (fork copies it eagerly,
+/// VM_DONTCOPY ranges are absent in the child) and shared mappings are shared. Pages are keyed by address space
+/// (a process's private memory, or a shared object) and page number, and stored sparsely like the machine's.
+/// Writes are also logged, so that pipe reads and remote reads can accept any value the source held since.
+/// </summary>
+internal sealed class ReferenceMemory
+{
+    private readonly Dictionary<long, PageWords> _pages = [];
+    private readonly List<PageWords> _pool = [];
+    private int _poolUsed;
+    private readonly List<long> _scratch = [];
+
+    /// <summary>Every reference write: page key, first word, word count, token.</summary>
+    public readonly List<(long Key, int From, int Count, ulong Token)> Log = [];
+
+    public void Clear()
+    {
+        _pages.Clear();
+        _poolUsed = 0;
+        Log.Clear();
+    }
+
+    private PageWords Rent()
+    {
+        if (_poolUsed == _pool.Count)
+        {
+            _pool.Add(new PageWords());
+        }
+        var w = _pool[_poolUsed++];
+        w.Reset();
+        return w;
+    }
+
+    /// <summary>The page key of <paramref name="addr"/> as process <paramref name="p"/> sees it; -1 if unmapped.</summary>
+    public static long Key(Process p, ulong addr)
+    {
+        var vma = p.FindVma(addr);
+        if (vma is null)
+        {
+            return -1;
+        }
+        if (vma.Shared)
+        {
+            var offset = (ulong)vma.ShmOffset + (addr - vma.Start);
+            return ((1L << 20) + vma.Shm!.Id) << 40 | (long)(offset >> Geometry.PageShift);
+        }
+        return ((long)p.Id + 1) << 40 | (long)(addr >> Geometry.PageShift);
+    }
+
+    private static long Space(long key) => key >> 40;
+
+    public ulong Read(long key, int word) => key >= 0 && _pages.TryGetValue(key, out var w) ? w.Get(word) : 0;
+
+    public PageWords? Page(long key) => key >= 0 && _pages.TryGetValue(key, out var w) ? w : null;
+
+    public void Write(long key, int from, int count, ulong token)
+    {
+        if (key < 0)
+        {
+            return;
+        }
+        if (!_pages.TryGetValue(key, out var w))
+        {
+            w = Rent();
+            _pages[key] = w;
+        }
+        w.SetRange(from, count, token);
+        Log.Add((key, from, count, token));
+    }
+
+    /// <summary>Writes [addr, addr+len) of process <paramref name="p"/>'s view, page by page.</summary>
+    public void WriteRange(Process p, ulong addr, long len, ulong token)
+    {
+        var end = addr + (ulong)len;
+        var a = addr;
+        while (a < end)
+        {
+            var stop = Math.Min((a | 0xfff) + 1, end);
+            Write(Key(p, a), (int)((a & 0xfff) >> 3), (int)((stop - a) >> 3), token);
+            a = stop;
+        }
+    }
+
+    /// <summary>A copy of a page's current contents (for pipe and remote-read tolerance).</summary>
+    public PageWords Snapshot(long key)
+    {
+        var s = Rent();
+        if (Page(key) is { } w)
+        {
+            s.CopyFrom(w);
+        }
+        return s;
+    }
+
+    /// <summary>fork: the child's private memory starts as an eager copy of the parent's (except VM_DONTCOPY).</summary>
+    public void Fork(Process parent, Process child)
+    {
+        _scratch.Clear();
+        var space = (long)parent.Id + 1;
+        foreach (var key in _pages.Keys)
+        {
+            if (Space(key) == space)
+            {
+                _scratch.Add(key);
+            }
+        }
+        foreach (var key in _scratch)
+        {
+            var addr = (ulong)(key & ((1L << 40) - 1)) << Geometry.PageShift;
+            var vma = parent.FindVma(addr);
+            if (vma is null || vma.DontCopy || vma.Shared)
+            {
+                continue;
+            }
+            var copy = Rent();
+            copy.CopyFrom(_pages[key]);
+            _pages[((long)child.Id + 1) << 40 | (key & ((1L << 40) - 1))] = copy;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using FuzzFarm.Machine;
+
+namespace FuzzFarm.Oracle;
+
+internal enum WriteKind : byte
+{
+    Cpu,
+    Dma,
+    ODirect,
+}
+
+/// <summary>Who wrote a token, when, and where the write landed in the machine.</summary>
+internal struct TokenInfo
+{
+    public Process Writer;
+    public string Thread;
+    public int Line;
+    public WriteKind Kind;
+    public Landing Landing;
+}
+
+/// <summary>
+/// Every executed write gets a unique token (1, 2, ...; 0 is "never written"); memory holds tokens, so each
+/// observed word names its writer. The token number doubles as the oracle's clock (fork times compare with it).
+/// </summary>
+internal sealed class Tokens
+{
+    private TokenInfo[] _info = new TokenInfo[64];
+
+    public int Count { get; private set; }
+
+    public void Clear() => Count = 0;
+
+    public ulong New(Process writer, string thread, int line, WriteKind kind)
+    {
+        if (Count + 1 >= _info.Length)
+        {
+            Array.Resize(ref _info, _info.Length * 2);
+        }
+        Count++;
+        _info[Count] = new TokenInfo { Writer = writer, Thread = thread, Line = line, Kind = kind };
+        return (ulong)Count;
+    }
+
+    public ref TokenInfo this[ulong token] => ref _info[token];
+
+    public bool Valid(ulong token) => token > 0 && token <= (ulong)Count;
+
+    public string Print(ulong token)
+    {
+        if (token == 0)
+        {
+            return "0";
+        }
+        if (!Valid(token))
+        {
+            return $"?{token}";
+        }
+        ref var i = ref _info[token];
+        var suffix = i.Kind switch { WriteKind.Dma => "/dma", WriteKind.ODirect => "/odirect", _ => "" };
+        return $"P{i.Writer.Id}.{i.Thread}@line{i.Line}{suffix}";
+    }
+
+    /// <summary>
+    /// Is the token in <paramref name="observer"/>'s own history? Yes if the observer wrote it, or an ancestor
+    /// wrote it before the fork that separated their lines (0, never written, is in everyone's history).
+    /// </summary>
+    public bool InHistory(Process observer, ulong token)
+    {
+        if (token == 0)
+        {
+            return true;
+        }
+        if (!Valid(token))
+        {
+            return false;
+        }
+        var writer = _info[token].Writer;
+        var p = observer;
+        var parted = long.MaxValue;
+        while (p != writer)
+        {
+            if (p.Parent is null)
+            {
+                return false;
+            }
+            parted = Math.Min(parted, p.ForkTime);
+            p = p.Parent;
+        }
+        return (long)token <= parted;
+    }
+}
