@@ -1,0 +1,248 @@
+using FuzzFarm.Oracle;
+using FuzzFarm.Programs;
+using Xunit;
+
+namespace FuzzFarm.Machine.Tests;
+
+public class ExecutorTests
+{
+    private static ExecutionResult Run(string text, string profile, ExecutionOptions? options = null) =>
+        new Executor(options).Run(ProgramParser.Parse(text), KernelProfile.Parse(profile));
+
+    [Theory]
+    [MemberData(nameof(SeedPrograms.Names), MemberType = typeof(SeedPrograms))]
+    public void EverySeedViolatesExactlyOnItsProfilesWithItsKind(string seed)
+    {
+        var text = SeedPrograms.Text(seed);
+        var program = ProgramParser.Parse(text);
+        var expected = SeedPrograms.Header(text, "violates")!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var kind = SeedPrograms.Header(text, "kind");
+        var executor = new Executor();
+        var violating = new List<string>();
+        foreach (var profile in KernelProfile.Named)
+        {
+            var result = executor.Run(program, profile);
+            if (result.Verdict == Verdict.Violation)
+            {
+                violating.Add(profile.Name);
+                Assert.All(result.Violations, v => Assert.Equal(kind, v.KindName));
+            }
+        }
+        Assert.Equal(expected, violating);
+    }
+
+    [Theory]
+    [MemberData(nameof(SeedPrograms.Names), MemberType = typeof(SeedPrograms))]
+    public void ReplayIsDeterministic(string seed)
+    {
+        var program = ProgramParser.Parse(SeedPrograms.Text(seed));
+        foreach (var profile in KernelProfile.Named)
+        {
+            var a = new Executor(new ExecutionOptions { Trace = true }).Run(program, profile);
+            var reused = new Executor(ExecutionOptions.Fast);
+            reused.Run(program, KernelProfile.Named[0]);
+            var b = reused.Run(program, profile);
+            Assert.Equal(a.Violations.Select(v => (v.Signature, v.Line, v.Detail)), b.Violations.Select(v => (v.Signature, v.Line, v.Detail)));
+            Assert.Equal(a.Coverage.ToArray(), b.Coverage.ToArray());
+            Assert.Equal(a.Skipped, b.Skipped);
+            var c = new Executor(new ExecutionOptions { Trace = true }).Run(program, profile);
+            Assert.Equal(a.Observations.Select(o => string.Join(",", o.Values)), c.Observations.Select(o => string.Join(",", o.Values)));
+            Assert.Equal(a.Trace!.SelectMany(t => t.Events), c.Trace!.SelectMany(t => t.Events));
+        }
+    }
+
+    [Fact]
+    public void S2ThpBisectsToIntroducedAndFixedReleases()
+    {
+        var program = ProgramParser.Parse(SeedPrograms.Text("s2-vmsplice-thp.ff"));
+        var executor = new Executor();
+        var verdicts = KernelProfile.Named.Select(p => executor.Run(program, p).Verdict).ToList();
+        var introduced = new List<string>();
+        var fixedIn = new List<string>();
+        for (var i = 0; i < verdicts.Count; i++)
+        {
+            var before = i == 0 ? Verdict.Ok : verdicts[i - 1];
+            if (before == Verdict.Ok && verdicts[i] == Verdict.Violation)
+            {
+                introduced.Add(KernelProfile.Named[i].Name);
+            }
+            else if (before == Verdict.Violation && verdicts[i] == Verdict.Ok)
+            {
+                fixedIn.Add(KernelProfile.Named[i].Name);
+            }
+        }
+        Assert.Equal(["v5.7", "v5.9-rc4"], introduced);
+        Assert.Equal(["v5.8", "v5.18"], fixedIn);
+    }
+
+    [Fact]
+    public void SignaturesNameTheDecisionAndPageKindWithoutAddresses()
+    {
+        var result = Run(SeedPrograms.Text("s2-vmsplice-thp.ff"), "v5.9");
+        var v = Assert.Single(result.Violations);
+        Assert.Equal("cross-process-visibility in do_huge_pmd_wp_page: reuse by mapcount [thp]", v.Signature);
+        Assert.Equal("t1", v.Thread);
+        Assert.Contains("P0", v.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OneRootCauseSharesASignatureAcrossRepros()
+    {
+        // S1 with an extra word and a different order of the parent's write still reuses by mapcount.
+        const string variant = """
+            a = mmap(8K, rw, private)
+            store(a+8, 1)
+            t1 = fork()
+            t1: p = pipe()
+            t1: vmsplice(p, a, 16)
+            t1: munmap(a, 8K)
+            memset(a, 16, 2)
+            t1: read(p, 16)
+            """;
+        var sig = Assert.Single(Run(variant, "v5.7").Violations).Signature;
+        Assert.Equal(Assert.Single(Run(SeedPrograms.Text("s1-vmsplice-base.ff"), "v5.7").Violations).Signature, sig);
+        Assert.NotEqual(sig, Assert.Single(Run(SeedPrograms.Text("s2-vmsplice-thp.ff"), "v5.7").Violations).Signature);
+    }
+
+    [Fact]
+    public void ObservationsPrintTheWriterOfEachToken()
+    {
+        const string text = """
+            a = mmap(4K, rw, private)
+            load(a)
+            store(a, 7)
+            t1 = fork()
+            t1: store(a+8, 9)
+            t1: load(a)
+            t1: load(a+8)
+            pagemap(a)
+            """;
+        var r = Run(text, "v6.15");
+        Assert.Equal(Verdict.Ok, r.Verdict);
+        Assert.Equal(["0", "P0.t0@line3", "P1.t1@line5", "1"], r.Observations.Select(o => Assert.Single(o.Values)));
+        Assert.Equal([2, 6, 7, 8], r.Observations.Select(o => o.Line));
+        Assert.Equal("t1", r.Observations[1].Thread);
+    }
+
+    [Fact]
+    public void MultiWordReadsAreRunLengthEncoded()
+    {
+        const string text = """
+            a = mmap(4K, rw, private)
+            memset(a, 4K, 1)
+            store(a+8, 2)
+            p = pipe()
+            vmsplice(p, a, 4K)
+            read(p, 4K)
+            """;
+        var r = Run(text, "v5.7");
+        Assert.Equal(["P0.t0@line2", "P0.t0@line3", "P0.t0@line2 x510"], r.Observations.Single().Values);
+    }
+
+    [Fact]
+    public void BlockedThreadsLinesAreSkippedAndItsOpRunsWhenResolved()
+    {
+        const string text = """
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            u = uffd()
+            uffd_register(u, a, 4K)
+            uffd_wp(u, a, 4K, on)
+            t1 = thread()
+            t1: store(a, 2)
+            t1: load(a)
+            uffd_resolve(u)
+            t1: load(a)
+            """;
+        var r = Run(text, "v6.15");
+        Assert.Equal(Verdict.Ok, r.Verdict);
+        var skip = Assert.Single(r.Skipped);
+        Assert.Equal(8, skip.Line);
+        Assert.Contains("blocked on a userfaultfd", skip.Reason, StringComparison.Ordinal);
+        Assert.Equal("P0.t1@line7", Assert.Single(r.Observations).Values.Single());
+    }
+
+    [Fact]
+    public void HandlerWritingItsOwnProtectedPageHangs()
+    {
+        const string text = """
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            u = uffd()
+            uffd_register(u, a, 4K)
+            uffd_wp(u, a, 4K, on)
+            store(a, 2)
+            load(a)
+            """;
+        var r = Run(text, "v6.15");
+        var v = Assert.Single(r.Violations);
+        Assert.Equal(ViolationKind.Hang, v.Kind);
+        Assert.Equal("hang in handle_userfault: write fault on a uffd-wp page [base]", v.Signature);
+        Assert.Equal(6, v.Line);
+        Assert.Equal(7, Assert.Single(r.Skipped).Line);
+    }
+
+    [Fact]
+    public void ClearRefsTakesTheWriteLockFrom511AndBlocksFaultsUntilItsWait()
+    {
+        const string text = """
+            a = mmap(4K, rw, private)
+            t1 = thread()
+            c = clear_refs(t0) &
+            t1: store(a, 1)
+            t1: load(a)
+            wait(c)
+            t1: load(a)
+            """;
+        var locked = Run(text, "v5.11", new ExecutionOptions { Trace = true });
+        Assert.Equal(5, Assert.Single(locked.Skipped).Line);
+        Assert.Contains(locked.Trace!.Single(t => t.Line == 6).Events, e => e.Contains("resumes line 4", StringComparison.Ordinal));
+        Assert.Empty(Run(text, "v5.9").Skipped);
+    }
+
+    [Fact]
+    public void AccessOutsideAnyMappingIsSkippedWithTheReason()
+    {
+        const string text = """
+            a = mmap(4K, rw, private)
+            munmap(a, 4K)
+            store(a, 1)
+            store(a+4, 1)
+            """;
+        var r = Run(text, "v6.15");
+        Assert.Equal(Verdict.Ok, r.Verdict);
+        Assert.StartsWith("SIGSEGV: no mapping at 0x", r.Skipped[0].Reason, StringComparison.Ordinal);
+        Assert.StartsWith("EINVAL: address", r.Skipped[1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TraceShowsWhichCpuWroteThroughWhichStaleTranslation()
+    {
+        var r = Run(SeedPrograms.Text("s7-soft-dirty-stale-tlb.ff"), "v5.11", new ExecutionOptions { Trace = true });
+        var line = r.Trace!.Single(t => t.Line == 13);
+        Assert.Contains(line.Events, e => e.StartsWith("cpu P0.t0 wrote through a stale TLB entry", StringComparison.Ordinal)
+            && e.Contains("stale since clear_refs: no TLB flush", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ReusedResultIsTheSameObjectAndCoverageIsSortedAndDeduplicated()
+    {
+        var executor = new Executor(ExecutionOptions.Fast);
+        var program = ProgramParser.Parse(SeedPrograms.Text("s8-odirect-clear-refs.ff"));
+        var a = executor.Run(program, KernelProfile.Parse("v5.9"));
+        var features = a.Coverage.ToArray();
+        Assert.NotEmpty(features);
+        Assert.Equal(features.Order().Distinct(), features);
+        Assert.Empty(a.Observations);
+        Assert.Same(a, executor.Run(program, KernelProfile.Parse("v5.19")));
+    }
+
+    [Fact]
+    public void DifferentProfilesReachDifferentCoverage()
+    {
+        var program = ProgramParser.Parse(SeedPrograms.Text("s1-vmsplice-base.ff"));
+        var old = new Executor().Run(program, KernelProfile.Parse("v5.7")).Coverage.ToArray();
+        var now = new Executor().Run(program, KernelProfile.Parse("v5.9")).Coverage.ToArray();
+        Assert.NotEqual(old, now);
+    }
+}

@@ -1,0 +1,309 @@
+using FuzzFarm.Programs;
+using Xunit;
+
+namespace FuzzFarm.Machine.Tests;
+
+/// <summary>Counts and flags after the kernel paths, checked against kernel-history.md §2.</summary>
+public class MechanismTests
+{
+    [Fact]
+    public void ForkSharesAnonPagesWriteProtected()
+    {
+        var r = new Rig("v5.9");
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        var c = r.Fork(r.T0, 1);
+        var f = Rig.FolioOf(r.P0, a);
+        Assert.Same(f, Rig.FolioOf(c.Process, a));
+        Assert.Equal(2, f.Mapcount(0));
+        Assert.Equal(2, f.RefCount);
+        Assert.False(Rig.PteOf(r.P0, a).Writable);
+        Assert.False(Rig.PteOf(c.Process, a).Writable);
+    }
+
+    [Fact]
+    public void VmspliceTakesOneReferencePerPageAndMunmapDropsTheMapping()
+    {
+        var r = new Rig("v5.7");
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        var c = r.Fork(r.T0, 1);
+        var pipe = r.K.NewPipe();
+        Assert.Equal(Status.Done, r.K.Vmsplice(c, pipe, a, 4096));
+        var f = Rig.FolioOf(r.P0, a);
+        Assert.Equal(3, f.RefCount);
+        Assert.Equal(Status.Done, r.K.Munmap(c, a, 4096));
+        Assert.Equal(1, f.Mapcount(0));
+        Assert.Equal(2, f.RefCount);
+    }
+
+    [Fact]
+    public void PinOfASmallPageAddsTheBiasAndSetsHasPinned()
+    {
+        var r = new Rig("v5.9");
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        Assert.Equal(Status.Done, r.K.Pin(r.T0, a, 4096, Flag.Rw | Flag.LongTerm, out var pin));
+        var f = Rig.FolioOf(r.P0, a);
+        Assert.Equal(1 + 1024, f.RefCount);
+        Assert.True(f.MaybeDmaPinned);
+        Assert.True(r.P0.HasPinned);
+        Assert.Equal(Status.Done, r.K.Unpin(pin));
+        Assert.Equal(1, f.RefCount);
+        Assert.False(f.MaybeDmaPinned);
+    }
+
+    [Fact]
+    public void PinOfATHPCountsInThePincount()
+    {
+        var r = new Rig("v5.9");
+        var a = r.Map(2 << 20);
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 2 << 20, Flag.HugePage));
+        r.Store(r.T0, a);
+        var f = Rig.FolioOf(r.P0, a);
+        Assert.True(f.Large);
+        Assert.Equal(Status.Done, r.K.Pin(r.T0, a + 0x3000, 4096, Flag.R, out _));
+        Assert.Equal(2, f.RefCount);
+        Assert.Equal(1, f.PinCount);
+        Assert.True(f.MaybeDmaPinned);
+    }
+
+    [Fact]
+    public void PartialMunmapSplitsThePmdAddingOneReferencePerPte()
+    {
+        var r = new Rig("v5.9");
+        var a = r.Map(2 << 20);
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 2 << 20, Flag.HugePage));
+        r.Store(r.T0, a);
+        var f = Rig.FolioOf(r.P0, a);
+        Assert.Equal(1, f.CompoundMapcount);
+        Assert.Equal(Status.Done, r.K.Munmap(r.T0, a, 4096));
+        Assert.Null(r.P0.Table(a)!.Huge);
+        Assert.Equal(0, f.CompoundMapcount);
+        Assert.Equal(0, f.SubMapcount[0]);
+        Assert.Equal(1, f.SubMapcount[1]);
+        Assert.Equal(511, f.RefCount);
+        Assert.Same(f, Rig.PteOf(r.P0, a + 0x1000).Folio);
+    }
+
+    [Theory]
+    [InlineData("v5.7", true)]
+    [InlineData("v5.9-rc4", false)]
+    [InlineData("v5.18", false)]
+    [InlineData("v5.19", false)] // fork cleared PageAnonExclusive: "fork() [is] still problematic" (6c287605fd56)
+    public void BaseReuseWithAnExtraReferenceAfterTheChildExits(string profile, bool reuse)
+    {
+        // The S5 shape without a pin: a FOLL_GET reference (a pipe) raises page_count, mapcount is back to 1.
+        var r = new Rig(profile);
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        var pipe = r.K.NewPipe();
+        Assert.Equal(Status.Done, r.K.Vmsplice(r.T0, pipe, a, 4096));
+        var c = r.Fork(r.T0, 1);
+        Assert.Equal(Status.Done, r.K.Exit(c));
+        var before = Rig.FolioOf(r.P0, a);
+        r.Store(r.T0, a);
+        Assert.Equal(reuse, Rig.FolioOf(r.P0, a) == before);
+    }
+
+    [Fact]
+    public void AnonExclusivePageIsReusedDespiteExtraReferences()
+    {
+        var r = new Rig("v5.19");
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        var pipe = r.K.NewPipe();
+        Assert.Equal(Status.Done, r.K.Vmsplice(r.T0, pipe, a, 4096));
+        Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 4096, Flag.R, null));
+        Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 4096, Flag.Rw, null));
+        var before = Rig.FolioOf(r.P0, a);
+        Assert.True(before.Exclusive[0]);
+        var l = r.Store(r.T0, a);
+        Assert.Same(before, l.Folio);
+        Assert.Equal(Decision.WpReuseExclusive, l.Grant);
+    }
+
+    [Theory]
+    [InlineData("v5.8", false)]
+    [InlineData("v5.9", true)]
+    public void ForkCopiesPinnedPagesForTheChildAndLeavesTheParentWritable(string profile, bool copies)
+    {
+        var r = new Rig(profile);
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        Assert.Equal(Status.Done, r.K.Pin(r.T0, a, 4096, Flag.Rw, out _));
+        var c = r.Fork(r.T0, 1);
+        Assert.Equal(copies, Rig.FolioOf(c.Process, a) != Rig.FolioOf(r.P0, a));
+        Assert.Equal(copies, Rig.PteOf(r.P0, a).Writable);
+    }
+
+    [Theory]
+    [InlineData("v5.7", true)]
+    [InlineData("v5.9", true)]
+    [InlineData("v5.18", false)]
+    public void PmdThpWriteFaultAfterTheChildUnmaps(string profile, bool reuse)
+    {
+        var r = new Rig(profile);
+        var a = r.Map(2 << 20);
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 2 << 20, Flag.HugePage));
+        r.Store(r.T0, a);
+        var c = r.Fork(r.T0, 1);
+        var pipe = r.K.NewPipe();
+        Assert.Equal(Status.Done, r.K.Vmsplice(c, pipe, a, 4096));
+        Assert.Equal(Status.Done, r.K.Munmap(c, a, 2 << 20));
+        var thp = Rig.FolioOf(r.P0, a);
+        Assert.Equal(1, thp.CompoundMapcount);
+        Assert.Equal(2, thp.RefCount);
+        r.Store(r.T0, a);
+        Assert.Equal(reuse, r.P0.Table(a)!.Huge == thp);
+        if (!reuse)
+        {
+            Assert.Null(r.P0.Table(a)!.Huge);
+            Assert.NotSame(thp, Rig.PteOf(r.P0, a).Folio);
+            Assert.Same(thp, Rig.PteOf(r.P0, a + 0x1000).Folio);
+        }
+    }
+
+    [Fact]
+    public void V57CopiesTheWholeThpWhenShared()
+    {
+        var r = new Rig("v5.7");
+        var a = r.Map(2 << 20);
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 2 << 20, Flag.HugePage));
+        r.Store(r.T0, a + 0x5000);
+        var c = r.Fork(r.T0, 1);
+        var thp = Rig.FolioOf(r.P0, a);
+        var l = r.Store(r.T0, a);
+        Assert.Equal(Decision.PmdCopyThp, l.Grant);
+        Assert.NotSame(thp, r.P0.Table(a)!.Huge);
+        Assert.Equal(r.Load(c, a + 0x5000), r.Load(r.T0, a + 0x5000));
+        Assert.Equal(1, thp.CompoundMapcount);
+    }
+
+    [Fact]
+    public void PageoutMovesTheContentsToSwapAndSwapInGoesThroughTheSwapcache()
+    {
+        var r = new Rig("v5.9");
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        var value = r.Load(r.T0, a);
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 4096, Flag.PageOut));
+        var pte = Rig.PteOf(r.P0, a);
+        Assert.True(pte.IsSwap);
+        Assert.Equal(1, r.K.Swap[pte.SwapSlot].Count);
+        Assert.Null(r.K.Swap[pte.SwapSlot].Cached);
+        var c = r.Fork(r.T0, 1);
+        Assert.Equal(2, r.K.Swap[pte.SwapSlot].Count);
+        Assert.Equal(value, r.Load(c, a));
+        var f = Rig.FolioOf(c.Process, a);
+        Assert.True(f.SwapCache);
+        Assert.Equal(2, f.RefCount);
+        Assert.Equal(1, r.K.Swap[pte.SwapSlot].Count);
+        Assert.False(Rig.PteOf(c.Process, a).Writable);
+    }
+
+    [Theory]
+    [InlineData("v5.9", false)]
+    [InlineData("v5.11", true)]
+    public void ClearRefsSkipsWritablePinnedPtesFrom511(string profile, bool skipped)
+    {
+        var r = new Rig(profile);
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        Assert.Equal(Status.Done, r.K.Pin(r.T0, a, 4096, Flag.Rw, out _));
+        Assert.Equal(Status.Done, r.K.ClearRefs(r.T0, r.T0, null));
+        Assert.Equal(skipped, Rig.PteOf(r.P0, a).Writable);
+        Assert.Equal(Status.Done, r.K.Pagemap(r.T0, a, out var dirty));
+        Assert.Equal(skipped, dirty);
+    }
+
+    [Fact]
+    public void HugetlbForkSharesByCompoundMapcount()
+    {
+        var r = new Rig("v5.12");
+        var a = r.Map(2 << 20, Flag.Private | Flag.Hugetlb);
+        r.Store(r.T0, a);
+        var c = r.Fork(r.T0, 1);
+        var f = Rig.FolioOf(r.P0, a);
+        Assert.True(f.Hugetlb);
+        Assert.Equal(2, f.CompoundMapcount);
+        Assert.Same(f, Rig.FolioOf(c.Process, a));
+        Assert.Equal(Status.Done, r.K.Exit(c));
+        var l = r.Store(r.T0, a);
+        Assert.Equal(Decision.HugetlbReuseMapcount, l.Grant);
+    }
+
+    [Fact]
+    public void HugetlbMunmapMustBeHugeAligned()
+    {
+        var r = new Rig("v5.12");
+        var a = r.Map(2 << 20, Flag.Private | Flag.Hugetlb);
+        Assert.Equal(Status.Failed, r.K.Munmap(r.T0, a, 4096));
+        Assert.StartsWith("EINVAL", r.K.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("v5.7", false)]
+    [InlineData("v5.8", true)]
+    public void ReadGupBreaksCowOnlyIn58(string profile, bool copied)
+    {
+        var r = new Rig(profile);
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        var c = r.Fork(r.T0, 1);
+        var pipe = r.K.NewPipe();
+        Assert.Equal(Status.Done, r.K.Vmsplice(c, pipe, a, 4096));
+        Assert.Equal(copied, Rig.FolioOf(c.Process, a) != Rig.FolioOf(r.P0, a));
+    }
+
+    [Fact]
+    public void StoreThroughAStaleTlbEntryBypassesTheWriteProtectedPte()
+    {
+        var r = new Rig("v5.11");
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        Assert.Equal(Status.Done, r.K.ClearRefs(r.T0, r.T0, null));
+        Assert.False(Rig.PteOf(r.P0, a).Writable);
+        var l = r.Store(r.T0, a);
+        Assert.Equal(Decision.ClearRefsNoFlush, l.Stale);
+        Assert.False(Rig.PteOf(r.P0, a).Writable);
+        Assert.Equal(Status.Done, r.K.Pagemap(r.T0, a, out var dirty));
+        Assert.False(dirty);
+    }
+
+    [Fact]
+    public void ClearRefsFlushesFrom512()
+    {
+        var r = new Rig("v5.12");
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        Assert.Equal(Status.Done, r.K.ClearRefs(r.T0, r.T0, null));
+        var l = r.Store(r.T0, a);
+        Assert.Equal(Decision.None, l.Stale);
+        Assert.True(Rig.PteOf(r.P0, a).Writable);
+        Assert.Equal(Status.Done, r.K.Pagemap(r.T0, a, out var dirty));
+        Assert.True(dirty);
+    }
+
+    [Fact]
+    public void SplitStoreBacksOffWhenThePteChangedMeanwhile()
+    {
+        var r = new Rig("v5.9");
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        var pipe = r.K.NewPipe();
+        Assert.Equal(Status.Done, r.K.Vmsplice(r.T0, pipe, a, 4096));
+        Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 4096, Flag.R, null));
+        Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 4096, Flag.Rw, null));
+        Assert.Equal(Status.Done, r.K.NewThreadIn(r.T0, 1, "t1", out var t1));
+        var op = r.K.NewAsync(AsyncKind.Store, t1);
+        Assert.Equal(Status.Pending, r.K.Store(t1, a, 100, op, out _));
+        var old = Rig.FolioOf(r.P0, a);
+        r.Store(r.T0, a + 8);
+        var installedByT0 = Rig.FolioOf(r.P0, a);
+        Assert.NotSame(old, installedByT0);
+        Assert.Equal(Status.Done, r.K.FinishStore(op, out var l));
+        Assert.Same(installedByT0, l.Folio);
+        Assert.Equal(100UL, r.Load(r.T0, a));
+    }
+}
