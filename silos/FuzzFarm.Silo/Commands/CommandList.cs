@@ -10,5 +10,8 @@ public static class CommandList
         new CampaignCommand(),
         new CrashesCommand(),
         new CrashCommand(),
+        new ReplayCommand(),
+        new BisectCommand(),
+        new ProfilesCommand(),
     ];
 }

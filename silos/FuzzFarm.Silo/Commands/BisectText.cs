@@ -1,0 +1,21 @@
+using FuzzFarm.Oracle.Bisection;
+
+namespace FuzzFarm.Silo.Commands;
+
+/// <summary>Human form of a bisection: one row per profile, then the transitions.</summary>
+public static class BisectText
+{
+    public static void Write(TextWriter output, BisectionResult bisection)
+    {
+        var width = bisection.Results.Max(r => r.Profile.Length);
+        foreach (var r in bisection.Results)
+        {
+            var verdict = r.Violated ? "violation" : "ok";
+            output.WriteLine($"{r.Profile.PadRight(width)}  {verdict,-9}  {string.Join("; ", r.Signatures)}".TrimEnd());
+        }
+        output.WriteLine($"introduced: {List(bisection.Introduced)}");
+        output.WriteLine($"fixed:      {List(bisection.Fixed)}");
+    }
+
+    private static string List(IReadOnlyCollection<string> profiles) => profiles.Count == 0 ? "-" : string.Join(", ", profiles);
+}

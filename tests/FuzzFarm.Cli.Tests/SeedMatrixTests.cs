@@ -1,0 +1,71 @@
+using System.Text.RegularExpressions;
+using FuzzFarm.Machine;
+using FuzzFarm.Oracle;
+using FuzzFarm.Programs;
+using Xunit;
+
+namespace FuzzFarm.Cli.Tests;
+
+/// <summary>
+/// The acceptance matrix: every seed in corpus/seeds (discovered, so new seeds are covered) on every named profile
+/// violates exactly where its header says, with its header's kind and signature on every violation.
+/// </summary>
+public sealed class SeedMatrixTests
+{
+    public static TheoryData<string> Seeds { get; } = [.. SeedHeader.SeedFiles().Select(Path.GetFileName)!];
+
+    [Fact]
+    public void The_seed_folder_holds_the_acceptance_scenarios()
+    {
+        Assert.True(Seeds.Count >= 12, $"only {Seeds.Count} seeds in {RepoPaths.Seeds}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Header_names_profiles_oldest_first_and_a_real_signature(string seed)
+    {
+        var header = SeedHeader.Read(Path.Combine(RepoPaths.Seeds, seed));
+        var named = KernelProfile.Named.Select(p => p.Name).ToList();
+
+        Assert.NotEmpty(header.Violates);
+        Assert.All(header.Violates, p => Assert.Contains(p, named));
+        Assert.Equal(header.Violates.OrderBy(named.IndexOf), header.Violates);
+        Assert.Contains(header.Kind, new[] { "cross-process-visibility", "lost-write", "hang", "kernel-warn" });
+        // "<kind> in <kernel decision>: <rule> [<page kind>]" (machine.md §3).
+        Assert.All(header.Signatures, s => Assert.Matches($@"^{Regex.Escape(header.Kind)} in \S+: .+ \[[a-z-]+\]$", s.Signature));
+        Assert.All(header.Signatures.SelectMany(s => s.Profiles), p => Assert.Contains(p, header.Violates));
+        // Every violating profile resolves to exactly one signature line.
+        Assert.All(header.Violates, p => Assert.NotNull(header.SignatureFor(p)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Seed_violates_exactly_its_profiles_with_its_kind_and_signature(string seed)
+    {
+        var path = Path.Combine(RepoPaths.Seeds, seed);
+        var header = SeedHeader.Read(path);
+        var program = ProgramParser.Parse(File.ReadAllText(path));
+        var executor = new Executor();
+
+        var violating = new List<string>();
+        var wrong = new List<string>();
+        foreach (var profile in KernelProfile.Named)
+        {
+            var result = executor.Run(program, profile);
+            if (result.Violations.Count > 0)
+            {
+                violating.Add(profile.Name);
+            }
+            foreach (var v in result.Violations)
+            {
+                if (v.KindName != header.Kind || v.Signature != header.SignatureFor(profile.Name))
+                {
+                    wrong.Add($"{profile.Name} line {v.Line}: {v.KindName}: {v.Signature}, expected {header.SignatureFor(profile.Name)}");
+                }
+            }
+        }
+
+        Assert.Equal(string.Join(' ', header.Violates), string.Join(' ', violating));
+        Assert.True(wrong.Count == 0, string.Join('\n', wrong));
+    }
+}
