@@ -10,10 +10,6 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 port="${FUZZFARM_PG_PORT:-54329}"
-data="${FUZZFARM_PGDATA:-$root/.run/pgdata}"
-run_dir="$(dirname "$data")"
-log="$run_dir/postgres-$port.log"
-password_file="$run_dir/pg-password"
 superuser="fuzzfarm"
 database="fuzzfarm"
 
@@ -52,11 +48,21 @@ fi
 if [[ "$(id -u)" == 0 ]]; then
   id postgres >/dev/null 2>&1 || die "running as root needs the 'postgres' user (created by Debian's postgresql package)"
   as_owner() { runuser -u postgres -- "$@"; }
-  owner="postgres"
+  switch_user=postgres
 else
   as_owner() { "$@"; }
-  owner="$(id -un)"
+  switch_user=""
 fi
+
+data="${FUZZFARM_PGDATA:-$root/.run/pgdata}"
+# A checkout under a private folder (e.g. /root) is out of the postgres user's reach: keep the data beside it instead.
+if [[ -z "${FUZZFARM_PGDATA:-}" && -n "$switch_user" ]] && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then
+  data="/var/tmp/fuzzfarm-pg-$(printf '%s' "$root" | md5sum | cut -c1-12)/pgdata"
+  say "user postgres cannot reach $root: the data folder is $data"
+fi
+run_dir="$(dirname "$data")"
+log="$run_dir/postgres-$port.log"
+password_file="$run_dir/pg-password"
 
 connection_string() {
   echo "Host=127.0.0.1;Port=$port;Username=$superuser;Password=$(cat "$password_file");Database=$database"
@@ -71,7 +77,7 @@ psql_admin() {
 
 init_cluster() {
   mkdir -p "$run_dir"
-  if [[ "$owner" == postgres ]]; then
+  if [[ -n "$switch_user" ]]; then
     chown postgres: "$run_dir"
     # The server process must be able to walk down to the data folder.
     runuser -u postgres -- test -x "$run_dir" \
@@ -84,7 +90,7 @@ init_cluster() {
   say "initialising a new cluster in $data"
   local pwfile="$run_dir/.initdb-pw"
   (umask 077 && cat "$password_file" >"$pwfile")
-  [[ "$owner" == postgres ]] && chown postgres: "$pwfile"
+  [[ -z "$switch_user" ]] || chown postgres: "$pwfile"
   as_owner "$bindir/initdb" -D "$data" -U "$superuser" --pwfile="$pwfile" \
     --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >&2 \
     || { rm -f "$pwfile"; die "initdb failed"; }
@@ -99,9 +105,10 @@ start() {
   if is_running; then
     say "already running on 127.0.0.1:$port (data $data)"
   else
-    touch "$log" && { [[ "$owner" != postgres ]] || chown postgres: "$log"; }
+    touch "$log" && { [[ -z "$switch_user" ]] || chown postgres: "$log"; }
     # No Unix socket: its default folder may not exist or be writable; TCP on loopback is all we need.
-    as_owner "$bindir/pg_ctl" start -D "$data" -l "$log" -w -t 60 \
+    # 9>&-: the server must not inherit (and hold forever) the start lock.
+    as_owner "$bindir/pg_ctl" start -D "$data" -l "$log" -w -t 60 9>&- \
       -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='' -c max_connections=200" >&2 \
       || { tail -n 20 "$log" >&2 || true; die "could not start PostgreSQL on port $port (log: $log)"; }
     say "started on 127.0.0.1:$port (data $data, log $log)"
@@ -135,8 +142,15 @@ url() {
   connection_string
 }
 
+# Test processes may all ask for the server at once: one start (initdb especially) at a time.
+lock_starts() {
+  mkdir -p "$run_dir"
+  exec 9>>"$run_dir/.lock"
+  flock 9
+}
+
 case "${1:-}" in
-  start) start ;;
+  start) lock_starts; start ;;
   stop) stop ;;
   status) status ;;
   url) url ;;
