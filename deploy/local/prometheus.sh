@@ -3,9 +3,11 @@
 # usage: deploy/local/prometheus.sh start [TARGET...] | stop | status | url | targets TARGET...
 #   TARGET is host:port of a silo's metrics endpoint (default 127.0.0.1:9464).
 # Targets live in a file_sd file, so `targets` changes them without a restart.
+# Environment: FUZZFARM_PROM_PORT (default 19090), FUZZFARM_PROM_RUN (state folder, default <repo>/.run/prometheus:
+# give each private instance, e.g. a test's, its own), PROMETHEUS_BIN.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
-run="$here/.run/prometheus"
+run="${FUZZFARM_PROM_RUN:-$here/.run/prometheus}"
 port="${FUZZFARM_PROM_PORT:-19090}"
 bin="${PROMETHEUS_BIN:-$(command -v prometheus || echo /usr/bin/prometheus)}"
 

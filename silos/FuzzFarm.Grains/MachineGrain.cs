@@ -46,6 +46,16 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
         return Task.CompletedTask;
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Deactivated mid-loop (silo shutting down, idle collection): the machine no longer runs here.
+        if (_fuzzTimer is not null)
+        {
+            FarmMetrics.RecordMachineStopped(_campaign, _profileName, RuntimeIdentity, _index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return Task.CompletedTask;
+    }
+
     public Task<MachineStatus> EnsureRunningAsync(string profile, ulong seed)
     {
         _stopping = false;
@@ -54,6 +64,10 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
             _profileName = profile;
             _engine = new FuzzEngine(KernelProfile.Parse(profile), MachineSeeds.For(seed, _index));
             LogStarted(log, _campaign, _index, RuntimeIdentity);
+        }
+        if (_fuzzTimer is null)
+        {
+            FarmMetrics.RecordMachineStarted(RuntimeIdentity);
         }
         _fuzzTimer ??= this.RegisterGrainTimer(FuzzSliceAsync, new GrainTimerCreationOptions
         {
@@ -73,6 +87,10 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
     public async Task<MachineStatus> StopAsync()
     {
         _stopping = true;
+        if (_fuzzTimer is not null)
+        {
+            FarmMetrics.RecordMachineStopped(_campaign, _profileName, RuntimeIdentity, _index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         _fuzzTimer?.Dispose();
         _fuzzTimer = null;
         await DeliverReportsAsync();

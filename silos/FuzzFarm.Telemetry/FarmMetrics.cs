@@ -29,11 +29,15 @@ public static class FarmMetrics
     private static readonly Counter<long> NewSignatures =
         Meter.CreateCounter<long>("fuzzfarm.signatures.new", description: "Violation signatures seen for the first time in a campaign");
 
+    // Triage takes from milliseconds (a short program) to minutes (a long one, bisected over every profile); the
+    // SDK's default buckets start at 5 s and would put almost every triage in one bucket.
     private static readonly Histogram<double> TriageLatency =
-        Meter.CreateHistogram<double>("fuzzfarm.triage.latency", unit: "s", description: "From report to stored triage (minimize, bisect, store)");
+        Meter.CreateHistogram<double>("fuzzfarm.triage.latency", unit: "s", description: "From report to stored triage (minimize, bisect, store)",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] });
 
-    private static readonly Gauge<long> MachinesRunning =
-        Meter.CreateGauge<long>("fuzzfarm.machines.running", description: "Machine grains running a fuzz loop on this silo");
+    // Up and down with each machine's fuzz loop, so it is right per silo even when machines come and go.
+    private static readonly UpDownCounter<long> MachinesRunning =
+        Meter.CreateUpDownCounter<long>("fuzzfarm.machines.running", description: "Machine grains running a fuzz loop on this silo");
 
     private static readonly Gauge<double> MachineRate =
         Meter.CreateGauge<double>("fuzzfarm.machine.executions_per_second", description: "Executions per second of one machine over its last batch");
@@ -58,6 +62,13 @@ public static class FarmMetrics
     public static void RecordTriage(string campaign, TimeSpan latency) =>
         TriageLatency.Record(latency.TotalSeconds, new KeyValuePair<string, object?>("campaign", campaign));
 
-    public static void RecordMachinesRunning(string silo, long count) =>
-        MachinesRunning.Record(count, new KeyValuePair<string, object?>("silo", silo));
+    public static void RecordMachineStarted(string silo) =>
+        MachinesRunning.Add(1, new KeyValuePair<string, object?>("silo", silo));
+
+    /// <summary>The machine's rate drops to 0: a gauge otherwise keeps its last batch's rate after the loop stopped.</summary>
+    public static void RecordMachineStopped(string campaign, string profile, string silo, string machine)
+    {
+        MachinesRunning.Add(-1, new KeyValuePair<string, object?>("silo", silo));
+        MachineRate.Record(0, new TagList { { "campaign", campaign }, { "profile", profile }, { "silo", silo }, { "machine", machine } });
+    }
 }

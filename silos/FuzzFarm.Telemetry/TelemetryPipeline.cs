@@ -13,7 +13,33 @@ public static class TelemetryPipeline
 {
     public const string OrleansMeter = "Microsoft.Orleans";
 
-    public static MeterProvider Start(TelemetryOptions options)
+    /// <summary>
+    /// Starts exporting. A default endpoint that cannot listen is left out with one line on <paramref name="warnings"/>;
+    /// a required one throws <see cref="TelemetryEndpointException"/>.
+    /// </summary>
+    public static MeterProvider Start(TelemetryOptions options, TextWriter warnings)
+    {
+        if (options.PrometheusPort <= 0)
+        {
+            return Build(options, withPrometheus: false);
+        }
+        try
+        {
+            return Build(options, withPrometheus: true);
+        }
+        catch (InvalidOperationException e)
+        {
+            var reason = $"metrics endpoint {options.PrometheusUrl} cannot listen: {e.InnerException?.Message ?? e.Message}";
+            if (options.PrometheusRequired)
+            {
+                throw new TelemetryEndpointException(reason, e);
+            }
+            warnings.WriteLine($"warning: {reason}; continuing without it (choose one with --metrics-port)");
+            return Build(options, withPrometheus: false);
+        }
+    }
+
+    private static MeterProvider Build(TelemetryOptions options, bool withPrometheus)
     {
         var resource = ResourceBuilder.CreateDefault()
             .AddService("fuzzfarm", serviceVersion: typeof(TelemetryPipeline).Assembly.GetName().Version?.ToString(),
@@ -30,7 +56,7 @@ public static class TelemetryPipeline
             .SetResourceBuilder(resource)
             .AddMeter(FarmMetrics.MeterName, OrleansMeter)
             .AddRuntimeInstrumentation();
-        if (options.PrometheusPort > 0)
+        if (withPrometheus)
         {
             builder.AddPrometheusHttpListener(o =>
             {

@@ -20,7 +20,7 @@ public sealed class RunCommand : ICliCommand
 
     public string Name => "run";
 
-    public string Usage => "run --profile P [--minutes N] [--machines N] [--seed S] [--campaign NAME] [--db CS]";
+    public string Usage => "run --profile P [--minutes N] [--machines N] [--seed S] [--campaign NAME] [--db CS] " + MetricsOptions.Usage;
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken cancellation)
     {
@@ -33,6 +33,7 @@ public sealed class RunCommand : ICliCommand
             config = config with { Duration = TimeSpan.FromMinutes(2) };
         }
         var db = args.Option("db");
+        var telemetry = MetricsOptions.Read(args);
         args.EnsureAllConsumed();
         if (args.Positionals.Count > 0)
         {
@@ -42,6 +43,7 @@ public sealed class RunCommand : ICliCommand
         var (database, _) = await FarmDatabaseOpener.OpenAsync(db, cancellation);
         await using (database)
         {
+            using var meters = MetricsOptions.Start(telemetry);
             using var host = FarmHost.Embedded(database);
             await host.StartAsync(CancellationToken.None);
             try

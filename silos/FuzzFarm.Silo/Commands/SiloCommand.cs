@@ -15,7 +15,7 @@ public sealed class SiloCommand : ICliCommand
 
     public string Name => "silo";
 
-    public string Usage => "silo [--db CS] [--port N] [--gateway N] [--advertise IP]";
+    public string Usage => "silo [--db CS] [--port N] [--gateway N] [--advertise IP] " + MetricsOptions.Usage;
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken cancellation)
     {
@@ -23,6 +23,7 @@ public sealed class SiloCommand : ICliCommand
         var port = Port(args, "port", 11111);
         var gateway = Port(args, "gateway", 30000);
         var advertiseText = args.Option("advertise") ?? Environment.GetEnvironmentVariable(AdvertiseVariable);
+        var telemetry = MetricsOptions.Read(args);
         args.EnsureAllConsumed();
         if (args.Positionals.Count > 0)
         {
@@ -37,6 +38,7 @@ public sealed class SiloCommand : ICliCommand
         var (database, connectionString) = await FarmDatabaseOpener.OpenAsync(db, cancellation);
         await using (database)
         {
+            using var meters = MetricsOptions.Start(telemetry);
             using var host = FarmHost.ClusterSilo(database, connectionString, new SiloEndpoints(advertised!, port, gateway));
             await host.StartAsync(cancellation);
             await Console.Out.WriteLineAsync($"silo up: {advertised}:{port}, gateway {gateway}, database {database.Description}");
