@@ -35,8 +35,8 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _name = this.GetPrimaryKeyString();
-        await TryLoadAsync();
-        if (_record is null || _record.Status == RunningStatus)
+        var loaded = await TryLoadAsync();
+        if (!loaded || _record?.Status == RunningStatus)
         {
             // Not loadable yet (store down) or running: the timer loads, then drives the machines.
             StartTimer();
@@ -95,6 +95,14 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
                 LogMachineUnreachable(log, _name, i, e.Message);
             }
         }));
+        try
+        {
+            await GrainFactory.GetGrain<ICorpusHubGrain>(_name).CloseAsync().WaitAsync(CallBudget);
+        }
+        catch (Exception e)
+        {
+            LogHubUnreachable(log, _name, e.Message);
+        }
         LogStopped(log, _name);
         StartTimer();
         return Status();
@@ -139,7 +147,11 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
         _ticks++;
         if (_record is null)
         {
-            await TryLoadAsync();
+            if (await TryLoadAsync() && _record is null)
+            {
+                // No such campaign: nothing to drive.
+                StopTimer();
+            }
             if (_record is null)
             {
                 return;
@@ -173,9 +185,14 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
         }
         if (_record.Status == StoppedStatus && _stopStored && PendingReports() == 0 && await AllTriagedAsync())
         {
-            _timer?.Dispose();
-            _timer = null;
+            StopTimer();
         }
+    }
+
+    private void StopTimer()
+    {
+        _timer?.Dispose();
+        _timer = null;
     }
 
     private async Task DriveMachinesAsync()
@@ -285,17 +302,20 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
         }
     }
 
-    private async Task TryLoadAsync()
+    /// <summary>False when the store could not be read (as opposed to: read, and no such campaign).</summary>
+    private async Task<bool> TryLoadAsync()
     {
         try
         {
             using var budget = new CancellationTokenSource(StoreBudget);
             _record = await database.Campaigns.GetAsync(_name, budget.Token);
             _schedule = _record is null ? null : await database.GetScheduleAsync(_name, budget.Token);
+            return true;
         }
         catch (Exception e)
         {
             LogStoreUnavailable(log, _name, "load", e.Message);
+            return false;
         }
     }
 
@@ -318,7 +338,7 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
     {
         if (_record is null)
         {
-            return new CampaignStatus(_name, CampaignState.Unknown, null, null, 0, 0, _hub, [], 0, 0);
+            return new CampaignStatus(_name, CampaignState.Unknown, null, null, 0, 0, _hub, Array.Empty<MachineStatus>(), 0, 0);
         }
         var config = new CampaignConfig(_record.Profile, _record.Machines, _schedule?.Duration, unchecked((ulong)_record.Seed));
         var state = _record.Status == RunningStatus ? CampaignState.Running : CampaignState.Stopped;

@@ -23,6 +23,7 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
     private readonly List<(string Hash, string Text, int Features)> _toPersist = [];
     private string _campaign = "";
     private bool _loaded;
+    private bool _closing;
     private int _resumed;
     private int _corrupt;
 
@@ -43,6 +44,7 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
 
     public Task<int> PushAsync(IReadOnlyList<CorpusProgram> programs)
     {
+        _closing = false;
         var added = 0;
         foreach (var program in programs)
         {
@@ -65,6 +67,12 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
         return Task.FromResult(new CorpusSlice(_programs.GetRange(from, count), from + count, _epoch));
     }
 
+    public async Task CloseAsync()
+    {
+        _closing = true;
+        await PersistAsync(CancellationToken.None);
+    }
+
     public Task<HubStatus> GetStatusAsync() =>
         Task.FromResult(new HubStatus(_programs.Count, _loaded, _resumed, _corrupt, _toPersist.Count));
 
@@ -77,6 +85,10 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
         if (_loaded && _toPersist.Count > 0)
         {
             await TryPersistAsync();
+        }
+        if (_closing && _loaded && _toPersist.Count == 0)
+        {
+            this.DeactivateOnIdle();
         }
     }
 

@@ -19,4 +19,11 @@ public interface ICorpusHubGrain : IGrainWithStringKey
 
     [Alias("GetStatus")]
     Task<HubStatus> GetStatusAsync();
+
+    /// <summary>
+    /// The campaign stopped: write what is pending, then deactivate, so the next start reloads the corpus from
+    /// PostgreSQL like any resumed campaign. While the store is down the hub stays and keeps retrying.
+    /// </summary>
+    [Alias("Close")]
+    Task CloseAsync();
 }

@@ -22,9 +22,16 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
     private static readonly TimeSpan SliceBudget = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan SyncPeriod = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ReportBudget = TimeSpan.FromSeconds(4);
+
+    /// <summary>
+    /// The campaign calls every machine each second. A machine not called for this long is an orphan — typically a
+    /// duplicate activation left behind when a silo died with the grain directory's entry for it — so it stops.
+    /// </summary>
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(20);
     private const int FirstBatch = 32;
 
     private readonly Guid _incarnation = Guid.NewGuid();
+    private readonly Stopwatch _sinceDriven = Stopwatch.StartNew();
     private readonly List<CorpusProgram> _toPush = [];
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
     private readonly List<ViolationReport> _pendingReports = [];
@@ -58,6 +65,7 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
 
     public Task<MachineStatus> EnsureRunningAsync(string profile, ulong seed)
     {
+        _sinceDriven.Restart();
         _stopping = false;
         if (_engine is null)
         {
@@ -84,7 +92,9 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
         return Task.FromResult(Status());
     }
 
-    public async Task<MachineStatus> StopAsync()
+    public Task<MachineStatus> StopAsync() => StopFuzzingAsync();
+
+    private async Task<MachineStatus> StopFuzzingAsync()
     {
         _stopping = true;
         if (_fuzzTimer is not null)
@@ -160,6 +170,12 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
             return;
         }
         await DeliverReportsAsync();
+        if (!_stopping && _sinceDriven.Elapsed > Lease)
+        {
+            LogOrphaned(log, _campaign, _index, RuntimeIdentity);
+            await StopFuzzingAsync();
+            return;
+        }
         if (!_stopping)
         {
             await ExchangeCorpusAsync();
@@ -177,7 +193,7 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
         {
             if (_toPush.Count > 0)
             {
-                await hub.PushAsync([.. _toPush]);
+                await hub.PushAsync(_toPush.ToList());
                 _toPush.Clear();
             }
             var slice = await hub.PullAsync(_hubEpoch, _hubCursor);
@@ -228,13 +244,15 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
     {
         _syncTimer?.Dispose();
         _syncTimer = null;
-        _engine = null;
         LogStopped(log, _campaign, _index);
         this.DeactivateOnIdle();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "machine {Campaign}/{Index} fuzzing on {Silo}")]
     private static partial void LogStarted(ILogger logger, string campaign, int index, string silo);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "machine {Campaign}/{Index} on {Silo} not driven by its campaign: stopping this activation")]
+    private static partial void LogOrphaned(ILogger logger, string campaign, int index, string silo);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "machine {Campaign}/{Index} stopped")]
     private static partial void LogStopped(ILogger logger, string campaign, int index);

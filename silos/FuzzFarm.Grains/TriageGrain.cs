@@ -81,8 +81,8 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
             _triaged = true;
             return true;
         }
-        var first = (await database.Crashes.ListInstancesAsync(group.Id, budget.Token)).FirstOrDefault();
-        if (first is not null)
+        var instances = await database.Crashes.ListInstancesAsync(group.Id, budget.Token);
+        if (instances is [var first, ..])
         {
             _candidate = (first.ProgramText, first.Profile);
             StartTimer();
@@ -135,7 +135,7 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         }
         _triaged = true;
         FarmMetrics.RecordTriage(_campaign, _latency?.Elapsed ?? TimeSpan.Zero);
-        LogTriaged(log, _campaign, _signature, _result.MinimizedLines, string.Join(',', _result.Introduced), string.Join(',', _result.Fixed));
+        LogTriaged(log, _campaign, _signature, _result.MinimizedLines, _result.Transitions);
         StopTimer();
     }
 
@@ -152,11 +152,14 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         var minimized = Minimizer.Minimize(program, profile, signature);
         var bisection = Bisector.Run(minimized, new Executor());
         var matrix = bisection.Results.ToDictionary(r => r.Profile, r => r.Violated, StringComparer.Ordinal);
-        return new TriageResult(ProgramPrinter.Print(minimized), minimized.Statements.Count, matrix, bisection.Introduced, bisection.Fixed);
+        return new TriageResult(ProgramPrinter.Print(minimized), minimized.Statements.Length, matrix, bisection.Introduced, bisection.Fixed);
     }
 
     private sealed record TriageResult(
-        string MinimizedText, int MinimizedLines, IReadOnlyDictionary<string, bool> Matrix, IReadOnlyList<string> Introduced, IReadOnlyList<string> Fixed);
+        string MinimizedText, int MinimizedLines, IReadOnlyDictionary<string, bool> Matrix, IReadOnlyList<string> Introduced, IReadOnlyList<string> Fixed)
+    {
+        public string Transitions => $"introduced in {string.Join(',', Introduced)}, fixed in {string.Join(',', Fixed)}";
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "triage store unavailable for {What}, will retry: {Reason}")]
     private static partial void LogStoreFailed(ILogger logger, string what, string reason);
@@ -164,6 +167,6 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
     [LoggerMessage(Level = LogLevel.Error, Message = "campaign {Campaign}: cannot triage '{Signature}': {Reason}")]
     private static partial void LogUntriageable(ILogger logger, string campaign, string signature, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "campaign {Campaign}: triaged '{Signature}': {Lines} lines, introduced in {Introduced}, fixed in {Fixed}")]
-    private static partial void LogTriaged(ILogger logger, string campaign, string signature, int lines, string introduced, string @fixed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "campaign {Campaign}: triaged '{Signature}': {Lines} lines, {Transitions}")]
+    private static partial void LogTriaged(ILogger logger, string campaign, string signature, int lines, string transitions);
 }

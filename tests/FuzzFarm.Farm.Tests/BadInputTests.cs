@@ -34,6 +34,10 @@ public sealed class BadInputTests(PostgresFixture postgres) : IClassFixture<Post
     public async Task An_unknown_profile_is_refused_before_anything_starts()
     {
         var cs = await postgres.CreateDatabaseAsync();
+        await using (await FarmDatabase.OpenAsync(cs, CancellationToken.None))
+        {
+            // Schema in place, so "no campaign was created" is a real check.
+        }
         var run = await FarmProcess.RunAsync(Short, "run", "--profile", "v4.19", "--minutes", "0.1", "--db", cs);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains(run.Lines, l => l.StartsWith("fuzzfarm run: --profile", StringComparison.Ordinal) && l.Contains("v4.19", StringComparison.Ordinal));

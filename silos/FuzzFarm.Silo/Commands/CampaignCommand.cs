@@ -64,6 +64,12 @@ public sealed class CampaignCommand : ICliCommand
                 {
                     throw new UsageException(OneLine(e.Message));
                 }
+                catch (Exception e) when (e is not UsageException and not OperationCanceledException)
+                {
+                    // The cluster or its store failed us (not the user's input): one line, exit 3.
+                    await Console.Error.WriteLineAsync($"fuzzfarm campaign: {action} {name} failed: {OneLine(e.Message)}");
+                    return 3;
+                }
                 if (status.State == CampaignState.Unknown)
                 {
                     await Console.Error.WriteLineAsync($"fuzzfarm campaign: no campaign named '{name}'");

@@ -37,6 +37,10 @@ internal static class CommandInput
 
     public static FfProgram LoadProgram(string file)
     {
+        if (Directory.Exists(file))
+        {
+            throw new InvalidInputException($"{file}: cannot read: it is a directory");
+        }
         string text;
         try
         {
@@ -51,7 +55,7 @@ internal static class CommandInput
             : throw new InvalidInputException(error.Format(file));
     }
 
-    public static KernelProfile Profile(string text)
+    public static KernelProfile Profile(ICliCommand command, string text)
     {
         try
         {
@@ -59,7 +63,7 @@ internal static class CommandInput
         }
         catch (ProfileException e)
         {
-            throw new InvalidInputException($"--profile: {e.Message}");
+            throw new InvalidInputException($"fuzzfarm {command.Name}: {e.Message}");
         }
     }
 

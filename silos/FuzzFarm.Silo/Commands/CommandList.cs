@@ -13,5 +13,7 @@ public static class CommandList
         new ReplayCommand(),
         new BisectCommand(),
         new ProfilesCommand(),
+        new ExportCCommand(),
+        new RealCommand(),
     ];
 }

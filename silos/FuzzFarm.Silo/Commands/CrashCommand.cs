@@ -57,10 +57,11 @@ public sealed class CrashCommand : ICliCommand
         {
             output.WriteLine($"#   {profile,-10} {CrashTables.Cell(group, profile)}");
         }
+        var first = instances.Count > 0 ? instances[0] : null;
         var (label, text) = group.MinimizedText is { } minimized
             ? ("minimized repro", minimized)
-            : ("original program (not triaged yet)", instances.FirstOrDefault()?.ProgramText ?? "");
-        var profileName = instances.FirstOrDefault()?.Profile ?? group.Profiles.FirstOrDefault();
+            : ("original program (not triaged yet)", first?.ProgramText ?? "");
+        var profileName = first?.Profile ?? (group.Profiles.Count > 0 ? group.Profiles[0] : null);
         if (profileName is not null)
         {
             foreach (var violation in Replay(text, profileName))

@@ -20,7 +20,7 @@ public sealed class ReplayCommand : ICliCommand
             return (CommandInput.SingleFile(a), profile, json, trace);
         });
         var program = CommandInput.LoadProgram(file);
-        var profile = CommandInput.Profile(profileText);
+        var profile = CommandInput.Profile(this, profileText);
 
         var result = new Executor(new ExecutionOptions { Trace = trace }).Run(program, profile);
 

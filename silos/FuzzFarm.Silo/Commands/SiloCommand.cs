@@ -42,15 +42,8 @@ public sealed class SiloCommand : ICliCommand
             using var host = FarmHost.ClusterSilo(database, connectionString, new SiloEndpoints(advertised!, port, gateway));
             await host.StartAsync(cancellation);
             await Console.Out.WriteLineAsync($"silo up: {advertised}:{port}, gateway {gateway}, database {database.Description}");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellation);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl-C or SIGTERM: leave the cluster cleanly.
-            }
-            await host.StopAsync(CancellationToken.None);
+            // Ctrl-C (our token) or SIGTERM (the host's console lifetime) both end here, after the silo left the cluster.
+            await host.WaitForShutdownAsync(cancellation);
             return 0;
         }
     }

@@ -25,7 +25,8 @@ internal sealed partial class CampaignKeeper(IGrainFactory grains, FarmDatabase 
             {
                 using var budget = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 budget.CancelAfter(CallBudget);
-                running = await database.Campaigns.ListRunningNamesAsync(budget.Token);
+                running = (await database.Campaigns.ListAsync(budget.Token))
+                    .Where(c => c.Status == CampaignGrain.RunningStatus).Select(c => c.Name).ToList();
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {

@@ -96,9 +96,8 @@ public static class FarmHost
             o.TimestampFormat = "HH:mm:ss ";
         });
         logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        logging.SetMinimumLevel(LogLevel.Information);
-        logging.AddFilter("Orleans", quiet ? LogLevel.Error : LogLevel.Warning);
-        logging.AddFilter("Microsoft", quiet ? LogLevel.Error : LogLevel.Warning);
+        // Orleans, Polly and the host log a lot at Information; only the farm's own messages are worth that level.
+        logging.SetMinimumLevel(quiet ? LogLevel.Error : LogLevel.Warning);
         logging.AddFilter("FuzzFarm", quiet ? LogLevel.Warning : LogLevel.Information);
     }
 
