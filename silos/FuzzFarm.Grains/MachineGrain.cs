@@ -63,16 +63,6 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        // Deactivated mid-loop (silo shutting down, idle collection): the machine no longer runs here.
-        if (_fuzzTimer is not null)
-        {
-            FarmMetrics.RecordMachineStopped(_campaign, _profileName, RuntimeIdentity, _index.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        return Task.CompletedTask;
-    }
-
     public Task<MachineStatus> EnsureRunningAsync(string profile, ulong seed)
     {
         _sinceDriven.Restart();
@@ -82,10 +72,6 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
             _profileName = profile;
             _engine = new FuzzEngine(KernelProfile.Parse(profile), MachineSeeds.For(seed, _index));
             LogStarted(log, _campaign, _index, RuntimeIdentity);
-        }
-        if (_fuzzTimer is null)
-        {
-            FarmMetrics.RecordMachineStarted(RuntimeIdentity);
         }
         if (_fuzzTimer is null)
         {
@@ -111,10 +97,6 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
     private async Task<MachineStatus> StopFuzzingAsync()
     {
         _stopping = true;
-        if (_fuzzTimer is not null)
-        {
-            FarmMetrics.RecordMachineStopped(_campaign, _profileName, RuntimeIdentity, _index.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
         if (_fuzzTimer is not null)
         {
             FarmMetrics.RecordMachineStopped(_campaign, _profileName, RuntimeIdentity, _index.ToString(System.Globalization.CultureInfo.InvariantCulture));

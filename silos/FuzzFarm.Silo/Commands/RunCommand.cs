@@ -44,7 +44,6 @@ public sealed class RunCommand : ICliCommand
         await using (database)
         {
             using var meters = MetricsOptions.Start(telemetry);
-            using var meters = MetricsOptions.Start(telemetry);
             using var host = FarmHost.Embedded(database);
             await host.StartAsync(CancellationToken.None);
             try

@@ -24,7 +24,6 @@ public sealed class SiloCommand : ICliCommand
         var gateway = Port(args, "gateway", 30000);
         var advertiseText = args.Option("advertise") ?? Environment.GetEnvironmentVariable(AdvertiseVariable);
         var telemetry = MetricsOptions.Read(args);
-        var telemetry = MetricsOptions.Read(args);
         args.EnsureAllConsumed();
         if (args.Positionals.Count > 0)
         {
@@ -39,7 +38,6 @@ public sealed class SiloCommand : ICliCommand
         var (database, connectionString) = await FarmDatabaseOpener.OpenAsync(db, cancellation);
         await using (database)
         {
-            using var meters = MetricsOptions.Start(telemetry);
             using var meters = MetricsOptions.Start(telemetry);
             using var host = FarmHost.ClusterSilo(database, connectionString, new SiloEndpoints(advertised!, port, gateway));
             await host.StartAsync(cancellation);
