@@ -12,6 +12,7 @@ public sealed class FarmDatabase : IAsyncDisposable
     {
         DataSource = dataSource;
         Description = description;
+        Retry = retry;
         Campaigns = new CampaignStore(dataSource, retry);
         Crashes = new CrashStore(dataSource, retry);
         Corpus = new CorpusStore(dataSource, retry);
@@ -19,6 +20,9 @@ public sealed class FarmDatabase : IAsyncDisposable
     }
 
     public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The retry policy the stores use; queries added outside the stores should use it too.</summary>
+    public RetryPolicy Retry { get; }
 
     /// <summary><c>host:port/database as user</c>: for messages; never the password.</summary>
     public string Description { get; }
