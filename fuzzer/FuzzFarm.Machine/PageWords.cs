@@ -80,25 +80,21 @@ internal sealed class PageWords
         Array.Copy(other._value, _value, Count);
     }
 
-    /// <summary>True when every word equals <paramref name="value"/>.</summary>
-    public bool IsUniform(ulong value)
+    /// <summary>True when both pages hold the same words (compared sparsely: fill and overrides).</summary>
+    public bool SameAs(PageWords other)
     {
-        if (Fill != value)
+        if (Fill != other.Fill || Count != other.Count)
         {
-            return Count == Geometry.WordsPerPage && AllOverrides(value);
+            return false;
         }
-        return AllOverrides(value);
-    }
-
-    private bool AllOverrides(ulong value)
-    {
         for (var i = 0; i < Count; i++)
         {
-            if (_value[i] != value)
+            if (other.Get(_index[i]) != _value[i])
             {
                 return false;
             }
         }
         return true;
     }
+
 }

@@ -124,6 +124,10 @@ public sealed partial class Executor
         foreach (var piece in _pieces)
         {
             var trackerIndex = FindTracker(owner, piece.Owner, piece.Addr & ~0xfffUL);
+            if (!collect && (reported || trackerIndex < 0 || SamePage(piece, _trackers[trackerIndex].Snapshot)))
+            {
+                continue;
+            }
             for (var w = piece.FromWord; w < piece.FromWord + piece.Words; w++)
             {
                 var value = Kernel.ReadWord(piece.Folio, piece.Sub, w);
@@ -160,6 +164,13 @@ public sealed partial class Executor
             }
             _result.ObservationList.Add(new Observation(_line, _thread, op, [.. _values]));
         }
+    }
+
+    /// <summary>The page still holds exactly what the source held at the GUP: every word is allowed.</summary>
+    private static bool SamePage(in PipeBuffer piece, PageWords snapshot)
+    {
+        var words = piece.Folio.Words[piece.Sub];
+        return words is null ? snapshot.Fill == 0 && snapshot.Count == 0 : words.SameAs(snapshot);
     }
 
     private string RunText(ulong value, int count) => count == 1 ? _tokens.Print(value) : $"{_tokens.Print(value)} x{count}";
