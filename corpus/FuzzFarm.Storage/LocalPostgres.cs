@@ -20,7 +20,16 @@ public static class LocalPostgres
         };
         start.ArgumentList.Add(script);
         start.ArgumentList.Add("start");
-        using var process = Process.Start(start) ?? throw new StorageException($"could not run {script}");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new StorageException($"could not run {script}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new StorageException($"could not run {script} with bash: {e.Message}", inner: e);
+        }
+        using var started = process;
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
@@ -29,6 +38,11 @@ public static class LocalPostgres
         {
             var reason = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no output";
             throw new StorageException($"{script} start failed (exit {process.ExitCode}): {reason}");
+        }
+        // The script's own status lines ("started on 127.0.0.1:54329 ...") tell the user where their data lives.
+        foreach (var line in (await stderr).Split('\n').Where(l => l.StartsWith("postgres.sh: ", StringComparison.Ordinal)))
+        {
+            await Console.Error.WriteLineAsync(line);
         }
         return output.Split('\n').Last().Trim();
     }
