@@ -12,7 +12,7 @@ namespace FuzzFarm.Cli.Tests;
 /// </summary>
 public sealed class SeedMatrixTests
 {
-    public static TheoryData<string> Seeds { get; } = [.. SeedHeader.SeedFiles().Select(Path.GetFileName)!];
+    public static TheoryData<string> Seeds { get; } = [.. SeedHeader.SeedFiles().Select(f => Path.GetFileName(f))];
 
     [Fact]
     public void The_seed_folder_holds_the_acceptance_scenarios()
