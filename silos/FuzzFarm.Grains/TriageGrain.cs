@@ -109,18 +109,8 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         }
         if (_result is null)
         {
-            try
-            {
-                var signature = _signature;
-                _result = await Task.Run(() => Triage(candidate.ProgramText, candidate.Profile, signature), cancellation);
-            }
-            catch (Exception e) when (e is ProgramException or ArgumentException or FormatException)
-            {
-                // A report we cannot replay cannot be triaged: say so once and stop trying.
-                LogUntriageable(log, _campaign, _signature, e.Message);
-                StopTimer();
-                return;
-            }
+            var (campaign, signature) = (_campaign, _signature);
+            _result = await Task.Run(() => Triage(candidate.ProgramText, candidate.Profile, signature, campaign, log), cancellation);
         }
         try
         {
@@ -145,14 +135,42 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         _timer = null;
     }
 
-    private static TriageResult Triage(string programText, string profileName, string signature)
+    /// <summary>
+    /// Minimize, then replay on every profile. A failure in either (a machine or minimizer bug on this program) must not
+    /// leave the group untriaged forever: the step falls back (original program, empty matrix) and says so in the log.
+    /// </summary>
+    private static TriageResult Triage(string programText, string profileName, string signature, string campaign, ILogger log)
     {
-        var program = ProgramParser.Parse(programText);
-        var profile = KernelProfile.Parse(profileName);
-        var minimized = Minimizer.Minimize(program, profile, signature);
-        var bisection = Bisector.Run(minimized, new Executor());
-        var matrix = bisection.Results.ToDictionary(r => r.Profile, r => r.Violated, StringComparer.Ordinal);
-        return new TriageResult(ProgramPrinter.Print(minimized), minimized.Statements.Length, matrix, bisection.Introduced, bisection.Fixed);
+        Program program;
+        try
+        {
+            program = ProgramParser.Parse(programText);
+        }
+        catch (ProgramException e)
+        {
+            LogStepFailed(log, campaign, signature, "parse", e.Message);
+            return new TriageResult(programText, 0, new Dictionary<string, bool>(), [], []);
+        }
+        var minimized = program;
+        try
+        {
+            minimized = Minimizer.Minimize(program, KernelProfile.Parse(profileName), signature);
+        }
+        catch (Exception e)
+        {
+            LogStepFailed(log, campaign, signature, "minimize", e.Message);
+        }
+        try
+        {
+            var bisection = Bisector.Run(minimized, new Executor());
+            var matrix = bisection.Results.ToDictionary(r => r.Profile, r => r.Violated, StringComparer.Ordinal);
+            return new TriageResult(ProgramPrinter.Print(minimized), minimized.Statements.Length, matrix, bisection.Introduced, bisection.Fixed);
+        }
+        catch (Exception e)
+        {
+            LogStepFailed(log, campaign, signature, "replay on every profile", e.Message);
+            return new TriageResult(ProgramPrinter.Print(minimized), minimized.Statements.Length, new Dictionary<string, bool>(), [], []);
+        }
     }
 
     private sealed record TriageResult(
@@ -164,8 +182,8 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
     [LoggerMessage(Level = LogLevel.Warning, Message = "triage store unavailable for {What}, will retry: {Reason}")]
     private static partial void LogStoreFailed(ILogger logger, string what, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "campaign {Campaign}: cannot triage '{Signature}': {Reason}")]
-    private static partial void LogUntriageable(ILogger logger, string campaign, string signature, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "campaign {Campaign}: triage of '{Signature}' could not {Step}, storing what it has: {Reason}")]
+    private static partial void LogStepFailed(ILogger logger, string campaign, string signature, string step, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "campaign {Campaign}: triaged '{Signature}': {Lines} lines, {Transitions}")]
     private static partial void LogTriaged(ILogger logger, string campaign, string signature, int lines, string transitions);
