@@ -118,6 +118,7 @@ public sealed class RunCommand : ICliCommand
     private static async Task WaitForTriageAsync(FarmDatabase database, string campaign)
     {
         var clock = Stopwatch.StartNew();
+        var said = -1;
         while (clock.Elapsed < TriageWait)
         {
             var (groups, triaged) = await CountGroupsAsync(database, campaign);
@@ -125,7 +126,11 @@ public sealed class RunCommand : ICliCommand
             {
                 return;
             }
-            await Console.Error.WriteLineAsync($"waiting for triage: {triaged}/{groups} crash groups done");
+            if (triaged != said)
+            {
+                await Console.Error.WriteLineAsync($"waiting for triage: {triaged}/{groups} crash groups done");
+                said = triaged;
+            }
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
     }

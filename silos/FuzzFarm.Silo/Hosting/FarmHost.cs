@@ -26,12 +26,14 @@ public static class FarmHost
     {
         var siloPort = FreeLoopbackPort();
         var gatewayPort = FreeLoopbackPort();
-        return BuildSilo(database, quiet: true, silo => silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ServiceId, clusterId: ClusterId));
+        // No keeper: a lone silo has no peer to take over from, and it must not adopt other campaigns left running in the store.
+        return BuildSilo(database, quiet: true, keeper: false,
+            silo => silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ServiceId, clusterId: ClusterId));
     }
 
     /// <summary>A silo of a real cluster: membership in PostgreSQL through Orleans' ADO.NET clustering.</summary>
     public static IHost ClusterSilo(FarmDatabase database, string connectionString, SiloEndpoints endpoints) =>
-        BuildSilo(database, quiet: false, silo => silo
+        BuildSilo(database, quiet: false, keeper: true, silo => silo
             .UseAdoNetClustering(o =>
             {
                 o.Invariant = AdoInvariant;
@@ -70,7 +72,7 @@ public static class FarmHost
         return builder.Build();
     }
 
-    private static IHost BuildSilo(FarmDatabase database, bool quiet, Action<ISiloBuilder> clustering)
+    private static IHost BuildSilo(FarmDatabase database, bool quiet, bool keeper, Action<ISiloBuilder> clustering)
     {
         var builder = Host.CreateApplicationBuilder();
         ConfigureLogging(builder.Logging, quiet);
@@ -81,8 +83,11 @@ public static class FarmHost
             silo.AddPlacementDirector<SpreadByIndexPlacement, SpreadByIndexPlacementDirector>();
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
         });
-        // Registered after the silo so it starts once the silo runs.
-        builder.Services.AddHostedService<CampaignKeeper>();
+        if (keeper)
+        {
+            // Registered after the silo so it starts once the silo runs.
+            builder.Services.AddHostedService<CampaignKeeper>();
+        }
         return builder.Build();
     }
 
