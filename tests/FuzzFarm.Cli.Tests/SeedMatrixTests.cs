@@ -40,6 +40,16 @@ public sealed class SeedMatrixTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
+    public void Seed_is_in_canonical_form(string seed)
+    {
+        // Seeds are compared with printed (minimized) repros, so they are written the way the printer writes.
+        var text = File.ReadAllText(Path.Combine(RepoPaths.Seeds, seed));
+
+        Assert.Equal(text, ProgramPrinter.Print(ProgramParser.Parse(text)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
     public void Seed_violates_exactly_its_profiles_with_its_kind_and_signature(string seed)
     {
         var path = Path.Combine(RepoPaths.Seeds, seed);
