@@ -9,7 +9,7 @@
  * Output, one line per event, written with one write(2) so processes never interleave inside a line:
  *   BEGIN kernel=<release> steps=<n>
  *   SKIP feature=<name> reason="..."          the kernel refuses a feature the program needs; nothing ran
- *   OBS line=<l> thread=<t> op=<op> ok words=<n>
+ *   OBS line=<l> thread=<t> op=<op> ok words=<n> [got=<hex> when n is 1]
  *   OBS line=<l> thread=<t> op=<op> violation kind=<kind> word=<i> got=<hex> want=<hex> bad=<n> words=<n>
  *   HANG line=<l> thread=<t>  /  NOHANG line=<l> thread=<t>   a write the reference model says never completes
  *   STALL line=<l> thread=<t> step=<k>        a step did not start within FF_STALL_MS
@@ -285,7 +285,9 @@ static void ff_observe(const char *op, const uint64_t *got, uint32_t n, const st
             kind = ff_in_runs(e->hist, e->nhist, i, got[i], NULL) ? "lost-write" : "cross-process-visibility";
         }
     }
-    if (bad == 0) {
+    if (bad == 0 && n == 1) {
+        ff_print("OBS line=%d thread=%s op=%s ok words=1 got=0x%llx", ff_line, ff_thread, op, (unsigned long long)got[0]);
+    } else if (bad == 0) {
         ff_print("OBS line=%d thread=%s op=%s ok words=%u", ff_line, ff_thread, op, n);
     } else {
         ff_print("OBS line=%d thread=%s op=%s violation kind=%s word=%u got=0x%llx want=0x%llx bad=%u words=%u", ff_line,

@@ -35,7 +35,7 @@ public sealed class SequentialProgramGenerator(int seed)
         var regions = new List<Region>();
         var threads = new List<string> { "t0" };
         var pipes = new List<string>();
-        var pins = new List<(string Name, long Length)>();
+        var pins = new List<(string Name, long Length, bool Writable)>();
         var files = new List<(string Name, long Length)>();
         var names = 0;
         var lines = _rng.Next(6, 22);
@@ -57,7 +57,7 @@ public sealed class SequentialProgramGenerator(int seed)
             var t = threads[_rng.Next(threads.Count)];
             var r = regions[_rng.Next(regions.Count)];
             var off = Offset(r.Length);
-            switch (_rng.Next(20))
+            switch (_rng.Next(22))
             {
                 case 0:
                     {
@@ -77,7 +77,7 @@ public sealed class SequentialProgramGenerator(int seed)
                 case 5 or 6 or 7:
                     Emit(sb, t, $"load({r.Name}+{off})");
                     break;
-                case 8:
+                case 8 or 20 or 21:
                     {
                         var child = "t" + threads.Count.ToString(CultureInfo.InvariantCulture);
                         Emit(sb, t, $"{child} = {Pick("fork", "fork", "thread")}()");
@@ -107,14 +107,15 @@ public sealed class SequentialProgramGenerator(int seed)
                     {
                         var h = Fresh("h");
                         var len = Math.Min(r.Length, 8192L);
-                        Emit(sb, t, $"{h} = pin({r.Name}, {len}, {Pick("rw|longterm", "rw", "r|longterm")})");
-                        pins.Add((h, len));
+                        var flags = Pick("rw|longterm", "rw", "r|longterm");
+                        Emit(sb, t, $"{h} = pin({r.Name}, {len}, {flags})");
+                        pins.Add((h, len, flags.StartsWith("rw", StringComparison.Ordinal)));
                         break;
                     }
                 case 15 when pins.Count > 0:
                     {
-                        var (h, len) = pins[_rng.Next(pins.Count)];
-                        Emit(sb, t, _rng.Next(2) == 0 ? $"dma_write({h}, {Offset(len)}, {i + 2})" : $"dma_read({h}, {Offset(len)})");
+                        var (h, len, writable) = pins[_rng.Next(pins.Count)];
+                        Emit(sb, t, writable && _rng.Next(2) == 0 ? $"dma_write({h}, {Offset(len)}, {i + 2})" : $"dma_read({h}, {Offset(len)})");
                         break;
                     }
                 case 16:
@@ -135,8 +136,10 @@ public sealed class SequentialProgramGenerator(int seed)
                 case 18 when threads.Count > 1:
                     Emit(sb, t, $"process_vm_readv({threads[_rng.Next(threads.Count)]}, {r.Name}+{off}, 8)");
                     break;
-                case 19 when threads.Count > 1 && _rng.Next(3) == 0:
+                case 19 when t != "t0" && _rng.Next(2) == 0:
+                    // The validator rejects later lines of an exited thread: stop picking it.
                     Emit(sb, t, "exit()");
+                    threads.Remove(t);
                     break;
                 default:
                     Emit(sb, t, $"load({r.Name}+{off})");

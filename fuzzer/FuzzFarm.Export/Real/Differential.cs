@@ -1,9 +1,12 @@
+using System.Globalization;
+using FuzzFarm.Export.Reference;
+
 namespace FuzzFarm.Export.Real;
 
 /// <summary>What the simulated machine says about one program under one profile, reduced to what a real run can show.</summary>
 public sealed record Prediction(
     string Profile,
-    IReadOnlyList<(int Line, string Thread, string Op)> Observations,
+    IReadOnlyList<(int Line, string Thread, string Op, IReadOnlyList<string> Values)> Observations,
     IReadOnlyList<(int Line, string Thread, string Kind, string Signature)> Violations);
 
 /// <summary>One point where the real kernel and the machine differ, with both sides in words.</summary>
@@ -13,15 +16,16 @@ public sealed record Disagreement(int Line, string Thread, string Real, string M
 }
 
 /// <summary>The comparison of one program's real run with the machine's prediction.</summary>
-public sealed record Comparison(int Agreements, IReadOnlyList<Disagreement> Disagreements, IReadOnlyList<string> Unobservable)
+public sealed record Comparison(int Agreements, IReadOnlyList<Disagreement> Disagreements, IReadOnlyList<string> Notes)
 {
     public bool Agrees => Disagreements.Count == 0;
 }
 
 /// <summary>
 /// Compares a real run with the machine, observation by observation: both ok, or both the same violation kind at the
-/// same line and thread. Hangs compare with the HANG lines of the run. A kernel-warn has no user-visible effect on
-/// the real kernel, so it is listed as unobservable rather than counted either way.
+/// same line and thread; for a single word, also the line whose write was read (the machine names the writer,
+/// the real run's token encodes it). Hangs compare with the HANG lines of the run. A kernel-warn has no user-visible effect on
+/// the real kernel, so it becomes a note rather than counting either way.
 /// </summary>
 public static class Differential
 {
@@ -30,7 +34,7 @@ public static class Differential
         ArgumentNullException.ThrowIfNull(real);
         ArgumentNullException.ThrowIfNull(machine);
         var disagreements = new List<Disagreement>();
-        var unobservable = new List<string>();
+        var notes = new List<string>();
         var agreements = 0;
         foreach (var problem in real.Problems)
         {
@@ -39,15 +43,19 @@ public static class Differential
         var kindsAt = machine.Violations
             .GroupBy(v => (v.Line, v.Thread))
             .ToDictionary(g => g.Key, g => g.Select(v => v.Kind).ToHashSet(StringComparer.Ordinal));
-        var machineObserved = machine.Observations.Select(o => (o.Line, o.Thread)).ToHashSet();
+        var machineObserved = machine.Observations.ToDictionary(o => (o.Line, o.Thread), o => o.Values);
         foreach (var o in real.Observations)
         {
             var kinds = kindsAt.GetValueOrDefault((o.Line, o.Thread)) ?? [];
             kinds.Remove("kernel-warn");
             kinds.Remove("hang");
-            if (!machineObserved.Contains((o.Line, o.Thread)))
+            if (!machineObserved.TryGetValue((o.Line, o.Thread), out var values))
             {
                 disagreements.Add(new Disagreement(o.Line, o.Thread, Describe(o), "this line does not run (skipped)"));
+            }
+            else if (WriterMismatch(o, values) is { } mismatch)
+            {
+                disagreements.Add(mismatch);
             }
             else if (o.Ok ? kinds.Count == 0 : kinds.Contains(o.ViolationKind!))
             {
@@ -60,7 +68,7 @@ public static class Differential
             }
         }
         var realObserved = real.Observations.Select(o => (o.Line, o.Thread)).ToHashSet();
-        foreach (var (line, thread, op) in machine.Observations.Where(o => !realObserved.Contains((o.Line, o.Thread))))
+        foreach (var (line, thread, op, _) in machine.Observations.Where(o => !realObserved.Contains((o.Line, o.Thread))))
         {
             disagreements.Add(new Disagreement(line, thread, "no observation (the line did not run)", $"{op} observed"));
         }
@@ -83,13 +91,41 @@ public static class Differential
         {
             // The reference model expected a hang here and the machine did not: the machine and the kernel agree.
             agreements++;
-            unobservable.Add($"line {line} {thread}: the exported reference model expected a hang; neither side hung");
+            notes.Add($"line {line} {thread}: the exported reference model expected a hang; neither side hung");
         }
         foreach (var v in machine.Violations.Where(v => v.Kind == "kernel-warn"))
         {
-            unobservable.Add($"line {v.Line} {v.Thread}: machine kernel-warn ({v.Signature}); a real WARN shows only in the kernel log");
+            notes.Add($"line {v.Line} {v.Thread}: machine kernel-warn ({v.Signature}); a real WARN shows only in the kernel log");
         }
-        return new Comparison(agreements, disagreements, unobservable);
+        return new Comparison(agreements, disagreements, notes);
+    }
+
+    /// <summary>Both sides read one word and both name its writer, but not the same line.</summary>
+    private static Disagreement? WriterMismatch(RealObservation o, IReadOnlyList<string> values)
+    {
+        if (o.Got is not { } got || Tokens.WriterLine(got) is not { } realLine || values.Count != 1 || MachineWriterLine(values[0]) is not { } machineLine)
+        {
+            return null;
+        }
+        return realLine == machineLine ? null : new Disagreement(o.Line, o.Thread,
+            $"{o.Op} read {(realLine == 0 ? "fresh memory" : $"line {realLine}'s write")}",
+            $"{o.Op} read {values[0]}");
+    }
+
+    /// <summary><c>P1.t0@line5</c> or <c>P1.t0@line5/dma</c> → 5, <c>0</c> → 0; O_DIRECT data and anything else → null.</summary>
+    private static int? MachineWriterLine(string value)
+    {
+        if (value == "0")
+        {
+            return 0;
+        }
+        var at = value.IndexOf("@line", StringComparison.Ordinal);
+        if (at < 0 || value.EndsWith("/odirect", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var digits = value[(at + 5)..].Split('/')[0];
+        return int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var line) ? line : null;
     }
 
     private static string Describe(RealObservation o) => o.Ok ? $"{o.Op} ok" : $"{o.Op} violation {o.ViolationKind} ({o.Text})";

@@ -6,6 +6,9 @@ namespace FuzzFarm.Export.Real;
 public sealed record RealObservation(int Line, string Thread, string Op, string? ViolationKind, string Text)
 {
     public bool Ok => ViolationKind is null;
+
+    /// <summary>The word read, for single-word observations (<c>got=</c>), else null.</summary>
+    public ulong? Got { get; init; }
 }
 
 /// <summary>
@@ -56,7 +59,12 @@ public sealed class RealOutput
                 case "OBS":
                     output.Observations.Add(new RealObservation(
                         int.Parse(fields["line"], CultureInfo.InvariantCulture), fields["thread"], fields["op"],
-                        line.Contains(" violation ", StringComparison.Ordinal) ? fields.GetValueOrDefault("kind", "?") : null, line));
+                        line.Contains(" violation ", StringComparison.Ordinal) ? fields.GetValueOrDefault("kind", "?") : null, line)
+                    {
+                        Got = fields.TryGetValue("got", out var got) && fields.GetValueOrDefault("words") == "1"
+                            ? ulong.Parse(got.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture)
+                            : null,
+                    });
                     break;
                 case "HANG":
                     output.Hangs.Add((int.Parse(fields["line"], CultureInfo.InvariantCulture), fields["thread"]));

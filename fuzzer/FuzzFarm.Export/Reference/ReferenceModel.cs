@@ -332,12 +332,17 @@ internal sealed class ReferenceModel
         {
             throw Cannot("io_uring fixed buffers pin with FOLL_WRITE, so the range must be writable (user space has no read-only long-term pin)");
         }
-        Open(_s.BindingSlot, new PinState(start, len, segments), proc);
+        Open(_s.BindingSlot, new PinState(start, len, segments, (_s.Args[2].Flags & Flag.Rw) != 0), proc);
     }
 
-    private (MemObject Object, long Word) DmaTarget(ModelProcess proc)
+    private (MemObject Object, long Word) DmaTarget(ModelProcess proc, bool write)
     {
         var pin = Held<PinState>(0, proc);
+        if (write && !pin.Writable)
+        {
+            // The machine fails it (EPERM); io_uring's buffer is pinned writable, so the export would write.
+            throw Cannot("the device cannot write through a read-only pin, and io_uring's fixed buffer is always writable");
+        }
         var offset = Number(1);
         if (offset % 8 != 0 || offset < 0 || offset + 8 > pin.Length)
         {
@@ -348,13 +353,13 @@ internal sealed class ReferenceModel
 
     private void DmaWrite(ModelProcess proc)
     {
-        var (obj, word) = DmaTarget(proc);
+        var (obj, word) = DmaTarget(proc, write: true);
         obj.Write(word, Tokens.Write(_s.Line, 0), ++_seq);
     }
 
     private void DmaRead(ModelProcess proc)
     {
-        var (obj, word) = DmaTarget(proc);
+        var (obj, word) = DmaTarget(proc, write: false);
         var e = new WordExpectation();
         e.Want.Add(obj.Current(word));
         e.History.UnionWith(obj.History(word));

@@ -25,8 +25,11 @@ internal sealed class PipeState
 }
 
 /// <summary>A pin: the memory behind [Start, Start+Length) when it was pinned, whatever the process maps later.</summary>
-internal sealed class PinState(long start, long length, List<Vma> segments)
+internal sealed class PinState(long start, long length, List<Vma> segments, bool writable)
 {
+    /// <summary>Pinned with FOLL_WRITE (<c>rw</c>): only then can the device write through it.</summary>
+    public bool Writable { get; } = writable;
+
     public long Start { get; } = start;
 
     public long Length { get; } = length;

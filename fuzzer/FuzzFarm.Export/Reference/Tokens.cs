@@ -17,4 +17,9 @@ internal static class Tokens
     public static ulong Write(int line, long index) => WriteTag | ((ulong)line << IndexBits) | (ulong)index;
 
     public static ulong FreshFile(int line, long index) => FileTag | ((ulong)line << IndexBits) | (ulong)index;
+
+    /// <summary>The line whose write stored <paramref name="token"/> (0 for fresh memory); null for file data.</summary>
+    public static int? WriterLine(ulong token) => token == Zero ? 0
+        : (token & 0xFF00_0000_0000_0000) == WriteTag ? (int)((token >> IndexBits) & 0xFF_FFFF)
+        : null;
 }
