@@ -129,7 +129,15 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
         {
             throw new ArgumentException("duration must be positive");
         }
-        KernelProfile.Parse(config.Profile);
+        try
+        {
+            KernelProfile.Parse(config.Profile);
+        }
+        catch (ProfileException e)
+        {
+            // Clients see argument errors as their input's fault (exit 2), whatever the machine calls them.
+            throw new ArgumentException(e.Message, e);
+        }
     }
 
     private IMachineGrain Machine(int index) => GrainFactory.GetGrain<IMachineGrain>(MachineKey.Format(_name, index));

@@ -50,11 +50,15 @@ internal sealed class SiloCluster : IDisposable
     /// <summary>Every line any silo printed: the farm's log of reports found and stored.</summary>
     public IEnumerable<string> AllLines => Silos.SelectMany(s => s.Lines);
 
+    /// <summary>Kills every silo, and keeps their output in the temp folder for whoever investigates a failure.</summary>
     public void Dispose()
     {
-        foreach (var silo in Silos)
+        var folder = Path.Combine(Path.GetTempPath(), "fuzzfarm-farm-tests");
+        Directory.CreateDirectory(folder);
+        for (var i = 0; i < Silos.Count; i++)
         {
-            silo.Dispose();
+            Silos[i].Dispose();
+            File.WriteAllLines(Path.Combine(folder, $"{DateTime.UtcNow:HHmmss}-silo-{i}.log"), Silos[i].Lines);
         }
     }
 

@@ -12,7 +12,7 @@ public static class Profiles
         {
             return KernelProfile.Parse(profile).Name;
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+        catch (ProfileException e)
         {
             throw new UsageException($"--profile: {e.Message}");
         }
