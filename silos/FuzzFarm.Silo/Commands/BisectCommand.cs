@@ -23,7 +23,8 @@ public sealed class BisectCommand : ICliCommand
 
         if (json)
         {
-            BisectJson.Write(Console.OpenStandardOutput(), bisection);
+            using var stdout = Console.OpenStandardOutput();
+            BisectJson.Write(stdout, bisection);
         }
         else
         {

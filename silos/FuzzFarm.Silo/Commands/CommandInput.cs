@@ -9,8 +9,6 @@ namespace FuzzFarm.Silo.Commands;
 /// options (<c>fuzzfarm CMD: message (usage: …)</c>), the program file (<c>FILE:line:column: message</c>),
 /// the profile (the machine's message, which lists the valid names).
 /// </summary>
-internal sealed class InvalidInputException(string line) : Exception(line);
-
 internal static class CommandInput
 {
     /// <summary>Reads the options with <paramref name="read"/>; usage errors become one line with the usage in it.</summary>

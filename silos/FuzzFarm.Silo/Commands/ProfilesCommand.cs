@@ -19,7 +19,8 @@ public sealed class ProfilesCommand : ICliCommand
         });
         if (json)
         {
-            WriteJson(Console.OpenStandardOutput());
+            using var stdout = Console.OpenStandardOutput();
+            WriteJson(stdout);
         }
         else
         {

@@ -26,7 +26,8 @@ public sealed class ReplayCommand : ICliCommand
 
         if (json)
         {
-            ReplayJson.Write(Console.OpenStandardOutput(), profile, result, trace);
+            using var stdout = Console.OpenStandardOutput();
+            ReplayJson.Write(stdout, profile, result, trace);
         }
         else
         {
