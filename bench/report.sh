@@ -8,8 +8,8 @@
 # over several fuzzing seeds (medians), each run capped; then executions/s from 1 to 2 cores.
 # Writes bench/REPORT.md (printed at the end), bench/report.png (gnuplot) and the raw runs in bench/report-runs.tsv.
 # Knobs (environment): REPORT_SEEDS (3) seeds per engine and scenario, REPORT_CAP (10) seconds per run,
-# REPORT_FARM_SEEDS (1) farm runs per scenario (0: no farm), REPORT_SCALING_SECONDS (10), REPORT_ONLY (a regex of
-# scenario names). Worst case (every run capped) is printed first; the defaults stay under 30 minutes on 2 cores.
+# REPORT_FARM_SEEDS (1) farm runs per scenario (0: no farm), REPORT_SCALING_SECONDS (10), REPORT_ONLY (a regex
+# matched against scenario names). Worst case (every run capped) is printed first; the defaults stay under 30 minutes on 2 cores.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -22,6 +22,7 @@ for n in "$seeds" "$cap" "$farm_seeds" "$scaling_seconds"; do
 done
 say() { echo "report: $*" >&2; }
 started=$SECONDS
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 say "building the benchmark (Release)"
 dotnet build -c Release bench/FuzzFarm.Bench -v quiet -nologo >&2
@@ -41,8 +42,9 @@ fi
 export FUZZFARM_PG="${FUZZFARM_PG:-}"
 
 work="$FUZZFARM_ARTIFACTS/report"
+rm -rf "$work"
 mkdir -p "$work"
-"${bench[@]}" targets --seeds corpus/seeds | grep -E "^($only)"$'\t' >"$work/targets.tsv" || true
+"${bench[@]}" targets --seeds corpus/seeds | awk -F'\t' -v re="$only" '$1 ~ re' >"$work/targets.tsv"
 targets=$(grep -c . "$work/targets.tsv" || true)
 (( targets > 0 )) || { say "no scenario matches REPORT_ONLY='$only'"; exit 2; }
 worst=$(( targets * (seeds * (2 + afl) + farm_seeds) * cap + 4 * scaling_seconds + 30 ))
@@ -60,24 +62,25 @@ fields() { # line, keys...: the values of those keys of a key=value line, tab-se
 run_keys=(engine profile seed found first_ms first_execs execs seconds execs_per_sec)
 runs="bench/report-runs.tsv"
 (IFS=$'\t'; echo "scenario	${run_keys[*]}") >"$runs"
-record() { # scenario, key=value line
-  printf '%s\t%s\n' "$1" "$(fields "$2" "${run_keys[@]}")" >>"$runs"
-  say "$1: $2"
+record() { # scenario, key=value line (empty when the run failed: it is kept as an error row)
+  local line="${2:-engine=$3 profile=$4 seed=$5 found=error}"
+  printf '%s\t%s\n' "$1" "$(fields "$line" "${run_keys[@]}")" >>"$runs"
+  say "$1: $line"
 }
 
 while IFS=$'\t' read -r scenario profile signature; do
   for ((seed = 1; seed <= seeds; seed++)); do
     for engine in guided blind; do
-      record "$scenario" "$("${bench[@]}" find --engine "$engine" --profile "$profile" --signature "$signature" --seed "$seed" --seconds "$cap")"
+      record "$scenario" "$("${bench[@]}" find --engine "$engine" --profile "$profile" --signature "$signature" --seed "$seed" --seconds "$cap" 2>>"$work/bench.log")" "$engine" "$profile" "$seed"
     done
     if (( afl )); then
       line="$(AFL_DIR="$FUZZFARM_ARTIFACTS/afl" bench/afl/fuzz.sh machine --profile "$profile" --signature "$signature" \
-        --seconds "$cap" --seed "$seed" --until-crash --out "$work/afl-$scenario-$seed")"
-      record "$scenario" "${line/engine=afl-machine/engine=afl}"
+        --seconds "$cap" --seed "$seed" --until-crash --out "$work/afl-$scenario-$seed")" || line=""
+      record "$scenario" "${line/engine=afl-machine/engine=afl}" afl "$profile" "$seed"
     fi
   done
   for ((seed = 1; seed <= farm_seeds; seed++)); do
-    record "$scenario" "$("${bench[@]}" find --engine farm --profile "$profile" --signature "$signature" --seed "$seed" --seconds "$cap")"
+    record "$scenario" "$("${bench[@]}" find --engine farm --profile "$profile" --signature "$signature" --seed "$seed" --seconds "$cap" 2>>"$work/bench.log")" farm "$profile" "$seed"
   done
 done <"$work/targets.tsv"
 
@@ -85,14 +88,15 @@ scaling_keys=(engine jobs profile execs seconds execs_per_sec)
 scaling="bench/report-scaling.tsv"
 (IFS=$'\t'; echo "${scaling_keys[*]}") >"$scaling"
 scaling_profile="$(cut -f2 "$work/targets.tsv" | head -n 1)"
-"${bench[@]}" scaling --profile "$scaling_profile" --seconds "$scaling_seconds" $( (( farm_seeds > 0 )) || echo --no-farm ) >"$work/scaling.txt"
+"${bench[@]}" scaling --profile "$scaling_profile" --seconds "$scaling_seconds" $( (( farm_seeds > 0 )) || echo --no-farm ) \
+  >"$work/scaling.txt" 2>>"$work/bench.log" || say "the scaling run failed (see $work/bench.log); its table keeps what it printed"
 while read -r line; do
   fields "$line" "${scaling_keys[@]}" >>"$scaling"
   say "scaling: $line"
 done <"$work/scaling.txt"
 
 python3 bench/report_render.py --runs "$runs" --scaling "$scaling" --cap "$cap" --cores "$(nproc)" \
-  --minutes "$(( (SECONDS - started + 59) / 60 ))" --out bench/REPORT.md --plot-data "$work/plot.dat"
+  --minutes "$(( (SECONDS - started + 59) / 60 ))" --load "$load_start / $(cut -d' ' -f1-3 /proc/loadavg)" --out bench/REPORT.md --plot-data "$work/plot.dat"
 if command -v gnuplot >/dev/null; then
   gnuplot -e "data='$work/plot.dat'; out='bench/report.png'; cap=$cap" bench/report.gp
 else
