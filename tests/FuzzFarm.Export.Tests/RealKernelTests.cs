@@ -47,6 +47,16 @@ public class RealKernelTests
     }
 
     [Fact]
+    public void Dontneed_gives_the_process_fresh_memory_while_the_pin_keeps_the_old_page()
+    {
+        var output = Run("a = mmap(4K, rw, private)", "store(a, 1)", "h = pin(a, 4K, rw)", "madvise(a, 4K, dontneed)",
+            "load(a)", "store(a, 2)", "dma_read(h, 0)", "load(a)");
+        Assert.True(output.Clean, string.Join("\n", output.Problems));
+        Assert.All(output.Observations, o => Assert.True(o.Ok, o.Text));
+        Assert.Equal([0UL, 0x5700000020000000UL, 0x5700000060000000UL], output.Observations.Select(o => o.Got!.Value));
+    }
+
+    [Fact]
     public void A_child_that_exits_is_gone_before_the_next_line()
     {
         // If the parent's store ran while the child still mapped the page, nothing would show; what this checks is

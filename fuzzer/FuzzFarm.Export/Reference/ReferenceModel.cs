@@ -155,20 +155,24 @@ internal sealed class ReferenceModel
             case Flag.HugePage: _plan.Needs |= Features.Thp; break;
             case Flag.PageOut: _plan.Needs |= Features.Swap; break;
             case Flag.DontNeed:
-                // Private memory is discarded (reads zero again); a shared mapping keeps its contents.
-                foreach (var v in proc.Vmas.Where(v => v.Start < end && v.End > start && !v.Shared).ToList())
                 {
-                    for (var a = Math.Max(v.Start, start); a < Math.Min(v.End, end); a += 8)
-                    {
-                        if (v.Object.Current(v.Word(a)) != Tokens.Zero)
-                        {
-                            v.Object.Write(v.Word(a), Tokens.Zero, ++_seq);
-                        }
-                    }
+                    // Private memory is discarded: the process reads fresh zeroes from a new page, while pins and
+                    // pipes keep the old one. A shared mapping keeps its contents.
+                    var fresh = new Dictionary<MemObject, MemObject>();
+                    proc.Change(start, end, v => v.Shared ? v : v with { Object = Fresh(fresh, v.Object) });
+                    break;
                 }
-                break;
             default: break;
         }
+    }
+
+    private static MemObject Fresh(Dictionary<MemObject, MemObject> fresh, MemObject old)
+    {
+        if (!fresh.TryGetValue(old, out var f))
+        {
+            fresh[old] = f = new MemObject();
+        }
+        return f;
     }
 
     private void Memset(ModelThread thread)
