@@ -57,18 +57,34 @@ public sealed class CampaignFixture : IAsyncLifetime
         await _database.DisposeAsync();
     }
 
-    /// <summary>From the first to the last successful scrape of the silo: the range a dashboard would show the campaign in.</summary>
+    /// <summary>
+    /// The range a dashboard would show the campaign in: from the first successful scrape of the silo to the last moment
+    /// whose rate window ($__rate_interval back) holds only successful scrapes. Instant queries are evaluated at its
+    /// end, as a stat panel is at "now"; a scrape missed while the silo was busy must not leave that moment uncovered.
+    /// </summary>
     internal async Task<GrafanaRange> ScrapedRangeAsync()
     {
         var prometheus = Prometheus ?? throw new InvalidOperationException("Prometheus is not installed");
-        var series = await prometheus.QueryRangeAsync("up{job=\"fuzzfarm\"} == 1", Started.AddMinutes(-1), Finished.AddSeconds(5), TimeSpan.FromSeconds(1));
-        var times = series.SelectMany(s => s!["values"]!.AsArray()).Select(v => (double)v![0]!).Order().ToList();
-        if (times.Count == 0)
+        var (from, to) = (Started.AddMinutes(-1), Finished.AddSeconds(5));
+        var step = TimeSpan.FromSeconds(1);
+        var scraped = await Times(prometheus.QueryRangeAsync("up{job=\"fuzzfarm\"} == 1", from, to, step));
+        if (scraped.Count == 0)
         {
             throw new InvalidOperationException($"Prometheus never scraped the silo between {Started:O} and {Finished:O}; run output:\n{Output}");
         }
-        return new GrafanaRange(DateTimeOffset.FromUnixTimeMilliseconds((long)(times[0] * 1000)),
-            DateTimeOffset.FromUnixTimeMilliseconds((long)(times[^1] * 1000)), PrometheusInstance.ScrapeInterval);
+        var window = new GrafanaRange(Seconds(scraped[0]), Seconds(scraped[^1]), PrometheusInstance.ScrapeInterval).RateInterval;
+        var covered = await Times(prometheus.QueryRangeAsync(
+            $"min_over_time(up{{job=\"fuzzfarm\"}}[{window.TotalSeconds}s]) == 1", from, to, step));
+        if (covered.Count == 0)
+        {
+            throw new InvalidOperationException($"no {window.TotalSeconds} s without a failed scrape; scrapes succeeded at {string.Join(", ", scraped)}");
+        }
+        return new GrafanaRange(Seconds(scraped[0]), Seconds(covered[^1]), PrometheusInstance.ScrapeInterval);
+
+        static async Task<List<double>> Times(Task<System.Text.Json.Nodes.JsonArray> series) =>
+            (await series).SelectMany(s => s!["values"]!.AsArray()).Select(v => (double)v![0]!).Order().ToList();
+
+        static DateTimeOffset Seconds(double unix) => DateTimeOffset.FromUnixTimeMilliseconds((long)(unix * 1000));
     }
 
     internal static int FreePort()

@@ -12,7 +12,10 @@ internal sealed class FuzzfarmProcess
     public string Output => string.Join('\n', _lines);
 
     /// <summary>Returns the exit code; a command still running after five minutes is killed and fails the test.</summary>
-    public async Task<int> RunAsync(params string[] args)
+    public Task<int> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="RunAsync(string[])"/>, with extra environment variables.</summary>
+    public async Task<int> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -24,6 +27,10 @@ internal sealed class FuzzfarmProcess
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
+        }
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Collect(e.Data);

@@ -33,7 +33,8 @@ public sealed partial class PromQlTests(CampaignFixture campaign)
         }
         Assert.True(queries.Count >= 20, $"only {queries.Count} Prometheus queries found in {RepoPaths.Dashboards}");
         Assert.True(failures.Count == 0,
-            $"{failures.Count} of {queries.Count} queries returned no data over {range.From:O}..{range.To:O}:\n{string.Join('\n', failures)}");
+            $"{failures.Count} of {queries.Count} queries returned no data over {range.From:O}..{range.To:O}:\n{string.Join('\n', failures)}\n" +
+            $"scrapes (unix time=up): {await ScrapeHistoryAsync(prometheus, range)}");
     }
 
     private async Task<string?> CheckAsync(PrometheusInstance prometheus, DashboardQuery query, GrafanaRange range)
@@ -54,6 +55,14 @@ public sealed partial class PromQlTests(CampaignFixture campaign)
         return series.Any(s => s!["values"]!.AsArray().Any(v => Finite(v!)))
             ? null
             : $"range query (step {range.Interval.TotalSeconds}s): no finite value in {series.Count} series";
+    }
+
+    /// <summary>Every scrape of the silo around the range, to tell a missed scrape from a missing series.</summary>
+    private static async Task<string> ScrapeHistoryAsync(PrometheusInstance prometheus, GrafanaRange range)
+    {
+        var seconds = (int)Math.Ceiling(range.Range.TotalSeconds) + 30;
+        var series = await prometheus.QueryAsync($"up{{job=\"fuzzfarm\"}}[{seconds}s]", range.To.AddSeconds(15));
+        return string.Join(' ', series.SelectMany(s => s!["values"]!.AsArray()).Select(v => $"{(double)v![0]!:F1}={(string?)v[1]}"));
     }
 
     /// <summary>A [time, "value"] pair whose value is a number (histogram_quantile of nothing is NaN: no data to show).</summary>
