@@ -7,7 +7,7 @@
 #   farm    the embedded farm (`fuzzfarm run`: one silo, a machine grain per core, hub, triage, PostgreSQL)
 # over several fuzzing seeds (medians), each run capped; then executions/s from 1 to 2 cores.
 # Writes bench/REPORT.md (printed at the end), bench/report.png (gnuplot) and the raw runs in bench/report-runs.tsv.
-# Knobs (environment): REPORT_SEEDS (3) seeds per engine and scenario, REPORT_CAP (10) seconds per run,
+# Knobs (environment): REPORT_SEEDS (3) seeds per engine and scenario, REPORT_CAP (8) seconds per run,
 # REPORT_FARM_SEEDS (1) farm runs per scenario (0: no farm), REPORT_SCALING_SECONDS (10), REPORT_ONLY (a regex
 # matched against scenario names). Worst case (every run capped) is printed first; the defaults stay under 30 minutes on 2 cores.
 set -euo pipefail
@@ -15,7 +15,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 export FUZZFARM_ARTIFACTS="${FUZZFARM_ARTIFACTS:-$repo/artifacts}"
-seeds="${REPORT_SEEDS:-3}" cap="${REPORT_CAP:-10}" farm_seeds="${REPORT_FARM_SEEDS:-1}"
+seeds="${REPORT_SEEDS:-3}" cap="${REPORT_CAP:-8}" farm_seeds="${REPORT_FARM_SEEDS:-1}"
 scaling_seconds="${REPORT_SCALING_SECONDS:-10}" only="${REPORT_ONLY:-.}"
 for n in "$seeds" "$cap" "$farm_seeds" "$scaling_seconds"; do
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "report: REPORT_SEEDS, REPORT_CAP, REPORT_FARM_SEEDS and REPORT_SCALING_SECONDS must be whole numbers, got '$n'" >&2; exit 2; }
@@ -47,7 +47,9 @@ mkdir -p "$work"
 "${bench[@]}" targets --seeds corpus/seeds | awk -F'\t' -v re="$only" '$1 ~ re' >"$work/targets.tsv"
 targets=$(grep -c . "$work/targets.tsv" || true)
 (( targets > 0 )) || { say "no scenario matches REPORT_ONLY='$only'"; exit 2; }
-worst=$(( targets * (seeds * (2 + afl) + farm_seeds) * cap + 4 * scaling_seconds + 30 ))
+# Start-up per run, measured here: ~1 s for a benchmark process, ~3 s for AFL++'s fork server, ~15 s to start and
+# stop the embedded farm's silo.
+worst=$(( targets * (seeds * (2 * (cap + 1) + afl * (cap + 3)) + farm_seeds * (cap + 15)) + 4 * scaling_seconds + 40 ))
 say "$targets scenarios x $seeds seeds, cap ${cap}s: worst case about $(( worst / 60 )) min of runs (plus builds)"
 
 fields() { # line, keys...: the values of those keys of a key=value line, tab-separated
