@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -55,5 +56,64 @@ public sealed class MetricsOptionTests(PostgresFixture database) : IClassFixture
         Assert.True(exit is 0 or 1, $"exit {exit}:\n{run.Output}");
         Assert.Contains("warning: metrics endpoint http://127.0.0.1:9464/metrics cannot listen", run.Output, StringComparison.Ordinal);
         Assert.Contains("campaign default-port on v6.15", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AClusterSiloServesOrleansAndRuntimeMetricsOnTheGivenEndpoint()
+    {
+        var metricsPort = CampaignFixture.FreePort();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[]
+        {
+            RepoPaths.FuzzfarmDll, "silo", "--db", database.ConnectionString,
+            "--port", CampaignFixture.FreePort().ToString(CultureInfo.InvariantCulture),
+            "--gateway", CampaignFixture.FreePort().ToString(CultureInfo.InvariantCulture),
+            "--metrics-host", "localhost", "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture),
+        })
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var silo = Process.Start(start)!;
+        _ = silo.StandardOutput.ReadToEndAsync();
+        var errors = silo.StandardError.ReadToEndAsync();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var text = await ScrapeAsync(http, new Uri($"http://localhost:{metricsPort}/metrics"), silo);
+            Assert.Contains("target_info{", text, StringComparison.Ordinal);
+            Assert.Contains("service_name=\"fuzzfarm\"", text, StringComparison.Ordinal);
+            Assert.Contains("orleans_", text, StringComparison.Ordinal);
+            Assert.Contains("dotnet_gc_collections_total", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            silo.Kill(entireProcessTree: true);
+            await silo.WaitForExitAsync();
+        }
+        Assert.DoesNotContain("warning: metrics endpoint", await errors, StringComparison.Ordinal);
+    }
+
+    /// <summary>Polls until the endpoint answers with Orleans' metrics (the silo has started); a minute at most.</summary>
+    private static async Task<string> ScrapeAsync(HttpClient http, Uri url, Process silo)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            Assert.False(silo.HasExited, $"the silo exited ({(silo.HasExited ? silo.ExitCode : 0)}) before serving metrics");
+            try
+            {
+                var text = await http.GetStringAsync(url);
+                if (text.Contains("orleans_", StringComparison.Ordinal))
+                {
+                    return text;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"{url} did not serve Orleans metrics within a minute");
+            await Task.Delay(500);
+        }
     }
 }
