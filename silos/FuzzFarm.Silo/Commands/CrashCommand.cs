@@ -81,7 +81,7 @@ public sealed class CrashCommand : ICliCommand
             return [$"(stored program does not parse: line {error.Line}, column {error.Column}: {error.Message})"];
         }
         var result = new Executor().Run(program, KernelProfile.Parse(profileName));
-        return result.Violations.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Kind} at line {v.Line} ({v.Thread}): {v.Detail}"));
+        return result.Violations.Select(v => string.Create(CultureInfo.InvariantCulture, $"{ViolationKinds.Name(v.Kind)} at line {v.Line} ({v.Thread}): {v.Detail}"));
     }
 
     private static string Join(IReadOnlyList<string> profiles) => profiles.Count == 0 ? "-" : string.Join(", ", profiles);
