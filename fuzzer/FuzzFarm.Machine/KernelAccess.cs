@@ -185,10 +185,14 @@ internal sealed partial class Kernel
         }
     }
 
-    /// <summary>CPU write of every word in [addr, addr+len). Reports the landing of the last page written.</summary>
-    internal Status Memset(SimThread t, ulong addr, long len, ulong token, out Landing landing)
+    /// <summary>
+    /// CPU write of every word in [addr, addr+len), page by page. Reports the landing of the last page written (or
+    /// of one written through a stale TLB entry) and how many bytes were written before a fault stopped it.
+    /// </summary>
+    internal Status Memset(SimThread t, ulong addr, long len, ulong token, out Landing landing, out long written)
     {
         landing = default;
+        written = 0;
         if (!CheckWord(addr) || len <= 0 || (len & 7) != 0)
         {
             Error = len <= 0 || (len & 7) != 0 ? $"EINVAL: length {len} is not a positive multiple of 8" : Error;
@@ -211,6 +215,7 @@ internal sealed partial class Kernel
                 landing = l;
             }
             a = stop;
+            written = (long)(a - addr);
         }
         return Status.Done;
     }

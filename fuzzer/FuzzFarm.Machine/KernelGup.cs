@@ -24,7 +24,7 @@ internal sealed partial class Kernel
     private readonly Pool<Pipe> _pipes = new(() => new Pipe());
     private readonly Pool<Pin> _pins = new(() => new Pin());
 
-    private Status Gup(SimThread t, Process p, ulong addr, long len, Foll flags, List<(Folio Folio, int Sub, PageKind Kind)> pages)
+    private Status Gup(SimThread t, Process p, ulong addr, long len, Foll flags, List<GupPage> pages)
     {
         if (len <= 0)
         {
@@ -65,11 +65,13 @@ internal sealed partial class Kernel
                 var sub = 0;
                 var writable = false;
                 var pmd = false;
+                var grant = Decision.None;
                 if (table?.Huge is not null)
                 {
                     f = table.Huge;
                     sub = PteIndex(a);
                     writable = (table.HugeFlags & PteFlags.Write) != 0;
+                    grant = table.HugeGrant;
                     pmd = true;
                 }
                 else if (table is not null && table.Peek(PteIndex(a)).Present)
@@ -78,6 +80,7 @@ internal sealed partial class Kernel
                     f = pte.Folio;
                     sub = pte.Sub;
                     writable = pte.Writable;
+                    grant = pte.Grant;
                 }
                 var need = f is null ? ((foll & Foll.Write) != 0 ? FaultKind.Write : FaultKind.Read)
                     : (foll & Foll.Write) != 0 && !writable ? FaultKind.Write
@@ -104,7 +107,7 @@ internal sealed partial class Kernel
                     continue;
                 }
                 Grab(f!, sub, pmd, flags);
-                pages.Add((f!, sub, f!.Kind(pmd)));
+                pages.Add(new GupPage(f!, sub, f!.Kind(pmd), grant));
                 done = true;
             }
             if (!done)
@@ -164,9 +167,9 @@ internal sealed partial class Kernel
         }
     }
 
-    private void ReleasePages(List<(Folio Folio, int Sub, PageKind Kind)> pages, bool pin)
+    private void ReleasePages(List<GupPage> pages, bool pin)
     {
-        foreach (var (f, _, _) in pages)
+        foreach (var (f, _, _, _) in pages)
         {
             Unpin(f, pin);
         }
@@ -226,11 +229,12 @@ internal sealed partial class Kernel
     }
 
     /// <summary>Locates the pinned page under byte <paramref name="offset"/> of a pin.</summary>
-    private bool PinWord(Pin h, long offset, out Folio f, out int sub, out int word, out PageKind kind)
+    private bool PinWord(Pin h, long offset, out Folio f, out int sub, out int word, out PageKind kind, out Decision grant)
     {
         f = null!;
         sub = word = 0;
         kind = PageKind.Base;
+        grant = Decision.None;
         if (h.Released || offset < 0 || offset + 8 > h.Len || ((h.Addr + (ulong)offset) & 7) != 0)
         {
             Error = h.Released ? "EINVAL: pin released" : $"EINVAL: offset {offset} outside the pin or not 8-byte aligned";
@@ -238,7 +242,7 @@ internal sealed partial class Kernel
         }
         var a = h.Addr + (ulong)offset;
         var index = (int)((a >> Geometry.PageShift) - (h.Addr >> Geometry.PageShift));
-        (f, sub, kind) = h.Pages[index];
+        (f, sub, kind, grant) = h.Pages[index];
         word = (int)((a & 0xfff) >> 3);
         return true;
     }
@@ -251,13 +255,13 @@ internal sealed partial class Kernel
         {
             return Fail("EPERM: the pin is read-only (no FOLL_WRITE): the device cannot write through it");
         }
-        if (!PinWord(h, offset, out var f, out var sub, out var word, out var kind))
+        if (!PinWord(h, offset, out var f, out var sub, out var word, out var kind, out var grant))
         {
             return Status.Failed;
         }
         Coverage.Hit(CovPoint.DmaWrite, f, sub);
         WriteWords(f, sub, word, 1, token);
-        landing = new Landing { Folio = f, Sub = (short)sub, Kind = kind };
+        landing = new Landing { Folio = f, Sub = (short)sub, Kind = kind, Grant = grant };
         if (Tracing)
         {
             Note($"device writes pfn {f.Pfn}{SubText(f, sub)} word {word} through the pin of P{h.Owner.Id}");
@@ -270,7 +274,7 @@ internal sealed partial class Kernel
         value = 0;
         landing = default;
         var h = Pins[pin];
-        if (!PinWord(h, offset, out var f, out var sub, out var word, out var kind))
+        if (!PinWord(h, offset, out var f, out var sub, out var word, out var kind, out _))
         {
             return Status.Failed;
         }
@@ -296,10 +300,10 @@ internal sealed partial class Kernel
         return Pipes.Count - 1;
     }
 
-    private readonly List<(Folio Folio, int Sub, PageKind Kind)> _gupScratch = [];
+    private readonly List<GupPage> _gupScratch = [];
 
     /// <summary>vmsplice: FOLL_GET references to the user pages go into the pipe; nothing is copied.</summary>
-    internal Status Vmsplice(SimThread t, int pipe, ulong addr, long len)
+    internal Status Vmsplice(SimThread t, int pipe, ulong addr, long len, int tag)
     {
         if ((addr & 7) != 0 || (len & 7) != 0)
         {
@@ -313,13 +317,13 @@ internal sealed partial class Kernel
         }
         var end = addr + (ulong)len;
         var a = addr;
-        foreach (var (f, sub, _) in _gupScratch)
+        foreach (var (f, sub, _, _) in _gupScratch)
         {
             var stop = Math.Min((a | 0xfff) + 1, end);
             Pipes[pipe].Buffers.Add(new PipeBuffer
             {
                 Folio = f, Sub = (short)sub, FromWord = (short)((a & 0xfff) >> 3), Words = (short)((stop - a) >> 3),
-                Owner = t.Process, Addr = a,
+                Owner = t.Process, Addr = a, Tag = tag++,
             });
             a = stop;
         }
@@ -392,7 +396,7 @@ internal sealed partial class Kernel
         landing = default;
         var end = op.Addr + (ulong)op.Len;
         var a = op.Addr;
-        foreach (var (f, sub, kind) in op.Pages)
+        foreach (var (f, sub, kind, _) in op.Pages)
         {
             var stop = Math.Min((a | 0xfff) + 1, end);
             WriteWords(f, sub, (int)((a & 0xfff) >> 3), (int)((stop - a) >> 3), token);
@@ -444,16 +448,16 @@ internal sealed partial class Kernel
     }
 
     /// <summary>The copy of a process_vm_readv: the pieces read go to <paramref name="output"/>; then release.</summary>
-    internal void FinishProcessVmReadv(AsyncOp op, List<PipeBuffer> output)
+    internal void FinishProcessVmReadv(AsyncOp op, List<PipeBuffer> output, int tag)
     {
         op.Pending = false;
         output.Clear();
         var end = op.Addr + (ulong)op.Len;
         var a = op.Addr;
-        foreach (var (f, sub, _) in op.Pages)
+        foreach (var (f, sub, _, _) in op.Pages)
         {
             var stop = Math.Min((a | 0xfff) + 1, end);
-            output.Add(new PipeBuffer { Folio = f, Sub = (short)sub, FromWord = (short)((a & 0xfff) >> 3), Words = (short)((stop - a) >> 3), Owner = op.Target, Addr = a });
+            output.Add(new PipeBuffer { Folio = f, Sub = (short)sub, FromWord = (short)((a & 0xfff) >> 3), Words = (short)((stop - a) >> 3), Owner = op.Target, Addr = a, Tag = tag++ });
             a = stop;
         }
         ReleasePages(op.Pages, pin: false);

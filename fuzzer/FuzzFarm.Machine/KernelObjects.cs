@@ -9,6 +9,9 @@ internal sealed class SwapSlot
     public int Count;
 }
 
+/// <summary>A page GUP took: the subpage, its kind, and the decision that granted the PTE it was found through.</summary>
+internal readonly record struct GupPage(Folio Folio, int Sub, PageKind Kind, Decision Grant);
+
 /// <summary>A pipe buffer holding a FOLL_GET reference to (part of) a page, as vmsplice leaves it.</summary>
 internal struct PipeBuffer
 {
@@ -19,6 +22,8 @@ internal struct PipeBuffer
     /// <summary>The process that vmspliced the page, and the address the buffer starts at.</summary>
     public Process Owner;
     public ulong Addr;
+    /// <summary>The runner's tag for the piece (which snapshot of the source it checks against).</summary>
+    public int Tag;
 }
 
 internal sealed class Pipe
@@ -34,7 +39,7 @@ internal sealed class Pin
     public long Len;
     public bool Write;
     public bool Released;
-    public readonly List<(Folio Folio, int Sub, PageKind Kind)> Pages = [];
+    public readonly List<GupPage> Pages = [];
 }
 
 /// <summary>A userfaultfd in write-protect mode; its handler is the thread that created it.</summary>
@@ -76,8 +81,10 @@ internal sealed class AsyncOp
     public Decision CopyDecision;
     public bool Unshare;
     // GUP-based ops: the pages taken.
-    public readonly List<(Folio Folio, int Sub, PageKind Kind)> Pages = [];
+    public readonly List<GupPage> Pages = [];
     public bool PinPages;
+    /// <summary>The runner's tag for the op's data (process_vm_readv: its first snapshot).</summary>
+    public int Tag;
 
     public void Reset(int id, AsyncKind kind, SimThread thread, Process target)
     {
@@ -99,5 +106,6 @@ internal sealed class AsyncOp
         Unshare = false;
         Pages.Clear();
         PinPages = false;
+        Tag = 0;
     }
 }

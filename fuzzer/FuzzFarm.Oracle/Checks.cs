@@ -8,9 +8,6 @@ public sealed partial class Executor
     /// <summary>A snapshot of the reference at a vmsplice or remote-read GUP: the source may change until the copy.</summary>
     private struct Tracker
     {
-        public int Owner;
-        public int ProcessId;
-        public ulong Page;
         public long Key;
         public PageWords Snapshot;
         public int LogIndex;
@@ -22,11 +19,14 @@ public sealed partial class Executor
     private readonly Dictionary<long, ulong> _dirtySinceClear = [];
     private readonly List<long> _scratchKeys = [];
     private readonly List<string> _values = [];
+    /// <summary>Pins whose range the owner discarded (dontneed): the device's pages are no longer its memory.</summary>
+    private readonly HashSet<int> _detachedPins = [];
 
     private void ResetTrackers()
     {
         _trackers.Clear();
         _dirtySinceClear.Clear();
+        _detachedPins.Clear();
     }
 
     private static long PageKey(Process p, ulong addr) => ((long)p.Id << 44) | (long)(addr >> 12);
@@ -38,6 +38,40 @@ public sealed partial class Executor
         for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
         {
             _dirtySinceClear[PageKey(p, a)] = token;
+        }
+    }
+
+    /// <summary>
+    /// munmap or dontneed of a range: its pages no longer count as written since clear_refs (there is nothing left to
+    /// be dirty), and dontneed discards private contents: the reference reads 0 there, and a pin over the range no
+    /// longer shows the process's memory.
+    /// </summary>
+    private void Zapped(Process p, ulong addr, long len, bool discard)
+    {
+        if (len <= 0 || (addr & 0xfff) != 0)
+        {
+            return;
+        }
+        var end = addr + (ulong)len;
+        for (var a = addr; a < end && a >= addr; a += 0x1000)
+        {
+            _dirtySinceClear.Remove(PageKey(p, a));
+            if (discard && p.FindVma(a) is { Shared: false })
+            {
+                _ref.Write(ReferenceMemory.Key(p, a), 0, 512, 0);
+            }
+        }
+        if (!discard)
+        {
+            return;
+        }
+        for (var pin = 0; pin < _kernel.Pins.Count; pin++)
+        {
+            var h = _kernel.Pins[pin];
+            if (h.Owner == p && h.Addr < end && h.Addr + (ulong)h.Len > addr)
+            {
+                _detachedPins.Add(pin);
+            }
         }
     }
 
@@ -73,26 +107,16 @@ public sealed partial class Executor
 
     private long PinKey(int pin, ulong at) => _pinKeys[pin][(int)((at >> 12) - (_kernel.PinOf(pin).Addr >> 12))];
 
-    private void Track(int owner, Process p, ulong addr, long len)
+    /// <summary>Snapshots the source pages of a vmsplice or remote read; returns the tag of the first page.</summary>
+    private int Track(Process p, ulong addr, long len)
     {
+        var tag = _trackers.Count;
         for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
         {
             var key = ReferenceMemory.Key(p, a);
-            _trackers.Add(new Tracker { Owner = owner, ProcessId = p.Id, Page = a, Key = key, Snapshot = _ref.Snapshot(key), LogIndex = _ref.Log.Count });
+            _trackers.Add(new Tracker { Key = key, Snapshot = _ref.Snapshot(key), LogIndex = _ref.Log.Count });
         }
-    }
-
-    private int FindTracker(int owner, Process p, ulong page)
-    {
-        for (var i = _trackers.Count - 1; i >= 0; i--)
-        {
-            var tr = _trackers[i];
-            if (tr.Owner == owner && tr.ProcessId == p.Id && tr.Page == page)
-            {
-                return i;
-            }
-        }
-        return -1;
+        return tag;
     }
 
     private bool Allowed(in Tracker tr, int word, ulong value)
@@ -114,7 +138,7 @@ public sealed partial class Executor
     }
 
     /// <summary>Pipe read or remote read: each word may be any value the source held since the GUP.</summary>
-    private void CheckPieces(int owner, string op)
+    private void CheckPieces(string op)
     {
         var collect = _options.Observations;
         _values.Clear();
@@ -123,7 +147,7 @@ public sealed partial class Executor
         var reported = false;
         foreach (var piece in _pieces)
         {
-            var trackerIndex = FindTracker(owner, piece.Owner, piece.Addr & ~0xfffUL);
+            var trackerIndex = piece.Tag < _trackers.Count ? piece.Tag : -1;
             if (!collect && (reported || trackerIndex < 0 || SamePage(piece, _trackers[trackerIndex].Snapshot)))
             {
                 continue;
@@ -199,7 +223,7 @@ public sealed partial class Executor
         var h = _kernel.PinOf(pin);
         var at = h.Addr + (ulong)offset;
         var expected = _ref.Read(PinKey(pin, at), (int)((at & 0xfff) >> 3));
-        if (value != expected)
+        if (value != expected && !_detachedPins.Contains(pin))
         {
             Report(h.Owner, value, expected, landing, $"dma_read through P{h.Owner.Id}'s pin at 0x{at:x}");
         }
@@ -208,7 +232,8 @@ public sealed partial class Executor
     private void CheckPagemap(Process p, ulong addr, bool dirty)
     {
         Observe("pagemap", dirty ? "1" : "0");
-        if (!dirty && _dirtySinceClear.TryGetValue(PageKey(p, addr), out var token))
+        // hugetlb has no soft-dirty tracking (only VM_SOFTDIRTY is reported): nothing to check there.
+        if (!dirty && p.FindVma(addr) is { Hugetlb: false } && _dirtySinceClear.TryGetValue(PageKey(p, addr), out var token))
         {
             ref var info = ref _tokens[token];
             var cause = info.Landing.Stale != Decision.None ? info.Landing.Stale : info.Landing.Grant;
@@ -262,7 +287,7 @@ public sealed partial class Executor
         {
             return (l.Stale, l.Kind);
         }
-        if (info.Kind == WriteKind.Cpu || l.Folio is null)
+        if (l.Grant != Decision.None || l.Folio is null)
         {
             return (l.Grant, l.Kind);
         }

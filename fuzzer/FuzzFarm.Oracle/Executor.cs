@@ -49,7 +49,9 @@ public sealed partial class Executor
         {
             _slots = new long[Math.Max(program.SlotCount, _slots.Length * 2)];
         }
-        Array.Clear(_slots);
+        // -1: not bound yet, or the op that binds it failed.
+        Array.Fill(_slots, -1);
+        _slots[0] = 0;
         var statements = program.Statements;
         for (var i = 0; i < statements.Length; i++)
         {
@@ -128,6 +130,13 @@ public sealed partial class Executor
     private ulong Addr(in Arg a) => (ulong)(_slots[a.Slot] + a.Number);
 
     private int Id(in Arg a) => (int)_slots[a.Slot];
+
+    /// <summary>A handle argument whose binding op ran and succeeded (ids index kernel lists of <paramref name="count"/>).</summary>
+    private bool Valid(in Arg a, int count)
+    {
+        var id = _slots[a.Slot];
+        return id >= 0 && id < count;
+    }
 
     private void Skip(string reason) => _result.SkipList.Add(new Skip(_line, _thread, reason));
 

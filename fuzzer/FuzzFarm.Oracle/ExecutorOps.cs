@@ -14,6 +14,11 @@ public sealed partial class Executor
         var a = st.Args;
         var p = t.Process;
         Status s;
+        if (!HandlesValid(st))
+        {
+            Skip($"EBADF: {HandleName(st)} was not created (the line binding it failed or did not run)");
+            return;
+        }
         switch (st.Op)
         {
             case Op.Mmap:
@@ -25,6 +30,10 @@ public sealed partial class Executor
                 break;
             case Op.Munmap:
                 s = _kernel.Munmap(t, Addr(a[0]), a[1].Number);
+                if (s == Status.Done)
+                {
+                    Zapped(p, Addr(a[0]), a[1].Number, discard: false);
+                }
                 break;
             case Op.Mprotect:
                 {
@@ -34,6 +43,11 @@ public sealed partial class Executor
                 }
             case Op.Madvise:
                 s = _kernel.Madvise(t, Addr(a[0]), a[1].Number, a[2].Flags);
+                if (s == Status.Done && a[2].Flags == Flag.DontNeed)
+                {
+                    // dontneed discards private contents: reads give 0 again.
+                    Zapped(p, Addr(a[0]), a[1].Number, discard: true);
+                }
                 break;
             case Op.Store:
                 {
@@ -51,10 +65,11 @@ public sealed partial class Executor
                 {
                     var target = Addr(a[0]);
                     var token = _tokens.New(p, st.Thread, st.Line, WriteKind.Cpu);
-                    s = _kernel.Memset(t, target, a[1].Number, token, out var landing);
-                    if (s == Status.Done)
+                    s = _kernel.Memset(t, target, a[1].Number, token, out var landing, out var written);
+                    if (written > 0)
                     {
-                        CpuWrote(p, target, a[1].Number, token, landing);
+                        // A memset stopped by a fault still wrote the pages before it.
+                        CpuWrote(p, target, written, token, landing);
                     }
                     break;
                 }
@@ -90,18 +105,14 @@ public sealed partial class Executor
             case Op.Vmsplice:
                 {
                     var target = Addr(a[1]);
-                    s = _kernel.Vmsplice(t, Id(a[0]), target, a[2].Number);
-                    if (s == Status.Done)
-                    {
-                        Track(Id(a[0]), p, target, a[2].Number);
-                    }
+                    s = _kernel.Vmsplice(t, Id(a[0]), target, a[2].Number, Track(p, target, a[2].Number));
                     break;
                 }
             case Op.Read:
                 s = _kernel.PipeRead(Id(a[0]), a[1].Number, _pieces);
                 if (s == Status.Done)
                 {
-                    CheckPieces(Id(a[0]), "read");
+                    CheckPieces("read");
                 }
                 break;
             case Op.Pin:
@@ -164,11 +175,9 @@ public sealed partial class Executor
                         return;
                     }
                     var op = NewHandle(st, AsyncKind.ProcessVmReadv, t);
+                    var tag = Track(target.Process, Addr(a[1]), a[2].Number);
                     s = _kernel.ProcessVmReadv(t, target, Addr(a[1]), a[2].Number, op, split);
-                    if (s is Status.Done or Status.Pending)
-                    {
-                        Track(-op.Id, target.Process, Addr(a[1]), a[2].Number);
-                    }
+                    op.Tag = tag;
                     if (s == Status.Done)
                     {
                         FinishReadv(op);
@@ -242,6 +251,23 @@ public sealed partial class Executor
         }
     }
 
+    private bool HandlesValid(Statement st)
+    {
+        var a = st.Args;
+        return st.Op switch
+        {
+            Op.Vmsplice or Op.Read => Valid(a[0], _kernel.Pipes.Count),
+            Op.Unpin or Op.DmaWrite or Op.DmaRead => Valid(a[0], _kernel.Pins.Count),
+            Op.UffdRegister or Op.UffdWp or Op.UffdResolve => Valid(a[0], _kernel.Uffds.Count),
+            Op.Wait => Valid(a[0], _kernel.Async.Count + 1) && _slots[a[0].Slot] > 0,
+            Op.PreadDirect or Op.Write => _slots[a[0].Slot] >= 0,
+            Op.ProcessVmReadv or Op.ClearRefs => _slots[a[0].Slot] >= 0,
+            _ => true,
+        };
+    }
+
+    private static string HandleName(Statement st) => st.Args[0].Name ?? "handle";
+
     private AsyncOp NewHandle(Statement st, AsyncKind kind, SimThread t)
     {
         var op = _kernel.NewAsync(kind, t);
@@ -299,7 +325,7 @@ public sealed partial class Executor
 
     private void FinishReadv(AsyncOp op)
     {
-        _kernel.FinishProcessVmReadv(op, _pieces);
-        CheckPieces(-op.Id, "process_vm_readv");
+        _kernel.FinishProcessVmReadv(op, _pieces, op.Tag);
+        CheckPieces("process_vm_readv");
     }
 }

@@ -29,7 +29,7 @@ public class MechanismTests
         r.Store(r.T0, a);
         var c = r.Fork(r.T0, 1);
         var pipe = r.K.NewPipe();
-        Assert.Equal(Status.Done, r.K.Vmsplice(c, pipe, a, 4096));
+        Assert.Equal(Status.Done, r.K.Vmsplice(c, pipe, a, 4096, 0));
         var f = Rig.FolioOf(r.P0, a);
         Assert.Equal(3, f.RefCount);
         Assert.Equal(Status.Done, r.K.Munmap(c, a, 4096));
@@ -98,7 +98,7 @@ public class MechanismTests
         var a = r.Map(4096);
         r.Store(r.T0, a);
         var pipe = r.K.NewPipe();
-        Assert.Equal(Status.Done, r.K.Vmsplice(r.T0, pipe, a, 4096));
+        Assert.Equal(Status.Done, r.K.Vmsplice(r.T0, pipe, a, 4096, 0));
         var c = r.Fork(r.T0, 1);
         Assert.Equal(Status.Done, r.K.Exit(c));
         var before = Rig.FolioOf(r.P0, a);
@@ -113,7 +113,7 @@ public class MechanismTests
         var a = r.Map(4096);
         r.Store(r.T0, a);
         var pipe = r.K.NewPipe();
-        Assert.Equal(Status.Done, r.K.Vmsplice(r.T0, pipe, a, 4096));
+        Assert.Equal(Status.Done, r.K.Vmsplice(r.T0, pipe, a, 4096, 0));
         Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 4096, Flag.R, null));
         Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 4096, Flag.Rw, null));
         var before = Rig.FolioOf(r.P0, a);
@@ -149,7 +149,7 @@ public class MechanismTests
         r.Store(r.T0, a);
         var c = r.Fork(r.T0, 1);
         var pipe = r.K.NewPipe();
-        Assert.Equal(Status.Done, r.K.Vmsplice(c, pipe, a, 4096));
+        Assert.Equal(Status.Done, r.K.Vmsplice(c, pipe, a, 4096, 0));
         Assert.Equal(Status.Done, r.K.Munmap(c, a, 2 << 20));
         var thp = Rig.FolioOf(r.P0, a);
         Assert.Equal(1, thp.CompoundMapcount);
@@ -252,7 +252,7 @@ public class MechanismTests
         r.Store(r.T0, a);
         var c = r.Fork(r.T0, 1);
         var pipe = r.K.NewPipe();
-        Assert.Equal(Status.Done, r.K.Vmsplice(c, pipe, a, 4096));
+        Assert.Equal(Status.Done, r.K.Vmsplice(c, pipe, a, 4096, 0));
         Assert.Equal(copied, Rig.FolioOf(c.Process, a) != Rig.FolioOf(r.P0, a));
     }
 
@@ -292,7 +292,7 @@ public class MechanismTests
         var a = r.Map(4096);
         r.Store(r.T0, a);
         var pipe = r.K.NewPipe();
-        Assert.Equal(Status.Done, r.K.Vmsplice(r.T0, pipe, a, 4096));
+        Assert.Equal(Status.Done, r.K.Vmsplice(r.T0, pipe, a, 4096, 0));
         Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 4096, Flag.R, null));
         Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 4096, Flag.Rw, null));
         Assert.Equal(Status.Done, r.K.NewThreadIn(r.T0, 1, "t1", out var t1));
