@@ -40,15 +40,15 @@ public static class Differential
         {
             disagreements.Add(new Disagreement(0, "-", $"the run failed: {problem}", "(the program runs)"));
         }
-        var kindsAt = machine.Violations
+        // Observed violations only: a hang is compared below, a kernel-warn is invisible to a real run.
+        var violationsAt = machine.Violations
+            .Where(v => v.Kind is not ("hang" or "kernel-warn"))
             .GroupBy(v => (v.Line, v.Thread))
-            .ToDictionary(g => g.Key, g => g.Select(v => v.Kind).ToHashSet(StringComparer.Ordinal));
+            .ToDictionary(g => g.Key, g => g.ToList());
         var machineObserved = machine.Observations.ToDictionary(o => (o.Line, o.Thread), o => o.Values);
         foreach (var o in real.Observations)
         {
-            var kinds = kindsAt.GetValueOrDefault((o.Line, o.Thread)) ?? [];
-            kinds.Remove("kernel-warn");
-            kinds.Remove("hang");
+            var violations = violationsAt.GetValueOrDefault((o.Line, o.Thread)) ?? [];
             if (!machineObserved.TryGetValue((o.Line, o.Thread), out var values))
             {
                 disagreements.Add(new Disagreement(o.Line, o.Thread, Describe(o), "this line does not run (skipped)"));
@@ -57,14 +57,14 @@ public static class Differential
             {
                 disagreements.Add(mismatch);
             }
-            else if (o.Ok ? kinds.Count == 0 : kinds.Contains(o.ViolationKind!))
+            else if (o.Ok ? violations.Count == 0 : violations.Exists(v => v.Kind == o.ViolationKind))
             {
                 agreements++;
             }
             else
             {
                 disagreements.Add(new Disagreement(o.Line, o.Thread, Describe(o),
-                    kinds.Count == 0 ? "ok" : "violation " + string.Join(", ", kinds.Order(StringComparer.Ordinal))));
+                    violations.Count == 0 ? "ok" : "violation " + string.Join(", ", violations.Select(v => $"{v.Kind} ({v.Signature})"))));
             }
         }
         var realObserved = real.Observations.Select(o => (o.Line, o.Thread)).ToHashSet();

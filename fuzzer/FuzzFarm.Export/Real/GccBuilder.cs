@@ -33,9 +33,10 @@ public sealed class GccBuilder(string cacheDirectory)
         {
             return binary;
         }
-        var cFile = binary + ".c";
-        File.WriteAllText(cFile, source);
+        // Private names until the binary is in place: another process may be building the same program.
         var temp = $"{binary}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
+        var cFile = temp + ".c";
+        File.WriteAllText(cFile, source);
         var psi = new ProcessStartInfo("gcc") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in Flags.Split(' '))
         {
@@ -53,6 +54,7 @@ public sealed class GccBuilder(string cacheDirectory)
             var first = stderr.Result.Split('\n').FirstOrDefault(l => l.Contains("error", StringComparison.Ordinal)) ?? stderr.Result;
             throw new GccException($"gcc failed on {cFile}: {first.Trim()}");
         }
+        File.Move(cFile, binary + ".c", overwrite: true);
         File.Move(temp, binary, overwrite: true);
         return binary;
     }

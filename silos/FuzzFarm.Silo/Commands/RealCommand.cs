@@ -88,7 +88,7 @@ public sealed class RealCommand : ICliCommand
         var c = r.Comparison!;
         var lines = new List<string>
         {
-            c.Agrees ? $"{r.Name}: agree ({c.Agreements} observations)" : $"{r.Name}: DISAGREE ({c.Agreements} agree, {c.Disagreements.Count} disagree)",
+            c.Agrees ? $"{r.Name}: agree (agreeing observations: {c.Agreements})" : $"{r.Name}: DISAGREE ({c.Agreements} agree, {c.Disagreements.Count} disagree)",
         };
         lines.AddRange(c.Disagreements.Select(d => "  " + d));
         lines.AddRange(c.Notes.Select(n => "  note: " + n));
