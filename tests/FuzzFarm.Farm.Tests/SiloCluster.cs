@@ -58,7 +58,7 @@ internal sealed class SiloCluster : IDisposable
         for (var i = 0; i < Silos.Count; i++)
         {
             Silos[i].Dispose();
-            File.WriteAllLines(Path.Combine(folder, $"{DateTime.UtcNow:HHmmss}-silo-{i}.log"), Silos[i].Lines);
+            File.WriteAllLines(Path.Combine(folder, $"{DateTime.UtcNow:HHmmss}-{Environment.ProcessId}-{GetHashCode():x8}-silo-{i}.log"), Silos[i].Lines);
         }
     }
 
