@@ -11,6 +11,8 @@ internal sealed record FuzzfarmRun(int ExitCode, string Stdout, string Stderr)
 
 internal static class Fuzzfarm
 {
+    private static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(2);
+
     public static FuzzfarmRun Run(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -28,8 +30,13 @@ internal static class Fuzzfarm
         }
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return new FuzzfarmRun(process.ExitCode, stdout, stderr.Result);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        // A hung replay must fail the test run, not stall it.
+        if (!process.WaitForExit(HangLimit))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"fuzzfarm {string.Join(' ', args)} did not exit within {HangLimit}");
+        }
+        return new FuzzfarmRun(process.ExitCode, stdout.Result, stderr.Result);
     }
 }
