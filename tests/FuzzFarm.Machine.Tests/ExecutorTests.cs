@@ -26,6 +26,11 @@ public class ExecutorTests
             {
                 violating.Add(profile.Name);
                 Assert.All(result.Violations, v => Assert.Equal(kind, v.KindName));
+                var signature = SeedPrograms.Signature(text, profile.Name);
+                if (signature is not null && signature != "TBD")
+                {
+                    Assert.All(result.Violations, v => Assert.Equal(signature, v.Signature));
+                }
             }
         }
         Assert.Equal(expected, violating);
