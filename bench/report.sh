@@ -7,7 +7,7 @@
 #   farm    the embedded farm (`fuzzfarm run`: one silo, a machine grain per core, hub, triage, PostgreSQL)
 # over several fuzzing seeds (medians), each run capped; then executions/s from 1 to 2 cores.
 # Writes bench/REPORT.md (printed at the end), bench/report.png (gnuplot) and the raw runs in bench/report-runs.tsv.
-# Knobs (environment): REPORT_SEEDS (3) seeds per engine and scenario, REPORT_CAP (8) seconds per run,
+# Knobs (environment): REPORT_SEEDS (3) seeds per engine and scenario, REPORT_CAP (6) seconds per run,
 # REPORT_FARM_SEEDS (1) farm runs per scenario (0: no farm), REPORT_SCALING_SECONDS (10), REPORT_ONLY (a regex
 # matched against scenario names). Worst case (every run capped) is printed first; the defaults stay under 30 minutes on 2 cores.
 set -euo pipefail
@@ -15,7 +15,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 export FUZZFARM_ARTIFACTS="${FUZZFARM_ARTIFACTS:-$repo/artifacts}"
-seeds="${REPORT_SEEDS:-3}" cap="${REPORT_CAP:-8}" farm_seeds="${REPORT_FARM_SEEDS:-1}"
+seeds="${REPORT_SEEDS:-3}" cap="${REPORT_CAP:-6}" farm_seeds="${REPORT_FARM_SEEDS:-1}"
 scaling_seconds="${REPORT_SCALING_SECONDS:-10}" only="${REPORT_ONLY:-.}"
 for n in "$seeds" "$cap" "$farm_seeds" "$scaling_seconds"; do
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "report: REPORT_SEEDS, REPORT_CAP, REPORT_FARM_SEEDS and REPORT_SCALING_SECONDS must be whole numbers, got '$n'" >&2; exit 2; }
