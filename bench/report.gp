@@ -5,13 +5,13 @@ set output out
 set title "Time to first find of each seed scenario (median over seeds; bars at the dashed cap: not found)"
 set ylabel "seconds (log scale)"
 set logscale y
-set yrange [0.01:cap*2]
+set yrange [0.05:cap*2]
 set style data histogram
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set xtics rotate by -35 left noenhanced
-set key top left noenhanced
+set key outside right top noenhanced
 set grid ytics
 set bmargin 9
 ncols = system("head -n 1 '".data."' | wc -w") + 0
