@@ -25,8 +25,8 @@ internal sealed class Corpus
 {
     private readonly List<CorpusEntry> _entries = [];
     private readonly Dictionary<uint, int> _coveredBy = [];
-    private double[] _cumulative = [];
-    private bool _weightsStale = true;
+    private readonly List<double> _cumulative = [];
+    private int _addedSinceReweigh;
     private int _sizeAtLastMinimize;
 
     public int Count => _entries.Count;
@@ -40,8 +40,15 @@ internal sealed class Corpus
         {
             _coveredBy[f] = _coveredBy.GetValueOrDefault(f) + 1;
         }
-        _weightsStale = true;
-        if (_entries.Count >= 64 && _entries.Count >= _sizeAtLastMinimize * 3 / 2)
+        // Rarity weights cost a pass over every feature: refresh them only as the corpus grows by a quarter, and
+        // give each entry added in between a provisional weight from its own new features.
+        entry.Weight = (1.0 + entry.NewFeatures) / (4 + entry.Program.Statements.Length);
+        _cumulative.Add((_cumulative.Count == 0 ? 0 : _cumulative[^1]) + entry.Weight);
+        if (++_addedSinceReweigh >= Math.Max(16, _entries.Count / 4))
+        {
+            Reweigh();
+        }
+        if (_entries.Count >= 256 && _entries.Count >= _sizeAtLastMinimize * 2)
         {
             Minimize();
         }
@@ -49,13 +56,9 @@ internal sealed class Corpus
 
     public CorpusEntry Pick(Rng rng)
     {
-        if (_weightsStale)
-        {
-            Reweigh();
-        }
         var total = _cumulative[^1];
         var r = (rng.NextULong() >> 11) * (1.0 / (1UL << 53)) * total;
-        var i = Array.BinarySearch(_cumulative, r);
+        var i = _cumulative.BinarySearch(r);
         if (i < 0)
         {
             i = ~i;
@@ -102,12 +105,13 @@ internal sealed class Corpus
             }
         }
         _sizeAtLastMinimize = _entries.Count;
-        _weightsStale = true;
+        Reweigh();
     }
 
     private void Reweigh()
     {
-        _cumulative = new double[_entries.Count];
+        _cumulative.Clear();
+        _addedSinceReweigh = 0;
         var sum = 0.0;
         for (var i = 0; i < _entries.Count; i++)
         {
@@ -120,8 +124,7 @@ internal sealed class Corpus
             // Short programs mutate into more variety per execution; a floor keeps every entry reachable.
             e.Weight = (1.0 + rarity) / (4 + e.Program.Statements.Length);
             sum += e.Weight;
-            _cumulative[i] = sum;
+            _cumulative.Add(sum);
         }
-        _weightsStale = false;
     }
 }

@@ -159,7 +159,7 @@ internal sealed class Grammar
             case Op.Memset:
             {
                 var a = PickAddress(s, thread);
-                var (off, len) = PickRange(s.Resources[a]);
+                var (off, len) = PickDataRange(s.Resources[a]);
                 e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Num(Value())]));
                 break;
             }
@@ -184,20 +184,20 @@ internal sealed class Grammar
             {
                 var p = PickOrCreate(ref e, ParamKind.Pipe, thread, 25);
                 var a = PickAddress(s, thread);
-                var (off, len) = PickRange(s.Resources[a]);
+                var (off, len) = PickDataRange(s.Resources[a]);
                 e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[p].Name), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)]));
                 break;
             }
             case Op.Read:
             {
                 var p = PickExisting(s, ParamKind.Pipe);
-                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[p].Name), Arg.Num(IoLength())]));
+                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[p].Name), Arg.Num(DataLength())]));
                 break;
             }
             case Op.Pin:
             {
                 var a = PickAddress(s, thread);
-                var (off, len) = PickRange(s.Resources[a]);
+                var (off, len) = PickDataRange(s.Resources[a]);
                 var flags = _rng.Percent(50) ? Flag.Rw : Flag.R;
                 if (_rng.Percent(45))
                 {
@@ -235,8 +235,7 @@ internal sealed class Grammar
             {
                 var f = PickOrCreate(ref e, ParamKind.File, thread, 10);
                 var a = PickAddress(s, thread);
-                var (off, range) = PickRange(s.Resources[a]);
-                var len = Math.Min(IoLength(), range);
+                var (off, len) = PickDataRange(s.Resources[a]);
                 var fileLen = Math.Max(s.Resources[f].Length, Sizes.Page);
                 var foff = _rng.Percent(75) || fileLen <= Sizes.Page ? 0 : Sizes.Page * _rng.Next((int)Math.Min(fileLen / Sizes.Page, 512));
                 Arg[] args = [Arg.Ref(s.Resources[f].Name), Arg.Num(foff), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)];
@@ -254,8 +253,7 @@ internal sealed class Grammar
             {
                 var target = PickOtherThread(s, thread);
                 var a = PickAddress(s, target);
-                var (off, range) = PickRange(s.Resources[a]);
-                var len = _rng.Percent(35) ? Sizes.Word : Math.Min(range, Sizes.Page);
+                var (off, len) = PickDataRange(s.Resources[a]);
                 EmitMaybeSplit(ref e, tn, op, 40, [Arg.Ref(s.Threads[target].Name), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)]);
                 break;
             }
@@ -443,6 +441,21 @@ internal sealed class Grammar
         return (first * unit, count * unit);
     }
 
+    /// <summary>
+    /// A range for an op that touches every word of it (memset, pipes, I/O, pins): mostly a word, a sector or a page,
+    /// rarely the whole mapping, because the machine's cost grows with the words touched and a page shows every effect
+    /// a huge page would (the page kind comes from the mapping, not from the length).
+    /// </summary>
+    public (long Offset, long Length) PickDataRange(in Resource r)
+    {
+        var length = r.Length > 0 ? r.Length : Sizes.Page;
+        var offset = PickUnit(Math.Max(1, length / Sizes.Page)) * Sizes.Page;
+        var len = _rng.Percent(4) ? length - offset : DataLength();
+        return (offset, Math.Min(len, length - offset));
+    }
+
+    private long DataLength() => Sizes.DataLengths[_rng.PickWeighted(Sizes.DataLengthWeights)];
+
     /// <summary>A word offset inside a mapping or pin: mostly the start of a page, sometimes a word inside it.</summary>
     public long PickWord(in Resource r)
     {
@@ -459,8 +472,6 @@ internal sealed class Grammar
     }
 
     public long Value() => _rng.Between(1, 255);
-
-    private long IoLength() => Sizes.IoLengths[_rng.PickWeighted(Sizes.IoLengthWeights)];
 
     public static Statement Make(string thread, string? binding, Op op, bool split, Arg[] args) =>
         new(thread, binding, op, ImmutableCollectionsMarshal.AsImmutableArray(args), split);

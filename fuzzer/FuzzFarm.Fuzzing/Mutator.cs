@@ -100,7 +100,7 @@ internal sealed class Mutator
     }
 
     /// <summary>Removes a line and everything that depends on it (uses of its binding, lines of its thread).</summary>
-    public bool Remove(List<Statement> s, int index)
+    public static bool Remove(List<Statement> s, int index)
     {
         if (s[index].Op == Op.Wait)
         {
@@ -261,10 +261,13 @@ internal sealed class Mutator
         {
             return _grammar.Value();
         }
+        if (op == Op.Mmap || _rng.OneIn(8))
+        {
+            return Sizes.MapLengths[_rng.PickWeighted(Sizes.MapLengthWeights)];
+        }
         return _rng.Next(6) switch
         {
-            0 => Sizes.MapLengths[_rng.PickWeighted(Sizes.MapLengthWeights)],
-            1 => Sizes.IoLengths[_rng.PickWeighted(Sizes.IoLengthWeights)],
+            0 or 1 => Sizes.DataLengths[_rng.PickWeighted(Sizes.DataLengthWeights)],
             2 => old + Sizes.Page,
             3 => Math.Max(0, old - Sizes.Page),
             4 => old > Sizes.Page ? old / 2 : old * 2,

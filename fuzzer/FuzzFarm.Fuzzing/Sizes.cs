@@ -10,10 +10,10 @@ internal static class Sizes
     /// <summary>Mapping lengths worth trying: one and a few base pages, one and two PMDs.</summary>
     public static ReadOnlySpan<long> MapLengths => [Page, 2 * Page, 4 * Page, Huge, 2 * Huge];
 
-    public static ReadOnlySpan<int> MapLengthWeights => [34, 10, 8, 38, 10];
+    public static ReadOnlySpan<int> MapLengthWeights => [40, 12, 8, 34, 6];
 
-    /// <summary>Transfer lengths for I/O: a sector, a page, two pages, a PMD.</summary>
-    public static ReadOnlySpan<long> IoLengths => [512, Page, 2 * Page, Huge];
+    /// <summary>Lengths for ops that touch every word: a word, a sector, a page, two pages.</summary>
+    public static ReadOnlySpan<long> DataLengths => [Word, 512, Page, 2 * Page];
 
-    public static ReadOnlySpan<int> IoLengthWeights => [20, 55, 10, 15];
+    public static ReadOnlySpan<int> DataLengthWeights => [20, 15, 57, 8];
 }

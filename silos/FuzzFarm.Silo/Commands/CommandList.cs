@@ -15,5 +15,6 @@ public static class CommandList
         new ProfilesCommand(),
         new ExportCCommand(),
         new RealCommand(),
+        new FuzzCommand(),
     ];
 }

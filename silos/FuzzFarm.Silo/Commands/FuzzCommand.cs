@@ -82,9 +82,9 @@ public sealed class FuzzCommand : ICliCommand
     private static double PerSecond(long executions, TimeSpan elapsed) => executions / Math.Max(elapsed.TotalSeconds, 1e-9);
 
     /// <summary>Programs of a corpus folder (*.ff); null after reporting the first invalid one.</summary>
-    private static List<Program>? LoadCorpus(string dir)
+    private static List<FuzzFarm.Programs.Program>? LoadCorpus(string dir)
     {
-        var programs = new List<Program>();
+        var programs = new List<FuzzFarm.Programs.Program>();
         if (!Directory.Exists(dir))
         {
             return programs;
@@ -101,7 +101,7 @@ public sealed class FuzzCommand : ICliCommand
         return programs;
     }
 
-    private static void SaveCorpus(string dir, IReadOnlyList<Program> corpus)
+    private static void SaveCorpus(string dir, IReadOnlyList<FuzzFarm.Programs.Program> corpus)
     {
         Directory.CreateDirectory(dir);
         foreach (var program in corpus)

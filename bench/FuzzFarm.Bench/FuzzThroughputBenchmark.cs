@@ -1,0 +1,53 @@
+using System.Globalization;
+using FuzzFarm.Fuzzing;
+using FuzzFarm.Machine;
+
+namespace FuzzFarm.Bench;
+
+/// <summary>
+/// <c>fuzz-throughput</c>: end-to-end executions per second of the fuzz loop (generate/mutate, validate, execute,
+/// oracle, coverage, corpus) with one engine, then with one engine per core, and the scaling between them.
+/// Options: <c>--profile P</c> (v5.9), <c>--seconds N</c> per measurement (10), <c>--jobs N</c> (processor count).
+/// </summary>
+internal static class FuzzThroughputBenchmark
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static int Run(IReadOnlyList<string> args)
+    {
+        var profile = KernelProfile.Parse(Option(args, "--profile") ?? "v5.9");
+        var seconds = int.Parse(Option(args, "--seconds") ?? "10", Inv);
+        var jobs = int.Parse(Option(args, "--jobs") ?? Environment.ProcessorCount.ToString(Inv), Inv);
+        // Warm-up: JIT and the first corpus, outside the measurement.
+        FuzzSession.Run(new FuzzSessionOptions(profile, 99) { MaxExecutions = 200_000 }, null, CancellationToken.None);
+        var one = Measure(profile, 1, seconds);
+        Console.WriteLine(string.Create(Inv, $"fuzz loop on {profile.Name}, 1 job: {one:F0} executions/s"));
+        if (jobs > 1)
+        {
+            var many = Measure(profile, jobs, seconds);
+            Console.WriteLine(string.Create(Inv,
+                $"fuzz loop on {profile.Name}, {jobs} jobs: {many:F0} executions/s ({many / jobs:F0} per job), scaling x{many / one:F2} of x{jobs}"));
+        }
+        var blind = FuzzSession.Run(new FuzzSessionOptions(profile, 1) { Duration = TimeSpan.FromSeconds(seconds), Engine = FuzzOptions.Blind }, null, CancellationToken.None);
+        Console.WriteLine(string.Create(Inv, $"blind generation on {profile.Name}, 1 job: {blind.Executions / blind.Elapsed.TotalSeconds:F0} executions/s"));
+        return one >= 100_000 ? 0 : 1;
+    }
+
+    private static double Measure(KernelProfile profile, int jobs, int seconds)
+    {
+        var r = FuzzSession.Run(new FuzzSessionOptions(profile, 1) { Jobs = jobs, Duration = TimeSpan.FromSeconds(seconds) }, null, CancellationToken.None);
+        return r.Executions / r.Elapsed.TotalSeconds;
+    }
+
+    private static string? Option(IReadOnlyList<string> args, string name)
+    {
+        for (var i = 0; i + 1 < args.Count; i++)
+        {
+            if (args[i] == name)
+            {
+                return args[i + 1];
+            }
+        }
+        return null;
+    }
+}

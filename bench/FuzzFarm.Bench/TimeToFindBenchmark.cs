@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using FuzzFarm.Fuzzing;
+using FuzzFarm.Machine;
+
+namespace FuzzFarm.Bench;
+
+/// <summary>
+/// <c>time-to-find</c>: from an empty corpus, executions and seconds until the fuzzer first shows each seed scenario's
+/// signature on the scenario's first violating profile (median over seeds), the same for the blind baseline
+/// (generation only, no feedback), their ratio, and the minimized repro's length against the hand-written seed's.
+/// Options: <c>--seeds N</c> (5), <c>--budget N</c> (2000000), <c>--scenario NAME</c>, <c>--all-profiles</c>
+/// (also check every other violating profile of each scenario, guided, seed 1).
+/// </summary>
+internal static class TimeToFindBenchmark
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static int Run(IReadOnlyList<string> args)
+    {
+        var seeds = IntOption(args, "--seeds", 5);
+        var budget = IntOption(args, "--budget", 2_000_000);
+        var only = StringOption(args, "--scenario");
+        var scenarios = SeedFile.LoadFolder(Path.Combine(FuzzRepoRoot.Find(), "corpus", "seeds"))
+            .Where(s => s.IsTarget && (only is null || s.Name == only))
+            .ToList();
+        Console.WriteLine(string.Create(Inv, $"time to first find from an empty corpus: median of {seeds} seeds, budget {budget} executions per run"));
+        var guided = new Dictionary<string, List<(long Executions, double Seconds)>>();
+        var blind = new Dictionary<string, List<(long Executions, double Seconds)>>();
+        var first = new Dictionary<string, Finding>();
+        foreach (var group in scenarios.GroupBy(s => s.Violates[0]))
+        {
+            var profile = KernelProfile.Parse(group.Key);
+            var wanted = group.Select(s => s.Signature).Distinct().ToList();
+            for (var seed = 1; seed <= seeds; seed++)
+            {
+                Collect(guided, RunUntilFound(profile, (ulong)seed, FuzzOptions.Default, wanted, budget, seed == 1 ? first : null));
+                Collect(blind, RunUntilFound(profile, (ulong)seed, FuzzOptions.Blind, wanted, budget, null));
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine($"{"scenario",-30} {"profile",-9} {"guided execs",13} {"s",7} {"blind execs",13} {"s",7} {"blind/guided",12} {"repro",6} {"seed",5}");
+        var failures = 0;
+        foreach (var s in scenarios)
+        {
+            var g = Median(guided.GetValueOrDefault(s.Signature), seeds);
+            var b = Median(blind.GetValueOrDefault(s.Signature), seeds);
+            var ratio = g is null ? "-" : b is null ? ">" + (budget / (double)g.Value.Executions).ToString("F1", Inv) : (b.Value.Executions / (double)g.Value.Executions).ToString("F1", Inv);
+            var repro = "-";
+            if (first.TryGetValue(s.Signature, out var finding))
+            {
+                var minimized = Repro.Triage(finding, KernelProfile.Parse(s.Violates[0])).Minimized;
+                repro = minimized.Statements.Length.ToString(Inv);
+                failures += minimized.Statements.Length > s.Program.Statements.Length ? 1 : 0;
+            }
+            failures += g is null ? 1 : 0;
+            Console.WriteLine(string.Create(Inv,
+                $"{s.Name,-30} {s.Violates[0],-9} {Show(g, budget),13} {Seconds(g),7} {Show(b, budget),13} {Seconds(b),7} {ratio,12} {repro,6} {s.Program.Statements.Length,5}"));
+        }
+        if (args.Contains("--all-profiles"))
+        {
+            failures += AllProfiles(scenarios, budget);
+        }
+        Console.WriteLine(failures == 0 ? "every scenario found within budget; every repro no longer than its seed" : $"{failures} shortfall(s)");
+        return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>Runs one engine until every wanted signature is seen or the budget is spent; returns when each was first seen.</summary>
+    private static Dictionary<string, (long, double)> RunUntilFound(
+        KernelProfile profile, ulong seed, FuzzOptions options, List<string> wanted, int budget, Dictionary<string, Finding>? firstFindings)
+    {
+        var engine = new FuzzEngine(profile, seed, options);
+        var found = new Dictionary<string, (long, double)>(StringComparer.Ordinal);
+        var clock = Stopwatch.StartNew();
+        while (engine.Executions < budget && found.Count < wanted.Count)
+        {
+            var batch = engine.RunBatch(1000);
+            foreach (var f in batch.Findings)
+            {
+                if (wanted.Contains(f.Signature) && found.TryAdd(f.Signature, (engine.FirstSeen[f.Signature], clock.Elapsed.TotalSeconds)))
+                {
+                    firstFindings?.TryAdd(f.Signature, f);
+                }
+            }
+        }
+        var label = options.CoverageGuided ? "guided" : "blind";
+        Console.WriteLine(string.Create(Inv,
+            $"  {profile.Name,-9} seed {seed} {label,-6}: {found.Count}/{wanted.Count} found, {engine.Executions} executions in {clock.Elapsed.TotalSeconds:F1}s ({engine.Executions / clock.Elapsed.TotalSeconds:F0}/s), coverage {engine.CoverageFeatures}, corpus {engine.CorpusSize}"));
+        return found;
+    }
+
+    private static int AllProfiles(List<SeedFile> scenarios, int budget)
+    {
+        Console.WriteLine();
+        Console.WriteLine("every violating profile of each scenario (guided, seed 1):");
+        var misses = 0;
+        foreach (var group in scenarios.SelectMany(s => s.Violates.Select(p => (Profile: p, Seed: s))).GroupBy(x => x.Profile))
+        {
+            var wanted = group.Select(x => x.Seed.Signature).Distinct().ToList();
+            var found = RunUntilFound(KernelProfile.Parse(group.Key), 1, FuzzOptions.Default, wanted, budget, null);
+            foreach (var (profile, seed) in group)
+            {
+                var hit = found.TryGetValue(seed.Signature, out var at);
+                misses += hit ? 0 : 1;
+                Console.WriteLine(string.Create(Inv, $"    {seed.Name,-30} {profile,-9} {(hit ? at.Item1.ToString(Inv) : "not found")}"));
+            }
+        }
+        return misses;
+    }
+
+    private static void Collect(Dictionary<string, List<(long, double)>> into, Dictionary<string, (long, double)> run)
+    {
+        foreach (var (signature, at) in run)
+        {
+            if (!into.TryGetValue(signature, out var list))
+            {
+                into[signature] = list = [];
+            }
+            list.Add(at);
+        }
+    }
+
+    /// <summary>Median over all runs, counting runs that never found it as infinitely slow; null if that is the median.</summary>
+    private static (long Executions, double Seconds)? Median(List<(long Executions, double Seconds)>? hits, int runs)
+    {
+        if (hits is null || hits.Count * 2 <= runs)
+        {
+            return null;
+        }
+        var sorted = hits.OrderBy(h => h.Executions).ToList();
+        return sorted[(runs - 1) / 2];
+    }
+
+    private static string Show((long Executions, double Seconds)? m, int budget) =>
+        m is { } v ? v.Executions.ToString(Inv) : ">" + budget.ToString(Inv);
+
+    private static string Seconds((long Executions, double Seconds)? m) => m is { } v ? v.Seconds.ToString("F2", Inv) : "-";
+
+    private static int IntOption(IReadOnlyList<string> args, string name, int fallback)
+    {
+        var text = StringOption(args, name);
+        return text is null ? fallback : int.Parse(text, Inv);
+    }
+
+    private static string? StringOption(IReadOnlyList<string> args, string name)
+    {
+        for (var i = 0; i + 1 < args.Count; i++)
+        {
+            if (args[i] == name)
+            {
+                return args[i + 1];
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,264 @@
+using System.Collections.Immutable;
+using FuzzFarm.Machine;
+using FuzzFarm.Oracle;
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Fuzzing;
+
+/// <summary>
+/// One fuzzing engine: generates and mutates programs, runs them on the simulated machine under one profile, keeps
+/// those that reach new coverage (shrunk to the lines that reach it), and reports each violation signature the first
+/// time it sees it. Single-threaded (one per core) and deterministic: the same profile, seed and sequence of calls
+/// give the same results. The farm drives it in short batches; the command line in a loop.
+/// </summary>
+public sealed class FuzzEngine
+{
+    private const int Attempts = 16;
+
+    private readonly KernelProfile _profile;
+    private readonly FuzzOptions _options;
+    private readonly Rng _rng;
+    private readonly Generator _generator;
+    private readonly Mutator _mutator;
+    private readonly CoverageMap _coverage = new();
+    private readonly Corpus _corpus = new();
+    private readonly Dictionary<string, long> _firstSeen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MachineError> _machineErrors = new(StringComparer.Ordinal);
+    private readonly List<uint> _fresh = [];
+    private readonly List<Statement> _work = new(Mutator.MaxStatements + 8);
+    private Executor _executor = new(ExecutionOptions.Fast);
+    private List<CorpusInput>? _inputs;
+    private List<Finding>? _findings;
+
+    public FuzzEngine(KernelProfile profile, ulong seed, FuzzOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        _profile = profile;
+        _options = options ?? FuzzOptions.Default;
+        _rng = new Rng(seed);
+        var grammar = new Grammar(_rng);
+        _generator = new Generator(_rng, grammar);
+        _mutator = new Mutator(_rng, grammar);
+    }
+
+    public KernelProfile Profile => _profile;
+
+    /// <summary>Programs run so far, including those run to shrink new corpus inputs.</summary>
+    public long Executions { get; private set; }
+
+    public int CorpusSize => _corpus.Count;
+
+    public int CoverageFeatures => _coverage.Count;
+
+    /// <summary>Each signature seen so far, with the execution (1-based, this engine's count) that first showed it.</summary>
+    public IReadOnlyDictionary<string, long> FirstSeen => _firstSeen;
+
+    /// <summary>Programs the machine threw on, one per throw site (machine bugs to report, not violations).</summary>
+    public IReadOnlyCollection<MachineError> MachineErrors => _machineErrors.Values;
+
+    /// <summary>Mutants the validator rejected (each was replaced by another attempt; not counted as executions).</summary>
+    public long RejectedMutants { get; private set; }
+
+    /// <summary>Programs currently in the corpus, for sharing with other engines or a hub.</summary>
+    public IEnumerable<Program> CorpusPrograms => _corpus.Entries.Select(e => e.Program);
+
+    /// <summary>Runs at least <paramref name="executions"/> programs (shrinking a new input may add a few more).</summary>
+    public BatchResult RunBatch(int executions)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(executions);
+        _inputs = null;
+        _findings = null;
+        var start = Executions;
+        while (Executions - start < executions)
+        {
+            var program = NextProgram();
+            var result = Execute(program);
+            if (result is null)
+            {
+                continue;
+            }
+            // Violations first: the executor reuses its result object on the next run.
+            Report(program, result);
+            if (!_options.CoverageGuided)
+            {
+                _coverage.Add(result.Coverage);
+                continue;
+            }
+            if (_coverage.CountNew(result.Coverage) == 0)
+            {
+                continue;
+            }
+            var (kept, features) = Shrink(program, result.Coverage.ToArray());
+            var fresh = _coverage.Add(features);
+            _corpus.Add(new CorpusEntry(kept, features, fresh));
+            (_inputs ??= []).Add(new CorpusInput(ProgramPrinter.Print(kept), fresh));
+        }
+        return new BatchResult((int)(Executions - start), _inputs ?? [], _findings ?? []);
+    }
+
+    /// <summary>Runs a program from elsewhere (the hub, another engine, a seed folder) and keeps it if it adds coverage.</summary>
+    public bool AddExternalInput(Program program)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        var result = Execute(program);
+        if (result is null)
+        {
+            return false;
+        }
+        foreach (var v in result.Violations)
+        {
+            _firstSeen.TryAdd(v.Signature, Executions);
+        }
+        if (_coverage.CountNew(result.Coverage) == 0)
+        {
+            return false;
+        }
+        var features = result.Coverage.ToArray();
+        _corpus.Add(new CorpusEntry(program, features, _coverage.Add(features)));
+        return true;
+    }
+
+    /// <summary>Runs a program (counting it); null if the machine threw (recorded in <see cref="MachineErrors"/>).</summary>
+    private ExecutionResult? Execute(Program program)
+    {
+        Executions++;
+        try
+        {
+            return _executor.Run(program, _profile);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var error = MachineError.From(e, ProgramPrinter.Print(program), _profile.Name);
+            _machineErrors.TryAdd(error.Key, error);
+            // The executor's pooled state may be half-updated: start from a clean one.
+            _executor = new Executor(ExecutionOptions.Fast);
+            return null;
+        }
+    }
+
+    private void Report(Program program, ExecutionResult result)
+    {
+        foreach (var v in result.Violations)
+        {
+            if (_firstSeen.TryAdd(v.Signature, Executions))
+            {
+                (_findings ??= []).Add(new Finding(v.Signature, v.KindName, ProgramPrinter.Print(program), PrintedLine(program, v.Line)));
+            }
+        }
+    }
+
+    /// <summary>A mutant keeps its parent's line numbers; the finding's line must be the one in its printed text.</summary>
+    private static int PrintedLine(Program program, int line)
+    {
+        for (var i = 0; i < program.Statements.Length; i++)
+        {
+            if (program.Statements[i].Line == line)
+            {
+                return program.Header.Length + i + 1;
+            }
+        }
+        return line;
+    }
+
+    /// <summary>
+    /// Before keeping an input that reached new features, drops each line whose removal keeps all of those features
+    /// (syzkaller's input minimization): short corpus programs run faster and mutate into more variety.
+    /// </summary>
+    private (Program Program, uint[] Features) Shrink(Program program, uint[] features)
+    {
+        _fresh.Clear();
+        foreach (var f in features)
+        {
+            if (_coverage.CountNew([f]) > 0)
+            {
+                _fresh.Add(f);
+            }
+        }
+        var best = program;
+        var bestFeatures = features;
+        var lines = new List<Statement>(program.Statements);
+        for (var i = lines.Count - 1; i >= 0 && lines.Count > 1; i--)
+        {
+            if (i >= lines.Count || lines[i].Op == Op.Wait)
+            {
+                continue;
+            }
+            var candidate = new List<Statement>(lines);
+            Mutator.RemoveWithDependents(candidate, i);
+            if (candidate.Count == 0 || !ProgramValidator.TryValidate(ImmutableArray<string>.Empty, candidate, out var shorter, out _))
+            {
+                continue;
+            }
+            var result = Execute(shorter);
+            if (result is null)
+            {
+                continue;
+            }
+            Report(shorter, result);
+            if (ContainsAll(result.Coverage, _fresh))
+            {
+                lines = candidate;
+                best = shorter;
+                bestFeatures = result.Coverage.ToArray();
+            }
+        }
+        return (best, bestFeatures);
+    }
+
+    private static bool ContainsAll(ReadOnlySpan<uint> sorted, List<uint> wanted)
+    {
+        foreach (var f in wanted)
+        {
+            if (sorted.BinarySearch(f) < 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Program NextProgram()
+    {
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            if (!_options.CoverageGuided || _corpus.Count == 0 || _rng.Percent(_options.GeneratePercent))
+            {
+                _generator.Generate(_work, _rng.Between(2, _options.MaxGeneratedCalls));
+            }
+            else if (!Mutate())
+            {
+                continue;
+            }
+            if (_work.Count > 0 && ProgramValidator.TryValidate(ImmutableArray<string>.Empty, _work, out var program, out _))
+            {
+                return program;
+            }
+            RejectedMutants++;
+        }
+        // The grammar's own output is valid by construction (a test guards it): fall back to it.
+        _generator.Generate(_work, 4);
+        return ProgramValidator.Validate(ImmutableArray<string>.Empty, _work);
+    }
+
+    private bool Mutate()
+    {
+        var parent = _corpus.Pick(_rng);
+        _work.Clear();
+        _work.AddRange(parent.Program.Statements);
+        var donor = _corpus.Count > 1 ? _corpus.Pick(_rng).Program.Statements : (IReadOnlyList<Statement>?)null;
+        var wanted = 1;
+        while (wanted < 5 && _rng.Percent(45))
+        {
+            wanted++;
+        }
+        var applied = 0;
+        for (var tries = 0; applied < wanted && tries < wanted * 3; tries++)
+        {
+            if (_mutator.MutateOnce(_work, donor))
+            {
+                applied++;
+            }
+        }
+        return applied > 0;
+    }
+}

@@ -1,0 +1,194 @@
+using System.Collections.Immutable;
+using FuzzFarm.Machine;
+using FuzzFarm.Oracle;
+using FuzzFarm.Programs;
+
+namespace FuzzFarm.Fuzzing;
+
+/// <summary>
+/// Shrinks a violating program while it still violates with the same signature: removes lines (with whatever depends
+/// on them), folds threads into their creators, un-splits ops, simplifies arguments, and finally renames bindings in
+/// order of appearance. Deterministic; every candidate costs one execution, bounded by the budget.
+/// </summary>
+public static class Minimizer
+{
+    public const int DefaultBudget = 3000;
+
+    public static Program Minimize(Program program, KernelProfile profile, string signature, int budget = DefaultBudget)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(signature);
+        var executor = new Executor(ExecutionOptions.Fast);
+        return Minimize(program, candidate =>
+        {
+            foreach (var v in executor.Run(candidate, profile).Violations)
+            {
+                if (v.Signature == signature)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }, budget);
+    }
+
+    /// <summary>Shrinks a program while <paramref name="keeps"/> holds (the property to preserve, e.g. a violation or a machine crash).</summary>
+    public static Program Minimize(Program program, Func<Program, bool> keeps, int budget = DefaultBudget)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(keeps);
+        var run = new Attempt(keeps, budget);
+        var best = program.Statements.ToList();
+        if (!run.Holds(best))
+        {
+            return program;
+        }
+        bool changed;
+        do
+        {
+            changed = RemoveLines(run, ref best);
+            changed |= Restructure(run, ref best);
+            changed |= SimplifyArguments(run, ref best);
+        }
+        while (changed && !run.Exhausted);
+        var renamed = Canonical.Rename(best);
+        return run.Holds(renamed) && ProgramValidator.TryValidate(program.Header, renamed, out var p, out _)
+            ? p
+            : ProgramValidator.Validate(program.Header, best);
+    }
+
+    private static bool RemoveLines(Attempt run, ref List<Statement> best)
+    {
+        var changed = false;
+        for (var i = best.Count - 1; i >= 0 && !run.Exhausted; i--)
+        {
+            if (i >= best.Count)
+            {
+                continue;
+            }
+            var candidate = new List<Statement>(best);
+            var ok = candidate[i].Op == Op.Wait ? Mutator.UnsplitWait(candidate, i) : RemoveWithDependents(candidate, i);
+            if (ok && run.Holds(candidate))
+            {
+                best = candidate;
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    private static bool RemoveWithDependents(List<Statement> s, int index)
+    {
+        Mutator.RemoveWithDependents(s, index);
+        return true;
+    }
+
+    /// <summary>Fewer threads and fewer split ops: fold each created thread into its creator, un-split each op.</summary>
+    private static bool Restructure(Attempt run, ref List<Statement> best)
+    {
+        var changed = false;
+        for (var i = best.Count - 1; i >= 0 && !run.Exhausted; i--)
+        {
+            if (i >= best.Count)
+            {
+                continue;
+            }
+            var candidate = new List<Statement>(best);
+            var ok = best[i].Op switch
+            {
+                Op.Fork or Op.Thread => Mutator.FoldThread(candidate, i),
+                Op.Wait => Mutator.UnsplitWait(candidate, i),
+                _ => false,
+            };
+            if (ok && run.Holds(candidate))
+            {
+                best = candidate;
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    /// <summary>Smaller, rounder arguments: offsets to 0, lengths to one page, optional flag words dropped.</summary>
+    private static bool SimplifyArguments(Attempt run, ref List<Statement> best)
+    {
+        var changed = false;
+        for (var i = 0; i < best.Count && !run.Exhausted; i++)
+        {
+            var st = best[i];
+            for (var k = 0; k < st.Args.Length && !run.Exhausted; k++)
+            {
+                foreach (var simpler in Simpler(st, k))
+                {
+                    var args = best[i].Args.ToArray();
+                    args[k] = simpler;
+                    var candidate = new List<Statement>(best) { [i] = best[i] with { Args = [.. args] } };
+                    if (run.Holds(candidate))
+                    {
+                        best = candidate;
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        return changed;
+    }
+
+    private static readonly long[] SimpleNumbers = [0, 1, Sizes.Word, Sizes.Page];
+
+    private static IEnumerable<Arg> Simpler(Statement st, int k)
+    {
+        var a = st.Args[k];
+        switch (a.Form)
+        {
+            case ArgForm.Name when a.Number != 0:
+                yield return Arg.Ref(a.Name!);
+                if (a.Number % Sizes.Page != 0)
+                {
+                    yield return Arg.Ref(a.Name!, a.Number - (a.Number % Sizes.Page));
+                }
+                break;
+            case ArgForm.Number:
+                foreach (var n in SimpleNumbers)
+                {
+                    if (n < a.Number)
+                    {
+                        yield return Arg.Num(n);
+                    }
+                }
+                break;
+            case ArgForm.Flags:
+                var (_, groups) = FlagWords.Rules(st.Info.Params[k]);
+                var required = Flag.None;
+                foreach (var g in groups)
+                {
+                    required |= g;
+                }
+                for (var bit = 1u; bit != 0; bit <<= 1)
+                {
+                    if (((uint)a.Flags & bit) != 0 && ((uint)required & bit) == 0)
+                    {
+                        yield return Arg.Of(a.Flags & ~(Flag)bit);
+                    }
+                }
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Checks candidates against the property, within the budget.</summary>
+    private sealed class Attempt(Func<Program, bool> keeps, int budget)
+    {
+        private int _left = budget;
+
+        public bool Exhausted => _left <= 0;
+
+        public bool Holds(List<Statement> statements) =>
+            _left-- > 0 && statements.Count > 0
+            && ProgramValidator.TryValidate(ImmutableArray<string>.Empty, statements, out var program, out _)
+            && keeps(program);
+    }
+}

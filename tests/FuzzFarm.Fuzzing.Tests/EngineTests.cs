@@ -1,0 +1,91 @@
+using FuzzFarm.Machine;
+using FuzzFarm.Programs;
+using Xunit;
+
+namespace FuzzFarm.Fuzzing.Tests;
+
+public class EngineTests
+{
+    private static string Summary(FuzzEngine e, IEnumerable<BatchResult> batches) =>
+        $"{e.Executions} {e.CorpusSize} {e.CoverageFeatures} "
+        + string.Join(";", e.FirstSeen.Select(kv => $"{kv.Key}@{kv.Value}"))
+        + string.Join("|", batches.SelectMany(b => b.NewInputs.Select(i => i.ProgramText)));
+
+    [Fact]
+    public void SameSeedGivesTheSameRun()
+    {
+        var profile = KernelProfile.Parse("v5.9");
+        string Run(ulong seed)
+        {
+            var engine = new FuzzEngine(profile, seed);
+            var batches = Enumerable.Range(0, 10).Select(_ => engine.RunBatch(2000)).ToList();
+            return Summary(engine, batches);
+        }
+        var a = Run(7);
+        Assert.Equal(a, Run(7));
+        Assert.NotEqual(a, Run(8));
+    }
+
+    [Fact]
+    public void CoverageGrowsAndTheCorpusKeepsOnlyInputsThatAddedIt()
+    {
+        var engine = new FuzzEngine(KernelProfile.Parse("v5.9"), 3);
+        var first = engine.RunBatch(2000);
+        Assert.NotEmpty(first.NewInputs);
+        Assert.All(first.NewInputs, i => Assert.True(i.NewFeatures > 0));
+        var coverage = engine.CoverageFeatures;
+        engine.RunBatch(20000);
+        Assert.True(engine.CoverageFeatures > coverage, $"coverage stayed at {coverage}");
+        Assert.Equal(22000, engine.Executions);
+    }
+
+    [Fact]
+    public void ExternalInputIsKeptOnlyWhenItAddsCoverage()
+    {
+        var engine = new FuzzEngine(KernelProfile.Parse("v5.7"), 1);
+        var seed = Seeds.Named("s2-vmsplice-thp").Program;
+        Assert.True(engine.AddExternalInput(seed));
+        Assert.False(engine.AddExternalInput(seed));
+        Assert.Equal(1, engine.CorpusSize);
+        Assert.Equal(2, engine.Executions);
+    }
+
+    [Fact]
+    public void BlindBaselineKeepsNoCorpus()
+    {
+        var engine = new FuzzEngine(KernelProfile.Parse("v5.9"), 1, FuzzOptions.Blind);
+        var batch = engine.RunBatch(3000);
+        Assert.Empty(batch.NewInputs);
+        Assert.Equal(0, engine.CorpusSize);
+        Assert.True(engine.CoverageFeatures > 0);
+    }
+
+    [Fact]
+    public void FindingsNameTheViolatingLineOfTheirPrintedProgram()
+    {
+        var engine = new FuzzEngine(KernelProfile.Parse("v5.9"), 2);
+        var findings = Enumerable.Range(0, 20).SelectMany(_ => engine.RunBatch(5000).Findings).ToList();
+        Assert.NotEmpty(findings);
+        foreach (var f in findings)
+        {
+            var program = ProgramParser.Parse(f.ProgramText);
+            var replay = new FuzzFarm.Oracle.Executor().Run(program, KernelProfile.Parse("v5.9"));
+            Assert.Contains(replay.Violations, v => v.Signature == f.Signature && v.Line == f.Line);
+        }
+    }
+
+    [Fact]
+    public void SessionWithTwoJobsIsDeterministicForAnExecutionLimit()
+    {
+        string Run()
+        {
+            var options = new FuzzSessionOptions(KernelProfile.Parse("v5.9"), 4) { Jobs = 2, MaxExecutions = 40_000, RoundExecutions = 5000 };
+            var r = FuzzSession.Run(options, null, CancellationToken.None);
+            return $"{r.Executions} {r.CoverageFeatures} {r.Corpus.Count} "
+                + string.Join(";", r.Findings.Select(f => $"{f.Finding.Signature}@{f.Execution}/{f.Engine}"));
+        }
+        var a = Run();
+        Assert.StartsWith("40000 ", a, StringComparison.Ordinal);
+        Assert.Equal(a, Run());
+    }
+}

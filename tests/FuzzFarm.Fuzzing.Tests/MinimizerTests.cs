@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using FuzzFarm.Machine;
+using FuzzFarm.Oracle;
+using FuzzFarm.Programs;
+using Xunit;
+
+namespace FuzzFarm.Fuzzing.Tests;
+
+public class MinimizerTests
+{
+    public static TheoryData<string> SeedNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var s in Seeds.All.Where(s => s.IsTarget))
+        {
+            data.Add(s.Name);
+        }
+        return data;
+    }
+
+    /// <summary>The seed buried in unrelated lines (new mappings, loads and stores of them, an extra thread).</summary>
+    private static Program Padded(SeedFile seed)
+    {
+        var lines = new List<Statement>(seed.Program.Statements.Select(s => s with { Line = 0 }));
+        lines.Insert(0, Grammar.Make("t0", "zz", Op.Mmap, false, [Arg.Num(8192), Arg.Of(Flag.Rw), Arg.Of(Flag.Private)]));
+        lines.Insert(1, Grammar.Make("t0", null, Op.Store, false, [Arg.Ref("zz", 4096), Arg.Num(77)]));
+        lines.Insert(2, Grammar.Make("t0", "t9", Op.Thread, false, []));
+        lines.Insert(lines.Count / 2, Grammar.Make("t9", null, Op.Load, false, [Arg.Ref("zz")]));
+        lines.Add(Grammar.Make("t0", null, Op.Memset, false, [Arg.Ref("zz"), Arg.Num(8192), Arg.Num(5)]));
+        lines.Add(Grammar.Make("t9", null, Op.Load, false, [Arg.Ref("zz", 8)]));
+        return ProgramValidator.Validate(ImmutableArray<string>.Empty, lines);
+    }
+
+    [Theory]
+    [MemberData(nameof(SeedNames))]
+    public void MinimizedRepoStillViolatesAndIsNoLongerThanTheSeed(string name)
+    {
+        var seed = Seeds.Named(name);
+        var profile = KernelProfile.Parse(seed.Violates[0]);
+        var padded = Padded(seed);
+        Assert.Contains(new Executor().Run(padded, profile).Violations, v => v.Signature == seed.Signature);
+        var minimized = Minimizer.Minimize(padded, profile, seed.Signature);
+        Assert.Contains(new Executor().Run(minimized, profile).Violations, v => v.Signature == seed.Signature);
+        Assert.True(minimized.Statements.Length <= seed.Program.Statements.Length,
+            $"{minimized.Statements.Length} lines, seed has {seed.Program.Statements.Length}:\n{ProgramPrinter.Print(minimized)}");
+        Assert.DoesNotContain(minimized.Statements, s => s.Binding == "zz" || s.Thread == "t9");
+    }
+
+    [Fact]
+    public void AProgramThatDoesNotViolateComesBackUnchanged()
+    {
+        var program = ProgramParser.Parse("a = mmap(4K, rw, private)\nstore(a, 1)\nload(a)\n");
+        Assert.Same(program, Minimizer.Minimize(program, KernelProfile.Parse("v5.7"), "no such signature"));
+    }
+}
