@@ -51,6 +51,15 @@ public class ExporterTests
     }
 
     [Fact]
+    public void Write_protecting_a_page_never_faulted_in_is_refused()
+    {
+        // Without UFFD_FEATURE_WP_UNPOPULATED such a page takes no protection on the kernel, and the machine agrees.
+        var e = Rejected("a = mmap(8K, rw, private)", "store(a, 1)", "u = uffd()", "uffd_register(u, a, 8K)", "uffd_wp(u, a, 8K, on)");
+        Assert.Equal(5, e.Line);
+        Assert.Contains("faulted in", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void O_direct_needs_aligned_buffers()
     {
         var e = Rejected("a = mmap(4K, rw, private)", "f = file(4K)", "pread_direct(f, 0, a+8, 512)");
@@ -76,7 +85,7 @@ public class ExporterTests
     public void Lines_of_a_thread_blocked_on_userfaultfd_are_skipped_until_it_is_served()
     {
         var exported = CExporter.Prepare(Programs.Parse(
-            "a = mmap(4K, rw, private)", "u = uffd()", "uffd_register(u, a, 4K)", "uffd_wp(u, a, 4K, on)", "t1 = thread()",
+            "a = mmap(4K, rw, private|populate)", "u = uffd()", "uffd_register(u, a, 4K)", "uffd_wp(u, a, 4K, on)", "t1 = thread()",
             "t1: store(a, 1)", "t1: store(a+8, 2)", "uffd_resolve(u)", "t1: store(a+8, 3)"));
         Assert.Equal([7], exported.SkippedLines);
     }

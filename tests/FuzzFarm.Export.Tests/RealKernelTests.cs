@@ -80,7 +80,7 @@ public class RealKernelTests
     [Fact]
     public void A_handler_writing_its_own_protected_page_hangs()
     {
-        var output = Run("a = mmap(4K, rw, private)", "u = uffd()", "uffd_register(u, a, 4K)", "uffd_wp(u, a, 4K, on)", "store(a, 1)");
+        var output = Run("a = mmap(4K, rw, private|populate)", "u = uffd()", "uffd_register(u, a, 4K)", "uffd_wp(u, a, 4K, on)", "store(a, 1)");
         Assert.True(output.Clean, string.Join("\n", output.Problems));
         Assert.Equal((5, "t0"), Assert.Single(output.Hangs));
     }

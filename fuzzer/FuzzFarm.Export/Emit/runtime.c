@@ -44,9 +44,6 @@
 #ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
 #define UFFD_FEATURE_WP_HUGETLBFS_SHMEM (1 << 12)
 #endif
-#ifndef UFFD_FEATURE_WP_UNPOPULATED
-#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
-#endif
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
@@ -583,11 +580,10 @@ static int ff_uffd_open(void)
     if (fd < 0) {
         return -1;
     }
-    /* WP_UNPOPULATED: protection holds for pages not yet faulted in, as the program's plain semantics say;
-       WP_HUGETLBFS_SHMEM: shared and hugetlb mappings can be write-protected too. */
+    /* Not WP_UNPOPULATED: as in the kernel's default (and the machine), protection applies to pages faulted in;
+       the exporter only protects those. WP_HUGETLBFS_SHMEM: shared and hugetlb mappings can be protected too. */
     struct uffdio_api api = {.api = UFFD_API,
-                             .features = UFFD_FEATURE_PAGEFAULT_FLAG_WP | UFFD_FEATURE_WP_UNPOPULATED |
-                                         UFFD_FEATURE_WP_HUGETLBFS_SHMEM};
+                             .features = UFFD_FEATURE_PAGEFAULT_FLAG_WP | UFFD_FEATURE_WP_HUGETLBFS_SHMEM};
     if (ioctl(fd, UFFDIO_API, &api) != 0) {
         close(fd);
         return -1;
@@ -695,7 +691,7 @@ static void ff_check_features(unsigned needs)
     if (needs & FF_F_UFFD) {
         int fd = ff_uffd_open();
         if (fd < 0) {
-            ff_skip("userfaultfd-wp", "userfaultfd with PAGEFAULT_FLAG_WP|WP_UNPOPULATED refused");
+            ff_skip("userfaultfd-wp", "userfaultfd with PAGEFAULT_FLAG_WP|WP_HUGETLBFS_SHMEM refused");
         }
         close(fd);
     }

@@ -14,6 +14,9 @@ internal sealed class ModelProcess(int id)
 
     public long LastClearRefs { get; set; } = -1;
 
+    /// <summary>Pages this process has faulted in (any access, GUP or populate): only those take uffd-wp protection.</summary>
+    public HashSet<long> Touched { get; init; } = [];
+
     public Vma? Find(long addr) => Vmas.Find(v => v.Contains(addr));
 
     /// <summary>Removes [start, end) from every mapping, keeping the parts outside it.</summary>

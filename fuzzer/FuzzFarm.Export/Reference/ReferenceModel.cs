@@ -109,6 +109,10 @@ internal sealed class ReferenceModel
         _nextAddress = RoundUp(start + size, Huge) + Huge;
         proc.Vmas.Add(new Vma(start, start + size, prot, (flags & Flag.Shared) != 0, hugetlb, false, new MemObject(), start));
         _addresses[_s.BindingSlot] = start;
+        if ((flags & Flag.Populate) != 0)
+        {
+            Touch(proc, start, start + size);
+        }
     }
 
     private (long Start, long End) Range(ModelProcess proc, int addrArg, long len)
@@ -130,6 +134,7 @@ internal sealed class ReferenceModel
     {
         var (start, end) = Range(proc, 0, Number(1));
         proc.Unmap(start, end);
+        proc.Touched.RemoveWhere(p => p >= start && p < end);
         foreach (var u in Uffds(proc))
         {
             u.Forget(start, end);
@@ -160,6 +165,7 @@ internal sealed class ReferenceModel
                     // pipes keep the old one. A shared mapping keeps its contents.
                     var fresh = new Dictionary<MemObject, MemObject>();
                     proc.Change(start, end, v => v.Shared ? v : v with { Object = Fresh(fresh, v.Object) });
+                    proc.Touched.RemoveWhere(p => p >= start && p < end);
                     break;
                 }
             default: break;
@@ -259,6 +265,7 @@ internal sealed class ReferenceModel
         {
             child.PageWrites[page] = seq;
         }
+        child.Touched.UnionWith(parent.Touched.Where(p => child.Find(p) is not null));
         _procs.Add(child);
         foreach (var holders in _holders.Values.Where(h => h.Contains(parent.Id)))
         {
@@ -336,6 +343,7 @@ internal sealed class ReferenceModel
         {
             throw Cannot("io_uring fixed buffers pin with FOLL_WRITE, so the range must be writable (user space has no read-only long-term pin)");
         }
+        Touch(proc, start, start + len);
         Open(_s.BindingSlot, new PinState(start, len, segments, (_s.Args[2].Flags & Flag.Rw) != 0), proc);
     }
 
@@ -516,6 +524,13 @@ internal sealed class ReferenceModel
             }
             if (_s.Args[3].Flags == Flag.On)
             {
+                if (!proc.Touched.Contains(p))
+                {
+                    // Without UFFD_FEATURE_WP_UNPOPULATED (the kernel's default, which the machine models) an
+                    // anonymous page never faulted in takes no protection; whether a fault maps a THP or the huge
+                    // zero page (protecting its neighbours too) is kernel state the reference model does not follow.
+                    throw Cannot($"uffd_wp protects only pages already faulted in; page 0x{p:x} was not: touch it first");
+                }
                 u.Protected.Add(p);
             }
             else
@@ -575,13 +590,23 @@ internal sealed class ReferenceModel
     private Vma Readable(ModelProcess proc, long addr)
     {
         var v = proc.Find(addr) ?? throw Cannot($"0x{addr:x} is not mapped in {ThreadName}'s process: the real process gets SIGSEGV");
+        proc.Touched.Add(addr & ~(Page - 1));
         return v.Readable ? v : throw Cannot($"{_s.Info.Name} reads a mapping without read permission: the real process gets SIGSEGV");
     }
 
     private Vma Writable(ModelProcess proc, long addr)
     {
         var v = proc.Find(addr) ?? throw Cannot($"0x{addr:x} is not mapped in {ThreadName}'s process: the real process gets SIGSEGV");
+        proc.Touched.Add(addr & ~(Page - 1));
         return v.Writable ? v : throw Cannot($"{_s.Info.Name} writes a mapping without write permission: the real process gets SIGSEGV");
+    }
+
+    private static void Touch(ModelProcess proc, long start, long end)
+    {
+        for (var p = start & ~(Page - 1); p < end; p += Page)
+        {
+            proc.Touched.Add(p);
+        }
     }
 
     private void RequireMapped(ModelProcess proc, long start, long end, string why)
