@@ -11,6 +11,9 @@ public static class Dispatcher
         {
             ["replay"] = ("executions/s of the machine replaying a 15-line program on one core", a => Task.FromResult(ReplayBenchmark.Run(a))),
             ["farm"] = ("executions/s of the embedded farm against the bare fuzz loop", FarmBenchmark.RunAsync),
+            ["time-to-find"] = ("executions and seconds to first find of each seed scenario, guided vs blind, repro sizes", a => Task.FromResult(TimeToFindBenchmark.Run(a))),
+            ["fuzz-throughput"] = ("executions/s of the fuzz loop with 1 job and one per core, and the scaling", a => Task.FromResult(FuzzThroughputBenchmark.Run(a))),
+            ["fuzz-latest"] = ("10 million executions on latest: only the hugetlb leak may show", a => Task.FromResult(FuzzLatestBenchmark.Run(a))),
             ["baselines"] = ("time to first find (guided, blind, farm) and scaling, for bench/report.sh", BaselinesBenchmark.RunAsync),
         };
 
