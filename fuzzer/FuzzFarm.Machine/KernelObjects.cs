@@ -24,6 +24,8 @@ internal struct PipeBuffer
     public ulong Addr;
     /// <summary>The runner's tag for the piece (which snapshot of the source it checks against).</summary>
     public int Tag;
+    /// <summary>The decision that granted the PTE GUP found the page through.</summary>
+    public Decision Grant;
 }
 
 internal sealed class Pipe

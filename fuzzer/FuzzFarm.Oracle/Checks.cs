@@ -175,7 +175,7 @@ public sealed partial class Executor
                     reported = true;
                     var expected = _ref.Read(tr.Key, w);
                     var at = (piece.Addr & ~0xfffUL) + (ulong)(w * 8);
-                    var landing = new Landing { Folio = piece.Folio, Sub = piece.Sub, Kind = piece.Folio.Kind(false) };
+                    var landing = new Landing { Folio = piece.Folio, Sub = piece.Sub, Kind = piece.Folio.Kind(false), Grant = piece.Grant };
                     Report(piece.Owner, value, expected, landing, $"{op} of P{piece.Owner.Id}'s 0x{at:x}");
                 }
             }
@@ -254,7 +254,7 @@ public sealed partial class Executor
         if (!_tokens.InHistory(observer, value))
         {
             ref var info = ref _tokens[value];
-            var (cause, kind) = CrossCause(ref info);
+            var (cause, kind) = CrossCause(ref info, landing);
             AddViolation(ViolationKind.CrossProcessVisibility, Signature(ViolationKind.CrossProcessVisibility, cause, kind),
                 $"{what}{where} saw {_tokens.Print(value)}, written by P{info.Writer.Id} after it parted from P{observer.Id}; expected {_tokens.Print(expected)}");
             return;
@@ -279,13 +279,20 @@ public sealed partial class Executor
             (l.Stale != Decision.None ? $" through a stale TLB entry ({DecisionText.Of(l.Stale)})" : "");
     }
 
-    /// <summary>The decision that let another process's write reach the observer: how the writer got its access.</summary>
-    private static (Decision, PageKind) CrossCause(ref TokenInfo info)
+    /// <summary>
+    /// The decision that let another process's write reach the observer: how the writer got its access, or, for a
+    /// device write into a page the observer got from fork, fork's sharing of that (pinned) page.
+    /// </summary>
+    private static (Decision, PageKind) CrossCause(ref TokenInfo info, Landing observed)
     {
         var l = info.Landing;
         if (l.Stale != Decision.None)
         {
             return (l.Stale, l.Kind);
+        }
+        if (info.Kind != WriteKind.Cpu && observed.Grant == Decision.ForkShare)
+        {
+            return (Decision.ForkShare, observed.Kind);
         }
         if (l.Grant != Decision.None || l.Folio is null)
         {

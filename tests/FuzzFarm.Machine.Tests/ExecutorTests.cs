@@ -109,6 +109,24 @@ public class ExecutorTests
         Assert.NotEqual(sig, Assert.Single(Run(SeedPrograms.Text("s2-vmsplice-thp.ff"), "v5.7").Violations).Signature);
     }
 
+    [Theory]
+    [InlineData("v5.7", "cross-process-visibility in copy_present_pte: share with child [base]")]
+    [InlineData("v5.9-rc4", "cross-process-visibility in copy_present_pte: share with child [base]")]
+    [InlineData("v5.9", null)]
+    public void DmaIntoAPinnedPageForkSharedLeaksIntoTheChildUntilForkCopiesPinnedPages(string profile, string? signature)
+    {
+        const string text = """
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            h = pin(a, 4K, rw)
+            t1 = fork()
+            dma_write(h, 8, 2)
+            t1: load(a+8)
+            """;
+        var r = Run(text, profile);
+        Assert.Equal(signature, r.Violations.SingleOrDefault()?.Signature);
+    }
+
     [Fact]
     public void ObservationsPrintTheWriterOfEachToken()
     {
