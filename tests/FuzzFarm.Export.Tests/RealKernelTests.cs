@@ -57,6 +57,15 @@ public class RealKernelTests
     }
 
     [Fact]
+    public void Results_the_program_does_not_bind_go_to_a_spare_slot()
+    {
+        var output = Run("mmap(4K, rw, private)", "a = mmap(4K, rw, private)", "pipe()", "pin(a, 4K, rw)", "file(4K)", "uffd()",
+            "store(a, 1)", "load(a)");
+        Assert.True(output.Clean, string.Join("\n", output.Problems));
+        Assert.True(Assert.Single(output.Observations).Ok);
+    }
+
+    [Fact]
     public void A_child_that_exits_is_gone_before_the_next_line()
     {
         // If the parent's store ran while the child still mapped the page, nothing would show; what this checks is

@@ -68,12 +68,13 @@ internal sealed class CWriter
         Line();
         Line("/* ---- the program ---- */");
         Line();
-        Line("/* Bindings, indexed by the program's slots; a forked child inherits its parent's, as it does the memory. */");
-        Line("static char *ff_addr[FF_SLOTS];");
-        Line("static int ff_pipes[FF_SLOTS][2];");
-        Line("static struct ff_pin ff_pins[FF_SLOTS];");
-        Line("static struct ff_file ff_files[FF_SLOTS];");
-        Line("static int ff_uffds[FF_SLOTS];");
+        Line("/* Bindings, indexed by the program's slots; a forked child inherits its parent's, as it does the memory.");
+        Line("   Index FF_SLOTS holds the results of ops whose result the program does not bind. */");
+        Line("static char *ff_addr[FF_SLOTS + 1];");
+        Line("static int ff_pipes[FF_SLOTS + 1][2];");
+        Line("static struct ff_pin ff_pins[FF_SLOTS + 1];");
+        Line("static struct ff_file ff_files[FF_SLOTS + 1];");
+        Line("static int ff_uffds[FF_SLOTS + 1];");
         Line();
     }
 
@@ -198,7 +199,7 @@ internal sealed class CWriter
         var k = step.Index;
         return s.Op switch
         {
-            Op.Mmap => $"ff_addr[{s.BindingSlot}] = ff_mmap({N(s, 0)}, {Prot(s.Args[1].Flags)}, {Bit(s.Args[2].Flags, Flag.Shared)}, "
+            Op.Mmap => $"ff_addr[{Bound(s)}] = ff_mmap({N(s, 0)}, {Prot(s.Args[1].Flags)}, {Bit(s.Args[2].Flags, Flag.Shared)}, "
                 + $"{Bit(s.Args[2].Flags, Flag.Populate)}, {Bit(s.Args[2].Flags, Flag.Hugetlb)});",
             Op.Munmap => $"if (munmap({A(s, 0)}, {N(s, 1)}) != 0) ff_fail(\"munmap\", \"munmap\");",
             Op.Mprotect => $"if (mprotect({A(s, 0)}, {N(s, 1)}, {Prot(s.Args[2].Flags)}) != 0) ff_fail(\"mprotect\", \"mprotect\");",
@@ -210,20 +211,20 @@ internal sealed class CWriter
                 + $"if (c == 0) {{ ff_process_start({s.BindingSlot}); ff_run_{s.Binding}(); ff_finish_process(); }} ff->pid[{s.BindingSlot}] = c; }}",
             Op.Thread => $"{{ pthread_t th; ff->pid[{s.BindingSlot}] = getpid(); "
                 + $"if (pthread_create(&th, NULL, ff_thread_{s.Binding}, NULL) != 0) ff_fail(\"thread\", \"pthread_create\"); }}",
-            Op.Pipe => $"ff_pipe(ff_pipes[{s.BindingSlot}], {_plan.PipeCapacity[s.BindingSlot]});",
+            Op.Pipe => $"ff_pipe(ff_pipes[{Bound(s)}], {_plan.PipeCapacity[s.BindingSlot]});",
             Op.Vmsplice => $"ff_vmsplice(ff_pipes[{s.Args[0].Slot}], {A(s, 1)}, {N(s, 2)});",
             Op.Read => $"ff_pipe_read(ff_pipes[{s.Args[0].Slot}], {N(s, 1)}, &ff_exp_{k});",
-            Op.Pin => $"ff_pin(&ff_pins[{s.BindingSlot}], {A(s, 0)}, {N(s, 1)});",
+            Op.Pin => $"ff_pin(&ff_pins[{Bound(s)}], {A(s, 0)}, {N(s, 1)});",
             Op.Unpin => $"ff_unpin(&ff_pins[{s.Args[0].Slot}]);",
             Op.DmaWrite => $"ff_dma_write(&ff_pins[{s.Args[0].Slot}], {N(s, 1)}, {Hex(Tokens.Write(s.Line, 0))});",
             Op.DmaRead => $"ff_dma_read(&ff_pins[{s.Args[0].Slot}], {N(s, 1)}, &ff_exp_{k});",
-            Op.File => $"ff_file(&ff_files[{s.BindingSlot}], {N(s, 0)}, {Hex(Tokens.FreshFile(s.Line, 0))});",
+            Op.File => $"ff_file(&ff_files[{Bound(s)}], {N(s, 0)}, {Hex(Tokens.FreshFile(s.Line, 0))});",
             Op.PreadDirect => $"ff_pread_direct(&ff_files[{s.Args[0].Slot}], {N(s, 1)}, {A(s, 2)}, {N(s, 3)});",
             Op.Write => $"ff_write(&ff_files[{s.Args[0].Slot}], {N(s, 1)}, {A(s, 2)}, {N(s, 3)});",
             Op.ProcessVmReadv => $"ff_process_vm_readv({s.Args[0].Slot}, {A(s, 1)}, {N(s, 2)}, &ff_exp_{k});",
             Op.ClearRefs => $"ff_clear_refs({s.Args[0].Slot});",
             Op.Pagemap => $"ff_pagemap({A(s, 0)}, {(step.MustBeDirty ? 1 : 0)});",
-            Op.Uffd => $"ff_uffds[{s.BindingSlot}] = ff_uffd();",
+            Op.Uffd => $"ff_uffds[{Bound(s)}] = ff_uffd();",
             Op.UffdRegister => $"ff_uffd_register(ff_uffds[{s.Args[0].Slot}], {A(s, 1)}, {N(s, 2)});",
             Op.UffdWp => $"ff_uffd_wp(ff_uffds[{s.Args[0].Slot}], {A(s, 1)}, {N(s, 2)}, {Bit(s.Args[3].Flags, Flag.On)});",
             Op.UffdResolve => step.Resolves.Count == 0
@@ -266,6 +267,9 @@ internal sealed class CWriter
         var arg = s.Args[i];
         return arg.Number == 0 ? $"ff_addr[{arg.Slot}]" : $"(ff_addr[{arg.Slot}] + {Hex((ulong)arg.Number)})";
     }
+
+    /// <summary>The slot an op's result goes to; an unbound result goes to the spare index FF_SLOTS.</summary>
+    private static string Bound(Statement s) => s.BindingSlot < 0 ? "FF_SLOTS" : s.BindingSlot.ToString(CultureInfo.InvariantCulture);
 
     private static string N(Statement s, int i) => s.Args[i].Number.ToString(CultureInfo.InvariantCulture);
 

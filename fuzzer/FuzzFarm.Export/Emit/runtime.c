@@ -58,8 +58,8 @@
 
 #define FF_HUGE (2ul << 20)
 #define FF_PAGE 4096ul
-#define FF_STALL_MS 3000
-#define FF_SERVE_MS 2000
+#define FF_STALL_MS 10000
+#define FF_SERVE_MS 5000
 
 struct ff_ctl {
     uint32_t seq;              /* the step allowed to run */

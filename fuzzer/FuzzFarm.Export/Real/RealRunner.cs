@@ -5,7 +5,7 @@ namespace FuzzFarm.Export.Real;
 /// <summary>Runs a compiled export on this machine's kernel and parses what it printed.</summary>
 public static class RealRunner
 {
-    /// <summary>Well above the program's own stall detection (3 s per step); only a broken watcher reaches it.</summary>
+    /// <summary>Well above the program's own stall detection (10 s per step); only a broken watcher reaches it.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     public static RealOutput Run(string binary)

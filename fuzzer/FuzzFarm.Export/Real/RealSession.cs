@@ -26,9 +26,25 @@ public static class RealSession
         {
             var (name, program) = programs[i];
             var output = RealRunner.Run(binaries[i]);
-            var comparison = output.Ran ? Differential.Compare(output, predict(program)) : null;
+            var comparison = output.Ran ? Compare(output, program, predict) : null;
             results.Add(new RealProgramResult(name, program, output, comparison));
         }
         return results;
+    }
+
+    /// <summary>A machine that throws on a valid program is a finding too: it becomes the program's disagreement.</summary>
+    private static Comparison Compare(RealOutput output, Program program, Func<Program, Prediction> predict)
+    {
+        Prediction prediction;
+        try
+        {
+            prediction = predict(program);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var at = e.StackTrace?.Split('\n').FirstOrDefault()?.Trim() ?? "";
+            return new Comparison(0, [new Disagreement(0, "-", $"ran ({output.Observations.Count} observations)", $"threw {e.GetType().Name}: {e.Message} {at}")], []);
+        }
+        return Differential.Compare(output, prediction);
     }
 }
