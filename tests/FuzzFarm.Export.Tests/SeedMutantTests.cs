@@ -14,36 +14,42 @@ namespace FuzzFarm.Export.Tests;
 /// </summary>
 public class SeedMutantTests(ITestOutputHelper output)
 {
-    private const int Seed = 77;
-    private const int Mutants = 300;
+    private const int PerSeed = 16;
 
     [Fact]
     public void Seed_mutants_export_or_are_refused_and_the_exported_agree_with_the_machine()
     {
-        var rng = new Random(Seed);
-        var seeds = Repo.SeedFiles().Select(f => File.ReadAllLines(f).Where(l => !l.StartsWith('#')).ToArray()).ToArray();
         var exported = new List<(string Name, Program Program)>();
         var refused = new Dictionary<string, int>(StringComparer.Ordinal);
         var invalid = 0;
-        for (var i = 0; i < Mutants; i++)
+        var total = 0;
+        foreach (var file in Repo.SeedFiles())
         {
-            var text = string.Join('\n', Mutate(rng, seeds[rng.Next(seeds.Length)])) + "\n";
-            if (!ProgramParser.TryParse(text, out var program, out _))
+            var seedName = Path.GetFileNameWithoutExtension(file);
+            var lines = File.ReadAllLines(file).Where(l => !l.StartsWith('#')).ToArray();
+            for (var k = 0; k < PerSeed; k++)
             {
-                invalid++;
-                continue;
-            }
-            if (CExporter.TryPrepare(program, out _, out var error))
-            {
-                exported.Add((string.Create(CultureInfo.InvariantCulture, $"mutant-{Seed}-{i}"), program));
-            }
-            else
-            {
-                var reason = error!.Message.Split(':')[0];
-                refused[reason] = refused.GetValueOrDefault(reason) + 1;
+                // Seeded by the seed's name, so adding a seed leaves every other mutant (and its id) as it was.
+                var rng = new Random(StableHash(seedName) + k);
+                var text = string.Join('\n', Mutate(rng, lines)) + "\n";
+                total++;
+                if (!ProgramParser.TryParse(text, out var program, out _))
+                {
+                    invalid++;
+                    continue;
+                }
+                if (CExporter.TryPrepare(program, out _, out var error))
+                {
+                    exported.Add((string.Create(CultureInfo.InvariantCulture, $"mutant-{seedName}-{k}"), program));
+                }
+                else
+                {
+                    var reason = error!.Message.Split(':')[0];
+                    refused[reason] = refused.GetValueOrDefault(reason) + 1;
+                }
             }
         }
-        output.WriteLine($"{Mutants} mutants: {invalid} invalid programs, {refused.Values.Sum()} refused, {exported.Count} exported");
+        output.WriteLine($"{total} mutants: {invalid} invalid programs, {refused.Values.Sum()} refused, {exported.Count} exported");
         foreach (var (reason, count) in refused.OrderByDescending(kv => kv.Value))
         {
             output.WriteLine($"  refused {count}: {reason}");
@@ -71,8 +77,18 @@ public class SeedMutantTests(ITestOutputHelper output)
         }
         var ran = results.Count(r => !r.Skipped);
         output.WriteLine($"{ran} ran, {results.Count - ran} skipped, {ran - results.Count(r => r.Comparison is { Agrees: false })} agree");
-        Assert.True(exported.Count >= Mutants / 4, $"only {exported.Count} mutants exported");
+        Assert.True(exported.Count >= total / 4, $"only {exported.Count} mutants exported");
         Assert.True(unexplained.Count == 0, "disagreements not in corpus/differential/KNOWN.md:\n" + string.Join("\n\n", unexplained));
+    }
+
+    private static int StableHash(string text)
+    {
+        var h = 2166136261u;
+        foreach (var c in text)
+        {
+            h = (h ^ c) * 16777619u;
+        }
+        return (int)(h & 0x3fffffff);
     }
 
     private static List<string> Mutate(Random rng, string[] lines)
