@@ -56,7 +56,6 @@ internal sealed class CWriter
         }
         Line(" */");
         Line($"#define FF_STEPS {steps.Count}");
-        Line($"#define FF_THREADS {_plan.Program.SlotCount}");
         Line($"#define FF_SLOTS {_plan.Program.SlotCount}");
         Line($"static const int ff_step_line[FF_STEPS] = {{{string.Join(", ", steps.Select(s => s.Statement.Line))}}};");
         Line($"static const char *const ff_step_thread[FF_STEPS] = {{{string.Join(", ", steps.Select(s => Quote(s.Statement.Thread)))}}};");

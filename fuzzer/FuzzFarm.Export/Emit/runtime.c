@@ -1,10 +1,10 @@
 /*
  * FuzzFarm export runtime: the support code every exported program carries (machine.md §1, issue 8).
  *
- * The exporter prepends FF_STEPS, FF_THREADS, FF_SLOTS and FF_NEEDS, then appends the tables and one function per
- * program thread. Lines run one at a time in program order: a shared sequence counter (MAP_SHARED, futex) holds the
- * number of the step allowed to run, so the interleaving is exactly the program's whatever processes and threads
- * execute it. A watcher process (this main) owns the counter, reports stalls and reaps everything.
+ * The exporter prepends FF_STEPS, FF_SLOTS and the step tables (ff_step_line, ff_step_thread), then appends the
+ * bindings, the expectations, one function per program thread and main(), which passes the features it needs.
+ * Lines run one at a time in program order: a shared sequence counter (MAP_SHARED, futex) holds the number of the
+ * step allowed to run, so the interleaving is exactly the program's whatever processes and threads execute it. A watcher process (this main) owns the counter, reports stalls and reaps everything.
  *
  * Output, one line per event, written with one write(2) so processes never interleave inside a line:
  *   BEGIN kernel=<release> steps=<n>
@@ -65,7 +65,7 @@ struct ff_ctl {
     uint32_t seq;              /* the step allowed to run */
     uint32_t aborted;
     uint32_t done[FF_STEPS];   /* set when a step's (possibly blocked) write completed */
-    int32_t pid[FF_THREADS];   /* process of each program thread, for clear_refs and process_vm_readv */
+    int32_t pid[FF_SLOTS];     /* by thread slot: its process, for clear_refs and process_vm_readv */
     int32_t exit_pid;          /* a process that runs exit(): the watcher ends its step once the process is gone */
 };
 
