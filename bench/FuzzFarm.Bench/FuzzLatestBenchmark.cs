@@ -20,7 +20,7 @@ internal static class FuzzLatestBenchmark
         var seed = ulong.Parse(Option(args, "--seed") ?? "1", Inv);
         var expected = SeedFile.LoadFolder(Path.Combine(FuzzRepoRoot.Find(), "corpus", "seeds"))
             .Where(s => s.Violates.Contains("v6.15"))
-            .Select(s => s.Signature)
+            .Select(s => s.SignatureOn("v6.15"))
             .ToHashSet(StringComparer.Ordinal);
         var profile = KernelProfile.Parse("latest");
         var result = FuzzSession.Run(new FuzzSessionOptions(profile, seed) { Jobs = jobs, MaxExecutions = executions },

@@ -34,8 +34,8 @@ internal static class TimeToFindBenchmark
             var wanted = group.Select(s => s.Signature).Distinct().ToList();
             for (var seed = 1; seed <= seeds; seed++)
             {
-                Collect(guided, RunUntilFound(profile, (ulong)seed, FuzzOptions.Default, wanted, budget, seed == 1 ? first : null));
-                Collect(blind, RunUntilFound(profile, (ulong)seed, FuzzOptions.Blind, wanted, budget, null));
+                Collect(guided, profile, RunUntilFound(profile, (ulong)seed, FuzzOptions.Default, wanted, budget, seed == 1 ? first : null));
+                Collect(blind, profile, RunUntilFound(profile, (ulong)seed, FuzzOptions.Blind, wanted, budget, null));
             }
         }
         Console.WriteLine();
@@ -43,11 +43,12 @@ internal static class TimeToFindBenchmark
         var failures = 0;
         foreach (var s in scenarios)
         {
-            var g = Median(guided.GetValueOrDefault(s.Signature), seeds);
-            var b = Median(blind.GetValueOrDefault(s.Signature), seeds);
+            var key = Key(s.Violates[0], s.Signature);
+            var g = Median(guided.GetValueOrDefault(key), seeds);
+            var b = Median(blind.GetValueOrDefault(key), seeds);
             var ratio = g is null ? "-" : b is null ? ">" + (budget / (double)g.Value.Executions).ToString("F1", Inv) : (b.Value.Executions / (double)g.Value.Executions).ToString("F1", Inv);
             var repro = "-";
-            if (first.TryGetValue(s.Signature, out var finding))
+            if (first.TryGetValue(key, out var finding))
             {
                 var minimized = Repro.Triage(finding, KernelProfile.Parse(s.Violates[0])).Minimized;
                 repro = minimized.Statements.Length.ToString(Inv);
@@ -79,7 +80,7 @@ internal static class TimeToFindBenchmark
             {
                 if (wanted.Contains(f.Signature) && found.TryAdd(f.Signature, (engine.FirstSeen[f.Signature], clock.Elapsed.TotalSeconds)))
                 {
-                    firstFindings?.TryAdd(f.Signature, f);
+                    firstFindings?.TryAdd(Key(profile.Name, f.Signature), f);
                 }
             }
         }
@@ -96,11 +97,11 @@ internal static class TimeToFindBenchmark
         var misses = 0;
         foreach (var group in scenarios.SelectMany(s => s.Violates.Select(p => (Profile: p, Seed: s))).GroupBy(x => x.Profile))
         {
-            var wanted = group.Select(x => x.Seed.Signature).Distinct().ToList();
+            var wanted = group.Select(x => x.Seed.SignatureOn(x.Profile)).Distinct().ToList();
             var found = RunUntilFound(KernelProfile.Parse(group.Key), 1, FuzzOptions.Default, wanted, budget, null);
             foreach (var (profile, seed) in group)
             {
-                var hit = found.TryGetValue(seed.Signature, out var at);
+                var hit = found.TryGetValue(seed.SignatureOn(profile), out var at);
                 misses += hit ? 0 : 1;
                 Console.WriteLine(string.Create(Inv, $"    {seed.Name,-30} {profile,-9} {(hit ? at.Item1.ToString(Inv) : "not found")}"));
             }
@@ -108,13 +109,17 @@ internal static class TimeToFindBenchmark
         return misses;
     }
 
-    private static void Collect(Dictionary<string, List<(long, double)>> into, Dictionary<string, (long, double)> run)
+    /// <summary>Scenarios of different profiles may share a signature: results are kept per profile.</summary>
+    private static string Key(string profile, string signature) => profile + " " + signature;
+
+    private static void Collect(Dictionary<string, List<(long, double)>> into, KernelProfile profile, Dictionary<string, (long, double)> run)
     {
         foreach (var (signature, at) in run)
         {
-            if (!into.TryGetValue(signature, out var list))
+            var key = Key(profile.Name, signature);
+            if (!into.TryGetValue(key, out var list))
             {
-                into[signature] = list = [];
+                into[key] = list = [];
             }
             list.Add(at);
         }

@@ -12,6 +12,9 @@ internal sealed class CorpusEntry(Program program, uint[] features, int newFeatu
 
     public int NewFeatures { get; } = newFeatures;
 
+    /// <summary>Estimated run cost (<see cref="CostEstimate"/>): lines plus pages touched.</summary>
+    public int Cost { get; } = CostEstimate.Of(program);
+
     /// <summary>Selection weight, recomputed when the corpus changes.</summary>
     public double Weight { get; set; }
 }
@@ -42,7 +45,7 @@ internal sealed class Corpus
         }
         // Rarity weights cost a pass over every feature: refresh them only as the corpus grows by a quarter, and
         // give each entry added in between a provisional weight from its own new features.
-        entry.Weight = (1.0 + entry.NewFeatures) / (4 + entry.Program.Statements.Length);
+        entry.Weight = (1.0 + entry.NewFeatures) / (4 + entry.Cost);
         _cumulative.Add((_cumulative.Count == 0 ? 0 : _cumulative[^1]) + entry.Weight);
         if (++_addedSinceReweigh >= Math.Max(16, _entries.Count / 4))
         {
@@ -71,12 +74,12 @@ internal sealed class Corpus
     {
         var order = Enumerable.Range(0, _entries.Count)
             .OrderByDescending(i => _entries[i].Features.Length)
-            .ThenBy(i => _entries[i].Program.Statements.Length)
+            .ThenBy(i => _entries[i].Cost)
             .ThenBy(i => i)
             .ToList();
         var covered = new HashSet<uint>();
         var kept = new List<CorpusEntry>(_entries.Count);
-        // Greedy set cover: widest entries first (shortest among equals); keep one if it adds a feature.
+        // Greedy set cover: widest entries first (cheapest among equals); keep one if it adds a feature.
         foreach (var i in order)
         {
             var adds = false;
@@ -121,8 +124,8 @@ internal sealed class Corpus
             {
                 rarity += 1.0 / _coveredBy[f];
             }
-            // Short programs mutate into more variety per execution; a floor keeps every entry reachable.
-            e.Weight = (1.0 + rarity) / (4 + e.Program.Statements.Length);
+            // Short, cheap programs give more variety per second; the 1 keeps every entry reachable.
+            e.Weight = (1.0 + rarity) / (4 + e.Cost);
             sum += e.Weight;
             _cumulative.Add(sum);
         }

