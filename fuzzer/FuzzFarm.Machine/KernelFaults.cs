@@ -510,16 +510,13 @@ internal sealed partial class Kernel
         Coverage.Hit(CovPoint.PmdSplit, f, 0, true);
         var flags = table.HugeFlags;
         var grant = table.HugeGrant;
+        // The table under a huge PMD holds no PTEs, so every entry is overwritten.
+        table.MapAll(f, flags, grant);
         for (var i = 0; i < Geometry.PmdNr; i++)
         {
-            ref var pte = ref table.At(i);
-            pte.Folio = f;
-            pte.Sub = (short)i;
-            pte.Flags = flags;
-            pte.Grant = grant;
             f.SubMapcount[i]++;
-            f.Exclusive[i] = f.Exclusive[0];
         }
+        Array.Fill(f.Exclusive, f.Exclusive[0]);
         f.CompoundMapcount--;
         f.RefCount += Geometry.PmdNr - 1;
         table.Huge = null;

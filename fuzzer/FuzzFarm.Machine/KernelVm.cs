@@ -177,7 +177,13 @@ internal sealed partial class Kernel
         }
         SplitVmas(p, addr, end);
         ZapRange(p, addr, end);
-        p.Vmas.RemoveAll(v => v.Start >= addr && v.End <= end);
+        for (var i = p.Vmas.Count - 1; i >= 0; i--)
+        {
+            if (p.Vmas[i].Start >= addr && p.Vmas[i].End <= end)
+            {
+                p.Vmas.RemoveAt(i);
+            }
+        }
         if (Tracing)
         {
             Note($"munmap: P{p.Id} [0x{addr:x}, 0x{end:x})");

@@ -10,6 +10,7 @@ internal sealed class PteTable
     private readonly short[] _used = new short[Geometry.PmdNr];
     private readonly bool[] _isUsed = new bool[Geometry.PmdNr];
     private int _usedCount;
+    private static readonly short[] AllIndexes = [.. Enumerable.Range(0, Geometry.PmdNr).Select(i => (short)i)];
 
     /// <summary>Index of the PMD: virtual address >> 21.</summary>
     public ulong Index;
@@ -25,12 +26,36 @@ internal sealed class PteTable
         Huge = null;
         HugeFlags = PteFlags.None;
         HugeGrant = Decision.None;
-        for (var i = 0; i < _usedCount; i++)
+        if (_usedCount == Geometry.PmdNr)
         {
-            _ptes[_used[i]] = default;
-            _isUsed[_used[i]] = false;
+            Array.Clear(_ptes);
+            Array.Clear(_isUsed);
+        }
+        else
+        {
+            for (var i = 0; i < _usedCount; i++)
+            {
+                _ptes[_used[i]] = default;
+                _isUsed[_used[i]] = false;
+            }
         }
         _usedCount = 0;
+    }
+
+    /// <summary>Points all 512 PTEs at the subpages of <paramref name="folio"/> (a PMD split), in one pass.</summary>
+    public void MapAll(Folio folio, PteFlags flags, Decision grant)
+    {
+        for (var i = 0; i < Geometry.PmdNr; i++)
+        {
+            ref var pte = ref _ptes[i];
+            pte.Folio = folio;
+            pte.Sub = (short)i;
+            pte.Flags = flags;
+            pte.Grant = grant;
+        }
+        AllIndexes.CopyTo(_used, 0);
+        Array.Fill(_isUsed, true);
+        _usedCount = Geometry.PmdNr;
     }
 
     public ref Pte At(int i)

@@ -53,18 +53,25 @@ public sealed partial class Executor
             return;
         }
         var end = addr + (ulong)len;
-        for (var a = addr; a < end && a >= addr; a += 0x1000)
+        // Walk what is recorded, not the range: a 2M range is 512 pages, the records are few.
+        _scratchKeys.Clear();
+        foreach (var key in _dirtySinceClear.Keys)
         {
-            _dirtySinceClear.Remove(PageKey(p, a));
-            if (discard && p.FindVma(a) is { Shared: false })
+            var page = (ulong)(key & ((1L << 44) - 1)) << 12;
+            if (key >> 44 == p.Id && page >= addr && page < end)
             {
-                _ref.Write(ReferenceMemory.Key(p, a), 0, 512, 0);
+                _scratchKeys.Add(key);
             }
+        }
+        foreach (var key in _scratchKeys)
+        {
+            _dirtySinceClear.Remove(key);
         }
         if (!discard)
         {
             return;
         }
+        _ref.Discard(p, addr, end);
         for (var pin = 0; pin < _kernel.Pins.Count; pin++)
         {
             var h = _kernel.Pins[pin];
@@ -199,17 +206,17 @@ public sealed partial class Executor
 
     private string RunText(ulong value, int count) => count == 1 ? _tokens.Print(value) : $"{_tokens.Print(value)} x{count}";
 
-    private void Observe(string op, string value)
+    private void Observe(string op, ulong token)
     {
         if (_options.Observations)
         {
-            _result.ObservationList.Add(new Observation(_line, _thread, op, [value]));
+            _result.ObservationList.Add(new Observation(_line, _thread, op, [_tokens.Print(token)]));
         }
     }
 
     private void CheckLoad(Process p, ulong addr, ulong value, Landing landing)
     {
-        Observe("load", _tokens.Print(value));
+        Observe("load", value);
         var expected = _ref.Read(ReferenceMemory.Key(p, addr), (int)((addr & 0xfff) >> 3));
         if (value != expected)
         {
@@ -219,7 +226,7 @@ public sealed partial class Executor
 
     private void CheckDmaRead(int pin, long offset, ulong value, Landing landing)
     {
-        Observe("dma_read", _tokens.Print(value));
+        Observe("dma_read", value);
         var h = _kernel.PinOf(pin);
         var at = h.Addr + (ulong)offset;
         var expected = _ref.Read(PinKey(pin, at), (int)((at & 0xfff) >> 3));
@@ -231,7 +238,10 @@ public sealed partial class Executor
 
     private void CheckPagemap(Process p, ulong addr, bool dirty)
     {
-        Observe("pagemap", dirty ? "1" : "0");
+        if (_options.Observations)
+        {
+            _result.ObservationList.Add(new Observation(_line, _thread, "pagemap", [dirty ? "1" : "0"]));
+        }
         // hugetlb has no soft-dirty tracking (only VM_SOFTDIRTY is reported): nothing to check there.
         if (!dirty && p.FindVma(addr) is { Hugetlb: false } && _dirtySinceClear.TryGetValue(PageKey(p, addr), out var token))
         {

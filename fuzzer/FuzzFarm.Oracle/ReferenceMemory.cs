@@ -122,4 +122,23 @@ internal sealed class ReferenceMemory
             _pages[((long)child.Id + 1) << 40 | (key & ((1L << 40) - 1))] = copy;
         }
     }
+
+    /// <summary>MADV_DONTNEED: the process's private pages in [start, end) read 0 again (shared pages keep theirs).</summary>
+    public void Discard(Process p, ulong start, ulong end)
+    {
+        _scratch.Clear();
+        var space = (long)p.Id + 1;
+        foreach (var key in _pages.Keys)
+        {
+            var addr = (ulong)(key & ((1L << 40) - 1)) << Geometry.PageShift;
+            if (Space(key) == space && addr >= start && addr < end && p.FindVma(addr) is { Shared: false })
+            {
+                _scratch.Add(key);
+            }
+        }
+        foreach (var key in _scratch)
+        {
+            Write(key, 0, Geometry.WordsPerPage, 0);
+        }
+    }
 }
