@@ -13,9 +13,9 @@ namespace FuzzFarm.Bench;
 
 /// <summary>
 /// <c>farm [--seconds N] [--machines N] [--profile P] [--db CS]</c>: executions per second of the embedded farm (one
-/// silo, N machine grains on grain timers, hub sync, triage, PostgreSQL) against the bare fuzz loop (N engines on N
-/// threads) on the same cores, each measured over the same window after the same warm-up. Budget: the farm keeps at
-/// least 85% of the bare loop's throughput.
+/// silo, N machine grains on grain timers, hub sync, triage, PostgreSQL) against the single-process fuzz loop
+/// (<see cref="FuzzSession"/> with N jobs, as <c>fuzzfarm fuzz</c> runs it) on the same cores, each measured over the
+/// same window after the same warm-up. Budget: the farm keeps at least 85% of the loop's throughput.
 /// </summary>
 public static class FarmBenchmark
 {
@@ -31,7 +31,7 @@ public static class FarmBenchmark
 
         var loop = BareLoop(KernelProfile.Parse(profileName), machines, window);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"bare loop : {loop,12:N0} execs/s  ({machines} engines on {machines} threads, {Environment.ProcessorCount} cores, {profileName}, {seconds} s after {WarmUp.TotalSeconds} s warm-up)"));
+            $"fuzz loop : {loop,12:N0} execs/s  (FuzzSession, {machines} jobs, {Environment.ProcessorCount} cores, {profileName}, {seconds} s after {WarmUp.TotalSeconds} s warm-up)"));
 
         var farm = await FarmAsync(profileName, machines, window, Option(args, "--db"));
         var ratio = farm / loop;
@@ -42,33 +42,21 @@ public static class FarmBenchmark
         return ratio >= Budget ? 0 : 1;
     }
 
+    /// <summary>The single-process loop of <c>fuzzfarm fuzz --jobs N</c>: N engines in rounds, sharing new inputs.</summary>
     private static double BareLoop(KernelProfile profile, int engines, TimeSpan window)
     {
-        var counts = new long[engines];
-        var measuring = new ManualResetEventSlim();
-        var stop = new ManualResetEventSlim();
-        var threads = Enumerable.Range(0, engines).Select(i => new Thread(() =>
+        FuzzStatus? warm = null;
+        FuzzStatus? last = null;
+        var options = new FuzzSessionOptions(profile, 1) { Jobs = engines, Duration = WarmUp + window };
+        FuzzSession.Run(options, status =>
         {
-            var engine = new FuzzEngine(profile, MachineSeeds.For(1, i));
-            long atStart = -1;
-            while (!stop.IsSet)
+            if (warm is null && status.Elapsed >= WarmUp)
             {
-                engine.RunBatch(256);
-                if (atStart < 0 && measuring.IsSet)
-                {
-                    atStart = engine.Executions;
-                }
+                warm = status;
             }
-            counts[i] = engine.Executions - Math.Max(atStart, 0);
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        Thread.Sleep(WarmUp);
-        measuring.Set();
-        var clock = Stopwatch.StartNew();
-        Thread.Sleep(window);
-        stop.Set();
-        threads.ForEach(t => t.Join());
-        return counts.Sum() / clock.Elapsed.TotalSeconds;
+            last = status;
+        }, CancellationToken.None);
+        return (last!.Executions - warm!.Executions) / (last.Elapsed - warm.Elapsed).TotalSeconds;
     }
 
     private static async Task<double> FarmAsync(string profile, int machines, TimeSpan window, string? db)
