@@ -4,7 +4,8 @@
  * The exporter prepends FF_STEPS, FF_SLOTS and the step tables (ff_step_line, ff_step_thread), then appends the
  * bindings, the expectations, one function per program thread and main(), which passes the features it needs.
  * Lines run one at a time in program order: a shared sequence counter (MAP_SHARED, futex) holds the number of the
- * step allowed to run, so the interleaving is exactly the program's whatever processes and threads execute it. A watcher process (this main) owns the counter, reports stalls and reaps everything.
+ * step allowed to run, so the interleaving is exactly the program's whatever processes and threads execute it.
+ * A watcher process (this main) owns the counter, reports stalls and reaps everything.
  *
  * Output, one line per event, written with one write(2) so processes never interleave inside a line:
  *   BEGIN kernel=<release> steps=<n>
