@@ -46,7 +46,7 @@ internal sealed class CWriter
             Line(" *   " + text.Replace("*/", "* /", StringComparison.Ordinal));
         }
         Line(" *");
-        Line(" * Build: gcc -O1 -pthread -o prog prog.c    Run: ./prog    (needs no arguments; prints one result per line)");
+        Line(" * Build: gcc -pthread -o prog prog.c    Run: ./prog    (needs no arguments; prints one result per line)");
         Line(" * Each write stores a token naming its line and word instead of the program's value, as the oracle's");
         Line(" * memory does, so every observation says who wrote what it read. Lines run one at a time, in program");
         Line(" * order, whatever process or thread they belong to.");
