@@ -66,7 +66,8 @@ public sealed class RunCommand : ICliCommand
     {
         var clock = Stopwatch.StartNew();
         var line = new StatusLineWriter(Console.Error);
-        var (lastExecutions, lastAt) = (0L, TimeSpan.Zero);
+        // Executions per second over the last few seconds: the campaign refreshes its totals once a second.
+        var samples = new Queue<(TimeSpan At, long Executions)>();
         var stopRequested = false;
         using var ticker = new PeriodicTimer(TimeSpan.FromSeconds(1));
         while (true)
@@ -82,8 +83,13 @@ public sealed class RunCommand : ICliCommand
             }
             var (groups, triaged) = await CountGroupsAsync(database, status.Name);
             var now = clock.Elapsed;
-            var rate = (status.Executions - lastExecutions) / Math.Max((now - lastAt).TotalSeconds, 1e-3);
-            (lastExecutions, lastAt) = (status.Executions, now);
+            samples.Enqueue((now, status.Executions));
+            while (samples.Count > 6)
+            {
+                samples.Dequeue();
+            }
+            var (oldestAt, oldestExecutions) = samples.Peek();
+            var rate = (status.Executions - oldestExecutions) / Math.Max((now - oldestAt).TotalSeconds, 1e-3);
             line.Write(StatusLine.Format(status, now, Math.Max(rate, 0), groups, triaged));
             if (status.State != CampaignState.Running && status.PendingReports == 0)
             {

@@ -10,7 +10,7 @@ public static class StatusLine
     {
         var inv = CultureInfo.InvariantCulture;
         var machines = status.Config is { } c ? $"{status.MachinesFuzzing}/{c.Machines}" : "0/0";
-        var pending = status.PendingReports > 0 ? $" | {status.PendingReports} reports pending" : "";
+        var pending = status.PendingReports > 0 ? $" | reports pending {status.PendingReports}" : "";
         var crashes = crashGroups < 0 ? "crashes ? (store unavailable)" : $"crashes {crashGroups} ({triaged} triaged)";
         return string.Create(inv,
             $"[{(int)elapsed.TotalMinutes:00}:{elapsed.Seconds:00}] {status.Name} {status.State.ToString().ToLowerInvariant()} | machines {machines} | {Count(status.Executions)} execs ({Count((long)executionsPerSecond)}/s) | cov {status.CoverageFeatures} | corpus {status.Hub.CorpusSize} | {crashes}{pending}");
