@@ -173,8 +173,12 @@ internal sealed partial class Kernel
         {
             Note($"handle_userfault: {t} write fault at 0x{addr:x} on a uffd-wp PTE{(forced ? " (read GUP forced to write)" : "")}: waits for {Uffds[uffd].Handler}");
         }
-        var cause = forced ? "read GUP forced write on a uffd-wp page" : "write fault on a uffd-wp page";
-        CheckHang(t, $"handle_userfault: {cause} [{PageKindNames.Of(kind)}]");
+        // Only a write the thread did not ask for (5.8's forced COW on a read GUP) makes a self-wait the kernel's
+        // doing; a handler writing its own protected range is the program's deadlock, not a kernel hang.
+        if (forced)
+        {
+            CheckHang(t, $"handle_userfault: read GUP forced write on a uffd-wp page [{PageKindNames.Of(kind)}]");
+        }
         return FaultResult.Blocked;
     }
 

@@ -203,6 +203,7 @@ internal sealed partial class Kernel
         h.Addr = addr;
         h.Len = len;
         h.Write = (flags & Flag.Rw) != 0;
+        h.Longterm = (flags & Flag.LongTerm) != 0;
         h.Released = false;
         h.Pages.Clear();
         var foll = Foll.Pin | (h.Write ? Foll.Write : 0) | ((flags & Flag.LongTerm) != 0 ? Foll.Longterm : 0) | ((flags & Flag.Fast) != 0 ? Foll.Fast : 0);

@@ -40,6 +40,7 @@ internal sealed class Pin
     public ulong Addr;
     public long Len;
     public bool Write;
+    public bool Longterm;
     public bool Released;
     public readonly List<GupPage> Pages = [];
 }
