@@ -30,8 +30,8 @@ public static class Program
         }
         catch (UsageException e)
         {
-            await Console.Error.WriteLineAsync($"fuzzfarm {command.Name}: {e.Message}");
-            await Console.Error.WriteLineAsync($"usage: fuzzfarm {command.Usage}");
+            // One line, so scripts and logs keep the error and its usage together.
+            await Console.Error.WriteLineAsync($"fuzzfarm {command.Name}: {e.Message} (usage: fuzzfarm {command.Usage})");
             return 2;
         }
     }
