@@ -66,11 +66,11 @@ public class DifferentialCompareTests
     }
 
     [Fact]
-    public void Hangs_compare_with_the_machine_s_hang_violations()
+    public void A_write_blocked_as_the_program_asked_agrees_and_a_kernel_hang_on_the_machine_does_not()
     {
-        Assert.True(Differential.Compare(Real("HANG line=5 thread=t0"), Machine([], (5, "t0", "hang", "hang in uffd"))).Agrees);
-        Assert.False(Differential.Compare(Real("NOHANG line=5 thread=t0"), Machine([], (5, "t0", "hang", "hang in uffd"))).Agrees);
-        Assert.False(Differential.Compare(Real("HANG line=5 thread=t0"), Machine([])).Agrees);
+        Assert.True(Differential.Compare(Real("BLOCKED line=5 thread=t0"), Machine([])).Agrees);
+        Assert.False(Differential.Compare(Real("UNBLOCKED line=5 thread=t0"), Machine([])).Agrees);
+        Assert.False(Differential.Compare(Real("BLOCKED line=5 thread=t0"), Machine([], (5, "t0", "hang", "hang in do_wp_page"))).Agrees);
     }
 
     [Fact]

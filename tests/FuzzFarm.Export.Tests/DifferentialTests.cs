@@ -30,7 +30,7 @@ public class DifferentialTests(ITestOutputHelper output)
             discarded += d;
             programs.Add((string.Create(CultureInfo.InvariantCulture, $"gen-{Seed}-{i}"), program));
         }
-        var results = RealSession.Run(programs, p => MachinePredictor.Predict(p, profile), new GccBuilder(GccBuilder.DefaultCacheDirectory()));
+        var results = RealSession.Run(programs, p => MachinePredictor.Predict(p, profile), Gcc.Builder);
         var known = KnownDisagreements.Ids();
         var ran = results.Where(r => !r.Skipped).ToList();
         var agreeing = ran.Count(r => r.Comparison!.Agrees);

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace FuzzFarm.Export.Tests;
 
 /// <summary>
-/// Hand-written programs for what the random generator leaves out (userfaultfd blocking and hangs, exit, process_vm_readv
+/// Hand-written programs for what the random generator leaves out (userfaultfd blocking, exit, process_vm_readv
 /// both ways, O_DIRECT and buffered writes, shared memory across fork): the kernel and the matching profile agree.
 /// </summary>
 public class MachineAgreementTests(ITestOutputHelper output)
@@ -15,7 +15,7 @@ public class MachineAgreementTests(ITestOutputHelper output)
     {
         { "uffd-served", ["a = mmap(8K, rw, private)", "store(a, 1)", "u = uffd()", "uffd_register(u, a, 8K)", "uffd_wp(u, a, 4K, on)",
             "t1 = thread()", "t1: store(a, 2)", "t1: store(a+8, 3)", "load(a)", "uffd_resolve(u)", "load(a)", "t1: store(a+8, 4)", "t1: load(a+8)"] },
-        { "uffd-self-hang", ["a = mmap(4K, rw, private|populate)", "u = uffd()", "uffd_register(u, a, 4K)", "uffd_wp(u, a, 4K, on)",
+        { "uffd-self-block", ["a = mmap(4K, rw, private|populate)", "u = uffd()", "uffd_register(u, a, 4K)", "uffd_wp(u, a, 4K, on)",
             "t1 = thread()", "store(a, 1)", "t1: load(a)"] },
         { "uffd-child-unaffected", ["a = mmap(4K, rw, private)", "store(a, 1)", "u = uffd()", "uffd_register(u, a, 4K)", "uffd_wp(u, a, 4K, on)",
             "t1 = fork()", "t1: store(a, 2)", "t1: load(a)", "load(a)"] },
@@ -32,7 +32,7 @@ public class MachineAgreementTests(ITestOutputHelper output)
     {
         var profile = KernelProfile.Parse(KernelRelease.ProfileFor(KernelRelease.Current())!);
         var r = Assert.Single(RealSession.Run([(name, Programs.Parse(lines))], p => MachinePredictor.Predict(p, profile),
-            new GccBuilder(GccBuilder.DefaultCacheDirectory())));
+            Gcc.Builder));
         if (r.Skipped)
         {
             output.WriteLine($"SKIP {name}: this kernel refuses {r.Output.Skip}");

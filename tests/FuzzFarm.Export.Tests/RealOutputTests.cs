@@ -12,8 +12,8 @@ public class RealOutputTests
             BEGIN kernel=6.18.44-fc steps=9
             OBS line=9 thread=t0 op=load ok words=1
             OBS line=10 thread=t1 op=read violation kind=cross-process-visibility word=3 got=0x57 want=0x0 bad=1 words=512
-            HANG line=11 thread=t2
-            NOHANG line=12 thread=t0
+            BLOCKED line=11 thread=t2
+            UNBLOCKED line=12 thread=t0
             END rc=0
 
             """, 0);
@@ -23,8 +23,8 @@ public class RealOutputTests
         Assert.Equal(2, output.Observations.Count);
         Assert.True(output.Observations[0].Ok);
         Assert.Equal("cross-process-visibility", output.Observations[1].ViolationKind);
-        Assert.Equal((11, "t2"), Assert.Single(output.Hangs));
-        Assert.Equal((12, "t0"), Assert.Single(output.NoHangs));
+        Assert.Equal((11, "t2"), Assert.Single(output.Blocked));
+        Assert.Equal((12, "t0"), Assert.Single(output.Unblocked));
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public class SeedMutantTests(ITestOutputHelper output)
             output.WriteLine($"  refused {count}: {reason}");
         }
         var profile = KernelProfile.Parse(KernelRelease.ProfileFor(KernelRelease.Current())!);
-        var results = RealSession.Run(exported, p => MachinePredictor.Predict(p, profile), new GccBuilder(GccBuilder.DefaultCacheDirectory()));
+        var results = RealSession.Run(exported, p => MachinePredictor.Predict(p, profile), Gcc.Builder);
         var known = KnownDisagreements.Ids();
         var unexplained = new List<string>();
         foreach (var r in results)

@@ -33,7 +33,7 @@ public class SeedsOnRealKernelTests(ITestOutputHelper output)
             Assert.True(readme.Contains($"`{name}`", StringComparison.Ordinal), $"{name} cannot be exported and corpus/differential/README.md does not say why");
         }
         output.WriteLine($"kernel {release}, profile {profile.Name}: {programs.Count} seeds exportable");
-        var results = RealSession.Run(programs, p => MachinePredictor.Predict(p, profile), new GccBuilder(GccBuilder.DefaultCacheDirectory()));
+        var results = RealSession.Run(programs, p => MachinePredictor.Predict(p, profile), Gcc.Builder);
         var ran = 0;
         foreach (var r in results)
         {

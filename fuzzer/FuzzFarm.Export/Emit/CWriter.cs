@@ -186,8 +186,8 @@ internal sealed class CWriter
         }
         if (step.Kind == StepKind.BlockingWrite)
         {
-            yield return step.Hang
-                ? "the reference model says this write blocks on a fault only this thread could serve: the oracle's hang"
+            yield return step.BlockedForever
+                ? "the reference model says this write waits forever on a fault only this thread could serve"
                 : "the reference model says this write blocks on a userfaultfd write-protect fault until uffd_resolve";
         }
     }
@@ -236,7 +236,7 @@ internal sealed class CWriter
 
     private void Main()
     {
-        var hangs = _plan.Steps.Where(s => s.Kind == StepKind.BlockingWrite && s.Hang).Select(s => s.Index).ToList();
+        var hangs = _plan.Steps.Where(s => s.Kind == StepKind.BlockingWrite && s.BlockedForever).Select(s => s.Index).ToList();
         var needs = new List<string>();
         foreach (var (f, c) in new[]
         {

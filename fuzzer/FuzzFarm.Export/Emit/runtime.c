@@ -12,7 +12,8 @@
  *   SKIP feature=<name> reason="..."          the kernel refuses a feature the program needs; nothing ran
  *   OBS line=<l> thread=<t> op=<op> ok words=<n> [got=<hex> when n is 1]
  *   OBS line=<l> thread=<t> op=<op> violation kind=<kind> word=<i> got=<hex> want=<hex> bad=<n> words=<n>
- *   HANG line=<l> thread=<t>  /  NOHANG line=<l> thread=<t>   a write the reference model says never completes
+ *   BLOCKED line=<l> thread=<t> / UNBLOCKED …  a write the model says waits forever (its own thread serves its
+ *                                              fault, as the program asked): still waiting at the end, or not
  *   STALL line=<l> thread=<t> step=<k>        a step did not start within FF_STALL_MS
  *   ERROR line=<l> thread=<t> op=<op> ...     a system call failed: the export or the kernel broke the program
  *   FAULT line=<l> thread=<t> signal=<n>
@@ -815,7 +816,7 @@ static int ff_main(void (*t0)(void), unsigned needs, const uint32_t *hang_steps,
         usleep(100 * 1000);  /* a write that was going to complete has had ample time */
         for (int i = 0; i < nhang; i++) {
             uint32_t s = hang_steps[i];
-            ff_print("%s line=%d thread=%s", __atomic_load_n(&ff->done[s], __ATOMIC_ACQUIRE) ? "NOHANG" : "HANG",
+            ff_print("%s line=%d thread=%s", __atomic_load_n(&ff->done[s], __ATOMIC_ACQUIRE) ? "UNBLOCKED" : "BLOCKED",
                      ff_step_line[s], ff_step_thread[s]);
         }
     }

@@ -23,11 +23,11 @@ public sealed class RealOutput
 
     public List<RealObservation> Observations { get; } = [];
 
-    /// <summary>Lines whose write is still blocked at the end, where the reference model expects a hang.</summary>
-    public List<(int Line, string Thread)> Hangs { get; } = [];
+    /// <summary>Writes still waiting at the end, where the reference model expects them to wait forever.</summary>
+    public List<(int Line, string Thread)> Blocked { get; } = [];
 
-    /// <summary>Lines the reference model expects to hang but whose write completed.</summary>
-    public List<(int Line, string Thread)> NoHangs { get; } = [];
+    /// <summary>Writes the reference model expects to wait forever but that completed.</summary>
+    public List<(int Line, string Thread)> Unblocked { get; } = [];
 
     /// <summary>STALL, ERROR and FAULT lines, and anything unparsable: the run did not go as the program says.</summary>
     public List<string> Problems { get; } = [];
@@ -66,11 +66,11 @@ public sealed class RealOutput
                             : null,
                     });
                     break;
-                case "HANG":
-                    output.Hangs.Add((int.Parse(fields["line"], CultureInfo.InvariantCulture), fields["thread"]));
+                case "BLOCKED":
+                    output.Blocked.Add((int.Parse(fields["line"], CultureInfo.InvariantCulture), fields["thread"]));
                     break;
-                case "NOHANG":
-                    output.NoHangs.Add((int.Parse(fields["line"], CultureInfo.InvariantCulture), fields["thread"]));
+                case "UNBLOCKED":
+                    output.Unblocked.Add((int.Parse(fields["line"], CultureInfo.InvariantCulture), fields["thread"]));
                     break;
                 case "END":
                     ended = true;

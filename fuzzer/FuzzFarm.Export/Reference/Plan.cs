@@ -52,8 +52,11 @@ internal sealed class PlannedStep(int index, Statement statement)
     /// <summary>uffd_resolve: the steps of the blocked writes it serves, in the order they blocked.</summary>
     public List<int> Resolves { get; } = [];
 
-    /// <summary>A write that blocks on an event only its own thread could deliver (the oracle's hang).</summary>
-    public bool Hang { get; set; }
+    /// <summary>
+    /// A write that waits on a fault only its own thread could serve. The program asked for it (its thread wrote its
+    /// own protected page), so it is not the oracle's hang, which needs a wait the kernel imposed (5.8's forced COW).
+    /// </summary>
+    public bool BlockedForever { get; set; }
 }
 
 /// <summary>The reference model's run of a program: the steps that run, and what the C program needs.</summary>

@@ -211,7 +211,7 @@ internal sealed class ReferenceModel
                 _step.Kind = StepKind.BlockingWrite;
                 if (blocker.Handler == _s.ThreadSlot)
                 {
-                    _step.Hang = true;
+                    _step.BlockedForever = true;
                     thread.Hung = true;
                     return;
                 }
