@@ -284,7 +284,9 @@ internal sealed partial class Kernel
         }
         if (n > 0 && Tracing)
         {
-            Note($"TLB flush P{p.Id} 0x{firstPage << Geometry.PageShift:x}..0x{(lastPage + 1) << Geometry.PageShift:x}: {n} entries dropped");
+            var range = lastPage >= ulong.MaxValue >> Geometry.PageShift ? "(whole mm)"
+                : $"0x{firstPage << Geometry.PageShift:x}..0x{(lastPage + 1) << Geometry.PageShift:x}";
+            Note($"TLB flush P{p.Id} {range}: {n} entries dropped");
         }
     }
 
