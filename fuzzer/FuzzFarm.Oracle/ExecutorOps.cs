@@ -195,7 +195,7 @@ public sealed partial class Executor
                     }
                     var op = split ? NewHandle(st, AsyncKind.ClearRefs, t) : null;
                     s = _kernel.ClearRefs(t, target, op);
-                    if (s is Status.Done or Status.Pending)
+                    if (s == Status.Done)
                     {
                         SoftDirtyCleared(target.Process);
                     }
@@ -305,6 +305,8 @@ public sealed partial class Executor
                 return Status.Done;
             case AsyncKind.ClearRefs:
                 _kernel.FinishClearRefs(op);
+                // Writes racing with the walk may go either way: only writes after clear_refs returns must show.
+                SoftDirtyCleared(op.Target);
                 return Status.Done;
             case AsyncKind.PreadDirect:
                 FinishPread(op);

@@ -236,6 +236,28 @@ public class ExecutorTests
         Assert.Empty(Run(text, "v5.9").Skipped);
     }
 
+    [Theory]
+    [InlineData("v5.11", true)]
+    [InlineData("v5.12", false)]
+    public void OnlyWritesAfterClearRefsReturnsMustSetSoftDirty(string profile, bool violates)
+    {
+        // t1's first write races with clear_refs (either outcome is fine); its second comes after clear_refs returned.
+        const string text = """
+            a = mmap(4K, rw, private)
+            t1 = thread()
+            t1: store(a, 1)
+            c = clear_refs(t0) &
+            t1: store(a, 2)
+            wait(c)
+            pagemap(a)
+            t1: store(a, 3)
+            pagemap(a)
+            """;
+        var r = Run(text, profile);
+        Assert.Equal(violates, r.Violations.Any(v => v.Line == 9));
+        Assert.DoesNotContain(r.Violations, v => v.Line == 7);
+    }
+
     [Fact]
     public void AccessOutsideAnyMappingIsSkippedWithTheReason()
     {
