@@ -47,6 +47,16 @@ public sealed class BadInputTests(PostgresFixture postgres) : IClassFixture<Post
     }
 
     [Fact]
+    public async Task Without_a_running_cluster_a_client_says_so_on_one_line()
+    {
+        var cs = await postgres.CreateDatabaseAsync();
+        var run = await FarmProcess.RunAsync(Short, "campaign", "status", "nobody-home", "--db", cs);
+        Assert.Equal(3, run.ExitCode);
+        var line = Assert.Single(run.Lines);
+        Assert.StartsWith("fuzzfarm campaign: no silo reachable", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_corrupt_corpus_row_is_reported_skipped_and_kept_while_the_rest_resumes()
     {
         var cs = await postgres.CreateDatabaseAsync();

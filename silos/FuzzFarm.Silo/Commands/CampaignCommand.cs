@@ -10,6 +10,8 @@ namespace FuzzFarm.Silo.Commands;
 /// <summary>A client of a running cluster: start, inspect or stop a campaign. It finds the silos through the same PostgreSQL.</summary>
 public sealed class CampaignCommand : ICliCommand
 {
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(20);
+
     public string Name => "campaign";
 
     public string Usage => "campaign start|status|stop NAME [--profile P] [--machines N] [--minutes N] [--seed S] [--db CS]";
@@ -40,11 +42,15 @@ public sealed class CampaignCommand : ICliCommand
             using var client = FarmHost.Client(connectionString);
             try
             {
-                await client.StartAsync(cancellation);
+                // The client retries gateways forever by itself: bound it, so "no cluster" is an answer, not a hang.
+                using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                connect.CancelAfter(ConnectTimeout);
+                await client.StartAsync(connect.Token);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!cancellation.IsCancellationRequested)
             {
-                await Console.Error.WriteLineAsync($"fuzzfarm campaign: no silo reachable through {database.Description}: {OneLine(e.Message)}");
+                var reason = e is OperationCanceledException ? $"none answered within {ConnectTimeout.TotalSeconds:0} s" : OneLine(e.Message);
+                await Console.Error.WriteLineAsync($"fuzzfarm campaign: no silo reachable through {database.Description}: {reason}");
                 return 3;
             }
             try

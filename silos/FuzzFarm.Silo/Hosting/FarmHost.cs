@@ -55,6 +55,8 @@ public static class FarmHost
     {
         var builder = Host.CreateApplicationBuilder();
         ConfigureLogging(builder.Logging, quiet: true);
+        // A command-line client reports failures itself, on one line.
+        builder.Logging.SetMinimumLevel(LogLevel.Critical);
         builder.UseOrleansClient(client => client
             .UseAdoNetClustering(o =>
             {
