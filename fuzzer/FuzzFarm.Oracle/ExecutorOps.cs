@@ -25,7 +25,7 @@ public sealed partial class Executor
                 s = _kernel.Mmap(t, a[0].Number, a[1].Flags, a[2].Flags, out var addr);
                 if (s == Status.Done)
                 {
-                    _slots[st.BindingSlot] = (long)addr;
+                    Bind(st, (long)addr);
                 }
                 break;
             case Op.Munmap:
@@ -87,19 +87,19 @@ public sealed partial class Executor
                 s = _kernel.Fork(t, st.BindingSlot, st.Binding!, _tokens.Count, out var child);
                 if (s == Status.Done)
                 {
-                    _slots[st.BindingSlot] = st.BindingSlot;
+                    Bind(st, st.BindingSlot);
                     _ref.Fork(p, child.Process);
                 }
                 break;
             case Op.Thread:
                 s = _kernel.NewThreadIn(t, st.BindingSlot, st.Binding!, out _);
-                _slots[st.BindingSlot] = st.BindingSlot;
+                Bind(st, st.BindingSlot);
                 break;
             case Op.Exit:
                 s = _kernel.Exit(t);
                 break;
             case Op.Pipe:
-                _slots[st.BindingSlot] = _kernel.NewPipe();
+                Bind(st, _kernel.NewPipe());
                 s = Status.Done;
                 break;
             case Op.Vmsplice:
@@ -119,7 +119,7 @@ public sealed partial class Executor
                 s = _kernel.Pin(t, Addr(a[0]), a[1].Number, a[2].Flags, out var pin);
                 if (s == Status.Done)
                 {
-                    _slots[st.BindingSlot] = pin;
+                    Bind(st, pin);
                     PinKeys(pin, p, Addr(a[0]), a[1].Number);
                 }
                 break;
@@ -149,7 +149,7 @@ public sealed partial class Executor
                     break;
                 }
             case Op.File:
-                _slots[st.BindingSlot] = st.BindingSlot;
+                Bind(st, st.BindingSlot);
                 s = Status.Done;
                 break;
             case Op.PreadDirect:
@@ -212,7 +212,7 @@ public sealed partial class Executor
                     break;
                 }
             case Op.Uffd:
-                _slots[st.BindingSlot] = _kernel.NewUffd(t);
+                Bind(st, _kernel.NewUffd(t));
                 s = Status.Done;
                 break;
             case Op.UffdRegister:
@@ -271,10 +271,7 @@ public sealed partial class Executor
     private AsyncOp NewHandle(Statement st, AsyncKind kind, SimThread t)
     {
         var op = _kernel.NewAsync(kind, t);
-        if (st.BindingSlot >= 0)
-        {
-            _slots[st.BindingSlot] = op.Id;
-        }
+        Bind(st, op.Id);
         return op;
     }
 
@@ -329,5 +326,14 @@ public sealed partial class Executor
     {
         _kernel.FinishProcessVmReadv(op, _pieces, op.Tag);
         CheckPieces("process_vm_readv");
+    }
+
+    /// <summary>Stores an op's result in its binding slot; a result nobody named (<c>pipe()</c> alone) is dropped, as in C.</summary>
+    private void Bind(Statement st, long value)
+    {
+        if (st.BindingSlot >= 0)
+        {
+            _slots[st.BindingSlot] = value;
+        }
     }
 }
