@@ -6,7 +6,7 @@ namespace FuzzFarm.Grains;
 [Alias("FuzzFarm.ICampaignGrain")]
 public interface ICampaignGrain : IGrainWithStringKey
 {
-    /// <summary>Starts (or resumes) the campaign. A null config resumes the stored one; a stored campaign keeps its seed.</summary>
+    /// <summary>Starts (or resumes) the campaign: its corpus and crash groups carry on. A null config reuses the stored one.</summary>
     [Alias("Start")]
     Task<CampaignStatus> StartAsync(CampaignConfig? config);
 

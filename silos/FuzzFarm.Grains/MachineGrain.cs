@@ -13,8 +13,9 @@ namespace FuzzFarm.Grains;
 /// One simulated machine: a <see cref="FuzzEngine"/> driven in slices of about <see cref="SliceBudget"/> on a grain
 /// timer, so the grain (and the silo) keeps answering between slices. A second timer syncs the local corpus with the
 /// campaign's hub and delivers violation reports to triage, retrying until each one is stored.
-/// Nothing here needs to survive the silo: the corpus is in the hub (and PostgreSQL), and a report not yet stored is
-/// re-found by the machine's re-activation elsewhere (same seed, same program, same report id).
+/// Nothing here must survive the silo: the corpus is in the hub (and PostgreSQL), a report counts as made once triage
+/// acknowledged it stored, and report ids come from the content, so the re-activation of a machine elsewhere (same
+/// seed) that re-finds a program reports it under the same id and the store counts it once.
 /// </summary>
 [SpreadByIndexPlacement]
 public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMachineGrain
