@@ -153,7 +153,7 @@ internal sealed class Grammar
             case Op.Store:
             {
                 var a = PickAddress(s, thread);
-                EmitMaybeSplit(ref e, tn, op, 15, [Arg.Ref(s.Resources[a].Name, PickWord(s.Resources[a])), Arg.Num(Value())]);
+                EmitMaybeSplit(ref e, tn, op, 30, [Arg.Ref(s.Resources[a].Name, PickWord(s.Resources[a])), Arg.Num(Value())]);
                 break;
             }
             case Op.Memset:

@@ -36,9 +36,10 @@ internal sealed class Mutator
         Splice,
         Squash,
         Split,
+        ObserveWrites,
     }
 
-    private static ReadOnlySpan<int> KindWeights => [22, 7, 13, 5, 22, 6, 14, 4, 3, 4];
+    private static ReadOnlySpan<int> KindWeights => [22, 7, 13, 5, 22, 6, 14, 4, 3, 4, 4];
 
     /// <summary>Applies one mutation; returns false if the chosen operator found nothing to do.</summary>
     public bool MutateOnce(List<Statement> s, IReadOnlyList<Statement>? donor)
@@ -60,6 +61,7 @@ internal sealed class Mutator
             Kind.Splice => donor is not null && Splice(s, donor),
             Kind.Squash => _rng.Percent(50) ? Unsplit(s) : FoldThread(s),
             Kind.Split => SplitOne(s),
+            Kind.ObserveWrites => ObserveWrites(s),
             _ => false,
         };
     }
@@ -461,6 +463,60 @@ internal sealed class Mutator
             }
         }
         return false;
+    }
+
+    /// <summary>
+    /// Appends a read of every word the program wrote (CPU stores and memsets: a load from each process that maps it;
+    /// device writes: a dma_read), so the oracle checks what became of each write, whichever way it was lost.
+    /// </summary>
+    private bool ObserveWrites(List<Statement> s)
+    {
+        _scope.Build(s, s.Count);
+        var added = new List<Statement>();
+        var seen = new HashSet<(string, long)>();
+        foreach (var st in s)
+        {
+            if (added.Count >= 6 || s.Count + added.Count >= MaxStatements)
+            {
+                break;
+            }
+            var target = st.Op switch
+            {
+                Op.Store or Op.Memset => st.Args[0],
+                Op.DmaWrite => st.Args[0] with { Number = st.Args[1].Number },
+                _ => default,
+            };
+            if (target.Name is not { } name || !seen.Add((name, target.Number)))
+            {
+                continue;
+            }
+            var r = _scope.ResourceIndex(name);
+            if (r < 0)
+            {
+                continue;
+            }
+            if (st.Op == Op.DmaWrite)
+            {
+                var t = _grammar.PickIdleThread(_scope);
+                if (t >= 0)
+                {
+                    added.Add(Grammar.Make(_scope.Threads[t].Name, null, Op.DmaRead, false, [Arg.Ref(name), Arg.Num(target.Number)]));
+                }
+                continue;
+            }
+            var processes = 0UL;
+            for (var t = 0; t < _scope.Threads.Count; t++)
+            {
+                var bit = 1UL << _scope.Threads[t].Process;
+                if (_scope.IsIdle(t) && (_scope.Resources[r].Holders & bit) != 0 && (processes & bit) == 0)
+                {
+                    processes |= bit;
+                    added.Add(Grammar.Make(_scope.Threads[t].Name, null, Op.Load, false, [Arg.Ref(name, target.Number)]));
+                }
+            }
+        }
+        s.AddRange(added);
+        return added.Count > 0;
     }
 
     /// <summary>Makes a splittable atomic op split, with its wait before its thread's next line.</summary>
