@@ -115,6 +115,11 @@ internal sealed partial class Kernel
     {
         var p = t.Process;
         softDirty = false;
+        if (LockBusy(p, false))
+        {
+            // pagemap_read takes the mmap lock for read: it waits for a clear_refs holding it for write.
+            return BlockOnLock(t, p);
+        }
         var vma = p.FindVma(addr);
         if (vma is null)
         {

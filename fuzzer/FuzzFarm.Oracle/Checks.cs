@@ -21,12 +21,15 @@ public sealed partial class Executor
     private readonly List<string> _values = [];
     /// <summary>Pins whose range the owner discarded (dontneed): the device's pages are no longer its memory.</summary>
     private readonly HashSet<int> _detachedPins = [];
+    /// <summary>Processes with a split clear_refs not yet finished: their soft-dirty bits are in flux.</summary>
+    private readonly HashSet<int> _clearing = [];
 
     private void ResetTrackers()
     {
         _trackers.Clear();
         _dirtySinceClear.Clear();
         _detachedPins.Clear();
+        _clearing.Clear();
     }
 
     private static long PageKey(Process p, ulong addr) => ((long)p.Id << 44) | (long)(addr >> 12);
@@ -246,7 +249,7 @@ public sealed partial class Executor
             _result.ObservationList.Add(new Observation(_line, _thread, "pagemap", [dirty ? "1" : "0"]));
         }
         // hugetlb has no soft-dirty tracking (only VM_SOFTDIRTY is reported): nothing to check there.
-        if (!dirty && p.FindVma(addr) is { Hugetlb: false } && _dirtySinceClear.TryGetValue(PageKey(p, addr), out var token))
+        if (!dirty && !_clearing.Contains(p.Id) && p.FindVma(addr) is { Hugetlb: false } && _dirtySinceClear.TryGetValue(PageKey(p, addr), out var token))
         {
             ref var info = ref _tokens[token];
             var cause = info.Landing.Stale != Decision.None ? info.Landing.Stale : info.Landing.Grant;

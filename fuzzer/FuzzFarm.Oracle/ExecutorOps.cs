@@ -199,6 +199,10 @@ public sealed partial class Executor
                     {
                         SoftDirtyCleared(target.Process);
                     }
+                    else if (s == Status.Pending)
+                    {
+                        _clearing.Add(target.Process.Id);
+                    }
                     break;
                 }
             case Op.Pagemap:
@@ -304,6 +308,7 @@ public sealed partial class Executor
                 _kernel.FinishClearRefs(op);
                 // Writes racing with the walk may go either way: only writes after clear_refs returns must show.
                 SoftDirtyCleared(op.Target);
+                _clearing.Remove(op.Target.Id);
                 return Status.Done;
             case AsyncKind.PreadDirect:
                 FinishPread(op);
