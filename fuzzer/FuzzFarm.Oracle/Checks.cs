@@ -117,7 +117,10 @@ public sealed partial class Executor
 
     private long PinKey(int pin, ulong at) => _pinKeys[pin][(int)((at >> 12) - (_kernel.PinOf(pin).Addr >> 12))];
 
-    /// <summary>Snapshots the source pages of a vmsplice or remote read; returns the tag of the first page.</summary>
+    /// <summary>
+    /// Snapshots the pages of a vmsplice, remote read or O_DIRECT buffer with their reference keys at the GUP;
+    /// returns the tag of the first page.
+    /// </summary>
     private int Track(Process p, ulong addr, long len)
     {
         var tag = _trackers.Count;

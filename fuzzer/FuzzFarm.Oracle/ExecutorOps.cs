@@ -135,7 +135,10 @@ public sealed partial class Executor
                     {
                         _tokens[token].Landing = landing;
                         var at = pin2.Addr + (ulong)a[1].Number;
-                        _ref.Write(PinKey(Id(a[0]), at), (int)((at & 0xfff) >> 3), 1, token);
+                        if (!_detachedPins.Contains(Id(a[0])))
+                        {
+                            _ref.Write(PinKey(Id(a[0]), at), (int)((at & 0xfff) >> 3), 1, token);
+                        }
                     }
                     break;
                 }
@@ -155,6 +158,8 @@ public sealed partial class Executor
             case Op.PreadDirect:
                 {
                     var op = NewHandle(st, AsyncKind.PreadDirect, t);
+                    // The DMA lands in the buffer as it was mapped at the GUP, even if it is unmapped meanwhile.
+                    op.Tag = Track(p, Addr(a[2]), a[3].Number);
                     s = _kernel.PreadDirect(t, Addr(a[2]), a[3].Number, op, split);
                     if (s == Status.Done)
                     {
@@ -322,9 +327,17 @@ public sealed partial class Executor
     private void FinishPread(AsyncOp op)
     {
         var token = _tokens.New(op.Target, op.Thread.Name, _line, WriteKind.ODirect);
+        var tag = op.Tag;
         _kernel.FinishPreadDirect(op, token, out var landing);
         _tokens[token].Landing = landing;
-        _ref.WriteRange(op.Target, op.Addr, op.Len, token);
+        var end = op.Addr + (ulong)op.Len;
+        var a = op.Addr;
+        for (var page = 0; a < end; page++)
+        {
+            var stop = Math.Min((a | 0xfff) + 1, end);
+            _ref.Write(_trackers[tag + page].Key, (int)((a & 0xfff) >> 3), (int)((stop - a) >> 3), token);
+            a = stop;
+        }
     }
 
     private void FinishReadv(AsyncOp op)

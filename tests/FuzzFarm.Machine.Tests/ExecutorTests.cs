@@ -260,6 +260,33 @@ public class ExecutorTests
     }
 
     [Fact]
+    public void DeviceWritesAfterDontneedAndODirectIntoAnUnmappedBufferAreNotTheProcessesMemory()
+    {
+        const string afterDontneed = """
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            h = pin(a, 4K, rw)
+            madvise(a, 4K, dontneed)
+            dma_write(h, 0, 2)
+            load(a)
+            dma_read(h, 0)
+            """;
+        Assert.Empty(Run(afterDontneed, "latest").Violations);
+        const string intoUnmapped = """
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            h = pin(a, 4K, r|longterm)
+            t1 = thread()
+            f = file(4K)
+            t1: io = pread_direct(f, 0, a, 8) &
+            munmap(a, 4K)
+            t1: wait(io)
+            dma_read(h, 0)
+            """;
+        Assert.Empty(Run(intoUnmapped, "latest").Violations);
+    }
+
+    [Fact]
     public void AccessOutsideAnyMappingIsSkippedWithTheReason()
     {
         const string text = """
