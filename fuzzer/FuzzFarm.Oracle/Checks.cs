@@ -161,15 +161,25 @@ public sealed partial class Executor
         foreach (var piece in _pieces)
         {
             var trackerIndex = piece.Tag < _trackers.Count ? piece.Tag : -1;
-            if (!collect && (reported || trackerIndex < 0 || SamePage(piece, _trackers[trackerIndex].Snapshot)))
+            var check = !reported && trackerIndex >= 0 && !SamePage(piece, _trackers[trackerIndex].Snapshot);
+            var words = piece.Folio.Words[piece.Sub];
+            if (collect && (words is null || words.Count == 0))
             {
-                continue;
-            }
-            for (var w = piece.FromWord; w < piece.FromWord + piece.Words; w++)
-            {
-                var value = Kernel.ReadWord(piece.Folio, piece.Sub, w);
-                if (collect)
+                // A uniform page is one run: no need to look at each word.
+                var value = words?.Fill ?? 0;
+                if (runLength > 0 && value != run)
                 {
+                    _values.Add(RunText(run, runLength));
+                    runLength = 0;
+                }
+                run = value;
+                runLength += piece.Words;
+            }
+            else if (collect)
+            {
+                for (var w = piece.FromWord; w < piece.FromWord + piece.Words; w++)
+                {
+                    var value = Kernel.ReadWord(piece.Folio, piece.Sub, w);
                     if (runLength > 0 && value != run)
                     {
                         _values.Add(RunText(run, runLength));
@@ -178,11 +188,15 @@ public sealed partial class Executor
                     run = value;
                     runLength++;
                 }
-                if (reported || trackerIndex < 0)
-                {
-                    continue;
-                }
-                var tr = _trackers[trackerIndex];
+            }
+            if (!check)
+            {
+                continue;
+            }
+            var tr = _trackers[trackerIndex];
+            for (var w = piece.FromWord; w < piece.FromWord + piece.Words && !reported; w++)
+            {
+                var value = Kernel.ReadWord(piece.Folio, piece.Sub, w);
                 if (!Allowed(tr, w, value))
                 {
                     reported = true;
