@@ -7,7 +7,7 @@ public sealed record FuzzOptions
     public bool CoverageGuided { get; init; } = true;
 
     /// <summary>Share of executions that run a freshly generated program instead of a mutant of the corpus.</summary>
-    public int GeneratePercent { get; init; } = 8;
+    public int GeneratePercent { get; init; } = 25;
 
     /// <summary>Upper bound on the number of calls of a generated program.</summary>
     public int MaxGeneratedCalls { get; init; } = 14;
