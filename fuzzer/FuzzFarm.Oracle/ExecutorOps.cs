@@ -159,8 +159,10 @@ public sealed partial class Executor
                 {
                     var op = NewHandle(st, AsyncKind.PreadDirect, t);
                     // The DMA lands in the buffer as it was mapped at the GUP, even if it is unmapped meanwhile.
-                    op.Tag = Track(p, Addr(a[2]), a[3].Number);
+                    var tag = Track(p, Addr(a[2]), a[3].Number);
                     s = _kernel.PreadDirect(t, Addr(a[2]), a[3].Number, op, split);
+                    // Set after the call: the kernel resets the op it is handed.
+                    op.Tag = tag;
                     if (s == Status.Done)
                     {
                         FinishPread(op);
