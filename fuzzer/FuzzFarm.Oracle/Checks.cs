@@ -70,6 +70,7 @@ public sealed partial class Executor
         {
             _dirtySinceClear.Remove(key);
         }
+        DetachInFlightPreads(p, addr, end);
         if (!discard)
         {
             return;
@@ -81,6 +82,30 @@ public sealed partial class Executor
             if (h.Owner == p && h.Addr < end && h.Addr + (ulong)h.Len > addr)
             {
                 _detachedPins.Add(pin);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An O_DIRECT read still in flight over a zapped range completes into the page it took at the GUP, which the
+    /// process no longer maps: its data is owed to nobody (the kernel frees that page), so the tracker forgets the key.
+    /// </summary>
+    private void DetachInFlightPreads(Process p, ulong addr, ulong end)
+    {
+        foreach (var op in _kernel.Async)
+        {
+            if (op.Kind != AsyncKind.PreadDirect || !op.Pending || op.Target != p)
+            {
+                continue;
+            }
+            var first = op.Addr & ~0xfffUL;
+            for (var page = first; page < op.Addr + (ulong)op.Len; page += 0x1000)
+            {
+                if (page >= (addr & ~0xfffUL) && page < end)
+                {
+                    var i = op.Tag + (int)((page - first) >> 12);
+                    _trackers[i] = _trackers[i] with { Key = -1 };
+                }
             }
         }
     }
