@@ -70,11 +70,11 @@ public sealed partial class Executor
         {
             _dirtySinceClear.Remove(key);
         }
-        DetachInFlightPreads(p, addr, end);
         if (!discard)
         {
             return;
         }
+        DetachInFlightPreads(p, addr, end);
         _ref.Discard(p, addr, end);
         for (var pin = 0; pin < _kernel.Pins.Count; pin++)
         {
@@ -87,8 +87,9 @@ public sealed partial class Executor
     }
 
     /// <summary>
-    /// An O_DIRECT read still in flight over a zapped range completes into the page it took at the GUP, which the
-    /// process no longer maps: its data is owed to nobody (the kernel frees that page), so the tracker forgets the key.
+    /// An O_DIRECT read still in flight over a discarded (dontneed) range completes into the page it took at the GUP,
+    /// which the process no longer maps there (it reads fresh zeros): the data is not the process's memory, so the
+    /// tracker forgets the key. After munmap the key stays: a pin or pipe on that page still shows the data.
     /// </summary>
     private void DetachInFlightPreads(Process p, ulong addr, ulong end)
     {

@@ -28,4 +28,26 @@ public class ODirectLandingTests
             Assert.True(result.Verdict == Verdict.Ok, $"{profile.Name}: {string.Join("; ", result.Violations.Select(v => v.Signature))}");
         }
     }
+
+    [Fact]
+    public void DataOfAReadInFlightOverADiscardedRangeIsOwedToNobody()
+    {
+        // The DMA completes into the page taken at the GUP, which the process no longer maps after the dontneed
+        // (the user's mistake, not the kernel's): the process reads fresh zeros.
+        var program = ProgramParser.Parse("""
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            t1 = thread()
+            f = file(4K)
+            w = pread_direct(f, 0, a, 8) &
+            t1: madvise(a, 4K, dontneed)
+            wait(w)
+            load(a)
+            """);
+        foreach (var profile in KernelProfile.Named)
+        {
+            var result = new Executor().Run(program, profile);
+            Assert.True(result.Verdict == Verdict.Ok, $"{profile.Name}: {string.Join("; ", result.Violations.Select(v => v.Signature))}");
+        }
+    }
 }
