@@ -154,7 +154,8 @@ public static class Minimizer
             case ArgForm.Number:
                 foreach (var n in SimpleNumbers)
                 {
-                    if (n < a.Number)
+                    // Once a page or more, stay a page: below it only 0 (no length at all) is simpler.
+                    if (n < a.Number && (a.Number < Sizes.Page || n is 0 or Sizes.Page))
                     {
                         yield return Arg.Num(n);
                     }
