@@ -243,6 +243,12 @@ internal sealed partial class Kernel
         }
         var a = h.Addr + (ulong)offset;
         var index = (int)((a >> Geometry.PageShift) - (h.Addr >> Geometry.PageShift));
+        if (index >= h.Pages.Count)
+        {
+            // A pin over a range shorter than its length (a zero-length mapping) holds fewer pages than it spans.
+            Error = $"EFAULT: the pin holds no page at offset {offset}";
+            return false;
+        }
         (f, sub, kind, grant) = h.Pages[index];
         word = (int)((a & 0xfff) >> 3);
         return true;
