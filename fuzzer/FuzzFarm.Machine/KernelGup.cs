@@ -403,7 +403,7 @@ internal sealed partial class Kernel
         landing = default;
         var end = op.Addr + (ulong)op.Len;
         var a = op.Addr;
-        foreach (var (f, sub, kind, _) in op.Pages)
+        foreach (var (f, sub, kind, grant) in op.Pages)
         {
             var stop = Math.Min((a | 0xfff) + 1, end);
             WriteWords(f, sub, (int)((a & 0xfff) >> 3), (int)((stop - a) >> 3), token);
@@ -412,7 +412,8 @@ internal sealed partial class Kernel
             {
                 Note($"O_DIRECT DMA into pfn {f.Pfn}{SubText(f, sub)} ({(f.Freed ? "freed" : Counts(f, sub))})");
             }
-            landing = new Landing { Folio = f, Sub = (short)sub, Kind = kind };
+            // The grant names the fault that gave the GUP its write access, as for a CPU store.
+            landing = new Landing { Folio = f, Sub = (short)sub, Kind = kind, Grant = grant };
             a = stop;
         }
         ReleasePages(op.Pages, op.PinPages);

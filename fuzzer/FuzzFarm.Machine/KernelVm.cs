@@ -219,17 +219,33 @@ internal sealed partial class Kernel
         {
             return false;
         }
-        return f.Anon && f.Exclusive[sub];
+        return vma.Shared || (f.Anon && f.Exclusive[sub]);
     }
 
     /// <summary>The write bit change_protection gives a PTE (pte_modify with vm_page_prot, then the 6.0 upgrade).</summary>
-    private bool ProtWrite(Vma vma, Folio f, int sub, PteFlags flags)
+    private bool ProtWrite(Vma vma, Folio f, int sub, PteFlags flags, int uffd)
     {
-        if (vma.Shared)
+        if (!vma.Shared)
         {
-            return vma.Write && (flags & PteFlags.UffdWp) == 0;
+            // A private mapping's vm_page_prot is read-only: writes are granted by faults only.
+            return CanChangeWritable(vma, f, sub, flags);
         }
-        // A private mapping's vm_page_prot is read-only: writes are granted by faults only.
+        if (!vma.Write || (flags & PteFlags.UffdWp) != 0)
+        {
+            return false;
+        }
+        // vm_page_prot is writable unless soft-dirty is tracked (VM_SOFTDIRTY clear: write-notify); hugetlb has no
+        // soft-dirty tracking.
+        if (vma.SoftDirty || f.Hugetlb)
+        {
+            return true;
+        }
+        if (Profile.MprotectWritable == MprotectWritableRule.Never)
+        {
+            // Before 6.0, mprotect upgraded any dirty PTE of a write-notify mapping, soft-dirty or not (the inverted
+            // VM_SOFTDIRTY test that 6.0 fixed), and uffd-wp resolve used vm_get_page_prot, which is writable.
+            return uffd != 0 || (flags & PteFlags.Dirty) != 0;
+        }
         return CanChangeWritable(vma, f, sub, flags);
     }
 
@@ -257,7 +273,7 @@ internal sealed partial class Kernel
                 else
                 {
                     var flags = UffdBits(table.HugeFlags, uffd);
-                    var write = ProtWrite(vma, table.Huge, 0, flags);
+                    var write = ProtWrite(vma, table.Huge, 0, flags, uffd);
                     changed += Apply(p, ref flags, write, tStart, tEnd - 1, cause);
                     table.HugeFlags = flags;
                     if (write)
@@ -285,7 +301,7 @@ internal sealed partial class Kernel
                     continue;
                 }
                 var flags = UffdBits(pte.Flags, uffd);
-                var write = !pte.Folio!.Zero && ProtWrite(vma, pte.Folio, pte.Sub, flags);
+                var write = !pte.Folio!.Zero && ProtWrite(vma, pte.Folio, pte.Sub, flags, uffd);
                 var wasWritable = pte.Writable;
                 changed += Apply(p, ref flags, write, a >> Geometry.PageShift, a >> Geometry.PageShift, cause);
                 pte.Flags = flags;

@@ -19,8 +19,8 @@ public sealed partial class Executor
     private readonly Dictionary<long, ulong> _dirtySinceClear = [];
     private readonly List<long> _scratchKeys = [];
     private readonly List<string> _values = [];
-    /// <summary>Pins whose range the owner discarded (dontneed): the device's pages are no longer its memory.</summary>
-    private readonly HashSet<int> _detachedPins = [];
+    /// <summary>Private page keys zapped by the current munmap/dontneed → their orphan keys.</summary>
+    private readonly Dictionary<long, long> _orphans = [];
     /// <summary>Processes with a split clear_refs not yet finished: their soft-dirty bits are in flux.</summary>
     private readonly HashSet<int> _clearing = [];
 
@@ -28,7 +28,6 @@ public sealed partial class Executor
     {
         _trackers.Clear();
         _dirtySinceClear.Clear();
-        _detachedPins.Clear();
         _clearing.Clear();
     }
 
@@ -46,8 +45,8 @@ public sealed partial class Executor
 
     /// <summary>
     /// munmap or dontneed of a range: its pages no longer count as written since clear_refs (there is nothing left to
-    /// be dirty), and dontneed discards private contents: the reference reads 0 there, and a pin over the range no
-    /// longer shows the process's memory.
+    /// be dirty). Private pages that a pin, a pipe buffer or an in-flight I/O still holds live on as orphans those
+    /// holders share; the process itself reads 0 there again (dontneed) or maps nothing (munmap).
     /// </summary>
     private void Zapped(Process p, ulong addr, long len, bool discard)
     {
@@ -70,45 +69,43 @@ public sealed partial class Executor
         {
             _dirtySinceClear.Remove(key);
         }
-        if (!discard)
+        _orphans.Clear();
+        for (var pin = 0; pin < _kernel.Pins.Count && pin < _pinKeys.Count; pin++)
         {
-            return;
-        }
-        DetachInFlightPreads(p, addr, end);
-        _ref.Discard(p, addr, end);
-        for (var pin = 0; pin < _kernel.Pins.Count; pin++)
-        {
-            var h = _kernel.Pins[pin];
-            if (h.Owner == p && h.Addr < end && h.Addr + (ulong)h.Len > addr)
+            var keys = _pinKeys[pin];
+            for (var i = 0; i < keys.Count; i++)
             {
-                _detachedPins.Add(pin);
-            }
-        }
-    }
-
-    /// <summary>
-    /// An O_DIRECT read still in flight over a discarded (dontneed) range completes into the page it took at the GUP,
-    /// which the process no longer maps there (it reads fresh zeros): the data is not the process's memory, so the
-    /// tracker forgets the key. After munmap the key stays: a pin or pipe on that page still shows the data.
-    /// </summary>
-    private void DetachInFlightPreads(Process p, ulong addr, ulong end)
-    {
-        foreach (var op in _kernel.Async)
-        {
-            if (op.Kind != AsyncKind.PreadDirect || !op.Pending || op.Target != p)
-            {
-                continue;
-            }
-            var first = op.Addr & ~0xfffUL;
-            for (var page = first; page < op.Addr + (ulong)op.Len; page += 0x1000)
-            {
-                if (page >= (addr & ~0xfffUL) && page < end)
+                if (ReferenceMemory.InPrivateRange(keys[i], p, addr, end))
                 {
-                    var i = op.Tag + (int)((page - first) >> 12);
-                    _trackers[i] = _trackers[i] with { Key = -1 };
+                    keys[i] = OrphanOf(keys[i]);
                 }
             }
         }
+        for (var i = 0; i < _trackers.Count; i++)
+        {
+            if (ReferenceMemory.InPrivateRange(_trackers[i].Key, p, addr, end))
+            {
+                _trackers[i] = _trackers[i] with { Key = OrphanOf(_trackers[i].Key) };
+            }
+        }
+        if (discard)
+        {
+            _ref.Discard(p, addr, end);
+        }
+        else
+        {
+            _ref.Forget(p, addr, end);
+        }
+    }
+
+    private long OrphanOf(long key)
+    {
+        if (!_orphans.TryGetValue(key, out var orphan))
+        {
+            orphan = _ref.Orphan(key);
+            _orphans[key] = orphan;
+        }
+        return orphan;
     }
 
     private void SoftDirtyCleared(Process p)
@@ -279,7 +276,7 @@ public sealed partial class Executor
         // A short-term R/O pin may hold the shared zero page: the kernel promises coherency there only for
         // FOLL_LONGTERM (6.2's unshare), so a short-term pin reading zeros is not a lost write.
         var shortTermZero = landing.Folio is { Zero: true } && !h.Longterm;
-        if (value != expected && !_detachedPins.Contains(pin) && !shortTermZero)
+        if (value != expected && !shortTermZero)
         {
             Report(h.Owner, value, expected, landing, $"dma_read through P{h.Owner.Id}'s pin at 0x{at:x}");
         }

@@ -135,10 +135,7 @@ public sealed partial class Executor
                     {
                         _tokens[token].Landing = landing;
                         var at = pin2.Addr + (ulong)a[1].Number;
-                        if (!_detachedPins.Contains(Id(a[0])))
-                        {
-                            _ref.Write(PinKey(Id(a[0]), at), (int)((at & 0xfff) >> 3), 1, token);
-                        }
+                        _ref.Write(PinKey(Id(a[0]), at), (int)((at & 0xfff) >> 3), 1, token);
                     }
                     break;
                 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FuzzFarm.Machine;
 
 namespace FuzzFarm.Oracle;
@@ -14,6 +15,8 @@ internal sealed class ReferenceMemory
     private readonly List<PageWords> _pool = [];
     private int _poolUsed;
     private readonly List<long> _scratch = [];
+    private long _orphans;
+    private const long PageMask = (1L << 40) - 1;
 
     /// <summary>Every reference write: page key, first word, word count, token.</summary>
     public readonly List<(long Key, int From, int Count, ulong Token)> Log = [];
@@ -22,6 +25,7 @@ internal sealed class ReferenceMemory
     {
         _pages.Clear();
         _poolUsed = 0;
+        _orphans = 0;
         Log.Clear();
     }
 
@@ -121,6 +125,53 @@ internal sealed class ReferenceMemory
             copy.CopyFrom(_pages[key]);
             _pages[((long)child.Id + 1) << 40 | (key & ((1L << 40) - 1))] = copy;
         }
+    }
+
+    /// <summary>
+    /// A private page is zapped (dontneed, munmap) while a pin, a pipe buffer or an in-flight I/O still holds it: its
+    /// contents and write log move to a fresh key that no address maps, which those holders keep using. Returns it.
+    /// </summary>
+    public long Orphan(long key)
+    {
+        // Orphan spaces start above every process and shared-object space.
+        var orphan = ((1L << 22) + ++_orphans) << 40 | (key & PageMask);
+        if (_pages.Remove(key, out var w))
+        {
+            _pages[orphan] = w;
+        }
+        var log = CollectionsMarshal.AsSpan(Log);
+        for (var i = 0; i < log.Length; i++)
+        {
+            if (log[i].Key == key)
+            {
+                log[i].Key = orphan;
+            }
+        }
+        return orphan;
+    }
+
+    /// <summary>munmap: the process's private pages in [start, end) are gone; a later mapping there starts at 0.</summary>
+    public void Forget(Process p, ulong start, ulong end)
+    {
+        _scratch.Clear();
+        foreach (var key in _pages.Keys)
+        {
+            if (InPrivateRange(key, p, start, end))
+            {
+                _scratch.Add(key);
+            }
+        }
+        foreach (var key in _scratch)
+        {
+            _pages.Remove(key);
+        }
+    }
+
+    /// <summary>Is <paramref name="key"/> one of process <paramref name="p"/>'s private pages in [start, end)?</summary>
+    public static bool InPrivateRange(long key, Process p, ulong start, ulong end)
+    {
+        var addr = (ulong)(key & PageMask) << Geometry.PageShift;
+        return key >= 0 && Space(key) == (long)p.Id + 1 && addr >= start && addr < end;
     }
 
     /// <summary>MADV_DONTNEED: the process's private pages in [start, end) read 0 again (shared pages keep theirs).</summary>

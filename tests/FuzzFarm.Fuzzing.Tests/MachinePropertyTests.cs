@@ -47,10 +47,7 @@ public class MachinePropertyTests
         }
     }
 
-    // Known not to hold yet: the oracle still flags ~25 false-positive signatures on latest (shared mappings, swap,
-    // pins and in-flight I/O after dontneed); each is written up with its program in
-    // fuzzer/FuzzFarm.Fuzzing/MACHINE-BUGS.md. Remove the Skip when that list is empty.
-    [Fact(Skip = "open oracle false positives on latest: see fuzzer/FuzzFarm.Fuzzing/MACHINE-BUGS.md (rounds 3-4)")]
+    [Fact]
     public void LatestShowsNothingButTheHugetlbLeak()
     {
         var hugetlbLeak = Seeds.Named("s2-vmsplice-hugetlb").SignatureOn("v6.15");
