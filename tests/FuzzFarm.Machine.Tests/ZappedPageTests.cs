@@ -1,0 +1,127 @@
+using FuzzFarm.Oracle;
+using FuzzFarm.Programs;
+using Xunit;
+
+namespace FuzzFarm.Machine.Tests;
+
+/// <summary>
+/// Oracle false positives the fuzzer found on latest (MACHINE-BUGS.md rounds 3-4), kept as regressions: a page that
+/// dontneed or munmap zaps while a pin, a pipe buffer or an in-flight I/O holds it lives on for those holders; O_DIRECT
+/// data is signed by the fault that gave its GUP write access; a shared mapping under soft-dirty tracking gets its
+/// write bit back from change_protection only as the profile's kernel did.
+/// </summary>
+public class ZappedPageTests
+{
+    private static Violation[] Run(string text, string profile) =>
+        [.. new Executor().Run(ProgramParser.Parse(text), KernelProfile.Parse(profile)).Violations];
+
+    private static void CleanEverywhere(string text)
+    {
+        foreach (var profile in KernelProfile.Named)
+        {
+            var violations = Run(text, profile.Name);
+            Assert.True(violations.Length == 0, $"{profile.Name}: {string.Join("; ", violations.Select(v => v.Signature))}");
+        }
+    }
+
+    [Theory]
+    [InlineData("private")]
+    [InlineData("shared")]
+    public void ThePipeSeesTheDeviceWriteIntoAPageThePinAndThePipeBothHold(string sharing)
+    {
+        CleanEverywhere($"""
+            a = mmap(4K, rw, {sharing})
+            h = pin(a, 8, rw)
+            p = pipe()
+            vmsplice(p, a, 4K)
+            madvise(a, 4K, dontneed)
+            dma_write(h, 0, 0)
+            read(p, 4K)
+            """);
+    }
+
+    [Fact]
+    public void ADeviceWriteAfterDontneedDoesNotReachTheProcess()
+    {
+        CleanEverywhere("""
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            h = pin(a, 8, rw)
+            madvise(a, 4K, dontneed)
+            dma_write(h, 0, 0)
+            load(a)
+            dma_read(h, 0)
+            """);
+    }
+
+    [Fact]
+    public void APinKeepsAnUnmappedPageForTheDevice()
+    {
+        CleanEverywhere("""
+            a = mmap(8K, rw, private)
+            store(a, 1)
+            h = pin(a, 8, rw)
+            munmap(a, 8K)
+            b = mmap(8K, rw, private)
+            store(b, 2)
+            dma_read(h, 0)
+            dma_write(h, 0, 0)
+            dma_read(h, 0)
+            load(b)
+            """);
+    }
+
+    [Fact]
+    public void ODirectIntoAHugetlbPageReusedByMapcountIsSignedByThatReuse()
+    {
+        // The hugetlb vmsplice leak, reached with O_DIRECT in the child: one root cause, one signature.
+        var violations = Run("""
+            a = mmap(4K, rw, private|hugetlb)
+            p = pipe()
+            vmsplice(p, a, 8)
+            t1 = fork()
+            store(a, 0)
+            t1: f = file(0)
+            t1: w = pread_direct(f, 0, a, 8)
+            t1: read(p, 4K)
+            """, "latest");
+        var v = Assert.Single(violations);
+        Assert.Equal("cross-process-visibility in hugetlb_wp: reuse by mapcount [hugetlb]", v.Signature);
+    }
+
+    private const string SharedRewriteAfterClearRefs = """
+        a = mmap(4K, rw, shared)
+        store(a, 1)
+        clear_refs(t0)
+        mprotect(a, 4K, r)
+        mprotect(a, 4K, rw)
+        store(a, 2)
+        pagemap(a)
+        """;
+
+    [Theory]
+    [InlineData("v5.19", true)]
+    [InlineData("v6.0", false)]
+    [InlineData("latest", false)]
+    public void MprotectUpgradesADirtySharedPteUnderSoftDirtyOnlyBefore6_0(string profile, bool lost)
+    {
+        var violations = Run(SharedRewriteAfterClearRefs, profile);
+        Assert.Equal(lost, violations.Any(v => v.Signature == "lost-write in change_protection: writable exclusive page [shmem]"));
+    }
+
+    [Fact]
+    public void UffdWpResolveOnSharedMemoryKeepsSoftDirtyTracking()
+    {
+        var violations = Run("""
+            a = mmap(4K, rw, shared)
+            store(a, 0)
+            clear_refs(t0)
+            u = uffd()
+            uffd_register(u, a, 4K)
+            uffd_wp(u, a, 4K, off)
+            store(a, 0)
+            pagemap(a)
+            """, "latest");
+        Assert.Empty(violations);
+    }
+}
