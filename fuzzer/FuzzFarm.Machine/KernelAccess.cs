@@ -156,6 +156,7 @@ internal sealed partial class Kernel
             }
             op.NewFolio!.Freed = true;
         }
+        Put(op.OrigFolio!);
         ReleaseLockWaiters(p);
         if (p.Exited)
         {

@@ -370,6 +370,9 @@ internal sealed partial class Kernel
         }
         if (split is not null && !unshare)
         {
+            // do_wp_page holds a reference on the old page across the copy: a racing fault sees it (an unshare
+            // cannot reuse the page meanwhile), and it is dropped once the copy is installed or backed off.
+            Get(old);
             split.NewFolio = n;
             split.OrigFolio = old;
             split.OrigSub = pte.Sub;

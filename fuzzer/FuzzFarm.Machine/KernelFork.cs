@@ -137,7 +137,8 @@ internal sealed partial class Kernel
                 n.Exclusive[0] = true;
                 cpte.Folio = n;
                 cpte.Sub = 0;
-                cpte.Flags = PteFlags.Present | PteFlags.Dirty | (pte.Flags & PteFlags.SoftDirty) | (vma.Write ? PteFlags.Write : 0);
+                // pte_mkdirty also sets the soft-dirty bit (x86).
+                cpte.Flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
                 cpte.Grant = Decision.ForkCopyPinned;
                 AddMap(n, 0);
                 Coverage.Hit(CovPoint.ForkCopyPinned, f, sub);

@@ -96,6 +96,11 @@ internal sealed partial class Kernel
         {
             return;
         }
+        // vma_adjust_trans_huge: a PMD-mapped THP cannot straddle two VMAs.
+        if (p.Table(addr) is { Huge: { Hugetlb: false } } table)
+        {
+            SplitPmd(p, table);
+        }
         var tail = NewVma();
         tail.CopyFrom(v);
         tail.Start = addr;

@@ -24,8 +24,28 @@ public sealed partial class Executor
     /// <summary>Processes with a split clear_refs not yet finished: their soft-dirty bits are in flux.</summary>
     private readonly HashSet<int> _clearing = [];
 
+    /// <summary>The oracle's clock: one step per statement run. Steps of each fork (by child id), pin, O_DIRECT op.</summary>
+    private long _step;
+    private readonly List<long> _forkSteps = [];
+    private readonly List<long> _pinSteps = [];
+    private readonly List<long> _opSteps = [];
+
+    private void SetStep(List<long> steps, int id)
+    {
+        while (steps.Count <= id)
+        {
+            steps.Add(0);
+        }
+        steps[id] = _step;
+    }
+
+    private static long StepOf(List<long> steps, int id) => id < steps.Count ? steps[id] : 0;
+
+    private long ForkStep(Process p) => StepOf(_forkSteps, p.Id);
+
     private void ResetTrackers()
     {
+        _step = 0;
         _trackers.Clear();
         _dirtySinceClear.Clear();
         _clearing.Clear();
@@ -310,7 +330,7 @@ public sealed partial class Executor
         if (!_tokens.InHistory(observer, value))
         {
             ref var info = ref _tokens[value];
-            var (cause, kind) = CrossCause(ref info, landing);
+            var (cause, kind) = CrossCause(ref info, landing, observer);
             AddViolation(ViolationKind.CrossProcessVisibility, Signature(ViolationKind.CrossProcessVisibility, cause, kind),
                 $"{what}{where} saw {_tokens.Print(value)}, written by P{info.Writer.Id} after it parted from P{observer.Id}; expected {_tokens.Print(expected)}");
             return;
@@ -337,16 +357,18 @@ public sealed partial class Executor
 
     /// <summary>
     /// The decision that let another process's write reach the observer: how the writer got its access, or, for a
-    /// device write into a page the observer got from fork, fork's sharing of that (pinned) page.
+    /// device write into a page the observer got from fork through access the writer held before that fork, fork's
+    /// sharing of that (pinned) page.
     /// </summary>
-    private static (Decision, PageKind) CrossCause(ref TokenInfo info, Landing observed)
+    private (Decision, PageKind) CrossCause(ref TokenInfo info, Landing observed, Process observer)
     {
         var l = info.Landing;
         if (l.Stale != Decision.None)
         {
             return (l.Stale, l.Kind);
         }
-        if (info.Kind != WriteKind.Cpu && observed.Grant == Decision.ForkShare)
+        if (info.Kind != WriteKind.Cpu && observed.Grant == Decision.ForkShare
+            && info.Access <= Tokens.PartedAt(info.Writer, observer, ForkStep))
         {
             return (Decision.ForkShare, observed.Kind);
         }

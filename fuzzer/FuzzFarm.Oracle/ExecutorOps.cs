@@ -13,6 +13,7 @@ public sealed partial class Executor
         var st = _program.Statements[index];
         var a = st.Args;
         var p = t.Process;
+        _step++;
         Status s;
         if (!HandlesValid(st))
         {
@@ -53,7 +54,7 @@ public sealed partial class Executor
                 {
                     var op = split ? NewHandle(st, AsyncKind.Store, t) : null;
                     var target = Addr(a[0]);
-                    var token = _tokens.New(p, st.Thread, st.Line, WriteKind.Cpu);
+                    var token = _tokens.New(p, st.Thread, st.Line, WriteKind.Cpu, _step);
                     s = _kernel.Store(t, target, token, op, out var landing);
                     if (s == Status.Done)
                     {
@@ -64,7 +65,7 @@ public sealed partial class Executor
             case Op.Memset:
                 {
                     var target = Addr(a[0]);
-                    var token = _tokens.New(p, st.Thread, st.Line, WriteKind.Cpu);
+                    var token = _tokens.New(p, st.Thread, st.Line, WriteKind.Cpu, _step);
                     s = _kernel.Memset(t, target, a[1].Number, token, out var landing, out var written);
                     if (written > 0)
                     {
@@ -89,6 +90,7 @@ public sealed partial class Executor
                 {
                     Bind(st, st.BindingSlot);
                     _ref.Fork(p, child.Process);
+                    SetStep(_forkSteps, child.Process.Id);
                 }
                 break;
             case Op.Thread:
@@ -121,6 +123,7 @@ public sealed partial class Executor
                 {
                     Bind(st, pin);
                     PinKeys(pin, p, Addr(a[0]), a[1].Number);
+                    SetStep(_pinSteps, pin);
                 }
                 break;
             case Op.Unpin:
@@ -129,7 +132,7 @@ public sealed partial class Executor
             case Op.DmaWrite:
                 {
                     var pin2 = _kernel.PinOf(Id(a[0]));
-                    var token = _tokens.New(pin2.Owner, st.Thread, st.Line, WriteKind.Dma);
+                    var token = _tokens.New(pin2.Owner, st.Thread, st.Line, WriteKind.Dma, StepOf(_pinSteps, Id(a[0])));
                     s = _kernel.DmaWrite(Id(a[0]), a[1].Number, token, out var landing);
                     if (s == Status.Done)
                     {
@@ -155,6 +158,7 @@ public sealed partial class Executor
             case Op.PreadDirect:
                 {
                     var op = NewHandle(st, AsyncKind.PreadDirect, t);
+                    SetStep(_opSteps, op.Id);
                     // The DMA lands in the buffer as it was mapped at the GUP, even if it is unmapped meanwhile.
                     var tag = Track(p, Addr(a[2]), a[3].Number);
                     s = _kernel.PreadDirect(t, Addr(a[2]), a[3].Number, op, split);
@@ -325,7 +329,7 @@ public sealed partial class Executor
 
     private void FinishPread(AsyncOp op)
     {
-        var token = _tokens.New(op.Target, op.Thread.Name, _line, WriteKind.ODirect);
+        var token = _tokens.New(op.Target, op.Thread.Name, _line, WriteKind.ODirect, StepOf(_opSteps, op.Id));
         var tag = op.Tag;
         _kernel.FinishPreadDirect(op, token, out var landing);
         _tokens[token].Landing = landing;

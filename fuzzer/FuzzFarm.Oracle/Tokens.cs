@@ -17,6 +17,8 @@ internal struct TokenInfo
     public int Line;
     public WriteKind Kind;
     public Landing Landing;
+    /// <summary>The oracle's step at which the writer got its access: the store itself, the pin, the O_DIRECT GUP.</summary>
+    public long Access;
 }
 
 /// <summary>
@@ -31,14 +33,14 @@ internal sealed class Tokens
 
     public void Clear() => Count = 0;
 
-    public ulong New(Process writer, string thread, int line, WriteKind kind)
+    public ulong New(Process writer, string thread, int line, WriteKind kind, long access)
     {
         if (Count + 1 >= _info.Length)
         {
             Array.Resize(ref _info, _info.Length * 2);
         }
         Count++;
-        _info[Count] = new TokenInfo { Writer = writer, Thread = thread, Line = line, Kind = kind };
+        _info[Count] = new TokenInfo { Writer = writer, Thread = thread, Line = line, Kind = kind, Access = access };
         return (ulong)Count;
     }
 
@@ -59,6 +61,31 @@ internal sealed class Tokens
         ref var i = ref _info[token];
         var suffix = i.Kind switch { WriteKind.Dma => "/dma", WriteKind.ODirect => "/odirect", _ => "" };
         return $"P{i.Writer.Id}.{i.Thread}@line{i.Line}{suffix}";
+    }
+
+    /// <summary>
+    /// The step of the fork that parted <paramref name="a"/>'s and <paramref name="b"/>'s lines when one descends from
+    /// the other (the earliest fork on the way down; <paramref name="forkStep"/> gives a process's own); otherwise
+    /// <see cref="long.MaxValue"/>.
+    /// </summary>
+    public static long PartedAt(Process a, Process b, Func<Process, long> forkStep)
+    {
+        var parted = DescentParted(a, b, forkStep);
+        return parted != long.MaxValue ? parted : DescentParted(b, a, forkStep);
+    }
+
+    private static long DescentParted(Process descendant, Process ancestor, Func<Process, long> forkStep)
+    {
+        var parted = long.MaxValue;
+        for (var p = descendant; p != ancestor; p = p.Parent)
+        {
+            if (p.Parent is null)
+            {
+                return long.MaxValue;
+            }
+            parted = Math.Min(parted, forkStep(p));
+        }
+        return parted;
     }
 
     /// <summary>

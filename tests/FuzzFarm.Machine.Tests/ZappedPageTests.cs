@@ -124,4 +124,67 @@ public class ZappedPageTests
             """, "latest");
         Assert.Empty(violations);
     }
+
+    [Fact]
+    public void DontforkOfPartOfATHPSplitsThePmdSoTheRestIsInherited()
+    {
+        CleanEverywhere("""
+            a = mmap(2M, rw, private)
+            madvise(a, 2M, hugepage)
+            memset(a+2044K, 8, 1)
+            madvise(a, 4K, dontfork)
+            t1 = fork()
+            t1: load(a+2044K)
+            """);
+    }
+
+    [Fact]
+    public void TheChildsCopyOfAPinnedPageIsSoftDirty()
+    {
+        CleanEverywhere("""
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            clear_refs(t0)
+            h = pin(a, 4K, r)
+            t1 = fork()
+            t1: store(a, 2)
+            t1: pagemap(a)
+            """);
+    }
+
+    [Fact]
+    public void AnUnshareDuringACowCopyCannotReuseThePageTheCopierHolds()
+    {
+        // wp_page_copy holds a reference on the old page: the R/O pin's unshare copies instead of reusing, the PTE
+        // changes, the store backs off and retries, and the pin stays coherent.
+        var violations = Run("""
+            t1 = thread()
+            a = mmap(4K, rw, private|populate)
+            t2 = fork()
+            w = store(a, 1) &
+            t2: store(a, 2)
+            t1: h = pin(a, 4K, r)
+            wait(w)
+            dma_read(h, 0)
+            """, "latest");
+        Assert.Empty(violations);
+    }
+
+    [Fact]
+    public void ODirectIntoAHugetlbPageAChildsPipeHoldsIsTheHugetlbLeak()
+    {
+        var violations = Run("""
+            a = mmap(4K, rw, private|hugetlb)
+            store(a, 1)
+            t1 = fork()
+            t1: p = pipe()
+            t1: vmsplice(p, a, 4K)
+            t1: exit()
+            f = file(0)
+            w = pread_direct(f, 0, a, 4K)
+            read(p, 4K)
+            """, "latest");
+        var v = Assert.Single(violations);
+        Assert.Equal("cross-process-visibility in hugetlb_wp: reuse by mapcount [hugetlb]", v.Signature);
+    }
 }
