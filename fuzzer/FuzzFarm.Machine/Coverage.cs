@@ -9,11 +9,21 @@ public sealed class Coverage
     private uint[] _features = new uint[256];
     private int _count;
     private bool _sorted = true;
+    // De-duplication at insert: an open-addressing set stamped with the execution's generation, so that Clear costs
+    // nothing and a decision passed once per subpage of a 2M range adds one feature, not 512.
+    private uint[] _slots = new uint[1024];
+    private int[] _stamps = new int[1024];
+    private int _generation = 1;
 
     public void Clear()
     {
         _count = 0;
         _sorted = true;
+        if (++_generation == int.MaxValue)
+        {
+            Array.Clear(_stamps);
+            _generation = 1;
+        }
     }
 
     /// <summary>Records a decision point with the state of the page it looked at.</summary>
@@ -36,16 +46,47 @@ public sealed class Coverage
 
     private void Add(uint feature)
     {
+        var mask = _slots.Length - 1;
+        var i = (int)((feature * 0x9E3779B1u) >> 16) & mask;
+        while (_stamps[i] == _generation)
+        {
+            if (_slots[i] == feature)
+            {
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        _stamps[i] = _generation;
+        _slots[i] = feature;
         if (_count == _features.Length)
         {
-            Compact();
-            if (_count == _features.Length)
-            {
-                Array.Resize(ref _features, _features.Length * 2);
-            }
+            Array.Resize(ref _features, _features.Length * 2);
         }
         _features[_count++] = feature;
         _sorted = false;
+        if (_count * 2 > _slots.Length)
+        {
+            Grow();
+        }
+    }
+
+    /// <summary>Doubles the set and re-inserts this execution's features.</summary>
+    private void Grow()
+    {
+        _slots = new uint[_slots.Length * 2];
+        _stamps = new int[_stamps.Length * 2];
+        var mask = _slots.Length - 1;
+        for (var k = 0; k < _count; k++)
+        {
+            var feature = _features[k];
+            var i = (int)((feature * 0x9E3779B1u) >> 16) & mask;
+            while (_stamps[i] == _generation)
+            {
+                i = (i + 1) & mask;
+            }
+            _stamps[i] = _generation;
+            _slots[i] = feature;
+        }
     }
 
     /// <summary>The features, sorted and de-duplicated; valid until the next execution.</summary>
@@ -53,29 +94,13 @@ public sealed class Coverage
     {
         get
         {
-            Compact();
+            if (!_sorted)
+            {
+                _features.AsSpan(0, _count).Sort();
+                _sorted = true;
+            }
             return _features.AsSpan(0, _count);
         }
-    }
-
-    private void Compact()
-    {
-        if (_sorted)
-        {
-            return;
-        }
-        var span = _features.AsSpan(0, _count);
-        span.Sort();
-        var n = 0;
-        for (var i = 0; i < span.Length; i++)
-        {
-            if (n == 0 || span[i] != span[n - 1])
-            {
-                span[n++] = span[i];
-            }
-        }
-        _count = n;
-        _sorted = true;
     }
 
     /// <summary>0, 1, 2, 3, then powers of two: 4–7, 8–15, ... (negative counts get their own bucket).</summary>

@@ -9,21 +9,38 @@ internal sealed class ProgramChecker
 {
     private const int Free = -1;
 
-    private readonly ImmutableArray<string> header;
-    private readonly IReadOnlyList<Statement> statements;
+    private ImmutableArray<string> header = [];
+    private IReadOnlyList<Statement> statements = [];
     private readonly Dictionary<string, int> slotByName = new(StringComparer.Ordinal);
     private readonly List<Slot> slots = [];
     // Per process: index of the statement that exited it, Free while it lives. Process 0 is t0's.
-    private readonly List<int> exitedAt = [Free];
-    private readonly bool renumber;
-    private int threadCount = 1;
+    private readonly List<int> exitedAt = [];
+    private bool renumber;
+    private int threadCount;
     private ProgramException? failure;
 
-    public ProgramChecker(ImmutableArray<string> header, IReadOnlyList<Statement> statements)
+    /// <summary>One checker per thread, reused: the fuzzer validates every candidate program.</summary>
+    [ThreadStatic]
+    private static ProgramChecker? cached;
+
+    public static ProgramChecker For(ImmutableArray<string> header, IReadOnlyList<Statement> statements)
+    {
+        var checker = cached ??= new ProgramChecker();
+        checker.Reset(header, statements);
+        return checker;
+    }
+
+    private void Reset(ImmutableArray<string> header, IReadOnlyList<Statement> statements)
     {
         this.header = header;
         this.statements = statements;
         renumber = !HasSourceLines(header.Length, statements);
+        slots.Clear();
+        slotByName.Clear();
+        exitedAt.Clear();
+        exitedAt.Add(Free);
+        threadCount = 1;
+        failure = null;
         slots.Add(new Slot(Statement.MainThread, ParamKind.Thread, Free, 0, Free, false));
         slotByName.Add(Statement.MainThread, 0);
     }
@@ -36,6 +53,8 @@ internal sealed class ProgramChecker
             program = new Program(header, checkedStatements, slots.Count, threadCount);
         }
         error = failure;
+        // Drop references to the caller's objects: the checker outlives the call.
+        statements = [];
         return program is not null;
     }
 

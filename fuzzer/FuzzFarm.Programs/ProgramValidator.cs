@@ -26,6 +26,6 @@ public static class ProgramValidator
     {
         ArgumentNullException.ThrowIfNull(statements);
         var list = statements as IReadOnlyList<Statement> ?? [.. statements];
-        return new ProgramChecker(header.IsDefault ? [] : header, list).Run(out program, out error);
+        return ProgramChecker.For(header.IsDefault ? [] : header, list).Run(out program, out error);
     }
 }
