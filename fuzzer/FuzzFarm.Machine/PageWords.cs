@@ -1,28 +1,42 @@
 namespace FuzzFarm.Machine;
 
 /// <summary>
-/// The 512 words of one 4 KiB page, stored sparsely: a fill value plus a few overriding words. Programs write few
-/// words, and memset of whole pages only changes the fill, so a 2 MiB THP costs nothing until it is written.
+/// The 512 words of one 4 KiB page. Sparse while few words differ (a fill value plus overriding words: programs write
+/// few words, and memset of whole pages only changes the fill, so a 2 MiB THP costs nothing until it is written);
+/// dense once many do (a partial-page memset or O_DIRECT), so that no write costs more than the words it touches.
 /// Values are the oracle's tokens (0 = never written).
 /// </summary>
 internal sealed class PageWords
 {
-    private ushort[] _index = new ushort[8];
-    private ulong[] _value = new ulong[8];
+    /// <summary>Overrides beyond this many make the page dense (a linear search stops paying).</summary>
+    private const int SparseLimit = 16;
 
+    private readonly ushort[] _index = new ushort[SparseLimit];
+    private readonly ulong[] _value = new ulong[SparseLimit];
+    private int _count;
+    private ulong[]? _words;
+    private bool _dense;
+
+    /// <summary>The value of every word not overridden; meaningful while <see cref="Count"/> is 0.</summary>
     public ulong Fill { get; private set; }
 
-    public int Count { get; private set; }
+    /// <summary>How many words may differ from <see cref="Fill"/>: 0 means the page is uniform.</summary>
+    public int Count => _dense ? Geometry.WordsPerPage : _count;
 
     public void Reset()
     {
         Fill = 0;
-        Count = 0;
+        _count = 0;
+        _dense = false;
     }
 
     public ulong Get(int word)
     {
-        for (var i = 0; i < Count; i++)
+        if (_dense)
+        {
+            return _words![word];
+        }
+        for (var i = 0; i < _count; i++)
         {
             if (_index[i] == word)
             {
@@ -34,7 +48,12 @@ internal sealed class PageWords
 
     public void Set(int word, ulong value)
     {
-        for (var i = 0; i < Count; i++)
+        if (_dense)
+        {
+            _words![word] = value;
+            return;
+        }
+        for (var i = 0; i < _count; i++)
         {
             if (_index[i] == word)
             {
@@ -42,14 +61,15 @@ internal sealed class PageWords
                 return;
             }
         }
-        if (Count == _index.Length)
+        if (_count == SparseLimit)
         {
-            Array.Resize(ref _index, Count * 2);
-            Array.Resize(ref _value, Count * 2);
+            MakeDense();
+            _words![word] = value;
+            return;
         }
-        _index[Count] = (ushort)word;
-        _value[Count] = value;
-        Count++;
+        _index[_count] = (ushort)word;
+        _value[_count] = value;
+        _count++;
     }
 
     /// <summary>Sets words [from, from+count).</summary>
@@ -58,7 +78,17 @@ internal sealed class PageWords
         if (from == 0 && count == Geometry.WordsPerPage)
         {
             Fill = value;
-            Count = 0;
+            _count = 0;
+            _dense = false;
+            return;
+        }
+        if (!_dense && _count + count > SparseLimit)
+        {
+            MakeDense();
+        }
+        if (_dense)
+        {
+            _words.AsSpan(from, count).Fill(value);
             return;
         }
         for (var w = from; w < from + count; w++)
@@ -67,27 +97,52 @@ internal sealed class PageWords
         }
     }
 
+    private void MakeDense()
+    {
+        _words ??= new ulong[Geometry.WordsPerPage];
+        Array.Fill(_words, Fill);
+        for (var i = 0; i < _count; i++)
+        {
+            _words[_index[i]] = _value[i];
+        }
+        _count = 0;
+        _dense = true;
+    }
+
     public void CopyFrom(PageWords other)
     {
         Fill = other.Fill;
-        Count = other.Count;
-        if (_index.Length < Count)
+        _count = other._count;
+        _dense = other._dense;
+        if (_dense)
         {
-            _index = new ushort[other._index.Length];
-            _value = new ulong[other._value.Length];
+            _words ??= new ulong[Geometry.WordsPerPage];
+            other._words.AsSpan().CopyTo(_words);
+            return;
         }
-        Array.Copy(other._index, _index, Count);
-        Array.Copy(other._value, _value, Count);
+        Array.Copy(other._index, _index, _count);
+        Array.Copy(other._value, _value, _count);
     }
 
-    /// <summary>True when both pages hold the same words (compared sparsely: fill and overrides).</summary>
+    /// <summary>True when both pages hold the same words.</summary>
     public bool SameAs(PageWords other)
     {
-        if (Fill != other.Fill || Count != other.Count)
+        if (_dense || other._dense)
+        {
+            for (var w = 0; w < Geometry.WordsPerPage; w++)
+            {
+                if (Get(w) != other.Get(w))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (Fill != other.Fill || _count != other._count)
         {
             return false;
         }
-        for (var i = 0; i < Count; i++)
+        for (var i = 0; i < _count; i++)
         {
             if (other.Get(_index[i]) != _value[i])
             {
@@ -96,5 +151,4 @@ internal sealed class PageWords
         }
         return true;
     }
-
 }
