@@ -11,10 +11,8 @@ internal sealed partial class Kernel
     {
         var p = t.Process;
         var page = addr >> Geometry.PageShift;
-        var i = t.Tlb.Find(page);
-        if (i >= 0)
+        if (t.Tlb.TryFind(page, out var e))
         {
-            var e = t.Tlb[i];
             if (!write || e.Writable)
             {
                 landing = new Landing { Folio = e.Folio, Sub = e.Sub, Grant = e.Grant, Stale = e.Stale, Kind = e.Kind };

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace FuzzFarm.Machine;
 
 /// <summary>
@@ -7,64 +9,82 @@ namespace FuzzFarm.Machine;
 /// </summary>
 internal sealed class Tlb
 {
-    private readonly List<TlbEntry> _entries = [];
+    /// <summary>A TLB that grew past this many entries is replaced at reset: clearing costs its capacity.</summary>
+    private const int SmallCapacity = 64;
+
+    // Keyed by virtual page: a memset over a 4M range fills 1024 entries, and each access looks one up.
+    private Dictionary<ulong, TlbEntry> _entries = [];
+    private readonly List<ulong> _scratch = [];
+    private int _peak;
 
     public int Count => _entries.Count;
 
-    public void Clear() => _entries.Clear();
-
-    public int Find(ulong page)
+    public void Clear()
     {
-        for (var i = 0; i < _entries.Count; i++)
+        if (_peak > SmallCapacity)
         {
-            if (_entries[i].Page == page)
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    public TlbEntry this[int i] => _entries[i];
-
-    public void Fill(in TlbEntry entry)
-    {
-        var i = Find(entry.Page);
-        if (i >= 0)
-        {
-            _entries[i] = entry;
+            _entries = [];
         }
         else
         {
-            _entries.Add(entry);
+            _entries.Clear();
         }
+        _peak = 0;
+    }
+
+    public bool TryFind(ulong page, out TlbEntry entry) => _entries.TryGetValue(page, out entry);
+
+    public void Fill(in TlbEntry entry)
+    {
+        _entries[entry.Page] = entry;
+        _peak = Math.Max(_peak, _entries.Count);
     }
 
     /// <summary>Drops the entries of pages [first, last]; returns how many.</summary>
     public int Flush(ulong first, ulong last)
     {
-        var n = 0;
-        for (var i = _entries.Count - 1; i >= 0; i--)
+        InRange(first, last);
+        foreach (var page in _scratch)
         {
-            if (_entries[i].Page >= first && _entries[i].Page <= last)
-            {
-                _entries.RemoveAt(i);
-                n++;
-            }
+            _entries.Remove(page);
         }
-        return n;
+        return _scratch.Count;
     }
 
     /// <summary>Marks entries of pages [first, last] stale (the PTE changed, no flush yet).</summary>
     public void MarkStale(ulong first, ulong last, Decision cause)
     {
-        for (var i = 0; i < _entries.Count; i++)
+        InRange(first, last);
+        foreach (var page in _scratch)
         {
-            var e = _entries[i];
-            if (e.Page >= first && e.Page <= last && e.Stale == Decision.None)
+            ref var e = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, page);
+            if (e.Stale == Decision.None)
             {
                 e.Stale = cause;
-                _entries[i] = e;
+            }
+        }
+    }
+
+    /// <summary>The cached pages in [first, last], into the scratch list.</summary>
+    private void InRange(ulong first, ulong last)
+    {
+        _scratch.Clear();
+        if (last - first < (ulong)_entries.Count)
+        {
+            for (var page = first; page <= last; page++)
+            {
+                if (_entries.ContainsKey(page))
+                {
+                    _scratch.Add(page);
+                }
+            }
+            return;
+        }
+        foreach (var page in _entries.Keys)
+        {
+            if (page >= first && page <= last)
+            {
+                _scratch.Add(page);
             }
         }
     }
