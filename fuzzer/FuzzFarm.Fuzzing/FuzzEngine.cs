@@ -7,17 +7,13 @@ namespace FuzzFarm.Fuzzing;
 
 /// <summary>
 /// One fuzzing engine: generates and mutates programs, runs them on the simulated machine under one profile, keeps
-/// those that reach new coverage (shrunk to the lines that reach it), and reports each violation signature the first
-/// time it sees it. Single-threaded (one per core) and deterministic: the same profile, seed and sequence of calls
-/// give the same results. The farm drives it in short batches; the command line in a loop.
+/// those that reach new coverage, and reports each violation signature the first time it sees it. Single-threaded
+/// (one per core) and deterministic: the same profile, seed and sequence of calls give the same results. The farm
+/// drives it in short batches; the command line in a loop.
 /// </summary>
 public sealed class FuzzEngine
 {
     private const int Attempts = 16;
-    private const int YoungCorpus = 64;
-
-    /// <summary>Executions spent shrinking one new input, at most.</summary>
-    private const int ShrinkBudget = 12;
 
     private readonly KernelProfile _profile;
     private readonly FuzzOptions _options;
@@ -28,7 +24,6 @@ public sealed class FuzzEngine
     private readonly Corpus _corpus = new();
     private readonly Dictionary<string, long> _firstSeen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MachineError> _machineErrors = new(StringComparer.Ordinal);
-    private readonly List<uint> _fresh = [];
     private readonly List<Statement> _work = new(Mutator.MaxStatements + 8);
     private Executor _executor = new(ExecutionOptions.Fast);
     private List<CorpusInput>? _inputs;
@@ -66,7 +61,7 @@ public sealed class FuzzEngine
     /// <summary>Programs currently in the corpus, for sharing with other engines or a hub.</summary>
     public IEnumerable<Program> CorpusPrograms => _corpus.Entries.Select(e => e.Program);
 
-    /// <summary>Runs at least <paramref name="executions"/> programs (shrinking a new input may add a few more).</summary>
+    /// <summary>Runs <paramref name="executions"/> programs.</summary>
     public BatchResult RunBatch(int executions)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(executions);
@@ -92,10 +87,12 @@ public sealed class FuzzEngine
             {
                 continue;
             }
-            var (kept, features) = Shrink(program, result.Coverage.ToArray());
+            // Kept whole: trimming inputs to the lines that reach their new features was measured to cost more
+            // finds than it saves (the trimmed lines are the context later mutants need, observations included).
+            var features = result.Coverage.ToArray();
             var fresh = _coverage.Add(features);
-            _corpus.Add(new CorpusEntry(kept, features, fresh));
-            (_inputs ??= []).Add(new CorpusInput(ProgramPrinter.Print(kept), fresh));
+            _corpus.Add(new CorpusEntry(program, features, fresh));
+            (_inputs ??= []).Add(new CorpusInput(ProgramPrinter.Print(program), fresh));
         }
         return new BatchResult((int)(Executions - start), _inputs ?? [], _findings ?? []);
     }
@@ -164,72 +161,14 @@ public sealed class FuzzEngine
         return line;
     }
 
-    /// <summary>
-    /// Before keeping an input that reached new features, drops each line whose removal keeps all of those features
-    /// (syzkaller's input minimization): short corpus programs run faster and mutate into more variety.
-    /// </summary>
-    private (Program Program, uint[] Features) Shrink(Program program, uint[] features)
-    {
-        _fresh.Clear();
-        foreach (var f in features)
-        {
-            if (_coverage.CountNew([f]) > 0)
-            {
-                _fresh.Add(f);
-            }
-        }
-        var best = program;
-        var bestFeatures = features;
-        var lines = new List<Statement>(program.Statements);
-        var budget = ShrinkBudget;
-        for (var i = lines.Count - 1; i >= 0 && lines.Count > 1 && budget > 0; i--)
-        {
-            if (i >= lines.Count || lines[i].Op == Op.Wait)
-            {
-                continue;
-            }
-            var candidate = new List<Statement>(lines);
-            Mutator.RemoveWithDependents(candidate, i);
-            if (candidate.Count == 0 || !ProgramValidator.TryValidate(ImmutableArray<string>.Empty, candidate, out var shorter, out _))
-            {
-                continue;
-            }
-            budget--;
-            var result = Execute(shorter);
-            if (result is null)
-            {
-                continue;
-            }
-            Report(shorter, result);
-            if (ContainsAll(result.Coverage, _fresh))
-            {
-                lines = candidate;
-                best = shorter;
-                bestFeatures = result.Coverage.ToArray();
-            }
-        }
-        return (best, bestFeatures);
-    }
-
-    private static bool ContainsAll(ReadOnlySpan<uint> sorted, List<uint> wanted)
-    {
-        foreach (var f in wanted)
-        {
-            if (sorted.BinarySearch(f) < 0)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private Program NextProgram()
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            // A young corpus has little to mutate: generate more until it has grown.
-            var generate = _corpus.Count < YoungCorpus ? 50 : _options.GeneratePercent;
-            if (!_options.CoverageGuided || _corpus.Count == 0 || _rng.Percent(generate))
+            // Warm-up: fresh programs only, drawn exactly as the blind baseline draws them (no extra random draw),
+            // so what blind generation finds in its first executions the guided engine finds at the same point.
+            var warm = Executions < _options.WarmUpExecutions;
+            if (!_options.CoverageGuided || warm || _corpus.Count == 0 || _rng.Percent(_options.GeneratePercent))
             {
                 _generator.Generate(_work, _rng.Between(2, _options.MaxGeneratedCalls));
             }

@@ -9,6 +9,13 @@ public sealed record FuzzOptions
     /// <summary>Share of executions that run a freshly generated program instead of a mutant of the corpus.</summary>
     public int GeneratePercent { get; init; } = 25;
 
+    /// <summary>
+    /// Executions at the start that only generate, drawing exactly what the blind baseline draws: what generation
+    /// finds that early, guided fuzzing finds at the same execution (it is never structurally worse than blind), and
+    /// mutation starts from a corpus of that many programs' coverage instead of from the first few.
+    /// </summary>
+    public int WarmUpExecutions { get; init; } = 4000;
+
     /// <summary>Upper bound on the number of calls of a generated program.</summary>
     public int MaxGeneratedCalls { get; init; } = 14;
 

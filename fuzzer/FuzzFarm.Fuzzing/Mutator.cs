@@ -10,7 +10,7 @@ namespace FuzzFarm.Fuzzing;
 /// </summary>
 internal sealed class Mutator
 {
-    public const int MaxStatements = 40;
+    public const int MaxStatements = 28;
 
     private readonly Rng _rng;
     private readonly Grammar _grammar;
@@ -466,27 +466,40 @@ internal sealed class Mutator
     }
 
     /// <summary>
-    /// Appends a read of every word the program wrote (CPU stores and memsets: a load from each process that maps it;
-    /// device writes: a dma_read), so the oracle checks what became of each write, whichever way it was lost.
+    /// Appends observations of what the program did, so the oracle checks each effect whichever way it went wrong:
+    /// a load of every written word from each process that maps it (on a random idle thread of that process, as
+    /// TLBs are per thread), its soft-dirty bit, a dma_read through every pin that covers it or that the device wrote
+    /// through, and a read of every pipe that holds spliced pages. At most eight lines.
     /// </summary>
     private bool ObserveWrites(List<Statement> s)
     {
+        const int max = 8;
         _scope.Build(s, s.Count);
-        var added = new List<Statement>();
+        var added = 0;
         var seen = new HashSet<(string, long)>();
-        foreach (var st in s)
+        for (var i = 0; i < s.Count && added < max && s.Count < MaxStatements; i++)
         {
-            if (added.Count >= 6 || s.Count + added.Count >= MaxStatements)
+            var st = s[i];
+            if (st.Op == Op.Vmsplice && st.Args[0].Name is { } pipe && seen.Add((pipe, -1)))
             {
-                break;
+                var p = _scope.ResourceIndex(pipe);
+                var t = p < 0 ? -1 : IdleThreadOf(_scope.Resources[p].Process);
+                if (t >= 0)
+                {
+                    added += Add(s, t, Op.Read, [Arg.Ref(pipe), st.Args[2]]);
+                }
+                continue;
             }
-            var target = st.Op switch
+            if (st.Op == Op.DmaWrite && st.Args[0].Name is { } pin && seen.Add((pin, st.Args[1].Number)))
             {
-                Op.Store or Op.Memset => st.Args[0],
-                Op.DmaWrite => st.Args[0] with { Number = st.Args[1].Number },
-                _ => default,
-            };
-            if (target.Name is not { } name || !seen.Add((name, target.Number)))
+                var t = _grammar.PickIdleThread(_scope);
+                if (t >= 0)
+                {
+                    added += Add(s, t, Op.DmaRead, [st.Args[0], st.Args[1]]);
+                }
+                continue;
+            }
+            if (st.Op is not (Op.Store or Op.Memset) || st.Args[0].Name is not { } name || !seen.Add((name, st.Args[0].Number)))
             {
                 continue;
             }
@@ -495,28 +508,69 @@ internal sealed class Mutator
             {
                 continue;
             }
-            if (st.Op == Op.DmaWrite)
+            var offset = st.Args[0].Number;
+            var paged = false;
+            for (var process = 0; process < _scope.ProcessCount && added < max; process++)
             {
-                var t = _grammar.PickIdleThread(_scope);
-                if (t >= 0)
+                var t = (_scope.Resources[r].Holders & (1UL << process)) != 0 ? IdleThreadOf(process) : -1;
+                if (t < 0)
                 {
-                    added.Add(Grammar.Make(_scope.Threads[t].Name, null, Op.DmaRead, false, [Arg.Ref(name), Arg.Num(target.Number)]));
+                    continue;
                 }
-                continue;
-            }
-            var processes = 0UL;
-            for (var t = 0; t < _scope.Threads.Count; t++)
-            {
-                var bit = 1UL << _scope.Threads[t].Process;
-                if (_scope.IsIdle(t) && (_scope.Resources[r].Holders & bit) != 0 && (processes & bit) == 0)
+                added += Add(s, t, Op.Load, [Arg.Ref(name, offset)]);
+                if (!paged)
                 {
-                    processes |= bit;
-                    added.Add(Grammar.Make(_scope.Threads[t].Name, null, Op.Load, false, [Arg.Ref(name, target.Number)]));
+                    paged = true;
+                    added += Add(s, t, Op.Pagemap, [Arg.Ref(name, offset)]);
+                }
+            }
+            for (var k = 0; k < i && added < max; k++)
+            {
+                var pinned = s[k];
+                if (pinned.Op == Op.Pin && pinned.Binding is { } h && pinned.Args[0].Name == name
+                    && offset >= pinned.Args[0].Number && offset - pinned.Args[0].Number < pinned.Args[1].Number)
+                {
+                    var t = _grammar.PickIdleThread(_scope);
+                    if (t >= 0)
+                    {
+                        added += Add(s, t, Op.DmaRead, [Arg.Ref(h), Arg.Num(offset - pinned.Args[0].Number)]);
+                    }
                 }
             }
         }
-        s.AddRange(added);
-        return added.Count > 0;
+        return added > 0;
+    }
+
+    private int Add(List<Statement> s, int thread, Op op, Arg[] args)
+    {
+        if (s.Count >= MaxStatements)
+        {
+            return 0;
+        }
+        s.Add(Grammar.Make(_scope.Threads[thread].Name, null, op, false, args));
+        return 1;
+    }
+
+    private int IdleThreadOf(int process)
+    {
+        var n = 0;
+        for (var t = 0; t < _scope.Threads.Count; t++)
+        {
+            n += _scope.IsIdle(t) && _scope.Threads[t].Process == process ? 1 : 0;
+        }
+        if (n == 0)
+        {
+            return -1;
+        }
+        var pick = _rng.Next(n);
+        for (var t = 0; t < _scope.Threads.Count; t++)
+        {
+            if (_scope.IsIdle(t) && _scope.Threads[t].Process == process && pick-- == 0)
+            {
+                return t;
+            }
+        }
+        return -1;
     }
 
     /// <summary>Makes a splittable atomic op split, with its wait before its thread's next line.</summary>
