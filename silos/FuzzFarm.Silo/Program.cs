@@ -34,6 +34,12 @@ public static class Program
             await Console.Error.WriteLineAsync($"fuzzfarm {command.Name}: {e.Message} (usage: fuzzfarm {command.Usage})");
             return 2;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file or folder the command could not use: the message names it; a stack trace would not help.
+            await Console.Error.WriteLineAsync($"fuzzfarm {command.Name}: {e.Message}");
+            return 2;
+        }
     }
 
     private static void PrintHelp(TextWriter output)

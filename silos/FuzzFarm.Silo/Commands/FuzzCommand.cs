@@ -44,6 +44,12 @@ public sealed class FuzzCommand : ICliCommand
         {
             throw new UsageException("--seconds and --executions must be positive, --jobs between 1 and 256, --seed non-negative");
         }
+        // Both folders are made before fuzzing, so a bad path fails at once instead of losing the run's findings.
+        EnsureFolder("out", outDir);
+        if (corpusDir is not null)
+        {
+            EnsureFolder("corpus", corpusDir);
+        }
         var initial = corpusDir is null ? [] : LoadCorpus(corpusDir);
         if (initial is null)
         {
@@ -57,7 +63,6 @@ public sealed class FuzzCommand : ICliCommand
             InitialCorpus = initial,
         };
         var result = FuzzSession.Run(options, status => Console.Error.WriteLine(StatusLine(profile, status)), cancellation);
-        Directory.CreateDirectory(outDir);
         var repros = new List<(SessionFinding Finding, Repro Repro, string File)>();
         for (var i = 0; i < result.Findings.Count; i++)
         {
@@ -76,6 +81,18 @@ public sealed class FuzzCommand : ICliCommand
         return Task.FromResult(result.Findings.Count > 0 ? 1 : 0);
     }
 
+    private static void EnsureFolder(string option, string dir)
+    {
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--{option} {dir}: cannot use it as a folder: {e.Message}");
+        }
+    }
+
     private static string StatusLine(KernelProfile profile, FuzzStatus s) => string.Create(Inv,
         $"fuzz {profile.Name}: {s.Executions} execs, {PerSecond(s.Executions, s.Elapsed):F0}/s, coverage {s.CoverageFeatures}, corpus {s.CorpusSize}, signatures {s.Signatures}, {s.Elapsed.TotalSeconds:F0}s");
 
@@ -85,10 +102,6 @@ public sealed class FuzzCommand : ICliCommand
     private static List<FuzzFarm.Programs.Program>? LoadCorpus(string dir)
     {
         var programs = new List<FuzzFarm.Programs.Program>();
-        if (!Directory.Exists(dir))
-        {
-            return programs;
-        }
         foreach (var file in Directory.GetFiles(dir, "*.ff").Order(StringComparer.Ordinal))
         {
             if (!ProgramParser.TryParse(File.ReadAllText(file), out var program, out var error))
@@ -103,7 +116,6 @@ public sealed class FuzzCommand : ICliCommand
 
     private static void SaveCorpus(string dir, IReadOnlyList<FuzzFarm.Programs.Program> corpus)
     {
-        Directory.CreateDirectory(dir);
         foreach (var program in corpus)
         {
             var text = ProgramPrinter.Print(program);
