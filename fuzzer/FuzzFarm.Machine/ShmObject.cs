@@ -11,6 +11,6 @@ internal sealed class ShmObject
     {
         Id = id;
         Hugetlb = hugetlb;
-        Pages.Clear();
+        Dictionaries.Reset(Pages);
     }
 }

@@ -9,36 +9,17 @@ namespace FuzzFarm.Machine;
 /// </summary>
 internal sealed class Tlb
 {
-    /// <summary>A TLB that grew past this many entries is replaced at reset: clearing costs its capacity.</summary>
-    private const int SmallCapacity = 64;
-
     // Keyed by virtual page: a memset over a 4M range fills 1024 entries, and each access looks one up.
-    private Dictionary<ulong, TlbEntry> _entries = [];
+    private readonly Dictionary<ulong, TlbEntry> _entries = [];
     private readonly List<ulong> _scratch = [];
-    private int _peak;
 
     public int Count => _entries.Count;
 
-    public void Clear()
-    {
-        if (_peak > SmallCapacity)
-        {
-            _entries = [];
-        }
-        else
-        {
-            _entries.Clear();
-        }
-        _peak = 0;
-    }
+    public void Clear() => Dictionaries.Reset(_entries);
 
     public bool TryFind(ulong page, out TlbEntry entry) => _entries.TryGetValue(page, out entry);
 
-    public void Fill(in TlbEntry entry)
-    {
-        _entries[entry.Page] = entry;
-        _peak = Math.Max(_peak, _entries.Count);
-    }
+    public void Fill(in TlbEntry entry) => _entries[entry.Page] = entry;
 
     /// <summary>Drops the entries of pages [first, last]; returns how many.</summary>
     public int Flush(ulong first, ulong last)

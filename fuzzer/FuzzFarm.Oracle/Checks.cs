@@ -47,7 +47,7 @@ public sealed partial class Executor
     {
         _step = 0;
         _trackers.Clear();
-        _dirtySinceClear.Clear();
+        Dictionaries.Reset(_dirtySinceClear);
         _clearing.Clear();
     }
 

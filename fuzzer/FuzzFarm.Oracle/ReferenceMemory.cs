@@ -23,7 +23,7 @@ internal sealed class ReferenceMemory
 
     public void Clear()
     {
-        _pages.Clear();
+        Dictionaries.Reset(_pages);
         _poolUsed = 0;
         _orphans = 0;
         Log.Clear();
