@@ -281,13 +281,14 @@ internal sealed partial class Kernel
         value = 0;
         landing = default;
         var h = Pins[pin];
-        if (!PinWord(h, offset, out var f, out var sub, out var word, out var kind, out _))
+        if (!PinWord(h, offset, out var f, out var sub, out var word, out var kind, out var grant))
         {
             return Status.Failed;
         }
         Coverage.Hit(CovPoint.DmaRead, f, sub);
         value = ReadWord(f, sub, word);
-        landing = new Landing { Folio = f, Sub = (short)sub, Kind = kind };
+        // What gave the pin its page (fork's sharing, say) is what the oracle blames when it sees another's data.
+        landing = new Landing { Folio = f, Sub = (short)sub, Kind = kind, Grant = grant };
         if (Tracing)
         {
             Note($"device reads pfn {f.Pfn}{SubText(f, sub)} word {word} through the pin of P{h.Owner.Id}");

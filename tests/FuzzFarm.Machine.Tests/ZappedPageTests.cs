@@ -187,4 +187,23 @@ public class ZappedPageTests
         var v = Assert.Single(violations);
         Assert.Equal("cross-process-visibility in hugetlb_wp: reuse by mapcount [hugetlb]", v.Signature);
     }
+
+    [Theory]
+    [InlineData("v5.7", true)]
+    [InlineData("v5.8", false)]
+    [InlineData("v5.11", true)]
+    [InlineData("v5.12", false)]
+    public void AChildsPinOfAForkSharedPinnedHugetlbPageBlamesFork(string profile, bool leaks)
+    {
+        // The parent's device writes the pinned page fork shared; the child's device reads it (hugetlb early COW: 5.12).
+        var violations = Run("""
+            a = mmap(4K, rw, private|hugetlb)
+            h = pin(a, 4K, rw)
+            t1 = fork()
+            t1: h2 = pin(a, 4K, r)
+            dma_write(h, 0, 0)
+            t1: dma_read(h2, 0)
+            """, profile);
+        Assert.Equal(leaks ? ["cross-process-visibility in copy_present_pte: share with child [hugetlb]"] : [], violations.Select(v => v.Signature));
+    }
 }
