@@ -356,9 +356,11 @@ public sealed partial class Executor
     }
 
     /// <summary>
-    /// The decision that let another process's write reach the observer: how the writer got its access, or, for a
-    /// device write into a page the observer got from fork through access the writer held before that fork, fork's
-    /// sharing of that (pinned) page.
+    /// The decision that let another process's write reach the observer: how the writer got its access; but when a
+    /// device (or O_DIRECT) write went through access the writer already held before their lines parted, that access
+    /// was legitimate, and the fault is how the observer came to map the writer's page (fork's sharing of a pinned
+    /// page, a swap-in or reuse of it). A COW copy only carried the data on: the page it copied was shared with the
+    /// writer, which for two parted lines fork did.
     /// </summary>
     private (Decision, PageKind) CrossCause(ref TokenInfo info, Landing observed, Process observer)
     {
@@ -367,10 +369,10 @@ public sealed partial class Executor
         {
             return (l.Stale, l.Kind);
         }
-        if (info.Kind != WriteKind.Cpu && observed.Grant == Decision.ForkShare
+        if (info.Kind != WriteKind.Cpu && observed.Grant != Decision.None
             && info.Access <= Tokens.PartedAt(info.Writer, observer, ForkStep))
         {
-            return (Decision.ForkShare, observed.Kind);
+            return (IsCopy(observed.Grant) ? Decision.ForkShare : observed.Grant, observed.Kind);
         }
         if (l.Grant != Decision.None || l.Folio is null)
         {
@@ -378,6 +380,9 @@ public sealed partial class Executor
         }
         return (l.Folio.Origin, l.Kind);
     }
+
+    private static bool IsCopy(Decision d) => d is Decision.WpCopyMapcount or Decision.WpCopyPageCount or Decision.WpCopyZero
+        or Decision.PmdCopyThp or Decision.HugetlbCopy or Decision.UnshareCopy;
 
     /// <summary>
     /// The decision behind a lost write: the stale TLB entry it went through, else the newer of the two pages involved

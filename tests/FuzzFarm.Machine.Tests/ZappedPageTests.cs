@@ -206,4 +206,29 @@ public class ZappedPageTests
             """, profile);
         Assert.Equal(leaks ? ["cross-process-visibility in copy_present_pte: share with child [hugetlb]"] : [], violations.Select(v => v.Signature));
     }
+
+    [Theory]
+    [InlineData("""
+        a = mmap(4K, rw, private)
+        h = pin(a, 8, rw)
+        madvise(a, 4K, pageout)
+        t1 = fork()
+        dma_write(h, 0, 0)
+        t1: load(a)
+        """, "cross-process-visibility in do_swap_page: map read-only [base]")]
+    [InlineData("""
+        a = mmap(2M, rw, private)
+        madvise(a, 2M, hugepage)
+        h = pin(a, 8, rw)
+        t1 = fork()
+        dma_write(h, 0, 0)
+        t1: store(a+8, 1)
+        t1: load(a)
+        """, "cross-process-visibility in copy_present_pte: share with child [thp]")]
+    public void ADeviceWriteThroughAPinHeldBeforeForkBlamesHowTheChildMapsThePage(string program, string signature)
+    {
+        // The parent's access was legitimate; the child reached the pinned page by swapping it in from the swap cache,
+        // or by copying the page fork shared after the device wrote it.
+        Assert.Contains(signature, Run(program, "v5.7").Select(v => v.Signature));
+    }
 }
