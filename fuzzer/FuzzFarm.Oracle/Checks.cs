@@ -167,6 +167,11 @@ public sealed partial class Executor
     private int Track(Process p, ulong addr, long len)
     {
         var tag = _trackers.Count;
+        if (len <= 0 || len > Kernel.MaxMapping || addr + (ulong)len < addr)
+        {
+            // The kernel refuses such a range; tracking it would loop over up to 2^52 pages.
+            return tag;
+        }
         for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
         {
             var key = ReferenceMemory.Key(p, a);

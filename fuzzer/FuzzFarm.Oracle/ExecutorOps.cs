@@ -15,6 +15,11 @@ public sealed partial class Executor
         var p = t.Process;
         _step++;
         Status s;
+        if (UnboundArgument(st) is { } unbound)
+        {
+            Skip($"EBADF: {unbound} was not created (the line binding it failed or did not run)");
+            return;
+        }
         if (!HandlesValid(st))
         {
             Skip($"EBADF: {HandleName(st)} was not created (the line binding it failed or did not run)");
@@ -279,6 +284,22 @@ public sealed partial class Executor
     }
 
     private static string HandleName(Statement st) => st.Args[0].Name ?? "handle";
+
+    /// <summary>
+    /// A named argument whose binding line failed, or has not run (it is blocked): an address, pin, pipe, file or
+    /// thread that does not exist. Its slot holds -1, which must never reach the kernel as an address.
+    /// </summary>
+    private string? UnboundArgument(Statement st)
+    {
+        foreach (var arg in st.Args)
+        {
+            if (arg.Form == ArgForm.Name && _slots[arg.Slot] < 0)
+            {
+                return arg.Name;
+            }
+        }
+        return null;
+    }
 
     private AsyncOp NewHandle(Statement st, AsyncKind kind, SimThread t)
     {
