@@ -61,7 +61,7 @@ public sealed class FuzzEngine
     /// <summary>Programs currently in the corpus, for sharing with other engines or a hub.</summary>
     public IEnumerable<Program> CorpusPrograms => _corpus.Entries.Select(e => e.Program);
 
-    /// <summary>Runs <paramref name="executions"/> programs.</summary>
+    /// <summary>Runs at least <paramref name="executions"/> programs (checking a new input adds one more).</summary>
     public BatchResult RunBatch(int executions)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(executions);
@@ -93,6 +93,11 @@ public sealed class FuzzEngine
             var fresh = _coverage.Add(features);
             _corpus.Add(new CorpusEntry(program, features, fresh));
             (_inputs ??= []).Add(new CorpusInput(ProgramPrinter.Print(program), fresh));
+            // After the warm-up only, which must draw exactly what blind generation draws.
+            if (Executions > _options.WarmUpExecutions)
+            {
+                CheckObserved(program);
+            }
         }
         return new BatchResult((int)(Executions - start), _inputs ?? [], _findings ?? []);
     }
@@ -159,6 +164,22 @@ public sealed class FuzzEngine
             }
         }
         return line;
+    }
+
+    /// <summary>
+    /// Runs a program that reached a new state once more with every effect observed: the oracle only judges what is
+    /// observed, and the mutant that first reaches a state seldom observes the word it got wrong. The observed copy
+    /// only reports; the corpus keeps the program as it was.
+    /// </summary>
+    private void CheckObserved(Program program)
+    {
+        _work.Clear();
+        _work.AddRange(program.Statements);
+        if (_mutator.ObserveWrites(_work) && ProgramValidator.TryValidate(ImmutableArray<string>.Empty, _work, out var observed, out _)
+            && Execute(observed) is { } result)
+        {
+            Report(observed, result);
+        }
     }
 
     private Program NextProgram()

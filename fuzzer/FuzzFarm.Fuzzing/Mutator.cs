@@ -471,7 +471,7 @@ internal sealed class Mutator
     /// TLBs are per thread), its soft-dirty bit, a dma_read through every pin that covers it or that the device wrote
     /// through, and a read of every pipe that holds spliced pages. At most eight lines.
     /// </summary>
-    private bool ObserveWrites(List<Statement> s)
+    public bool ObserveWrites(List<Statement> s)
     {
         const int max = 8;
         _scope.Build(s, s.Count);
