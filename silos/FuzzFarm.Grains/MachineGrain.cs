@@ -54,14 +54,32 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Deactivated mid-loop (silo shutting down, idle collection): the machine no longer runs here.
+        // Deactivated mid-loop (silo shutting down, idle collection, or Orleans dropping a duplicate activation after a
+        // silo died): the machine no longer runs here, and reports not yet acknowledged would die with it.
         if (_fuzzTimer is not null)
         {
             FarmMetrics.RecordMachineStopped(_campaign, _profileName, RuntimeIdentity, _index.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
-        return Task.CompletedTask;
+        _stopping = true;
+        while (_pendingReports.Count > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            var before = _pendingReports.Count;
+            await DeliverReportsAsync();
+            if (_pendingReports.Count == before)
+            {
+                try
+                {
+                    await Task.Delay(SyncPeriod, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Out of time: what is left is lost with this activation, as with a hard kill.
+                    break;
+                }
+            }
+        }
     }
 
     public Task<MachineStatus> EnsureRunningAsync(string profile, ulong seed)
