@@ -41,6 +41,13 @@ public sealed class Coverage
         Add(((uint)point << 16) | state);
     }
 
+    /// <summary>
+    /// An access through a stale TLB entry: which decision left it stale, with the page's refcount (up to 15). The
+    /// count-bucketed hit alone cannot tell one stale window from another, so a fuzzer gets no signal for the rarer.
+    /// </summary>
+    internal void HitStale(Decision cause, Folio folio) =>
+        Add(((uint)CovPoint.StaleTlbCause << 16) | 0x4000u | ((uint)cause << 4) | (uint)Math.Min(folio.RefCount, 15));
+
     /// <summary>Records a decision point with a small number describing the state (a count, a branch index).</summary>
     internal void Hit(CovPoint point, int value) => Add(((uint)point << 16) | 0x8000u | (uint)Bucket(value));
 
@@ -172,4 +179,5 @@ internal enum CovPoint : ushort
     Segv,
     Hang,
     KernelWarn,
+    StaleTlbCause,
 }

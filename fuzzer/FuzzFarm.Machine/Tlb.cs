@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace FuzzFarm.Machine;
@@ -24,6 +25,10 @@ internal sealed class Tlb
     /// <summary>Drops the entries of pages [first, last]; returns how many.</summary>
     public int Flush(ulong first, ulong last)
     {
+        if (first == last)
+        {
+            return _entries.Remove(first) ? 1 : 0;
+        }
         InRange(first, last);
         foreach (var page in _scratch)
         {
@@ -35,6 +40,15 @@ internal sealed class Tlb
     /// <summary>Marks entries of pages [first, last] stale (the PTE changed, no flush yet).</summary>
     public void MarkStale(ulong first, ulong last, Decision cause)
     {
+        if (first == last)
+        {
+            ref var one = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, first);
+            if (!Unsafe.IsNullRef(ref one) && one.Stale == Decision.None)
+            {
+                one.Stale = cause;
+            }
+            return;
+        }
         InRange(first, last);
         foreach (var page in _scratch)
         {
