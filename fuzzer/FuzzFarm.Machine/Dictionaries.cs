@@ -18,8 +18,9 @@ internal static class Dictionaries
         {
             return;
         }
-        if (d.Count > FewEntries)
+        if (d.Count > FewEntries || d.EnsureCapacity(0) <= 4 * d.Count + 16)
         {
+            // Many entries, or a capacity close to them: Clear costs about what was put in.
             d.Clear();
             return;
         }
