@@ -68,7 +68,7 @@ public sealed partial class Executor
     /// be dirty). Private pages that a pin, a pipe buffer or an in-flight I/O still holds live on as orphans those
     /// holders share; the process itself reads 0 there again (dontneed) or maps nothing (munmap).
     /// </summary>
-    private void Zapped(Process p, ulong addr, long len)
+    private void Zapped(Process p, ulong addr, long len, bool discard)
     {
         if (len <= 0 || (addr & 0xfff) != 0)
         {
@@ -108,7 +108,14 @@ public sealed partial class Executor
                 _trackers[i] = _trackers[i] with { Key = OrphanOf(_trackers[i].Key) };
             }
         }
-        _ref.Forget(p, addr, end);
+        if (discard)
+        {
+            _ref.Discard(p, addr, end);
+        }
+        else
+        {
+            _ref.Forget(p, addr, end);
+        }
     }
 
     private long OrphanOf(long key)

@@ -38,7 +38,7 @@ public sealed partial class Executor
                 s = _kernel.Munmap(t, Addr(a[0]), a[1].Number);
                 if (s == Status.Done)
                 {
-                    Zapped(p, Addr(a[0]), a[1].Number);
+                    Zapped(p, Addr(a[0]), a[1].Number, discard: false);
                 }
                 break;
             case Op.Mprotect:
@@ -52,7 +52,7 @@ public sealed partial class Executor
                 if (s == Status.Done && a[2].Flags == Flag.DontNeed)
                 {
                     // dontneed discards private contents: reads give 0 again.
-                    Zapped(p, Addr(a[0]), a[1].Number);
+                    Zapped(p, Addr(a[0]), a[1].Number, discard: true);
                 }
                 break;
             case Op.Store:

@@ -150,7 +150,7 @@ internal sealed class ReferenceMemory
         return orphan;
     }
 
-    /// <summary>munmap or dontneed: the process's private pages in [start, end) are gone and read 0 again.</summary>
+    /// <summary>munmap: the process's private pages in [start, end) are gone; a later mapping there starts at 0.</summary>
     public void Forget(Process p, ulong start, ulong end)
     {
         _scratch.Clear();
@@ -172,5 +172,24 @@ internal sealed class ReferenceMemory
     {
         var addr = (ulong)(key & PageMask) << Geometry.PageShift;
         return key >= 0 && Space(key) == (long)p.Id + 1 && addr >= start && addr < end;
+    }
+
+    /// <summary>MADV_DONTNEED: the process's private pages in [start, end) read 0 again (shared pages keep theirs).</summary>
+    public void Discard(Process p, ulong start, ulong end)
+    {
+        _scratch.Clear();
+        var space = (long)p.Id + 1;
+        foreach (var key in _pages.Keys)
+        {
+            var addr = (ulong)(key & ((1L << 40) - 1)) << Geometry.PageShift;
+            if (Space(key) == space && addr >= start && addr < end && p.FindVma(addr) is { Shared: false })
+            {
+                _scratch.Add(key);
+            }
+        }
+        foreach (var key in _scratch)
+        {
+            Write(key, 0, Geometry.WordsPerPage, 0);
+        }
     }
 }
