@@ -58,33 +58,35 @@ public sealed class CampaignFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// The range a dashboard would show the campaign in: from the first successful scrape of the silo to the last moment
+    /// The range a dashboard would show the campaign in: from the first successful scrape of the silo to the last scrape
     /// whose rate window ($__rate_interval back) holds only successful scrapes. Instant queries are evaluated at its
-    /// end, as a stat panel is at "now"; a scrape missed while the silo was busy must not leave that moment uncovered.
+    /// end, as a stat panel is at "now": a scrape missed while the silo was busy must not leave that moment uncovered,
+    /// and a moment after the last scrape would leave a rate a single sample.
     /// </summary>
     internal async Task<GrafanaRange> ScrapedRangeAsync()
     {
         var prometheus = Prometheus ?? throw new InvalidOperationException("Prometheus is not installed");
-        var (from, to) = (Started.AddMinutes(-1), Finished.AddSeconds(5));
-        var step = TimeSpan.FromSeconds(1);
-        var scraped = await Times(prometheus.QueryRangeAsync("up{job=\"fuzzfarm\"} == 1", from, to, step));
-        if (scraped.Count == 0)
+        var at = Finished.AddSeconds(5);
+        var span = (int)Math.Ceiling((at - Started).TotalSeconds) + 60;
+        // A range selector returns the raw samples, with their scrape times; a range query would return a step grid.
+        var scrapes = (await prometheus.QueryAsync($"up{{job=\"fuzzfarm\"}}[{span}s]", at))
+            .SelectMany(s => s!["values"]!.AsArray())
+            .Select(v => (Time: (double)v![0]!, Up: (string?)v[1] == "1"))
+            .OrderBy(v => v.Time).ToList();
+        var successful = scrapes.Where(s => s.Up).Select(s => s.Time).ToList();
+        if (successful.Count == 0)
         {
             throw new InvalidOperationException($"Prometheus never scraped the silo between {Started:O} and {Finished:O}; run output:\n{Output}");
         }
-        var window = new GrafanaRange(Seconds(scraped[0]), Seconds(scraped[^1]), PrometheusInstance.ScrapeInterval).RateInterval;
-        var covered = await Times(prometheus.QueryRangeAsync(
-            $"min_over_time(up{{job=\"fuzzfarm\"}}[{window.TotalSeconds}s]) == 1", from, to, step));
+        var window = new GrafanaRange(Seconds(successful[0]), Seconds(successful[^1]), PrometheusInstance.ScrapeInterval).RateInterval.TotalSeconds;
+        var covered = successful.Where(t => scrapes.All(s => s.Up || s.Time <= t - window || s.Time > t)).ToList();
         if (covered.Count == 0)
         {
-            throw new InvalidOperationException($"no {window.TotalSeconds} s without a failed scrape; scrapes succeeded at {string.Join(", ", scraped)}");
+            throw new InvalidOperationException($"no {window} s without a failed scrape; scrapes: {string.Join(", ", scrapes)}");
         }
-        return new GrafanaRange(Seconds(scraped[0]), Seconds(covered[^1]), PrometheusInstance.ScrapeInterval);
+        return new GrafanaRange(Seconds(successful[0]), Seconds(covered[^1]), PrometheusInstance.ScrapeInterval);
 
-        static async Task<List<double>> Times(Task<System.Text.Json.Nodes.JsonArray> series) =>
-            (await series).SelectMany(s => s!["values"]!.AsArray()).Select(v => (double)v![0]!).Order().ToList();
-
-        static DateTimeOffset Seconds(double unix) => DateTimeOffset.FromUnixTimeMilliseconds((long)(unix * 1000));
+        static DateTimeOffset Seconds(double unix) => DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(unix * 1000));
     }
 
     internal static int FreePort()
