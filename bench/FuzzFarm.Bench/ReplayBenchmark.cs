@@ -7,9 +7,9 @@ using FuzzFarm.Programs;
 namespace FuzzFarm.Bench;
 
 /// <summary>
-/// <c>replay [--seconds N] [--profile P]</c>: executions per second of one <see cref="Executor"/> on one core
-/// replaying a 15-line program that exercises fork, vmsplice, a THP, a pin and DMA (on v5.7–v5.12 it also finds the
-/// THP vmsplice leak, so those runs include building a violation report). Measured twice: the fuzzer's
+/// <c>replay [--seconds N] [--profile P] [--program FILE]</c>: executions per second of one <see cref="Executor"/> on
+/// one core replaying a program (FILE, to look into a slow one the fuzzer met; by default a 15-line program that exercises fork, vmsplice, a THP, a pin and DMA (on v5.7–v5.12 it also finds the
+/// THP vmsplice leak, so those runs include building a violation report)). Measured twice: the fuzzer's
 /// settings (<see cref="ExecutionOptions.Fast"/>) and replay's (observation strings, a fresh result per run).
 /// Budget: 200,000 executions/s with the fuzzer's settings.
 /// </summary>
@@ -39,7 +39,8 @@ public static class ReplayBenchmark
     {
         var seconds = double.Parse(Option(args, "--seconds") ?? "5", CultureInfo.InvariantCulture);
         var profile = KernelProfile.Parse(Option(args, "--profile") ?? "latest");
-        var program = ProgramParser.Parse(Text);
+        var file = Option(args, "--program");
+        var program = file is null ? ProgramParser.Parse(Text) : ProgramParser.Parse(File.ReadAllText(file));
         var fastExecutor = new Executor(ExecutionOptions.Fast);
         var replayExecutor = new Executor();
         // Warm up both (JIT tiers, pools) before measuring either.
@@ -65,11 +66,8 @@ public static class ReplayBenchmark
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds)
         {
-            for (var i = 0; i < 1000; i++)
-            {
-                executor.Run(program, profile);
-            }
-            runs += 1000;
+            executor.Run(program, profile);
+            runs++;
         }
         self.Refresh();
         return runs / (self.TotalProcessorTime - cpu0).TotalSeconds;

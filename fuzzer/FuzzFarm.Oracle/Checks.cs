@@ -175,27 +175,31 @@ public sealed partial class Executor
         for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
         {
             var key = ReferenceMemory.Key(p, a);
-            _trackers.Add(new Tracker { Key = key, Snapshot = _ref.Snapshot(key), LogIndex = _ref.Log.Count });
+            _trackers.Add(new Tracker { Key = key, Snapshot = _ref.Snapshot(key), LogIndex = _ref.LogCount });
         }
         return tag;
     }
 
-    private bool Allowed(in Tracker tr, int word, ulong value)
+    /// <summary>The first word of the piece holding a value its source never held since the GUP; -1 if none.</summary>
+    private int FirstDisallowed(in Tracker tr, in PipeBuffer piece)
     {
-        if (tr.Snapshot.Get(word) == value)
+        Span<ulong> current = stackalloc ulong[Geometry.WordsPerPage];
+        Span<bool> ok = stackalloc bool[Geometry.WordsPerPage];
+        var end = piece.FromWord + piece.Words;
+        for (var w = piece.FromWord; w < end; w++)
         {
-            return true;
+            current[w] = Kernel.ReadWord(piece.Folio, piece.Sub, w);
+            ok[w] = tr.Snapshot.Get(w) == current[w];
         }
-        var log = _ref.Log;
-        for (var i = tr.LogIndex; i < log.Count; i++)
+        _ref.AllowWritten(tr.Key, tr.LogIndex, current, ok);
+        for (var w = piece.FromWord; w < end; w++)
         {
-            var e = log[i];
-            if (e.Key == tr.Key && e.Token == value && word >= e.From && word < e.From + e.Count)
+            if (!ok[w])
             {
-                return true;
+                return w;
             }
         }
-        return false;
+        return -1;
     }
 
     /// <summary>Pipe read or remote read: each word may be any value the source held since the GUP.</summary>
@@ -242,17 +246,15 @@ public sealed partial class Executor
                 continue;
             }
             var tr = _trackers[trackerIndex];
-            for (var w = piece.FromWord; w < piece.FromWord + piece.Words && !reported; w++)
+            var bad = FirstDisallowed(tr, piece);
+            if (bad >= 0)
             {
-                var value = Kernel.ReadWord(piece.Folio, piece.Sub, w);
-                if (!Allowed(tr, w, value))
-                {
-                    reported = true;
-                    var expected = _ref.Read(tr.Key, w);
-                    var at = (piece.Addr & ~0xfffUL) + (ulong)(w * 8);
-                    var landing = new Landing { Folio = piece.Folio, Sub = piece.Sub, Kind = piece.Folio.Kind(false), Grant = piece.Grant };
-                    Report(piece.Owner, value, expected, landing, $"{op} of P{piece.Owner.Id}'s 0x{at:x}");
-                }
+                reported = true;
+                var value = Kernel.ReadWord(piece.Folio, piece.Sub, bad);
+                var expected = _ref.Read(tr.Key, bad);
+                var at = (piece.Addr & ~0xfffUL) + (ulong)(bad * 8);
+                var landing = new Landing { Folio = piece.Folio, Sub = piece.Sub, Kind = piece.Folio.Kind(false), Grant = piece.Grant };
+                Report(piece.Owner, value, expected, landing, $"{op} of P{piece.Owner.Id}'s 0x{at:x}");
             }
         }
         if (collect)
