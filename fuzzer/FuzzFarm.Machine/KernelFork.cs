@@ -97,6 +97,7 @@ internal sealed partial class Kernel
             }
         }
         PteTable? childTable = null;
+        Vma? area = null;
         foreach (var i in table.Used)
         {
             var pte = table.Peek(i);
@@ -105,8 +106,12 @@ internal sealed partial class Kernel
                 continue;
             }
             var a = tStart + ((ulong)i << Geometry.PageShift);
-            var vma = parent.FindVma(a);
-            if (vma is null || vma.DontCopy || vma.Shared)
+            // Neighbouring PTEs mostly share a VMA: search the list only when the address leaves the last one.
+            if (area is null || !area.Contains(a))
+            {
+                area = parent.FindVma(a);
+            }
+            if (area is null || area.DontCopy || area.Shared)
             {
                 continue;
             }
@@ -138,7 +143,7 @@ internal sealed partial class Kernel
                 cpte.Folio = n;
                 cpte.Sub = 0;
                 // pte_mkdirty also sets the soft-dirty bit (x86).
-                cpte.Flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
+                cpte.Flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (area.Write ? PteFlags.Write : 0);
                 cpte.Grant = Decision.ForkCopyPinned;
                 AddMap(n, 0);
                 Coverage.Hit(CovPoint.ForkCopyPinned, f, sub);
@@ -153,7 +158,7 @@ internal sealed partial class Kernel
             {
                 f.Exclusive[sub] = false;
             }
-            if (vma.IsCow && ppte.Writable)
+            if (area.IsCow && ppte.Writable)
             {
                 ppte.Flags &= ~PteFlags.Write;
             }

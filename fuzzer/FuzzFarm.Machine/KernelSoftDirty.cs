@@ -28,6 +28,7 @@ internal sealed partial class Kernel
         {
             v.SoftDirty = false;
         }
+        Vma? vma = null;
         foreach (var table in p.Tables)
         {
             var tStart = table.Index << Geometry.PmdShift;
@@ -57,7 +58,11 @@ internal sealed partial class Kernel
                 }
                 var a = tStart + ((ulong)i << Geometry.PageShift);
                 var f = pte.Folio!;
-                var vma = p.FindVma(a);
+                // Neighbouring PTEs mostly share a VMA: search the list only when the address leaves the last one.
+                if (vma is null || !vma.Contains(a))
+                {
+                    vma = p.FindVma(a);
+                }
                 if (Profile.ClearRefsSkipsPinned && pte.Writable && vma is { IsCow: true } && p.HasPinned && f.MaybeDmaPinned)
                 {
                     Coverage.Hit(CovPoint.ClearRefsSkipPinned, f, pte.Sub);
