@@ -24,6 +24,8 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
 
     private readonly Dictionary<int, MachineStatus> _machines = [];
     private readonly Dictionary<int, (long Executions, int Findings)> _retired = [];
+    /// <summary>Each machine's latest stored sample, until the machine is first heard from by this activation.</summary>
+    private readonly Dictionary<int, LatestSample> _restored = [];
     private string _name = "";
     private CampaignRecord? _record;
     private CampaignSchedule? _schedule;
@@ -66,6 +68,7 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
         (_record, _schedule, _stopStored) = (record, schedule, true);
         _machines.Clear();
         _retired.Clear();
+        await RestoreTotalsAsync(budget.Token);
         LogStarted(log, _name, effective.Profile, effective.Machines, existing is null ? "created" : "resumed");
         StartTimer();
         await DriveMachinesAsync();
@@ -235,15 +238,47 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
         }
     }
 
-    /// <summary>A machine whose incarnation changed was re-created: bank the old incarnation's counters.</summary>
+    /// <summary>
+    /// A machine whose incarnation changed was re-created: bank the old incarnation's counters. The first status of a
+    /// machine this activation hears of carries on from its latest stored sample: the same incarnation brings back
+    /// what was banked then; another one had the whole sample banked (what ran after that sample is not counted).
+    /// </summary>
     private void Observe(MachineStatus status)
     {
-        if (_machines.TryGetValue(status.Index, out var previous) && previous.Incarnation != status.Incarnation)
+        if (_machines.TryGetValue(status.Index, out var previous))
         {
-            var banked = _retired.GetValueOrDefault(status.Index);
-            _retired[status.Index] = (banked.Executions + previous.Executions, banked.Findings + previous.Findings);
+            if (previous.Incarnation != status.Incarnation)
+            {
+                var banked = _retired.GetValueOrDefault(status.Index);
+                _retired[status.Index] = (banked.Executions + previous.Executions, banked.Findings + previous.Findings);
+            }
+        }
+        else if (_restored.Remove(status.Index, out var last))
+        {
+            _retired[status.Index] = last.Origin is { } origin && origin.Incarnation == status.Incarnation
+                ? (origin.BankedExecutions, Count(origin.BankedViolations))
+                : (last.Executions, Count(last.Violations));
         }
         _machines[status.Index] = status;
+
+        static int Count(long violations) => (int)Math.Min(violations, int.MaxValue);
+    }
+
+    /// <summary>Reads back each machine's latest sample; without the store the totals start again from the machines.</summary>
+    private async Task RestoreTotalsAsync(CancellationToken ct)
+    {
+        _restored.Clear();
+        try
+        {
+            foreach (var sample in await database.Stats.LatestPerMachineAsync(_name, ct))
+            {
+                _restored[sample.Machine] = sample;
+            }
+        }
+        catch (Exception e)
+        {
+            LogStoreUnavailable(log, _name, "totals restore", e.Message);
+        }
     }
 
     private int PendingReports() => _machines.Values.Sum(m => m.PendingReports);
@@ -270,7 +305,7 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
             {
                 var banked = _retired.GetValueOrDefault(m.Index);
                 await database.Stats.AddSampleAsync(_name, m.Silo, m.Index, now, banked.Executions + m.Executions, m.CoverageFeatures,
-                    _hub.CorpusSize, banked.Findings + m.Findings, budget.Token);
+                    _hub.CorpusSize, banked.Findings + m.Findings, new SampleOrigin(m.Incarnation, banked.Executions, banked.Findings), budget.Token);
             }
         }
         catch (Exception e)
@@ -318,6 +353,10 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
             using var budget = new CancellationTokenSource(StoreBudget);
             _record = await database.Campaigns.GetAsync(_name, budget.Token);
             _schedule = _record is null ? null : await database.GetScheduleAsync(_name, budget.Token);
+            if (_record is not null && _machines.Count == 0)
+            {
+                await RestoreTotalsAsync(budget.Token);
+            }
             return true;
         }
         catch (Exception e)

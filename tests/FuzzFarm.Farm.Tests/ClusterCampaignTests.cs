@@ -109,4 +109,36 @@ public sealed class ClusterCampaignTests(PostgresFixture postgres) : IClassFixtu
         }, TimeSpan.FromMinutes(1), () => FarmLog.Found(survivors.SelectMany(s => s.Lines)).Except(ids).Select(id => "not stored: " + id));
         await FarmQueries.AssertNoDuplicatesAsync(cs, "kill");
     }
+
+    [Fact]
+    public async Task A_restart_of_the_whole_farm_carries_the_campaign_totals_on()
+    {
+        const string LatestTotal = """
+            SELECT coalesce(sum(executions), 0) FROM
+              (SELECT DISTINCT ON (machine) executions FROM stat_samples WHERE campaign = 'restart' ORDER BY machine, at DESC) latest
+            """;
+        var cs = await postgres.CreateDatabaseAsync();
+        long sampled = 0;
+        using (var cluster = await SiloCluster.StartAsync(cs, 1))
+        {
+            var start = await cluster.ClientAsync("campaign", "start", "restart", "--profile", "latest", "--machines", "2");
+            Assert.True(start.ExitCode == 0, string.Join('\n', start.Lines));
+            await Eventually.HoldsAsync(async () =>
+            {
+                sampled = await FarmQueries.ScalarAsync(cs, LatestTotal);
+                return await FarmQueries.ScalarAsync(cs, "SELECT count(DISTINCT machine) FROM stat_samples WHERE campaign = 'restart' AND executions > 0") == 2;
+            }, FindTimeout, () => cluster.AllLines);
+            // Stopped, not killed: a killed silo's membership row keeps a lone new silo from joining for minutes.
+            await cluster.Silos[0].StopAsync(TimeSpan.FromMinutes(1));
+        }
+
+        // Every silo stopped: the machines start again from nothing, the campaign's totals must not.
+        using var again = await SiloCluster.StartAsync(cs, 1);
+        var resume = await again.ClientAsync("campaign", "start", "restart");
+        Assert.True(resume.ExitCode == 0, string.Join('\n', resume.Lines));
+        var executions = CampaignStatusText.Executions(resume.Stdout);
+        Assert.True(executions >= sampled, $"{executions} executions after the restart, {sampled} stored before it:\n{resume.Stdout}");
+        await Eventually.HoldsAsync(async () => await FarmQueries.ScalarAsync(cs, LatestTotal) > sampled, TimeSpan.FromMinutes(1), () => again.AllLines);
+        await again.ClientAsync("campaign", "stop", "restart");
+    }
 }

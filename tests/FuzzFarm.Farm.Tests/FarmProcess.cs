@@ -103,6 +103,21 @@ internal sealed class FarmProcess : IDisposable
         }
     }
 
+    /// <summary>SIGTERM, as an operator or a service manager stops a silo, then waits for it to shut down.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        using (var signal = System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await signal.WaitForExitAsync();
+        }
+        using var budget = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(budget.Token);
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as when a machine dies.</summary>
     public void Kill()
     {

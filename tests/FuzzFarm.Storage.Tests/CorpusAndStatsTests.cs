@@ -7,6 +7,7 @@ namespace FuzzFarm.Storage.Tests;
 public sealed class CorpusAndStatsTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    private static readonly SampleOrigin Origin = new(Guid.Parse("00000000-0000-0000-0000-000000000001"), 0, 0);
 
     private async Task<FarmDatabase> OpenWithCampaignAsync(string campaign)
     {
@@ -51,10 +52,10 @@ public sealed class CorpusAndStatsTests(PostgresFixture postgres) : IClassFixtur
     {
         await using var db = await OpenWithCampaignAsync("stats");
 
-        await db.Stats.AddSampleAsync("stats", "silo-1", 0, T0, 1000, 50, 7, 0, CancellationToken.None);
-        await db.Stats.AddSampleAsync("stats", "silo-1", 0, T0, 1000, 50, 7, 0, CancellationToken.None);
-        await db.Stats.AddSampleAsync("stats", "silo-2", 1, T0, 900, 40, 6, 1, CancellationToken.None);
-        await db.Stats.AddSampleAsync("stats", "silo-1", 0, T0.AddSeconds(5), 2500, 61, 9, 1, CancellationToken.None);
+        await db.Stats.AddSampleAsync("stats", "silo-1", 0, T0, 1000, 50, 7, 0, Origin, CancellationToken.None);
+        await db.Stats.AddSampleAsync("stats", "silo-1", 0, T0, 1000, 50, 7, 0, Origin, CancellationToken.None);
+        await db.Stats.AddSampleAsync("stats", "silo-2", 1, T0, 900, 40, 6, 1, Origin, CancellationToken.None);
+        await db.Stats.AddSampleAsync("stats", "silo-1", 0, T0.AddSeconds(5), 2500, 61, 9, 1, Origin, CancellationToken.None);
 
         var samples = await db.Stats.ListAsync("stats", CancellationToken.None);
         Assert.Equal(
@@ -64,5 +65,22 @@ public sealed class CorpusAndStatsTests(PostgresFixture postgres) : IClassFixtur
                 new StatSample("stats", "silo-1", 0, T0.AddSeconds(5), 2500, 61, 9, 1),
             ],
             samples);
+    }
+
+    [Fact]
+    public async Task The_latest_sample_of_each_machine_comes_back_with_its_incarnation_and_banked_part()
+    {
+        await using var db = await OpenWithCampaignAsync("latest");
+        var first = new SampleOrigin(Guid.Parse("00000000-0000-0000-0000-00000000000a"), 0, 0);
+        var second = new SampleOrigin(Guid.Parse("00000000-0000-0000-0000-00000000000b"), 1000, 2);
+
+        await db.Stats.AddSampleAsync("latest", "silo-1", 0, T0, 1000, 50, 7, 2, first, CancellationToken.None);
+        await db.Stats.AddSampleAsync("latest", "silo-2", 0, T0.AddSeconds(10), 1300, 52, 7, 3, second, CancellationToken.None);
+        await db.Stats.AddSampleAsync("latest", "silo-1", 1, T0.AddSeconds(5), 800, 40, 7, 0, first, CancellationToken.None);
+        await db.Campaigns.UpsertAsync(new CampaignRecord("other", "v5.7", 3, 7, "running", T0), CancellationToken.None);
+        await db.Stats.AddSampleAsync("other", "silo-1", 2, T0.AddSeconds(20), 1, 1, 1, 0, first, CancellationToken.None);
+
+        var latest = await db.Stats.LatestPerMachineAsync("latest", CancellationToken.None);
+        Assert.Equal([new LatestSample(0, 1300, 3, second), new LatestSample(1, 800, 0, first)], latest);
     }
 }

@@ -8,6 +8,7 @@ namespace FuzzFarm.Storage.Tests;
 public sealed class OutageTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    private static readonly SampleOrigin Origin = new(Guid.Parse("00000000-0000-0000-0000-000000000001"), 0, 0);
 
     [Fact]
     public async Task Reports_written_during_an_outage_arrive_exactly_once_after_restart()
@@ -25,7 +26,7 @@ public sealed class OutageTests
             db.Crashes.RecordAsync(Report($"during-{i}"), CancellationToken.None),
         }).ToList();
         var corpus = db.Corpus.AddAsync("outage", [("h-1", "p1\n", 1), ("h-2", "p2\n", 2)], CancellationToken.None);
-        var sample = db.Stats.AddSampleAsync("outage", "silo", 0, T0, 10, 1, 2, 3, CancellationToken.None);
+        var sample = db.Stats.AddSampleAsync("outage", "silo", 0, T0, 10, 1, 2, 3, Origin, CancellationToken.None);
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.DoesNotContain(writes, w => w.IsCompletedSuccessfully);
         await server.RestartAsync();
