@@ -19,6 +19,8 @@ public sealed partial class Executor
     private readonly Dictionary<long, ulong> _dirtySinceClear = [];
     private readonly List<long> _scratchKeys = [];
     private readonly List<string> _values = [];
+    private readonly ulong[] _pieceWords = new ulong[Geometry.WordsPerPage];
+    private readonly bool[] _pieceAllowed = new bool[Geometry.WordsPerPage];
     /// <summary>Private page keys zapped by the current munmap/dontneed → their orphan keys.</summary>
     private readonly Dictionary<long, long> _orphans = [];
     /// <summary>Processes with a split clear_refs not yet finished: their soft-dirty bits are in flux.</summary>
@@ -183,8 +185,9 @@ public sealed partial class Executor
     /// <summary>The first word of the piece holding a value its source never held since the GUP; -1 if none.</summary>
     private int FirstDisallowed(in Tracker tr, in PipeBuffer piece)
     {
-        Span<ulong> current = stackalloc ulong[Geometry.WordsPerPage];
-        Span<bool> ok = stackalloc bool[Geometry.WordsPerPage];
+        // Scratch reused across calls: only the piece's words are written and then read.
+        var current = _pieceWords;
+        var ok = _pieceAllowed;
         var end = piece.FromWord + piece.Words;
         for (var w = piece.FromWord; w < end; w++)
         {

@@ -21,10 +21,12 @@ internal sealed class ReferenceMemory
     /// <summary>Every reference write: page key, first word, word count, token.</summary>
     private readonly List<(long Key, int From, int Count, ulong Token)> _log = [];
     /// <summary>Positions in the log of each key's writes, ascending: a pipe read checks words against its page's
-    /// writes only (scanning the whole log per word was quadratic: 0.5 s for one program with two 4 MiB reads).</summary>
+    /// writes only (scanning the whole log per word was quadratic: 0.5 s for one program with two 4 MiB reads).
+    /// Built on demand up to <see cref="_indexed"/>: most programs never ask, and writes stay a plain append.</summary>
     private readonly Dictionary<long, List<int>> _logByKey = [];
     private readonly List<List<int>> _positionLists = [];
     private int _positionListsUsed;
+    private int _indexed;
 
     public int LogCount => _log.Count;
 
@@ -34,6 +36,7 @@ internal sealed class ReferenceMemory
         Dictionaries.Reset(_logByKey);
         _poolUsed = 0;
         _positionListsUsed = 0;
+        _indexed = 0;
         _orphans = 0;
         _log.Clear();
     }
@@ -44,6 +47,7 @@ internal sealed class ReferenceMemory
     /// </summary>
     public void AllowWritten(long key, int since, ReadOnlySpan<ulong> current, Span<bool> ok)
     {
+        IndexLog();
         if (!_logByKey.TryGetValue(key, out var positions))
         {
             return;
@@ -109,13 +113,21 @@ internal sealed class ReferenceMemory
             _pages[key] = w;
         }
         w.SetRange(from, count, token);
-        if (!_logByKey.TryGetValue(key, out var positions))
-        {
-            positions = RentPositions();
-            _logByKey[key] = positions;
-        }
-        positions.Add(_log.Count);
         _log.Add((key, from, count, token));
+    }
+
+    private void IndexLog()
+    {
+        for (; _indexed < _log.Count; _indexed++)
+        {
+            var key = _log[_indexed].Key;
+            if (!_logByKey.TryGetValue(key, out var positions))
+            {
+                positions = RentPositions();
+                _logByKey[key] = positions;
+            }
+            positions.Add(_indexed);
+        }
     }
 
     private List<int> RentPositions()
@@ -191,6 +203,7 @@ internal sealed class ReferenceMemory
         {
             _pages[orphan] = w;
         }
+        IndexLog();
         if (_logByKey.Remove(key, out var positions))
         {
             var log = CollectionsMarshal.AsSpan(_log);
