@@ -35,7 +35,7 @@ internal sealed class Generator
                 ClosePending(output, _rng.Next(_pending.Count));
                 continue;
             }
-            Emit(output, observationOnly: false);
+            Emit(output, CallMix.Any);
         }
         if (_rng.Percent(60))
         {
@@ -46,7 +46,7 @@ internal sealed class Generator
                 {
                     ClosePending(output, 0);
                 }
-                Emit(output, observationOnly: true);
+                Emit(output, CallMix.Observation);
             }
         }
         while (_pending.Count > 0)
@@ -55,10 +55,10 @@ internal sealed class Generator
         }
     }
 
-    private void Emit(List<Statement> output, bool observationOnly)
+    private void Emit(List<Statement> output, CallMix mix)
     {
         var before = output.Count;
-        if (!_grammar.EmitCall(_scope, _names, output, output.Count, observationOnly) || output.Count == before)
+        if (!_grammar.EmitCall(_scope, _names, output, output.Count, mix) || output.Count == before)
         {
             return;
         }

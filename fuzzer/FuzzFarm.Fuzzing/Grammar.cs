@@ -3,20 +3,43 @@ using FuzzFarm.Programs;
 
 namespace FuzzFarm.Fuzzing;
 
+/// <summary>Which calls <see cref="Grammar.EmitCall"/> may draw.</summary>
+internal enum CallMix
+{
+    Any,
+    /// <summary>Observations only (load, read, dma_read, process_vm_readv, pagemap).</summary>
+    Observation,
+    /// <summary>
+    /// Calls that act on memory that exists (inside another op's window): no new resource, no observation that leaves
+    /// the CPU's TLB alone, and split more often, so that windows nest.
+    /// </summary>
+    Racing,
+}
+
 /// <summary>
 /// The resource-aware grammar (in the manner of syzkaller's descriptions): builds one valid call for a thread that
 /// can run at a position, taking its address from a mapping the thread's process holds, its pipe, pin, file or uffd
-/// from an earlier binding (creating one first when none exists), and sizes that matter to the memory manager
+/// from an earlier binding (creating one first when none exists; a uffd_wp range mostly from a registration), and
+/// sizes that matter to the memory manager
 /// (base pages, 2 MiB huge pages, words). It knows the vocabulary, never any bug scenario.
 /// </summary>
 internal sealed class Grammar
 {
+    /// <summary>Split percentage, at least, of a racing call that can split.</summary>
+    private const int RacingSplitPercent = 50;
+
     private const int MaxThreads = 6;
     private const int MaxProcesses = 4;
 
     private readonly Rng _rng;
     private readonly int[] _weights = new int[OpTable.All.Length];
     private readonly List<int> _candidates = new(16);
+
+    /// <summary>While building a call: the address resource to prefer (a window's mapping), or -1.</summary>
+    private int _focus = -1;
+
+    /// <summary>While building a call: it is a <see cref="CallMix.Racing"/> one.</summary>
+    private bool _racing;
 
     public Grammar(Rng rng)
     {
@@ -29,9 +52,10 @@ internal sealed class Grammar
     /// <summary>
     /// Appends one call (after any resource it needs) to <paramref name="output"/>, applying each to
     /// <paramref name="scope"/>, whose next statement index is <paramref name="index"/>. Returns false when no thread
-    /// can run here. A split call leaves its thread busy in the scope: the caller places the wait.
+    /// can run here. A split call leaves its thread busy in the scope: the caller places the wait. With
+    /// <paramref name="focus"/>, the call mostly takes its address from that mapping.
     /// </summary>
-    public bool EmitCall(Scope scope, NameSet names, List<Statement> output, int index, bool observationOnly = false)
+    public bool EmitCall(Scope scope, NameSet names, List<Statement> output, int index, CallMix mix = CallMix.Any, int focus = -1)
     {
         var thread = PickIdleThread(scope);
         if (thread < 0)
@@ -39,12 +63,16 @@ internal sealed class Grammar
             return false;
         }
         var ctx = new Emitter(scope, names, output, index);
-        var op = PickOp(scope, thread, observationOnly);
+        var op = PickOp(scope, thread, mix);
         if (op is null)
         {
             return false;
         }
+        _focus = focus;
+        _racing = mix == CallMix.Racing;
         Build(ref ctx, op.Value, thread);
+        _focus = -1;
+        _racing = false;
         return true;
     }
 
@@ -68,7 +96,7 @@ internal sealed class Grammar
         return _candidates.Count == 0 ? -1 : _candidates[_rng.Next(_candidates.Count)];
     }
 
-    private Op? PickOp(Scope scope, int thread, bool observationOnly)
+    private Op? PickOp(Scope scope, int thread, CallMix mix)
     {
         var addresses = scope.CountKind(ParamKind.Address);
         var pipes = scope.CountKind(ParamKind.Pipe);
@@ -84,7 +112,7 @@ internal sealed class Grammar
         w[(int)Op.DmaRead] = pins > 0 ? 4 : 0;
         w[(int)Op.ProcessVmReadv] = 2 * has;
         w[(int)Op.Pagemap] = 2 * has;
-        if (!observationOnly)
+        if (mix != CallMix.Observation)
         {
             w[(int)Op.Mmap] = addresses == 0 ? 30 : addresses < 5 ? 7 : 1;
             w[(int)Op.Munmap] = 3 * has;
@@ -108,6 +136,13 @@ internal sealed class Grammar
             w[(int)Op.UffdRegister] = 2 * has;
             w[(int)Op.UffdWp] = uffds > 0 ? 3 * has : 0;
             w[(int)Op.UffdResolve] = uffds > 0 ? 2 : 0;
+        }
+        if (mix == CallMix.Racing)
+        {
+            foreach (var op in (ReadOnlySpan<Op>)[Op.Mmap, Op.Thread, Op.Pipe, Op.File, Op.Uffd, Op.Read, Op.DmaRead, Op.Pagemap])
+            {
+                w[(int)op] = 0;
+            }
         }
         var total = 0;
         foreach (var x in w)
@@ -269,8 +304,10 @@ internal sealed class Grammar
             case Op.UffdRegister:
             case Op.UffdWp:
             {
-                var u = PickOrCreate(ref e, ParamKind.Uffd, thread, 0);
-                var a = PickAddress(s, thread);
+                // uffd_wp on a range nobody registered only fails (ENOENT): mostly protect a registered one.
+                var registered = op == Op.UffdWp && !_rng.OneIn(5) ? PickRegistered(s, thread) : -1;
+                var u = registered >= 0 ? s.ResourceIndex(s.Resources[registered].Uffd!) : PickOrCreate(ref e, ParamKind.Uffd, thread, 0);
+                var a = registered >= 0 ? registered : PickAddress(s, thread);
                 var (off, len) = PickRange(s.Resources[a]);
                 if (op == Op.UffdRegister)
                 {
@@ -334,7 +371,7 @@ internal sealed class Grammar
     private void EmitMaybeSplit(ref Emitter e, string tn, Op op, int percent, Arg[] args)
     {
         // A split only matters if another thread can run inside the window.
-        var split = e.Scope.CountIdle() > 1 && _rng.Percent(percent);
+        var split = e.Scope.CountIdle() > 1 && _rng.Percent(_racing ? Math.Max(percent, RacingSplitPercent) : percent);
         var binds = split || OpTable.Get(op).Result is not null;
         e.Emit(Make(tn, binds ? e.Names.Fresh(ParamKind.Handle) : null, op, split, args));
     }
@@ -377,10 +414,31 @@ internal sealed class Grammar
         throw new InvalidOperationException($"no {kind} in scope");
     }
 
-    /// <summary>An address resource, mostly one the thread's process maps.</summary>
+    /// <summary>A mapping the thread's process holds that is registered with a userfaultfd of that process, or -1.</summary>
+    private int PickRegistered(Scope s, int thread)
+    {
+        var process = s.Threads[thread].Process;
+        _candidates.Clear();
+        for (var i = 0; i < s.Resources.Count; i++)
+        {
+            var r = s.Resources[i];
+            if (r.Kind == ParamKind.Address && r.Uffd is { } u && (r.Holders & (1UL << process)) != 0
+                && s.ResourceIndex(u) is var k && k >= 0 && s.Resources[k].Process == process)
+            {
+                _candidates.Add(i);
+            }
+        }
+        return _candidates.Count == 0 ? -1 : _candidates[_rng.Next(_candidates.Count)];
+    }
+
+    /// <summary>An address resource, mostly one the thread's process maps (the focus, when it has one and can).</summary>
     public int PickAddress(Scope s, int thread)
     {
         var bit = 1UL << s.Threads[thread].Process;
+        if (_focus >= 0 && _focus < s.Resources.Count && (s.Resources[_focus].Holders & bit) != 0 && !_rng.OneIn(5))
+        {
+            return _focus;
+        }
         _candidates.Clear();
         var any = -1;
         for (var i = 0; i < s.Resources.Count; i++)

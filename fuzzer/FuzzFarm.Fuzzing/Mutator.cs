@@ -3,8 +3,9 @@ using FuzzFarm.Programs;
 namespace FuzzFarm.Fuzzing;
 
 /// <summary>
-/// Changes a program's statement list in place: insert, remove, duplicate, change an argument or a thread, move a line
-/// (a new interleaving), splice in part of another program, squash (un-split an op, fold a thread into its creator).
+/// Changes a program's statement list in place: insert (anywhere, or inside a split op's window), remove, duplicate,
+/// change an argument, a thread or an access's kind, move a line (a new interleaving), splice in part of another
+/// program, squash (un-split an op, fold a thread into its creator).
 /// Each operator keeps names bound before use and split ops waited; whatever it cannot guarantee locally (a moved line
 /// landing before its definition) the caller's validation rejects, and the caller tries again.
 /// </summary>
@@ -27,6 +28,7 @@ internal sealed class Mutator
     private enum Kind
     {
         Insert,
+        InsertInWindow,
         InsertObservation,
         Remove,
         Duplicate,
@@ -37,22 +39,24 @@ internal sealed class Mutator
         Squash,
         Split,
         ObserveWrites,
+        ChangeAccess,
     }
 
-    private static ReadOnlySpan<int> KindWeights => [22, 7, 13, 5, 22, 6, 14, 4, 3, 4, 4];
+    private static ReadOnlySpan<int> KindWeights => [22, 20, 7, 13, 5, 22, 6, 14, 4, 3, 4, 4, 6];
 
     /// <summary>Applies one mutation; returns false if the chosen operator found nothing to do.</summary>
     public bool MutateOnce(List<Statement> s, IReadOnlyList<Statement>? donor)
     {
         var kind = s.Count == 0 ? Kind.Insert : (Kind)_rng.PickWeighted(KindWeights);
-        if (s.Count >= MaxStatements && kind is Kind.Insert or Kind.InsertObservation or Kind.Duplicate or Kind.Splice)
+        if (s.Count >= MaxStatements && kind is Kind.Insert or Kind.InsertInWindow or Kind.InsertObservation or Kind.Duplicate or Kind.Splice)
         {
             kind = Kind.Remove;
         }
         return kind switch
         {
-            Kind.Insert => Insert(s, _rng.Next(s.Count + 1), observationOnly: false),
-            Kind.InsertObservation => Insert(s, _rng.Percent(50) ? s.Count : _rng.Next(s.Count + 1), observationOnly: true),
+            Kind.Insert => Insert(s, _rng.Next(s.Count + 1), CallMix.Any),
+            Kind.InsertInWindow => InsertInWindow(s),
+            Kind.InsertObservation => Insert(s, _rng.Percent(50) ? s.Count : _rng.Next(s.Count + 1), CallMix.Observation),
             Kind.Remove => Remove(s, _rng.Next(s.Count)),
             Kind.Duplicate => Duplicate(s),
             Kind.ChangeArgument => ChangeArgument(s),
@@ -62,16 +66,19 @@ internal sealed class Mutator
             Kind.Squash => _rng.Percent(50) ? Unsplit(s) : FoldThread(s),
             Kind.Split => SplitOne(s),
             Kind.ObserveWrites => ObserveWrites(s),
+            Kind.ChangeAccess => ChangeAccess(s),
             _ => false,
         };
     }
 
-    public bool Insert(List<Statement> s, int position, bool observationOnly)
+    /// <summary>Inserts one generated call (after any resource it needs), preferring the mapping named <paramref name="focus"/>.</summary>
+    public bool Insert(List<Statement> s, int position, CallMix mix, string? focus = null)
     {
         _scope.Build(s, position);
         _names.Reset(s);
         _emitted.Clear();
-        if (!_grammar.EmitCall(_scope, _names, _emitted, position, observationOnly))
+        var focused = focus is null ? -1 : _scope.ResourceIndex(focus);
+        if (!_grammar.EmitCall(_scope, _names, _emitted, position, mix, focused))
         {
             return false;
         }
@@ -82,6 +89,59 @@ internal sealed class Mutator
             PlaceWait(s, position + _emitted.Count - 1);
         }
         return true;
+    }
+
+    /// <summary>
+    /// Inserts a call inside a split op's window (after the op, up to its wait), mostly on the op's mapping. Races
+    /// happen there: another thread acting on the same pages mid-operation, and a split call nests a second window.
+    /// The window's own thread is busy, so the call lands on another.
+    /// </summary>
+    public bool InsertInWindow(List<Statement> s)
+    {
+        var windows = 0;
+        foreach (var st in s)
+        {
+            windows += st.Split ? 1 : 0;
+        }
+        if (windows == 0)
+        {
+            return false;
+        }
+        var pick = _rng.Next(windows);
+        var split = 0;
+        while (!s[split].Split || pick-- > 0)
+        {
+            split++;
+        }
+        var wait = WaitOf(s, split);
+        return Insert(s, _rng.Between(split + 1, wait), CallMix.Racing, AddressOf(s[split]));
+    }
+
+    /// <summary>Index of the wait of the split op at <paramref name="split"/> (the end when it has none).</summary>
+    private static int WaitOf(List<Statement> s, int split)
+    {
+        var handle = s[split].Binding;
+        for (var i = split + 1; i < s.Count; i++)
+        {
+            if (s[i].Op == Op.Wait && s[i].Args[0].Name == handle)
+            {
+                return i;
+            }
+        }
+        return s.Count;
+    }
+
+    /// <summary>The mapping an op's first address argument names, or null.</summary>
+    private static string? AddressOf(Statement st)
+    {
+        for (var k = 0; k < st.Args.Length; k++)
+        {
+            if (st.Info.Params[k] == ParamKind.Address)
+            {
+                return st.Args[k].Name;
+            }
+        }
+        return null;
     }
 
     /// <summary>Adds the wait of the split op at <paramref name="split"/> before its thread's next line.</summary>
@@ -328,6 +388,30 @@ internal sealed class Mutator
             return false;
         }
         s[i] = st with { Thread = _scope.Threads[t].Name };
+        return true;
+    }
+
+    /// <summary>
+    /// Turns a CPU access into another kind on the same word (load, store, pagemap): what a thread does at its place in
+    /// the interleaving matters as much as the place, and a read that reached a state is one step from a write.
+    /// </summary>
+    public bool ChangeAccess(List<Statement> s)
+    {
+        var i = _rng.Next(s.Count);
+        var st = s[i];
+        if (st.Op is not (Op.Load or Op.Store or Op.Pagemap) || st.Split)
+        {
+            return false;
+        }
+        Op[] others = st.Op switch
+        {
+            Op.Load => [Op.Store, Op.Pagemap],
+            Op.Store => [Op.Load, Op.Pagemap],
+            _ => [Op.Store, Op.Load],
+        };
+        var op = others[_rng.Next(2)];
+        Arg[] args = op == Op.Store ? [st.Args[0], Arg.Num(_grammar.Value())] : [st.Args[0]];
+        s[i] = Grammar.Make(st.Thread, null, op, false, args);
         return true;
     }
 

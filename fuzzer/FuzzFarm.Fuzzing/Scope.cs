@@ -17,6 +17,8 @@ internal struct Resource
     /// <summary>For addresses: bit p set while process p maps it (inherited at fork unless dontfork).</summary>
     public ulong Holders;
     public bool DontFork;
+    /// <summary>For addresses: the userfaultfd last registered on it, or null.</summary>
+    public string? Uffd;
     /// <summary>For handles: the thread that must wait it; -1 once waited or when it cannot be waited.</summary>
     public int WaitingThread;
 }
@@ -126,6 +128,15 @@ internal sealed class Scope
                     var res = Resources[a];
                     res.DontFork = s.Args[2].Flags == Flag.DontFork;
                     Resources[a] = res;
+                }
+                return;
+            case Op.UffdRegister:
+                var registered = AddressResource(s.Args[1]);
+                if (registered >= 0 && s.Args[0].Name is { } uffd)
+                {
+                    var res = Resources[registered];
+                    res.Uffd = uffd;
+                    Resources[registered] = res;
                 }
                 return;
             case Op.Wait:

@@ -93,4 +93,33 @@ public class GeneratorTests
         }
         Assert.True(usable > total * 8 / 10, $"{usable} of {total} addresses usable by their thread");
     }
+
+    [Fact]
+    public void UffdWpMostlyProtectsARangeRegisteredWithItsUffd()
+    {
+        // Unregistered ranges only fail with ENOENT: where a registration exists among several mappings, uffd_wp
+        // should mostly use it (a blind pick of uffd and mapping matches about a third of the time).
+        var registered = 0;
+        var total = 0;
+        foreach (var p in Generate(seed: 5, count: 6000))
+        {
+            var seen = new HashSet<(string, string)>();
+            var mappings = 0;
+            foreach (var s in p.Statements)
+            {
+                mappings += s.Op == Op.Mmap ? 1 : 0;
+                if (s.Op == Op.UffdRegister)
+                {
+                    seen.Add((s.Args[0].Name!, s.Args[1].Name!));
+                }
+                else if (s.Op == Op.UffdWp && seen.Count > 0 && mappings >= 2)
+                {
+                    total++;
+                    registered += seen.Contains((s.Args[0].Name!, s.Args[1].Name!)) ? 1 : 0;
+                }
+            }
+        }
+        Assert.True(total > 30, $"only {total} uffd_wp calls after a registration among several mappings");
+        Assert.True(registered > total * 7 / 10, $"{registered} of {total} uffd_wp calls on a range registered with their uffd");
+    }
 }

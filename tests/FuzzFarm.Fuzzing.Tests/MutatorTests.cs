@@ -119,4 +119,77 @@ public class MutatorTests
 
             """.ReplaceLineEndings("\n"), Text(Canonical.Rename(s)));
     }
+
+    [Fact]
+    public void InsertingInAWindowLandsBetweenTheSplitOpAndItsWaitOnAnotherThreadMostlyOnItsMapping()
+    {
+        const string parent = """
+            a = mmap(4K, rw, private)
+            b = mmap(4K, rw, private)
+            t1 = thread()
+            t2 = thread()
+            t1: store(b, 1)
+            w = mprotect(a, 4K, r) &
+            t1: store(b, 2)
+            wait(w)
+            load(b)
+            """;
+        var rng = new Rng(3);
+        var mutator = new Mutator(rng, new Grammar(rng));
+        int inserted = 0, onMapping = 0;
+        for (var i = 0; i < 2000; i++)
+        {
+            var s = Lines(parent);
+            if (!mutator.InsertInWindow(s))
+            {
+                continue;
+            }
+            inserted++;
+            var split = s.FindIndex(x => x.Split && x.Op == Op.Mprotect);
+            var wait = s.FindIndex(x => x.Op == Op.Wait && x.Args[0].Name == "w");
+            // The window now holds its old line and at least the new one; the lines before it are untouched.
+            Assert.True(wait - split >= 3, Text(s));
+            Assert.Equal(5, split);
+            var added = s.Skip(split + 1).Take(wait - split - 1).Where(x => x.Op != Op.Wait && !(x.Op == Op.Store && x.Args[0].Name == "b" && x.Args[1].Number == 2)).ToList();
+            Assert.NotEmpty(added);
+            Assert.All(added, x => Assert.NotEqual(Statement.MainThread, x.Thread));
+            onMapping += added.Any(x => x.Args.Any(arg => arg.Name == "a")) ? 1 : 0;
+            Assert.True(ProgramValidator.TryValidate(ImmutableArray<string>.Empty, s, out _, out var error), error?.Message + "\n" + string.Join('\n', s));
+        }
+        Assert.True(inserted > 1900, $"{inserted} of 2000 insertions");
+        Assert.True(onMapping > inserted / 2, $"{onMapping} of {inserted} inserted lines use the window's mapping");
+    }
+
+    [Fact]
+    public void ChangingAnAccessKeepsItsThreadAndWordAndChangesItsKind()
+    {
+        const string parent = """
+            a = mmap(8K, rw, private)
+            t1 = thread()
+            t1: load(a+8)
+            store(a+4K, 3)
+            pagemap(a)
+            """;
+        var rng = new Rng(4);
+        var mutator = new Mutator(rng, new Grammar(rng));
+        var seen = new HashSet<(int, Op)>();
+        for (var n = 0; n < 300; n++)
+        {
+            var s = Lines(parent);
+            var before = Lines(parent);
+            if (!mutator.ChangeAccess(s))
+            {
+                continue;
+            }
+            var i = Enumerable.Range(0, s.Count).Single(k => s[k].Op != before[k].Op);
+            Assert.InRange(i, 2, 4);
+            Assert.NotEqual(before[i].Op, s[i].Op);
+            Assert.Equal(before[i].Thread, s[i].Thread);
+            Assert.Equal(before[i].Args[0], s[i].Args[0]);
+            Assert.True(ProgramValidator.TryValidate(ImmutableArray<string>.Empty, s, out _, out var error), error?.Message);
+            seen.Add((i, s[i].Op));
+        }
+        // Each of the three accesses became each of the other two kinds.
+        Assert.Equal(6, seen.Count);
+    }
 }
