@@ -42,11 +42,12 @@ public sealed class Coverage
     }
 
     /// <summary>
-    /// An access through a stale TLB entry: which decision left it stale, with the page's refcount (up to 15). The
-    /// count-bucketed hit alone cannot tell one stale window from another, so a fuzzer gets no signal for the rarer.
+    /// An access through a stale TLB entry: read or write, which decision left it stale, with the page's refcount (up
+    /// to 15). The count-bucketed hit alone cannot tell one stale window from another, so a fuzzer gets no signal for
+    /// the rarer; and only a write through it can be lost, so a program reaching a stale write is worth keeping apart.
     /// </summary>
-    internal void HitStale(Decision cause, Folio folio) =>
-        Add(((uint)CovPoint.StaleTlbCause << 16) | 0x4000u | ((uint)cause << 4) | (uint)Math.Min(folio.RefCount, 15));
+    internal void HitStale(bool write, Decision cause, Folio folio) =>
+        Add(((uint)CovPoint.StaleTlbCause << 16) | 0x4000u | (write ? 0x1000u : 0) | ((uint)cause << 4) | (uint)Math.Min(folio.RefCount, 15));
 
     /// <summary>Records a decision point with a small number describing the state (a count, a branch index).</summary>
     internal void Hit(CovPoint point, int value) => Add(((uint)point << 16) | 0x8000u | (uint)Bucket(value));
