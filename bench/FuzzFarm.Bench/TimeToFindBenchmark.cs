@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using FuzzFarm.Fuzzing;
 using FuzzFarm.Machine;
+using FuzzFarm.Programs;
 
 namespace FuzzFarm.Bench;
 
@@ -41,6 +42,7 @@ internal static class TimeToFindBenchmark
         Console.WriteLine();
         Console.WriteLine($"{"scenario",-30} {"profile",-9} {"guided execs",13} {"s",7} {"blind execs",13} {"s",7} {"blind/guided",12} {"repro",6} {"seed",5}");
         var failures = 0;
+        var longer = new List<string>();
         foreach (var s in scenarios)
         {
             var key = Key(s.Violates[0], s.Signature);
@@ -52,11 +54,20 @@ internal static class TimeToFindBenchmark
             {
                 var minimized = Repro.Triage(finding, KernelProfile.Parse(s.Violates[0])).Minimized;
                 repro = minimized.Statements.Length.ToString(Inv);
-                failures += minimized.Statements.Length > s.Program.Statements.Length ? 1 : 0;
+                if (minimized.Statements.Length > s.Program.Statements.Length)
+                {
+                    failures++;
+                    longer.Add($"{s.Name}: minimized repro ({minimized.Statements.Length} lines) longer than the seed:\n{ProgramPrinter.Print(minimized)}");
+                }
             }
             failures += g is null ? 1 : 0;
             Console.WriteLine(string.Create(Inv,
                 $"{s.Name,-30} {s.Violates[0],-9} {Show(g, budget),13} {Seconds(g),7} {Show(b, budget),13} {Seconds(b),7} {ratio,12} {repro,6} {s.Program.Statements.Length,5}"));
+        }
+        // What the minimizer kept is what to improve it with.
+        foreach (var text in longer)
+        {
+            Console.WriteLine(text);
         }
         if (args.Contains("--all-profiles"))
         {

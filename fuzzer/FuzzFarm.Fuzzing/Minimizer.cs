@@ -7,8 +7,8 @@ namespace FuzzFarm.Fuzzing;
 
 /// <summary>
 /// Shrinks a violating program while it still violates with the same signature: removes lines (with whatever depends
-/// on them), folds threads into their creators, un-splits ops, simplifies arguments, and finally renames bindings in
-/// order of appearance. Deterministic; every candidate costs one execution, bounded by the budget.
+/// on them), folds threads into their creators, un-splits ops, replaces writes by simpler ones, simplifies arguments,
+/// and finally renames bindings in order of appearance. Deterministic; every candidate costs one execution, bounded by the budget.
 /// </summary>
 public static class Minimizer
 {
@@ -49,6 +49,7 @@ public static class Minimizer
         {
             changed = RemoveLines(run, ref best);
             changed |= Restructure(run, ref best);
+            changed |= SimplifyOps(run, ref best);
             changed |= SimplifyArguments(run, ref best);
         }
         while (changed && !run.Exhausted);
@@ -109,6 +110,39 @@ public static class Minimizer
         }
         return changed;
     }
+
+    /// <summary>
+    /// A memset or a completed O_DIRECT read that only puts data into memory becomes one CPU store at the same address;
+    /// what only served it (a file) then goes with the next round of line removal.
+    /// </summary>
+    private static bool SimplifyOps(Attempt run, ref List<Statement> best)
+    {
+        var changed = false;
+        for (var i = 0; i < best.Count && !run.Exhausted; i++)
+        {
+            if (AsStore(best[i]) is { } store)
+            {
+                var candidate = new List<Statement>(best) { [i] = store };
+                if (run.Holds(candidate))
+                {
+                    best = candidate;
+                    changed = true;
+                }
+            }
+        }
+        return changed;
+    }
+
+    private static Statement? AsStore(Statement st) => st.Op switch
+    {
+        Op.Memset => Store(st, st.Args[0], st.Args[2]),
+        // A split read is I/O in flight (its pin is the point); only a completed one is a plain write.
+        Op.PreadDirect when !st.Split => Store(st, st.Args[2], Arg.Num(1)),
+        _ => null,
+    };
+
+    private static Statement Store(Statement st, Arg address, Arg value) =>
+        new(st.Thread, null, Op.Store, [address with { Column = 0, Slot = -1 }, value with { Column = 0, Slot = -1 }], false);
 
     /// <summary>Smaller, rounder arguments: offsets to 0, lengths to one page, optional flag words dropped.</summary>
     private static bool SimplifyArguments(Attempt run, ref List<Statement> best)

@@ -56,4 +56,28 @@ public class MinimizerTests
         var program = ProgramParser.Parse("a = mmap(4K, rw, private)\nstore(a, 1)\nload(a)\n");
         Assert.Same(program, Minimizer.Minimize(program, KernelProfile.Parse("v5.7"), "no such signature"));
     }
+
+    [Fact]
+    public void AnODirectReadThatOnlyFillsThePageBecomesOneStoreAndItsFileGoes()
+    {
+        // The uffd-wp self-hang seed with its store done by a completed O_DIRECT read from a file.
+        var program = ProgramParser.Parse("""
+            a = mmap(4K, rw, private)
+            f = file(4K)
+            pread_direct(f, 0, a, 4K)
+            u = uffd()
+            uffd_register(u, a, 4K)
+            uffd_wp(u, a, 4K, on)
+            g = file(4K)
+            write(g, 0, a, 4K)
+            """);
+        var profile = KernelProfile.Parse("v5.8");
+        const string Hang = "hang in handle_userfault: read GUP forced write on a uffd-wp page [base]";
+        Assert.True(Shows(program, profile, Hang));
+        var minimized = Minimizer.Minimize(program, profile, Hang);
+        Assert.True(Shows(minimized, profile, Hang));
+        Assert.Contains(minimized.Statements, s => s.Op == Op.Store);
+        Assert.DoesNotContain(minimized.Statements, s => s.Op == Op.PreadDirect);
+        Assert.Equal(7, minimized.Statements.Length);
+    }
 }
