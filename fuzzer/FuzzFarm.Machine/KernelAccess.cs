@@ -189,7 +189,12 @@ internal sealed partial class Kernel
     /// CPU write of every word in [addr, addr+len), page by page. Reports the landing of the last page written (or
     /// of one written through a stale TLB entry) and how many bytes were written before a fault stopped it.
     /// </summary>
-    internal Status Memset(SimThread t, ulong addr, long len, ulong token, out Landing landing, out long written)
+    /// <summary>
+    /// CPU write of <paramref name="len"/> bytes, page by page. <paramref name="landing"/> is the first page's (or the
+    /// first stale one's); <paramref name="perFolio"/>, when given, gets one landing per folio written (a stale one
+    /// preferred), since a write across huge pages can reach each through a different decision.
+    /// </summary>
+    internal Status Memset(SimThread t, ulong addr, long len, ulong token, out Landing landing, out long written, List<Landing>? perFolio = null)
     {
         landing = default;
         written = 0;
@@ -214,10 +219,30 @@ internal sealed partial class Kernel
             {
                 landing = l;
             }
+            if (perFolio is not null)
+            {
+                NoteLanding(perFolio, l);
+            }
             a = stop;
             written = (long)(a - addr);
         }
         return Status.Done;
+    }
+
+    private static void NoteLanding(List<Landing> perFolio, in Landing l)
+    {
+        for (var i = 0; i < perFolio.Count; i++)
+        {
+            if (perFolio[i].Folio == l.Folio)
+            {
+                if (perFolio[i].Stale == Decision.None && l.Stale != Decision.None)
+                {
+                    perFolio[i] = l;
+                }
+                return;
+            }
+        }
+        perFolio.Add(l);
     }
 
     /// <summary>CPU read of one word.</summary>

@@ -232,8 +232,9 @@ internal sealed partial class Kernel
     {
         if (!vma.Shared)
         {
-            // A private mapping's vm_page_prot is read-only: writes are granted by faults only.
-            return CanChangeWritable(vma, f, sub, flags);
+            // A private mapping's vm_page_prot is read-only: writes are granted by faults only. The 6.0 upgrade is
+            // change_pte_range's and change_huge_pmd's; hugetlb_change_protection has none, so hugetlb stays read-only.
+            return !f.Hugetlb && CanChangeWritable(vma, f, sub, flags);
         }
         if (!vma.Write || (flags & PteFlags.UffdWp) != 0)
         {

@@ -19,6 +19,7 @@ public sealed partial class Executor
     private readonly Dictionary<long, ulong> _dirtySinceClear = [];
     private readonly List<long> _scratchKeys = [];
     private readonly List<string> _values = [];
+    private readonly List<Landing> _landings = [];
     private readonly ulong[] _pieceWords = new ulong[Geometry.WordsPerPage];
     private readonly bool[] _pieceAllowed = new bool[Geometry.WordsPerPage];
     /// <summary>Private page keys zapped by the current munmap/dontneed → their orphan keys.</summary>
@@ -374,7 +375,7 @@ public sealed partial class Executor
     /// </summary>
     private (Decision, PageKind) CrossCause(ref TokenInfo info, Landing observed, Process observer)
     {
-        var l = info.Landing;
+        var l = LandingOn(ref info, observed.Folio);
         if (l.Stale != Decision.None)
         {
             return (l.Stale, l.Kind);
@@ -389,6 +390,22 @@ public sealed partial class Executor
             return (l.Grant, l.Kind);
         }
         return (l.Folio.Origin, l.Kind);
+    }
+
+    /// <summary>Where the write reached <paramref name="folio"/> when it wrote several; else its one landing.</summary>
+    private static Landing LandingOn(ref TokenInfo info, Folio? folio)
+    {
+        if (info.PerFolio is { } each && folio is not null)
+        {
+            foreach (var l in each)
+            {
+                if (l.Folio == folio)
+                {
+                    return l;
+                }
+            }
+        }
+        return info.Landing;
     }
 
     private static bool IsCopy(Decision d) => d is Decision.WpCopyMapcount or Decision.WpCopyPageCount or Decision.WpCopyZero

@@ -71,11 +71,13 @@ public sealed partial class Executor
                 {
                     var target = Addr(a[0]);
                     var token = _tokens.New(p, st.Thread, st.Line, WriteKind.Cpu, _step);
-                    s = _kernel.Memset(t, target, a[1].Number, token, out var landing, out var written);
+                    _landings.Clear();
+                    s = _kernel.Memset(t, target, a[1].Number, token, out var landing, out var written, _landings);
                     if (written > 0)
                     {
                         // A memset stopped by a fault still wrote the pages before it.
                         CpuWrote(p, target, written, token, landing);
+                        _tokens[token].PerFolio = _landings.Count > 1 ? [.. _landings] : null;
                     }
                     break;
                 }
