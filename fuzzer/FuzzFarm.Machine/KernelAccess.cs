@@ -186,15 +186,12 @@ internal sealed partial class Kernel
     }
 
     /// <summary>
-    /// CPU write of every word in [addr, addr+len), page by page. Reports the landing of the last page written (or
-    /// of one written through a stale TLB entry) and how many bytes were written before a fault stopped it.
+    /// CPU write of every word in [addr, addr+len), page by page. Reports the landing of the first page written (or of
+    /// a later one written through a stale TLB entry), how many bytes were written before a fault stopped it, and in
+    /// <paramref name="perFolio"/> one landing per folio written (a stale one preferred): a write across huge pages can
+    /// reach each through a different decision.
     /// </summary>
-    /// <summary>
-    /// CPU write of <paramref name="len"/> bytes, page by page. <paramref name="landing"/> is the first page's (or the
-    /// first stale one's); <paramref name="perFolio"/>, when given, gets one landing per folio written (a stale one
-    /// preferred), since a write across huge pages can reach each through a different decision.
-    /// </summary>
-    internal Status Memset(SimThread t, ulong addr, long len, ulong token, out Landing landing, out long written, List<Landing>? perFolio = null)
+    internal Status Memset(SimThread t, ulong addr, long len, ulong token, out Landing landing, out long written, List<Landing> perFolio)
     {
         landing = default;
         written = 0;
@@ -219,10 +216,7 @@ internal sealed partial class Kernel
             {
                 landing = l;
             }
-            if (perFolio is not null)
-            {
-                NoteLanding(perFolio, l);
-            }
+            NoteLanding(perFolio, l);
             a = stop;
             written = (long)(a - addr);
         }
