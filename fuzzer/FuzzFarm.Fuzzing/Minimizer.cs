@@ -135,14 +135,11 @@ public static class Minimizer
 
     private static Statement? AsStore(Statement st) => st.Op switch
     {
-        Op.Memset => Store(st, st.Args[0], st.Args[2]),
+        Op.Memset => Grammar.Make(st.Thread, null, Op.Store, false, [st.Args[0], st.Args[2]]),
         // A split read is I/O in flight (its pin is the point); only a completed one is a plain write.
-        Op.PreadDirect when !st.Split => Store(st, st.Args[2], Arg.Num(1)),
+        Op.PreadDirect when !st.Split => Grammar.Make(st.Thread, null, Op.Store, false, [st.Args[2], Arg.Num(1)]),
         _ => null,
     };
-
-    private static Statement Store(Statement st, Arg address, Arg value) =>
-        new(st.Thread, null, Op.Store, [address with { Column = 0, Slot = -1 }, value with { Column = 0, Slot = -1 }], false);
 
     /// <summary>Smaller, rounder arguments: offsets to 0, lengths to one page, optional flag words dropped.</summary>
     private static bool SimplifyArguments(Attempt run, ref List<Statement> best)
