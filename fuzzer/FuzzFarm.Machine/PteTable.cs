@@ -12,6 +12,14 @@ internal sealed class PteTable
     private int _usedCount;
     private static readonly short[] AllIndexes = [.. Enumerable.Range(0, Geometry.PmdNr).Select(i => (short)i)];
 
+    // A split PMD is 512 entries that differ only in their subpage. They are written on first touch: most splits are
+    // followed by a fault on one page, and filling 512 entries (a write barrier each) cost a fifth of a replay.
+    private Folio? _split;
+    private PteFlags _splitFlags;
+    private Decision _splitGrant;
+    /// <summary>While split: which entries hold their own value (the rest are the split's template).</summary>
+    private readonly ulong[] _written = new ulong[Geometry.PmdNr / 64];
+
     /// <summary>Index of the PMD: virtual address >> 21.</summary>
     public ulong Index;
 
@@ -26,7 +34,12 @@ internal sealed class PteTable
         Huge = null;
         HugeFlags = PteFlags.None;
         HugeGrant = Decision.None;
-        if (_usedCount == Geometry.PmdNr)
+        if (_split is not null)
+        {
+            ClearWritten();
+            _split = null;
+        }
+        else if (_usedCount == Geometry.PmdNr)
         {
             Array.Clear(_ptes);
             Array.Clear(_isUsed);
@@ -42,25 +55,30 @@ internal sealed class PteTable
         _usedCount = 0;
     }
 
-    /// <summary>Points all 512 PTEs at the subpages of <paramref name="folio"/> (a PMD split), in one pass.</summary>
+    /// <summary>Points all 512 PTEs at the subpages of <paramref name="folio"/> (a PMD split).</summary>
     public void MapAll(Folio folio, PteFlags flags, Decision grant)
     {
-        for (var i = 0; i < Geometry.PmdNr; i++)
-        {
-            ref var pte = ref _ptes[i];
-            pte.Folio = folio;
-            pte.Sub = (short)i;
-            pte.Flags = flags;
-            pte.Grant = grant;
-        }
-        AllIndexes.CopyTo(_used, 0);
-        Array.Fill(_isUsed, true);
+        // The table under a huge PMD holds no PTEs; forget any it held before, so every entry is the template.
+        Reset(Index);
+        _split = folio;
+        _splitFlags = flags;
+        _splitGrant = grant;
         _usedCount = Geometry.PmdNr;
     }
 
     public ref Pte At(int i)
     {
-        if (!_isUsed[i])
+        if (_split is not null)
+        {
+            ref var bits = ref _written[i >> 6];
+            var bit = 1UL << (i & 63);
+            if ((bits & bit) == 0)
+            {
+                bits |= bit;
+                _ptes[i] = Template(i);
+            }
+        }
+        else if (!_isUsed[i])
         {
             _isUsed[i] = true;
             _used[_usedCount++] = (short)i;
@@ -69,23 +87,40 @@ internal sealed class PteTable
     }
 
     /// <summary>Reads an entry without marking it used.</summary>
-    public Pte Peek(int i) => _ptes[i];
+    public Pte Peek(int i) =>
+        _split is not null && (_written[i >> 6] & (1UL << (i & 63))) == 0 ? Template(i) : _ptes[i];
 
-    /// <summary>Indexes of entries that may be non-none, in first-use order.</summary>
-    public ReadOnlySpan<short> Used => _used.AsSpan(0, _usedCount);
+    /// <summary>Indexes of entries that may be non-none, in first-use order (all of them once split).</summary>
+    public ReadOnlySpan<short> Used => _split is not null ? AllIndexes : _used.AsSpan(0, _usedCount);
 
     public bool HasPtes
     {
         get
         {
-            for (var i = 0; i < _usedCount; i++)
+            foreach (var i in Used)
             {
-                if (!_ptes[_used[i]].IsNone)
+                if (!Peek(i).IsNone)
                 {
                     return true;
                 }
             }
             return false;
+        }
+    }
+
+    private Pte Template(int i) => new() { Folio = _split, Sub = (short)i, Flags = _splitFlags, Grant = _splitGrant };
+
+    private void ClearWritten()
+    {
+        for (var w = 0; w < _written.Length; w++)
+        {
+            var bits = _written[w];
+            while (bits != 0)
+            {
+                _ptes[(w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits)] = default;
+                bits &= bits - 1;
+            }
+            _written[w] = 0;
         }
     }
 }
