@@ -113,24 +113,30 @@ public static class Minimizer
 
     /// <summary>
     /// A memset or a completed O_DIRECT read that only puts data into memory becomes one CPU store at the same address;
-    /// what only served it (a file) then goes with the next round of line removal.
+    /// an O_DIRECT read in flight becomes the pin and device write it amounts to. What only served them (a file, the
+    /// thread that waited) then goes with the next rounds of folding and line removal.
     /// </summary>
     private static bool SimplifyOps(Attempt run, ref List<Statement> best)
     {
         var changed = false;
         for (var i = 0; i < best.Count && !run.Exhausted; i++)
         {
-            if (AsStore(best[i]) is { } store)
+            if (Simplified(best, i) is { } candidate && run.Holds(candidate))
             {
-                var candidate = new List<Statement>(best) { [i] = store };
-                if (run.Holds(candidate))
-                {
-                    best = candidate;
-                    changed = true;
-                }
+                best = candidate;
+                changed = true;
             }
         }
         return changed;
+    }
+
+    private static List<Statement>? Simplified(List<Statement> s, int i)
+    {
+        if (AsStore(s[i]) is { } store)
+        {
+            return new List<Statement>(s) { [i] = store };
+        }
+        return s[i] is { Op: Op.PreadDirect, Split: true } ? AsPinAndDma(s, i) : null;
     }
 
     private static Statement? AsStore(Statement st) => st.Op switch
@@ -140,6 +146,48 @@ public static class Minimizer
         Op.PreadDirect when !st.Split => Grammar.Make(st.Thread, null, Op.Store, false, [st.Args[2], Arg.Num(1)]),
         _ => null,
     };
+
+    /// <summary>
+    /// The machine's split O_DIRECT read is a write GUP of the buffer at the split, then at the wait a DMA into it and
+    /// the pages' release: the explicit form is <c>pin(buffer, len, rw)</c> where it starts, and where it completes a
+    /// <c>dma_write</c> through that pin and an <c>unpin</c>. The DMA writes one word, the first one a later load reads
+    /// back (else the first): that is the word the read's data reaches an observation through.
+    /// </summary>
+    private static List<Statement>? AsPinAndDma(List<Statement> s, int split)
+    {
+        var read = s[split];
+        var handle = read.Binding!;
+        var wait = s.FindIndex(split + 1, st => st.Op == Op.Wait && st.Args[0].Name == handle);
+        if (wait < 0)
+        {
+            return null;
+        }
+        var buffer = read.Args[2];
+        var length = read.Args[3];
+        var offset = ObservedOffset(s, wait, buffer, length.Number);
+        var thread = s[wait].Thread;
+        var candidate = new List<Statement>(s)
+        {
+            [split] = Grammar.Make(read.Thread, handle, Op.Pin, false, [buffer, length, Arg.Of(Flag.Rw)]),
+            [wait] = Grammar.Make(thread, null, Op.DmaWrite, false, [Arg.Ref(handle), Arg.Num(offset), Arg.Num(1)]),
+        };
+        candidate.Insert(wait + 1, Grammar.Make(thread, null, Op.Unpin, false, [Arg.Ref(handle)]));
+        return candidate;
+    }
+
+    /// <summary>Offset in the buffer of the first word a load after <paramref name="from"/> reads inside it; 0 if none.</summary>
+    private static long ObservedOffset(List<Statement> s, int from, Arg buffer, long length)
+    {
+        for (var i = from + 1; i < s.Count; i++)
+        {
+            if (s[i].Op == Op.Load && s[i].Args[0] is var address && address.Name == buffer.Name
+                && address.Number >= buffer.Number && address.Number - buffer.Number < length)
+            {
+                return address.Number - buffer.Number;
+            }
+        }
+        return 0;
+    }
 
     /// <summary>Smaller, rounder arguments: offsets to 0, lengths to one page, optional flag words dropped.</summary>
     private static bool SimplifyArguments(Attempt run, ref List<Statement> best)

@@ -39,9 +39,25 @@ public sealed record Repro(
         {
             header.Add(note);
         }
-        var body = ProgramValidator.Validate([.. header], Minimized.Statements.Select(s => s with { Line = 0 }));
-        return ProgramPrinter.Print(body);
+        return WithHeader(header, Minimized);
     }
+
+    /// <summary>
+    /// The program as the fuzzer found it, before minimization: the road it took to the bug (an O_DIRECT read in flight,
+    /// say, where the repro has a pin), which a triager may want beside the shortest form.
+    /// </summary>
+    public string OriginalText(string? note = null)
+    {
+        var header = new List<string> { $"signature: {Signature}", $"kind: {Kind}", "original: as found, before minimization" };
+        if (note is not null)
+        {
+            header.Add(note);
+        }
+        return WithHeader(header, Original);
+    }
+
+    private static string WithHeader(List<string> header, Program program) =>
+        ProgramPrinter.Print(ProgramValidator.Validate([.. header], program.Statements.Select(s => s with { Line = 0 })));
 
     /// <summary>Minimizes a finding on its profile and replays the result on every named profile.</summary>
     public static Repro Triage(Finding finding, KernelProfile profile, int budget = Minimizer.DefaultBudget)

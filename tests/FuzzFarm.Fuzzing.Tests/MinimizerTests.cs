@@ -80,4 +80,31 @@ public class MinimizerTests
         Assert.DoesNotContain(minimized.Statements, s => s.Op == Op.PreadDirect);
         Assert.Equal(7, minimized.Statements.Length);
     }
+
+    [Fact]
+    public void AnODirectReadInFlightBecomesAPinAndADmaWriteAndItsThreadAndFileGo()
+    {
+        // The fuzzer's first find of the RDMA fork hugetlb bug: an O_DIRECT read in flight across the fork and the
+        // parent's write. Kept split, it needs a thread, a file and a wait: a line longer than the seed.
+        var program = ProgramParser.Parse("""
+            t1 = thread()
+            a = mmap(4K, rw, private|hugetlb)
+            t1: f = file(0)
+            t1: w = pread_direct(f, 0, a+4K, 4K) &
+            t2 = fork()
+            store(a, 0)
+            t1: wait(w)
+            load(a+4K)
+            """);
+        var profile = KernelProfile.Parse("v5.7");
+        const string Lost = "lost-write in hugetlb_wp: copy [hugetlb]";
+        Assert.True(Shows(program, profile, Lost));
+        var minimized = Minimizer.Minimize(program, profile, Lost);
+        Assert.True(Shows(minimized, profile, Lost));
+        Assert.Contains(minimized.Statements, s => s.Op == Op.Pin);
+        Assert.Contains(minimized.Statements, s => s.Op == Op.DmaWrite);
+        Assert.DoesNotContain(minimized.Statements, s => s.Op is Op.PreadDirect or Op.File or Op.Thread);
+        Assert.True(minimized.Statements.Length <= Seeds.Named("s5-rdma-fork-hugetlb").Program.Statements.Length,
+            ProgramPrinter.Print(minimized));
+    }
 }

@@ -10,7 +10,7 @@ namespace FuzzFarm.Silo.Commands;
 /// <summary>
 /// <c>fuzz</c>: a local coverage-guided fuzzing run on one profile, one engine per job. Prints a status line on stderr
 /// at most once a second; at the end minimizes each signature found, replays it on every profile, writes the repros
-/// to the output folder and prints a summary. Exit 0 nothing found, 1 violations found, 2 invalid input.
+/// to the output folder, each beside the program as found, and prints a summary. Exit 0 nothing found, 1 violations found, 2 invalid input.
 /// </summary>
 public sealed class FuzzCommand : ICliCommand
 {
@@ -71,6 +71,7 @@ public sealed class FuzzCommand : ICliCommand
             var file = Path.Combine(outDir, Repro.FileName(found.Finding.Signature, i + 1));
             var note = string.Create(Inv, $"found: fuzz --profile {profile.Name} --seed {seed} --jobs {jobs}, execution {found.Execution}");
             File.WriteAllText(file, repro.Text(note));
+            File.WriteAllText(OriginalFile(file), repro.OriginalText(note));
             repros.Add((found, repro, file));
         }
         if (corpusDir is not null)
@@ -80,6 +81,9 @@ public sealed class FuzzCommand : ICliCommand
         Console.Out.Write(json ? Json(profile, (ulong)seed, result, repros) : Text(profile, result, repros));
         return Task.FromResult(result.Findings.Count > 0 ? 1 : 0);
     }
+
+    /// <summary>Where the unminimized find goes: beside its repro, <c>NN-signature.original.ff</c>.</summary>
+    private static string OriginalFile(string reproFile) => Path.ChangeExtension(reproFile, ".original.ff");
 
     private static void EnsureFolder(string option, string dir)
     {
@@ -136,7 +140,7 @@ public sealed class FuzzCommand : ICliCommand
         foreach (var (found, repro, file) in repros)
         {
             sb.Append(Inv, $"  {repro.Signature}\n");
-            sb.Append(Inv, $"    {repro.Kind}, first at execution {found.Execution}, {repro.Minimized.Statements.Length} lines (from {repro.Original.Statements.Length}) in {file}\n");
+            sb.Append(Inv, $"    {repro.Kind}, first at execution {found.Execution}, {repro.Minimized.Statements.Length} lines in {file} (as found, {repro.Original.Statements.Length} lines: {OriginalFile(file)})\n");
             sb.Append(Inv, $"    violates: {string.Join(' ', repro.Violates)}\n");
         }
         return sb.ToString();
@@ -164,6 +168,7 @@ public sealed class FuzzCommand : ICliCommand
                 w.WriteNumber("lines", repro.Minimized.Statements.Length);
                 w.WriteNumber("original_lines", repro.Original.Statements.Length);
                 w.WriteString("file", file);
+                w.WriteString("original_file", OriginalFile(file));
                 w.WriteStartArray("violates");
                 foreach (var p in repro.Violates)
                 {
