@@ -10,9 +10,9 @@ internal sealed class Folio
     public Folio(int nr)
     {
         Nr = nr;
-        SubMapcount = new int[nr];
+        _subMapcount = new int[nr];
         Exclusive = new bool[nr];
-        Words = new PageWords?[nr];
+        _words = new PageWords?[nr];
     }
 
     public int Nr { get; }
@@ -21,7 +21,11 @@ internal sealed class Folio
     public int Pfn;
     public int RefCount;
     public int CompoundMapcount;
-    public readonly int[] SubMapcount;
+    /// <summary>PTE mappings per subpage, less <see cref="_allMapped"/>.</summary>
+    private readonly int[] _subMapcount;
+    /// <summary>PTE mappings every subpage has at once (PMD splits): one count, not 512 increments.</summary>
+    private int _allMapped;
+    private bool _mapcountsTouched;
     /// <summary>PageAnonExclusive per subpage; for a PMD-mapped folio only [0] (the head) is meaningful.</summary>
     public readonly bool[] Exclusive;
     /// <summary>Compound pincount (large folios only; small pages count pins in RefCount).</summary>
@@ -35,7 +39,11 @@ internal sealed class Folio
     public int SwapSlot = -1;
     /// <summary>The decision that allocated this folio.</summary>
     public Decision Origin;
-    public readonly PageWords?[] Words;
+    private readonly PageWords?[] _words;
+    private bool _wordsTouched;
+
+    /// <summary>Contents per subpage (null: all zero).</summary>
+    public ReadOnlySpan<PageWords?> Words => _words;
 
     public bool Large => Nr > 1;
 
@@ -44,23 +52,51 @@ internal sealed class Folio
         Pfn = pfn;
         RefCount = 0;
         CompoundMapcount = 0;
-        Array.Clear(SubMapcount);
+        // Most folios never had their per-subpage arrays written: a THP is 512 entries each.
+        if (_mapcountsTouched)
+        {
+            Array.Clear(_subMapcount);
+            _mapcountsTouched = false;
+        }
+        _allMapped = 0;
         Array.Clear(Exclusive);
         PinCount = 0;
         Anon = Hugetlb = Zero = SwapCache = FromSwap = Freed = false;
         SwapSlot = -1;
         Origin = origin;
-        Array.Clear(Words);
+        if (_wordsTouched)
+        {
+            Array.Clear(_words);
+            _wordsTouched = false;
+        }
     }
 
+    public void SetWords(int sub, PageWords? words)
+    {
+        _words[sub] = words;
+        _wordsTouched = true;
+    }
+
+    /// <summary>The PTE mappings of one subpage (page_mapcount without the PMD mappings).</summary>
+    public int PteMapcount(int sub) => _subMapcount[sub] + _allMapped;
+
+    public void AddPteMap(int sub, int delta)
+    {
+        _subMapcount[sub] += delta;
+        _mapcountsTouched = true;
+    }
+
+    /// <summary>Every subpage gains one PTE mapping (a PMD split).</summary>
+    public void AddPteMapAll() => _allMapped++;
+
     /// <summary>page_mapcount() of a subpage: its PTE mappings plus the PMD mappings of the folio.</summary>
-    public int Mapcount(int sub) => SubMapcount[sub] + CompoundMapcount;
+    public int Mapcount(int sub) => PteMapcount(sub) + CompoundMapcount;
 
     /// <summary>total_mapcount(): every mapping of every subpage.</summary>
     public int TotalMapcount()
     {
-        var total = CompoundMapcount;
-        foreach (var m in SubMapcount)
+        var total = CompoundMapcount + _allMapped * Nr;
+        foreach (var m in _subMapcount)
         {
             total += m;
         }
@@ -70,12 +106,12 @@ internal sealed class Folio
     /// <summary>page_trans_huge_mapcount(): the largest subpage mapcount plus the compound mapcount.</summary>
     public int MaxMapcount()
     {
-        var max = 0;
-        foreach (var m in SubMapcount)
+        var max = int.MinValue;
+        foreach (var m in _subMapcount)
         {
             max = Math.Max(max, m);
         }
-        return max + CompoundMapcount;
+        return Math.Max(0, max + _allMapped) + CompoundMapcount;
     }
 
     /// <summary>page_maybe_dma_pinned(): compound pincount for large folios, the refcount bias otherwise.</summary>

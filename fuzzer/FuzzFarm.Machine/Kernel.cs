@@ -185,7 +185,7 @@ internal sealed partial class Kernel
     {
         if (!f.Zero)
         {
-            f.SubMapcount[sub]++;
+            f.AddPteMap(sub, 1);
             f.RefCount++;
         }
     }
@@ -196,11 +196,11 @@ internal sealed partial class Kernel
         {
             return;
         }
-        f.SubMapcount[sub]--;
-        if (f.SubMapcount[sub] < 0)
+        f.AddPteMap(sub, -1);
+        if (f.PteMapcount(sub) < 0)
         {
             Warn($"kernel-warn in page_remove_rmap: negative mapcount [{PageKindNames.Of(f.Kind(false))}]",
-                $"pfn {f.Pfn}+{sub} mapcount {f.SubMapcount[sub]}");
+                $"pfn {f.Pfn}+{sub} mapcount {f.PteMapcount(sub)}");
         }
         Put(f);
     }
@@ -216,7 +216,7 @@ internal sealed partial class Kernel
         {
             w = _words.Rent();
             w.Reset();
-            f.Words[sub] = w;
+            f.SetWords(sub, w);
         }
         w.SetRange(fromWord, count, value);
     }
@@ -226,12 +226,12 @@ internal sealed partial class Kernel
         var s = src.Words[srcSub];
         if (s is null)
         {
-            dst.Words[dstSub] = null;
+            dst.SetWords(dstSub, null);
             return;
         }
         var d = _words.Rent();
         d.CopyFrom(s);
-        dst.Words[dstSub] = d;
+        dst.SetWords(dstSub, d);
     }
 
     internal PageWords RentWords()

@@ -519,10 +519,7 @@ internal sealed partial class Kernel
         var grant = table.HugeGrant;
         // The table under a huge PMD holds no PTEs, so every entry is overwritten.
         table.MapAll(f, flags, grant);
-        for (var i = 0; i < Geometry.PmdNr; i++)
-        {
-            f.SubMapcount[i]++;
-        }
+        f.AddPteMapAll();
         Array.Fill(f.Exclusive, f.Exclusive[0]);
         f.CompoundMapcount--;
         f.RefCount += Geometry.PmdNr - 1;

@@ -97,7 +97,7 @@ internal sealed partial class Kernel
         {
             f = AllocSmall(Decision.SwapMapReadOnly);
             f.FromSwap = true;
-            f.Words[0] = s.Content;
+            f.SetWords(0, s.Content);
             f.SwapCache = true;
             f.SwapSlot = slotIndex;
             f.RefCount = 1;

@@ -80,8 +80,8 @@ public class MechanismTests
         Assert.Equal(Status.Done, r.K.Munmap(r.T0, a, 4096));
         Assert.Null(r.P0.Table(a)!.Huge);
         Assert.Equal(0, f.CompoundMapcount);
-        Assert.Equal(0, f.SubMapcount[0]);
-        Assert.Equal(1, f.SubMapcount[1]);
+        Assert.Equal(0, f.PteMapcount(0));
+        Assert.Equal(1, f.PteMapcount(1));
         Assert.Equal(511, f.RefCount);
         Assert.Same(f, Rig.PteOf(r.P0, a + 0x1000).Folio);
     }
