@@ -124,6 +124,21 @@ internal sealed class PageWords
         Array.Copy(other._value, _value, _count);
     }
 
+    /// <summary>All the page's words, into <paramref name="into"/> (a page long): one fill and the overrides.</summary>
+    public void CopyTo(Span<ulong> into)
+    {
+        if (_dense)
+        {
+            _words.AsSpan().CopyTo(into);
+            return;
+        }
+        into[..Geometry.WordsPerPage].Fill(Fill);
+        for (var i = 0; i < _count; i++)
+        {
+            into[_index[i]] = _value[i];
+        }
+    }
+
     /// <summary>True when both pages hold the same words.</summary>
     public bool SameAs(PageWords other)
     {

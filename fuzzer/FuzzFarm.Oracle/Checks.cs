@@ -21,6 +21,7 @@ public sealed partial class Executor
     private readonly List<string> _values = [];
     private readonly List<Landing> _landings = [];
     private readonly ulong[] _pieceWords = new ulong[Geometry.WordsPerPage];
+    private readonly ulong[] _snapshotWords = new ulong[Geometry.WordsPerPage];
     private readonly bool[] _pieceAllowed = new bool[Geometry.WordsPerPage];
     /// <summary>Private page keys zapped by the current munmap/dontneed → their orphan keys.</summary>
     private readonly Dictionary<long, long> _orphans = [];
@@ -186,14 +187,24 @@ public sealed partial class Executor
     /// <summary>The first word of the piece holding a value its source never held since the GUP; -1 if none.</summary>
     private int FirstDisallowed(in Tracker tr, in PipeBuffer piece)
     {
-        // Scratch reused across calls: only the piece's words are written and then read.
+        // Scratch reused across calls. Whole pages are copied out (a fill and a few words each), not read word by
+        // word: a lookup per word of a 4 KiB read was most of a replay that reads a leaked page.
         var current = _pieceWords;
+        var snapshot = _snapshotWords;
         var ok = _pieceAllowed;
         var end = piece.FromWord + piece.Words;
+        if (piece.Folio.Words[piece.Sub] is { } words)
+        {
+            words.CopyTo(current);
+        }
+        else
+        {
+            Array.Clear(current);
+        }
+        tr.Snapshot.CopyTo(snapshot);
         for (var w = piece.FromWord; w < end; w++)
         {
-            current[w] = Kernel.ReadWord(piece.Folio, piece.Sub, w);
-            ok[w] = tr.Snapshot.Get(w) == current[w];
+            ok[w] = snapshot[w] == current[w];
         }
         _ref.AllowWritten(tr.Key, tr.LogIndex, current, ok);
         for (var w = piece.FromWord; w < end; w++)
@@ -233,9 +244,10 @@ public sealed partial class Executor
             }
             else if (collect)
             {
+                words!.CopyTo(_pieceWords);
                 for (var w = piece.FromWord; w < piece.FromWord + piece.Words; w++)
                 {
-                    var value = Kernel.ReadWord(piece.Folio, piece.Sub, w);
+                    var value = _pieceWords[w];
                     if (runLength > 0 && value != run)
                     {
                         _values.Add(RunText(run, runLength));
