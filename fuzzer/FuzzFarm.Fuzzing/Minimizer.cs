@@ -6,7 +6,7 @@ using FuzzFarm.Programs;
 namespace FuzzFarm.Fuzzing;
 
 /// <summary>
-/// Shrinks a violating program while it still violates with the same signature: removes lines (with whatever depends
+/// Shrinks a violating program while it still violates with the same signature (on the same profiles): removes lines (with whatever depends
 /// on them), folds threads into their creators, un-splits ops, replaces writes by simpler ones, simplifies arguments,
 /// and finally renames bindings in order of appearance. Deterministic; every candidate costs one execution, bounded by the budget.
 /// </summary>
@@ -20,9 +20,9 @@ public static class Minimizer
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(signature);
         var executor = new Executor(ExecutionOptions.Fast);
-        return Minimize(program, candidate =>
+        bool Shows(Program p, KernelProfile k)
         {
-            foreach (var v in executor.Run(candidate, profile).Violations)
+            foreach (var v in executor.Run(p, k).Violations)
             {
                 if (v.Signature == signature)
                 {
@@ -30,6 +30,26 @@ public static class Minimizer
                 }
             }
             return false;
+        }
+        // A shorter program with the same signature on this profile may still be another bug: an O_DIRECT read in
+        // flight and an RDMA pin lose the same write to the same COW, but fork copies only the pinned page from 5.12
+        // (hugetlb) on. So every candidate must also show the signature on exactly the profiles the find did, or the
+        // repro's introduced/fixed would be another bug's. The other profiles run only for candidates that hold here.
+        var matrix = KernelProfile.Named.Select(k => Shows(program, k)).ToArray();
+        return Minimize(program, candidate =>
+        {
+            if (!Shows(candidate, profile))
+            {
+                return false;
+            }
+            for (var i = 0; i < matrix.Length; i++)
+            {
+                if (Shows(candidate, KernelProfile.Named[i]) != matrix[i])
+                {
+                    return false;
+                }
+            }
+            return true;
         }, budget);
     }
 

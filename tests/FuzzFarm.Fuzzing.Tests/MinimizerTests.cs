@@ -45,6 +45,7 @@ public class MinimizerTests
         Assert.True(minimized.Statements.Length <= seed.Program.Statements.Length,
             $"{minimized.Statements.Length} lines, seed has {seed.Program.Statements.Length}:\n{ProgramPrinter.Print(minimized)}");
         Assert.DoesNotContain(minimized.Statements, s => s.Binding == "zz" || s.Thread == "t9");
+        Assert.Equal(seed.Violates.Where(p => seed.SignatureOn(p) == seed.Signature), Matrix(minimized, seed.Signature));
     }
 
     private static bool Shows(Program program, KernelProfile profile, string signature) =>
@@ -82,10 +83,11 @@ public class MinimizerTests
     }
 
     [Fact]
-    public void AnODirectReadInFlightBecomesAPinAndADmaWriteAndItsThreadAndFileGo()
+    public void AnODirectReadInFlightIsNotTradedForAnRdmaPinThatIsAnotherBug()
     {
-        // The fuzzer's first find of the RDMA fork hugetlb bug: an O_DIRECT read in flight across the fork and the
-        // parent's write. Kept split, it needs a thread, a file and a wait: a line longer than the seed.
+        // The fuzzer's first find of the hugetlb fork COW signature: an O_DIRECT read in flight across the fork and the
+        // parent's write. A pin and a dma_write show the same signature on v5.7, but fork copies a pinned hugetlb page
+        // from 5.12 on while O_DIRECT's page stays exposed up to 6.2: a repro with the pin would report the wrong fix.
         var program = ProgramParser.Parse("""
             t1 = thread()
             a = mmap(4K, rw, private|hugetlb)
@@ -98,13 +100,12 @@ public class MinimizerTests
             """);
         var profile = KernelProfile.Parse("v5.7");
         const string Lost = "lost-write in hugetlb_wp: copy [hugetlb]";
-        Assert.True(Shows(program, profile, Lost));
         var minimized = Minimizer.Minimize(program, profile, Lost);
-        Assert.True(Shows(minimized, profile, Lost));
-        Assert.Contains(minimized.Statements, s => s.Op == Op.Pin);
-        Assert.Contains(minimized.Statements, s => s.Op == Op.DmaWrite);
-        Assert.DoesNotContain(minimized.Statements, s => s.Op is Op.PreadDirect or Op.File or Op.Thread);
-        Assert.True(minimized.Statements.Length <= Seeds.Named("s5-rdma-fork-hugetlb").Program.Statements.Length,
-            ProgramPrinter.Print(minimized));
+        Assert.Equal(Matrix(program, Lost), Matrix(minimized, Lost));
+        Assert.Contains("v6.2", Matrix(minimized, Lost));
+        Assert.Contains(minimized.Statements, s => s.Op == Op.PreadDirect);
     }
+
+    private static List<string> Matrix(Program program, string signature) =>
+        [.. KernelProfile.Named.Where(k => Shows(program, k, signature)).Select(k => k.Name)];
 }
