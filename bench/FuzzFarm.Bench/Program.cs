@@ -28,6 +28,27 @@ public static class Dispatcher
             }
             return 2;
         }
-        return await bench.Run(args.Skip(1).ToArray());
+        try
+        {
+            return await bench.Run(args.Skip(1).ToArray());
+        }
+        catch (FuzzFarm.Programs.ProgramException e)
+        {
+            await Console.Error.WriteLineAsync($"{args[0]}: {e.Format(Option(args, "--program"))}");
+            return 2;
+        }
+        catch (Exception e) when (e is FormatException or DirectoryNotFoundException or FileNotFoundException
+            or FuzzFarm.Machine.ProfileException)
+        {
+            // Bad options or files are the caller's to fix: one line, not a stack trace.
+            await Console.Error.WriteLineAsync($"{args[0]}: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }
