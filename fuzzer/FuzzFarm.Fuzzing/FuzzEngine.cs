@@ -42,6 +42,12 @@ public sealed class FuzzEngine
 
     public KernelProfile Profile => _profile;
 
+    /// <summary>
+    /// Every violation of every execution, not only first sightings: for tools that tell apart finds sharing a
+    /// signature (the time-to-find benchmark matches them to seeds by the profiles they violate on).
+    /// </summary>
+    public Action<Program, Violation>? ViolationSeen { get; set; }
+
     /// <summary>Programs run so far, including those run to shrink new corpus inputs.</summary>
     public long Executions { get; private set; }
 
@@ -146,6 +152,7 @@ public sealed class FuzzEngine
     {
         foreach (var v in result.Violations)
         {
+            ViolationSeen?.Invoke(program, v);
             if (_firstSeen.TryAdd(v.Signature, Executions))
             {
                 (_findings ??= []).Add(new Finding(v.Signature, v.KindName, ProgramPrinter.Print(program), PrintedLine(program, v.Line)));

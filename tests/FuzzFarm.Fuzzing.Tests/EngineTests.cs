@@ -76,6 +76,19 @@ public class EngineTests
     }
 
     [Fact]
+    public void EveryViolationIsSeenNotOnlyFirstSightings()
+    {
+        var engine = new FuzzEngine(KernelProfile.Parse("v5.9"), 2);
+        var seen = new List<(string Program, string Signature)>();
+        engine.ViolationSeen = (program, v) => seen.Add((ProgramPrinter.Print(program), v.Signature));
+        var findings = Enumerable.Range(0, 20).SelectMany(_ => engine.RunBatch(5000).Findings).ToList();
+        Assert.NotEmpty(findings);
+        Assert.All(findings, f => Assert.Contains((f.ProgramText, f.Signature), seen));
+        // Later programs with a known signature are seen too.
+        Assert.True(seen.Count > findings.Count, $"{seen.Count} violations seen, {findings.Count} findings");
+    }
+
+    [Fact]
     public void SessionWithTwoJobsIsDeterministicForAnExecutionLimit()
     {
         string Run()
