@@ -209,6 +209,19 @@ internal sealed partial class Kernel
 
     internal static ulong ReadWord(Folio f, int sub, int word) => f.Words[sub]?.Get(word) ?? 0;
 
+    /// <summary>Every word of a subpage, into <paramref name="into"/> (a page long); zeros if it was never written.</summary>
+    internal static void ReadPage(Folio f, int sub, Span<ulong> into)
+    {
+        if (f.Words[sub] is { } words)
+        {
+            words.CopyTo(into);
+        }
+        else
+        {
+            into[..Geometry.WordsPerPage].Clear();
+        }
+    }
+
     internal void WriteWords(Folio f, int sub, int fromWord, int count, ulong value)
     {
         var w = f.Words[sub];

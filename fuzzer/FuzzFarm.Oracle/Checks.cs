@@ -193,14 +193,7 @@ public sealed partial class Executor
         var snapshot = _snapshotWords;
         var ok = _pieceAllowed;
         var end = piece.FromWord + piece.Words;
-        if (piece.Folio.Words[piece.Sub] is { } words)
-        {
-            words.CopyTo(current);
-        }
-        else
-        {
-            Array.Clear(current);
-        }
+        Kernel.ReadPage(piece.Folio, piece.Sub, current);
         tr.Snapshot.CopyTo(snapshot);
         for (var w = piece.FromWord; w < end; w++)
         {
@@ -244,7 +237,7 @@ public sealed partial class Executor
             }
             else if (collect)
             {
-                words!.CopyTo(_pieceWords);
+                Kernel.ReadPage(piece.Folio, piece.Sub, _pieceWords);
                 for (var w = piece.FromWord; w < piece.FromWord + piece.Words; w++)
                 {
                     var value = _pieceWords[w];
