@@ -43,8 +43,8 @@ public sealed record Repro(
     }
 
     /// <summary>
-    /// The program as the fuzzer found it, before minimization: the road it took to the bug (an O_DIRECT read in flight,
-    /// say, where the repro has a pin), which a triager may want beside the shortest form.
+    /// The program as the fuzzer found it, before minimization: the road it took to the bug (the threads, splits and
+    /// writes the minimizer folded or replaced), which a triager may want beside the shortest form.
     /// </summary>
     public string OriginalText(string? note = null)
     {
