@@ -1,4 +1,5 @@
 using FuzzFarm.Grains.Contracts;
+using FuzzFarm.Grains.Placement;
 using FuzzFarm.Machine;
 using FuzzFarm.Storage;
 using Microsoft.Extensions.Logging;
@@ -9,9 +10,11 @@ namespace FuzzFarm.Grains;
 /// A campaign: its configuration and run window are in PostgreSQL, so whichever silo activates it can carry on. While
 /// running, a timer keeps every machine grain running (a machine lost with its silo is re-created on a live one by the
 /// call itself), aggregates their counters, samples them into the store, re-starts triage that a lost silo dropped,
-/// and stops the campaign when its time is up. After a stop it waits until the machines have delivered every report.
+/// and stops the campaign when its time is up. It also evens out the machines over the live silos when a silo joins
+/// (see <see cref="MachineBalance"/>). After a stop it waits until the machines have delivered every report.
 /// </summary>
-public sealed partial class CampaignGrain(FarmDatabase database, ILogger<CampaignGrain> log) : Grain, ICampaignGrain
+public sealed partial class CampaignGrain(FarmDatabase database, IClusterMembershipService membership, ILogger<CampaignGrain> log)
+    : Grain, ICampaignGrain
 {
     public const string RunningStatus = "running";
     public const string StoppedStatus = "stopped";
@@ -21,6 +24,12 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
     private static readonly TimeSpan StoreBudget = TimeSpan.FromSeconds(3);
     private const int SampleEveryTicks = 5;
     private const int TriageSweepEveryTicks = 10;
+
+    /// <summary>
+    /// Ticks in a row the load must look uneven before machines move: silos' views of a changing cluster differ for a
+    /// moment (a silo starting, a dead one's machines coming back elsewhere), and a move costs a machine restart.
+    /// </summary>
+    private const int UnevenTicksBeforeMove = 5;
 
     private readonly Dictionary<int, MachineStatus> _machines = [];
     private readonly Dictionary<int, (long Executions, int Findings)> _retired = [];
@@ -33,6 +42,7 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
     private bool _stopStored = true;
     private IGrainTimer? _timer;
     private long _ticks;
+    private int _unevenTicks;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -221,6 +231,34 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
                 LogMachineUnreachable(log, _name, i, e.Message);
             }
         }));
+        await BalanceMachinesAsync();
+    }
+
+    private async Task BalanceMachinesAsync()
+    {
+        var live = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active)
+            .ToDictionary(m => m.SiloAddress.ToString(), m => m.SiloAddress, StringComparer.Ordinal);
+        var plan = MachineBalance.Plan(_machines.Values.Where(m => m.Fuzzing).Select(m => (m.Index, m.Silo)), live.Keys);
+        _unevenTicks = plan.Count == 0 ? 0 : _unevenTicks + 1;
+        if (_unevenTicks < UnevenTicksBeforeMove)
+        {
+            return;
+        }
+        // Moved machines report their new silo within a tick or two; the count starts again from there.
+        _unevenTicks = 0;
+        LogBalancing(log, _name, plan.Count, live.Count);
+        foreach (var (index, target) in plan)
+        {
+            try
+            {
+                await Machine(index).MoveToAsync(live[target]).WaitAsync(CallBudget);
+            }
+            catch (Exception e)
+            {
+                LogMachineUnreachable(log, _name, index, e.Message);
+            }
+        }
     }
 
     private async Task PollMachinesWithReportsAsync()
@@ -404,6 +442,9 @@ public sealed partial class CampaignGrain(FarmDatabase database, ILogger<Campaig
 
     [LoggerMessage(Level = LogLevel.Information, Message = "campaign {Campaign} stopped")]
     private static partial void LogStopped(ILogger logger, string campaign);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "campaign {Campaign}: moving {Moves} machines to even out {Silos} silos")]
+    private static partial void LogBalancing(ILogger logger, string campaign, int moves, int silos);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "campaign {Campaign}: machine {Index} unreachable, will retry: {Reason}")]
     private static partial void LogMachineUnreachable(ILogger logger, string campaign, int index, string reason);

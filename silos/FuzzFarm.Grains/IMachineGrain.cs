@@ -16,4 +16,8 @@ public interface IMachineGrain : IGrainWithStringKey
 
     [Alias("GetStatus")]
     Task<MachineStatus> GetStatusAsync();
+
+    /// <summary>Restarts a fuzzing machine on <paramref name="target"/> once idle; a stopped machine stays where it is.</summary>
+    [Alias("MoveTo")]
+    Task MoveToAsync(SiloAddress target);
 }

@@ -6,6 +6,7 @@ using FuzzFarm.Machine;
 using FuzzFarm.Programs;
 using FuzzFarm.Telemetry;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime.Placement;
 
 namespace FuzzFarm.Grains;
 
@@ -15,10 +16,11 @@ namespace FuzzFarm.Grains;
 /// campaign's hub and delivers violation reports to triage, retrying until each one is stored.
 /// Nothing here must survive the silo: the corpus is in the hub (and PostgreSQL), a report counts as made once triage
 /// acknowledged it stored, and report ids come from the content, so the re-activation of a machine elsewhere (same
-/// seed) that re-finds a program reports it under the same id and the store counts it once.
+/// seed) that re-finds a program reports it under the same id and the store counts it once. The same holds when the
+/// campaign moves a machine to even out the silos' load: it delivers its reports and starts again there.
 /// </summary>
 [SpreadByIndexPlacement]
-public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMachineGrain
+public sealed partial class MachineGrain(ILocalSiloDetails here, ILogger<MachineGrain> log) : Grain, IMachineGrain
 {
     private static readonly TimeSpan SliceBudget = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan SyncPeriod = TimeSpan.FromSeconds(1);
@@ -131,6 +133,20 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
     }
 
     public Task<MachineStatus> GetStatusAsync() => Task.FromResult(Status());
+
+    public Task MoveToAsync(SiloAddress target)
+    {
+        if (_fuzzTimer is null || _stopping || target.Equals(here.SiloAddress))
+        {
+            return Task.CompletedTask;
+        }
+        LogMoving(log, _campaign, _index, RuntimeIdentity, target);
+        // Migration hands the request context to placement, which takes the hint as the new home.
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
+        this.MigrateOnIdle();
+        RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        return Task.CompletedTask;
+    }
 
     private MachineStatus Status() => new(
         _index, RuntimeIdentity, _fuzzTimer is not null, _engine?.Executions ?? 0, _engine?.CoverageFeatures ?? 0,
@@ -272,6 +288,9 @@ public sealed partial class MachineGrain(ILogger<MachineGrain> log) : Grain, IMa
 
     [LoggerMessage(Level = LogLevel.Information, Message = "machine {Campaign}/{Index} on {Silo} not driven by its campaign: stopping this activation")]
     private static partial void LogOrphaned(ILogger logger, string campaign, int index, string silo);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "machine {Campaign}/{Index} on {Silo} moving to {Target}")]
+    private static partial void LogMoving(ILogger logger, string campaign, int index, string silo, SiloAddress target);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "machine {Campaign}/{Index} stopped")]
     private static partial void LogStopped(ILogger logger, string campaign, int index);

@@ -72,9 +72,16 @@ public sealed class ClusterCampaignTests(PostgresFixture postgres) : IClassFixtu
         var start = await cluster.ClientAsync("campaign", "start", "kill", "--profile", "v5.7", "--machines", "3");
         Assert.True(start.ExitCode == 0, string.Join('\n', start.Lines));
 
-        // Let every silo run its machine and store something first.
-        await Eventually.HoldsAsync(async () => (await FarmQueries.ReportIdsAsync(cs, "kill")).Count > 0, FindTimeout, () => cluster.AllLines);
+        // Let every silo run its machine and store something first (a machine placed before its silo was known to the
+        // placing one moves there).
+        var status = "";
+        await Eventually.HoldsAsync(async () =>
+        {
+            status = (await cluster.ClientAsync("campaign", "status", "kill")).Stdout;
+            return CampaignStatusText.FuzzingSilos(status).Distinct().Count() == 3 && (await FarmQueries.ReportIdsAsync(cs, "kill")).Count > 0;
+        }, FindTimeout, () => [.. cluster.AllLines, "last status:", status]);
         var victim = cluster.Silos[1];
+        var victimName = SiloCluster.Endpoint(victim) + ":";
         var acknowledgedBefore = FarmLog.Stored(cluster.AllLines);
         victim.Kill();
         var survivors = cluster.Silos.Where(s => s != victim).ToList();
@@ -83,11 +90,11 @@ public sealed class ClusterCampaignTests(PostgresFixture postgres) : IClassFixtu
         long executions = 0;
         await Eventually.HoldsAsync(async () =>
         {
-            var text = (await cluster.ClientAsync("campaign", "status", "kill")).Stdout;
-            var silos = CampaignStatusText.FuzzingSilos(text);
-            executions = CampaignStatusText.Executions(text);
-            return silos.Count == 3 && silos.Distinct().Count() == 2;
-        }, TimeSpan.FromMinutes(2), () => cluster.AllLines);
+            status = (await cluster.ClientAsync("campaign", "status", "kill")).Stdout;
+            var silos = CampaignStatusText.FuzzingSilos(status);
+            executions = CampaignStatusText.Executions(status);
+            return silos.Count == 3 && silos.Distinct().Count() == 2 && !silos.Any(s => s.Contains(victimName, StringComparison.Ordinal));
+        }, TimeSpan.FromMinutes(2), () => [.. cluster.AllLines, "last status:", status]);
         await Task.Delay(TimeSpan.FromSeconds(5));
         Assert.True(CampaignStatusText.Executions((await cluster.ClientAsync("campaign", "status", "kill")).Stdout) > executions);
         Assert.All(survivors, s => Assert.False(s.HasExited));
@@ -108,6 +115,35 @@ public sealed class ClusterCampaignTests(PostgresFixture postgres) : IClassFixtu
             return FarmLog.Found(survivors.SelectMany(s => s.Lines)).IsSubsetOf(stored);
         }, TimeSpan.FromMinutes(1), () => FarmLog.Found(survivors.SelectMany(s => s.Lines)).Except(ids).Select(id => "not stored: " + id));
         await FarmQueries.AssertNoDuplicatesAsync(cs, "kill");
+    }
+
+    [Fact]
+    public async Task A_silo_that_joins_a_running_campaign_gets_its_share_of_the_machines()
+    {
+        var cs = await postgres.CreateDatabaseAsync();
+        using var cluster = await SiloCluster.StartAsync(cs, 1);
+        var start = await cluster.ClientAsync("campaign", "start", "join", "--profile", "latest", "--machines", "2");
+        Assert.True(start.ExitCode == 0, string.Join('\n', start.Lines));
+        var status = "";
+        await Eventually.HoldsAsync(async () =>
+        {
+            status = (await cluster.ClientAsync("campaign", "status", "join")).Stdout;
+            return CampaignStatusText.FuzzingSilos(status).Count == 2;
+        }, FindTimeout, () => [.. cluster.AllLines, "last status:", status]);
+
+        var joined = await cluster.AddSiloAsync();
+        var joinedName = SiloCluster.Endpoint(joined) + ":";
+        await Eventually.HoldsAsync(async () =>
+        {
+            status = (await cluster.ClientAsync("campaign", "status", "join")).Stdout;
+            var silos = CampaignStatusText.FuzzingSilos(status);
+            return silos.Count == 2 && silos.Count(s => s.Contains(joinedName, StringComparison.Ordinal)) == 1;
+        }, TimeSpan.FromMinutes(2), () => [.. cluster.AllLines, "last status:", status]);
+        var executions = CampaignStatusText.Executions(status);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.True(CampaignStatusText.Executions((await cluster.ClientAsync("campaign", "status", "join")).Stdout) > executions);
+        Assert.Contains(cluster.Silos[0].Lines, l => l.Contains(" moving to ", StringComparison.Ordinal));
+        Assert.Equal(0, (await cluster.ClientAsync("campaign", "stop", "join")).ExitCode);
     }
 
     [Fact]

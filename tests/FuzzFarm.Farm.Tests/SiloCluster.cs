@@ -7,6 +7,7 @@ namespace FuzzFarm.Farm.Tests;
 /// <summary>N <c>fuzzfarm silo</c> processes on loopback, clustered through one PostgreSQL database.</summary>
 internal sealed class SiloCluster : IDisposable
 {
+    private const string UpLine = "silo up: ";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     private SiloCluster(string connectionString, List<FarmProcess> silos)
@@ -21,18 +22,16 @@ internal sealed class SiloCluster : IDisposable
 
     public static async Task<SiloCluster> StartAsync(string connectionString, int count)
     {
-        var silos = new List<FarmProcess>();
-        var cluster = new SiloCluster(connectionString, silos);
+        var cluster = new SiloCluster(connectionString, []);
         try
         {
             for (var i = 0; i < count; i++)
             {
-                silos.Add(FarmProcess.Start("silo", "--db", connectionString,
-                    "--port", FreePort().ToString(CultureInfo.InvariantCulture), "--gateway", FreePort().ToString(CultureInfo.InvariantCulture)));
+                cluster.Silos.Add(cluster.StartSilo());
             }
-            foreach (var silo in silos)
+            foreach (var silo in cluster.Silos)
             {
-                await silo.WaitForLineAsync(l => l.StartsWith("silo up", StringComparison.Ordinal), StartTimeout);
+                await silo.WaitForLineAsync(l => l.StartsWith(UpLine, StringComparison.Ordinal), StartTimeout);
             }
             return cluster;
         }
@@ -41,6 +40,22 @@ internal sealed class SiloCluster : IDisposable
             cluster.Dispose();
             throw;
         }
+    }
+
+    /// <summary>One more silo joins the running cluster.</summary>
+    public async Task<FarmProcess> AddSiloAsync()
+    {
+        var silo = StartSilo();
+        Silos.Add(silo);
+        await silo.WaitForLineAsync(l => l.StartsWith(UpLine, StringComparison.Ordinal), StartTimeout);
+        return silo;
+    }
+
+    /// <summary>The silo's address as the farm names it (<c>host:port</c>), from its start line.</summary>
+    public static string Endpoint(FarmProcess silo)
+    {
+        var up = silo.Lines.First(l => l.StartsWith(UpLine, StringComparison.Ordinal));
+        return up[UpLine.Length..up.IndexOf(',', StringComparison.Ordinal)];
     }
 
     /// <summary>A client command against this cluster (campaign start/status/stop ...), to completion.</summary>
@@ -61,6 +76,10 @@ internal sealed class SiloCluster : IDisposable
             File.WriteAllLines(Path.Combine(folder, $"{DateTime.UtcNow:HHmmss}-{Environment.ProcessId}-{GetHashCode():x8}-silo-{i}.log"), Silos[i].Lines);
         }
     }
+
+    private FarmProcess StartSilo() =>
+        FarmProcess.Start("silo", "--db", ConnectionString,
+            "--port", FreePort().ToString(CultureInfo.InvariantCulture), "--gateway", FreePort().ToString(CultureInfo.InvariantCulture));
 
     private static int FreePort()
     {
