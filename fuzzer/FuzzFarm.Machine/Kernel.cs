@@ -207,6 +207,22 @@ internal sealed partial class Kernel
 
     // ---- contents -----------------------------------------------------------------------------------------
 
+    /// <summary>Whether <paramref name="p"/>'s page table maps subpage <paramref name="sub"/> of <paramref name="f"/> at <paramref name="addr"/>, writable or not.</summary>
+    internal static bool Maps(Process p, ulong addr, Folio f, int sub)
+    {
+        if (p.Table(addr) is not { } table)
+        {
+            return false;
+        }
+        var i = (int)((addr >> Geometry.PageShift) & (Geometry.PmdNr - 1));
+        if (table.Huge is { } huge)
+        {
+            return huge == f && i == sub;
+        }
+        var pte = table.Peek(i);
+        return pte.Folio == f && pte.Sub == sub;
+    }
+
     internal static ulong ReadWord(Folio f, int sub, int word) => f.Words[sub]?.Get(word) ?? 0;
 
     /// <summary>Every word of a subpage, into <paramref name="into"/> (a page long); zeros if it was never written.</summary>

@@ -60,6 +60,7 @@ public sealed partial class Executor
     private void CpuWrote(Process p, ulong addr, long len, ulong token, Landing landing)
     {
         _tokens[token].Landing = landing;
+        _tokens[token].Addr = addr;
         _ref.WriteRange(p, addr, len, token);
         for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
         {
@@ -417,8 +418,10 @@ public sealed partial class Executor
         or Decision.PmdCopyThp or Decision.HugetlbCopy or Decision.UnshareCopy;
 
     /// <summary>
-    /// The decision behind a lost write: the stale TLB entry it went through, else the newer of the two pages involved
-    /// (the one the write went to and the one observed), which a COW copy created.
+    /// The decision behind a lost write: the stale TLB entry it went through, when that left the write on a page the
+    /// writer no longer maps there (a copy replaced it, or it was unmapped); else the newer of the two pages involved
+    /// (the one the write went to and the one observed), which a COW copy created. A stale entry to the page still
+    /// mapped put the write where a fault would have: it was lost elsewhere (a pin on an older page, say).
     /// </summary>
     private (Decision, PageKind) LostCause(ulong expected, Landing observed)
     {
@@ -426,8 +429,9 @@ public sealed partial class Executor
         {
             return (observed.Folio?.Origin ?? Decision.None, observed.Kind);
         }
-        var w = _tokens[expected].Landing;
-        if (w.Stale != Decision.None)
+        ref var info = ref _tokens[expected];
+        var w = info.Landing;
+        if (w.Stale != Decision.None && !(w.Folio is not null && Kernel.Maps(info.Writer, info.Addr, w.Folio, w.Sub)))
         {
             return (w.Stale, w.Kind);
         }

@@ -17,6 +17,8 @@ internal struct TokenInfo
     public int Line;
     public WriteKind Kind;
     public Landing Landing;
+    /// <summary>Where a CPU write began, in the writer's address space.</summary>
+    public ulong Addr;
     /// <summary>A write over several folios (a memset across huge pages): its landing on each; null for one folio.</summary>
     public Landing[]? PerFolio;
     /// <summary>The oracle's step at which the writer got its access: the store itself, the pin, the O_DIRECT GUP.</summary>
