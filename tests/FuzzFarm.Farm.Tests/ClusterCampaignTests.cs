@@ -164,11 +164,11 @@ public sealed class ClusterCampaignTests(PostgresFixture postgres) : IClassFixtu
                 sampled = await FarmQueries.ScalarAsync(cs, LatestTotal);
                 return await FarmQueries.ScalarAsync(cs, "SELECT count(DISTINCT machine) FROM stat_samples WHERE campaign = 'restart' AND executions > 0") == 2;
             }, FindTimeout, () => cluster.AllLines);
-            // Stopped, not killed: a killed silo's membership row keeps a lone new silo from joining for minutes.
-            await cluster.Silos[0].StopAsync(TimeSpan.FromMinutes(1));
+            // The whole farm crashes: the new silo (on new ports) must first see the dead one's heartbeat go stale.
+            cluster.Silos[0].Kill();
         }
 
-        // Every silo stopped: the machines start again from nothing, the campaign's totals must not.
+        // Every silo died: the machines start again from nothing, the campaign's totals must not.
         using var again = await SiloCluster.StartAsync(cs, 1);
         var resume = await again.ClientAsync("campaign", "start", "restart");
         Assert.True(resume.ExitCode == 0, string.Join('\n', resume.Lines));

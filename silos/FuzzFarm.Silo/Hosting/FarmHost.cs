@@ -20,6 +20,7 @@ public static class FarmHost
     public const string ClusterId = "fuzzfarm";
     public const string ServiceId = "fuzzfarm";
     private const string AdoInvariant = "Npgsql";
+    private static readonly TimeSpan IAmAlivePeriod = TimeSpan.FromSeconds(10);
 
     /// <summary>One silo in this process, localhost clustering on free ports (so it never meets a local cluster).</summary>
     public static IHost Embedded(FarmDatabase database)
@@ -81,6 +82,9 @@ public static class FarmHost
             clustering(silo);
             silo.AddPlacementDirector<SpreadByIndexPlacement, SpreadByIndexPlacementDirector>();
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+            // A silo starting after every silo crashed waits until the dead ones' heartbeats in the membership table
+            // are two periods old: 10 s instead of Orleans' 30 s brings a whole-farm restart from ~110 s to ~30 s.
+            silo.Configure<ClusterMembershipOptions>(o => o.IAmAliveTablePublishTimeout = IAmAlivePeriod);
         });
         if (keeper)
         {
