@@ -86,6 +86,52 @@ public class MechanismTests
         Assert.Same(f, Rig.PteOf(r.P0, a + 0x1000).Folio);
     }
 
+    [Fact]
+    public void ASplitThpIsSharedByForkWriteProtectedByClearRefsAndUnmappedSubpageBySubpage()
+    {
+        // DONTNEED of one subpage splits the PMD inside one VMA: the other 511 entries stay the split's template.
+        var r = new Rig("v5.9");
+        var a = r.Map(2 << 20);
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 2 << 20, Flag.HugePage));
+        r.Store(r.T0, a + 0x1000);
+        var f = Rig.FolioOf(r.P0, a);
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 4096, Flag.DontNeed));
+        Assert.Equal(511, f.RefCount);
+
+        var c = r.Fork(r.T0, 1);
+        var child = c.Process;
+        Assert.True(Rig.PteOf(child, a).IsNone);
+        foreach (var sub in new[] { 1, 7, 200, 511 })
+        {
+            var at = a + ((ulong)sub << 12);
+            Assert.Same(f, Rig.PteOf(child, at).Folio);
+            Assert.Equal(sub, Rig.PteOf(child, at).Sub);
+            Assert.False(Rig.PteOf(r.P0, at).Writable);
+            Assert.False(Rig.PteOf(child, at).Writable);
+            Assert.Equal(2, f.PteMapcount(sub));
+            Assert.False(f.Exclusive[sub]);
+        }
+        Assert.Equal(511 * 2, f.RefCount);
+
+        // The child's write copies one subpage; clear_refs write-protects that copy and the shared rest alike.
+        r.Store(c, a + 0x7000);
+        var copy = Rig.PteOf(child, a + 0x7000).Folio!;
+        Assert.NotSame(f, copy);
+        Assert.True(Rig.PteOf(child, a + 0x7000).Writable);
+        Assert.Equal(Status.Done, r.K.ClearRefs(c, c, null));
+        Assert.False(Rig.PteOf(child, a + 0x7000).Writable);
+        Assert.Equal(PteFlags.None, Rig.PteOf(child, a + 0x7000).Flags & PteFlags.SoftDirty);
+        Assert.Equal(PteFlags.None, Rig.PteOf(child, a + 0x8000).Flags & PteFlags.SoftDirty);
+        Assert.Same(f, Rig.PteOf(child, a + 0x8000).Folio);
+
+        // Unmapping the child's whole range drops its 510 shared subpages and its copy.
+        Assert.Equal(Status.Done, r.K.Munmap(c, a, 2 << 20));
+        Assert.Equal(511, f.RefCount);
+        Assert.Equal(1, f.PteMapcount(7));
+        Assert.Equal(1, f.PteMapcount(8));
+        Assert.True(copy.Freed);
+    }
+
     [Theory]
     [InlineData("v5.7", true)]
     [InlineData("v5.9-rc4", false)]
