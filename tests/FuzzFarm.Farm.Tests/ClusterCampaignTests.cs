@@ -74,12 +74,8 @@ public sealed class ClusterCampaignTests(PostgresFixture postgres) : IClassFixtu
 
         // Let every silo run its machine and store something first (a machine placed before its silo was known to the
         // placing one moves there).
-        var status = "";
-        await Eventually.HoldsAsync(async () =>
-        {
-            status = (await cluster.ClientAsync("campaign", "status", "kill")).Stdout;
-            return CampaignStatusText.FuzzingSilos(status).Distinct().Count() == 3 && (await FarmQueries.ReportIdsAsync(cs, "kill")).Count > 0;
-        }, FindTimeout, () => [.. cluster.AllLines, "last status:", status]);
+        await cluster.StatusWhenAsync("kill", async text =>
+            CampaignStatusText.FuzzingSilos(text).Distinct().Count() == 3 && (await FarmQueries.ReportIdsAsync(cs, "kill")).Count > 0, FindTimeout);
         var victim = cluster.Silos[1];
         var victimName = SiloCluster.Endpoint(victim) + ":";
         var acknowledgedBefore = FarmLog.Stored(cluster.AllLines);
@@ -87,14 +83,11 @@ public sealed class ClusterCampaignTests(PostgresFixture postgres) : IClassFixtu
         var survivors = cluster.Silos.Where(s => s != victim).ToList();
 
         // The campaign goes on: all three machines fuzz again, on the two live silos, and executions keep growing.
-        long executions = 0;
-        await Eventually.HoldsAsync(async () =>
+        var executions = CampaignStatusText.Executions(await cluster.StatusWhenAsync("kill", text =>
         {
-            status = (await cluster.ClientAsync("campaign", "status", "kill")).Stdout;
-            var silos = CampaignStatusText.FuzzingSilos(status);
-            executions = CampaignStatusText.Executions(status);
+            var silos = CampaignStatusText.FuzzingSilos(text);
             return silos.Count == 3 && silos.Distinct().Count() == 2 && !silos.Any(s => s.Contains(victimName, StringComparison.Ordinal));
-        }, TimeSpan.FromMinutes(2), () => [.. cluster.AllLines, "last status:", status]);
+        }, TimeSpan.FromMinutes(2)));
         await Task.Delay(TimeSpan.FromSeconds(5));
         Assert.True(CampaignStatusText.Executions((await cluster.ClientAsync("campaign", "status", "kill")).Stdout) > executions);
         Assert.All(survivors, s => Assert.False(s.HasExited));
@@ -124,22 +117,15 @@ public sealed class ClusterCampaignTests(PostgresFixture postgres) : IClassFixtu
         using var cluster = await SiloCluster.StartAsync(cs, 1);
         var start = await cluster.ClientAsync("campaign", "start", "join", "--profile", "latest", "--machines", "2");
         Assert.True(start.ExitCode == 0, string.Join('\n', start.Lines));
-        var status = "";
-        await Eventually.HoldsAsync(async () =>
-        {
-            status = (await cluster.ClientAsync("campaign", "status", "join")).Stdout;
-            return CampaignStatusText.FuzzingSilos(status).Count == 2;
-        }, FindTimeout, () => [.. cluster.AllLines, "last status:", status]);
+        await cluster.StatusWhenAsync("join", text => CampaignStatusText.FuzzingSilos(text).Count == 2, FindTimeout);
 
         var joined = await cluster.AddSiloAsync();
         var joinedName = SiloCluster.Endpoint(joined) + ":";
-        await Eventually.HoldsAsync(async () =>
+        var executions = CampaignStatusText.Executions(await cluster.StatusWhenAsync("join", text =>
         {
-            status = (await cluster.ClientAsync("campaign", "status", "join")).Stdout;
-            var silos = CampaignStatusText.FuzzingSilos(status);
+            var silos = CampaignStatusText.FuzzingSilos(text);
             return silos.Count == 2 && silos.Count(s => s.Contains(joinedName, StringComparison.Ordinal)) == 1;
-        }, TimeSpan.FromMinutes(2), () => [.. cluster.AllLines, "last status:", status]);
-        var executions = CampaignStatusText.Executions(status);
+        }, TimeSpan.FromMinutes(2)));
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.True(CampaignStatusText.Executions((await cluster.ClientAsync("campaign", "status", "join")).Stdout) > executions);
         Assert.Contains(cluster.Silos[0].Lines, l => l.Contains(" moving to ", StringComparison.Ordinal));

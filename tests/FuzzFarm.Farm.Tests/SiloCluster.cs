@@ -62,6 +62,24 @@ internal sealed class SiloCluster : IDisposable
     public Task<FarmProcess> ClientAsync(params string[] args) =>
         FarmProcess.RunAsync(TimeSpan.FromSeconds(90), [.. args, "--db", ConnectionString]);
 
+    /// <summary>
+    /// Polls <c>campaign status</c> until <paramref name="holds"/> accepts its text, and returns that text; on timeout,
+    /// fails with the silos' last output and the last status.
+    /// </summary>
+    public async Task<string> StatusWhenAsync(string campaign, Func<string, Task<bool>> holds, TimeSpan timeout)
+    {
+        var status = "";
+        await Eventually.HoldsAsync(async () =>
+        {
+            status = (await ClientAsync("campaign", "status", campaign)).Stdout;
+            return await holds(status);
+        }, timeout, () => [.. AllLines, "last status:", status]);
+        return status;
+    }
+
+    public Task<string> StatusWhenAsync(string campaign, Func<string, bool> holds, TimeSpan timeout) =>
+        StatusWhenAsync(campaign, text => Task.FromResult(holds(text)), timeout);
+
     /// <summary>Every line any silo printed: the farm's log of reports found and stored.</summary>
     public IEnumerable<string> AllLines => Silos.SelectMany(s => s.Lines);
 

@@ -57,9 +57,7 @@ public class MechanismTests
     public void PinOfATHPCountsInThePincount()
     {
         var r = new Rig("v5.9");
-        var a = r.Map(2 << 20);
-        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 2 << 20, Flag.HugePage));
-        r.Store(r.T0, a);
+        var a = r.MapThp();
         var f = Rig.FolioOf(r.P0, a);
         Assert.True(f.Large);
         Assert.Equal(Status.Done, r.K.Pin(r.T0, a + 0x3000, 4096, Flag.R, out _));
@@ -72,9 +70,7 @@ public class MechanismTests
     public void PartialMunmapSplitsThePmdAddingOneReferencePerPte()
     {
         var r = new Rig("v5.9");
-        var a = r.Map(2 << 20);
-        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 2 << 20, Flag.HugePage));
-        r.Store(r.T0, a);
+        var a = r.MapThp();
         var f = Rig.FolioOf(r.P0, a);
         Assert.Equal(1, f.CompoundMapcount);
         Assert.Equal(Status.Done, r.K.Munmap(r.T0, a, 4096));
@@ -91,9 +87,7 @@ public class MechanismTests
     {
         // DONTNEED of one subpage splits the PMD inside one VMA: the other 511 entries stay the split's template.
         var r = new Rig("v5.9");
-        var a = r.Map(2 << 20);
-        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 2 << 20, Flag.HugePage));
-        r.Store(r.T0, a + 0x1000);
+        var a = r.MapThp(0x1000);
         var f = Rig.FolioOf(r.P0, a);
         Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 4096, Flag.DontNeed));
         Assert.Equal(511, f.RefCount);
@@ -190,9 +184,7 @@ public class MechanismTests
     public void PmdThpWriteFaultAfterTheChildUnmaps(string profile, bool reuse)
     {
         var r = new Rig(profile);
-        var a = r.Map(2 << 20);
-        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 2 << 20, Flag.HugePage));
-        r.Store(r.T0, a);
+        var a = r.MapThp();
         var c = r.Fork(r.T0, 1);
         var pipe = r.K.NewPipe();
         Assert.Equal(Status.Done, r.K.Vmsplice(c, pipe, a, 4096, 0));
@@ -214,9 +206,7 @@ public class MechanismTests
     public void V57CopiesTheWholeThpWhenShared()
     {
         var r = new Rig("v5.7");
-        var a = r.Map(2 << 20);
-        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 2 << 20, Flag.HugePage));
-        r.Store(r.T0, a + 0x5000);
+        var a = r.MapThp(0x5000);
         var c = r.Fork(r.T0, 1);
         var thp = Rig.FolioOf(r.P0, a);
         var l = r.Store(r.T0, a);

@@ -26,6 +26,15 @@ internal sealed class Rig
         return a;
     }
 
+    /// <summary>A 2M private mapping with MADV_HUGEPAGE, faulted in as a PMD-mapped THP by a store at <paramref name="touch"/>.</summary>
+    public ulong MapThp(ulong touch = 0)
+    {
+        var a = Map(2 << 20);
+        Assert.Equal(Status.Done, K.Madvise(T0, a, 2 << 20, Flag.HugePage));
+        Store(T0, a + touch);
+        return a;
+    }
+
     public Landing Store(SimThread t, ulong a)
     {
         Assert.Equal(Status.Done, K.Store(t, a, ++_token, null, out var l));
