@@ -64,6 +64,17 @@ run_dir="$(dirname "$data")"
 log="$run_dir/postgres-$port.log"
 password_file="$run_dir/pg-password"
 
+# A server already holding the data folder may listen on another port (started with another FUZZFARM_PG_PORT): the
+# port it runs on is the one to connect to.
+adopt_running_port() {
+  local running
+  running="$(as_owner sed -n 4p "$data/postmaster.pid" 2>/dev/null || true)"
+  if [[ "$running" =~ ^[0-9]+$ && "$running" != "$port" ]]; then
+    say "the server holding $data listens on $running, not $port: using $running"
+    port="$running"
+  fi
+}
+
 connection_string() {
   echo "Host=127.0.0.1;Port=$port;Username=$superuser;Password=$(cat "$password_file");Database=$database"
 }
@@ -103,6 +114,7 @@ start() {
   fi
   [[ -s "$password_file" ]] || die "$password_file is missing: the cluster in $data cannot be used (remove $data to start afresh)"
   if is_running; then
+    adopt_running_port
     say "already running on 127.0.0.1:$port (data $data)"
   else
     touch "$log" && { [[ -z "$switch_user" ]] || chown postgres: "$log"; }
@@ -130,6 +142,7 @@ stop() {
 
 status() {
   if [[ -s "$data/PG_VERSION" ]] && is_running; then
+    adopt_running_port
     say "running on 127.0.0.1:$port (data $data)"
     return 0
   fi
@@ -139,6 +152,9 @@ status() {
 
 url() {
   [[ -s "$password_file" ]] || die "no cluster yet: run '$0 start' first"
+  if [[ -s "$data/PG_VERSION" ]] && is_running; then
+    adopt_running_port
+  fi
   connection_string
 }
 

@@ -1,4 +1,5 @@
 using FuzzFarm.Storage;
+using FuzzFarm.Testing;
 using Npgsql;
 using Xunit;
 
@@ -19,5 +20,15 @@ public sealed class LocalPostgresTests
         await using var source = NpgsqlDataSource.Create(first);
         await using var command = source.CreateCommand("SELECT current_database()");
         Assert.Equal("fuzzfarm", await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Start_asking_for_another_port_connects_to_the_server_already_running_on_the_data_folder()
+    {
+        // Started once with FUZZFARM_PG_PORT set, then `fuzzfarm run` without it: the data folder is in use, so
+        // the server that holds it is the one to use.
+        await using var server = await PrivatePostgresServer.StartAsync();
+
+        Assert.Equal(server.ConnectionString, await server.StartAskingForAnotherPortAsync());
     }
 }

@@ -40,6 +40,9 @@ public sealed class PrivatePostgresServer : IAsyncDisposable
 
     public Task RestartAsync() => RunAsync(_script, _root, _port, "start");
 
+    /// <summary><c>postgres.sh start</c> for this server's data folder, asking for another port than the one it runs on.</summary>
+    public Task<string> StartAskingForAnotherPortAsync() => RunAsync(_script, _root, FreePort(), "start");
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
