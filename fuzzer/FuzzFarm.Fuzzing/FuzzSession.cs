@@ -58,32 +58,29 @@ public static class FuzzSession
             }
         }
         var clock = Stopwatch.StartNew();
-        var rounds = engines.Select(_ => new List<Round>()).ToArray();
-        var stopped = new bool[engines.Length];
-        var gate = new object();
+        var exchange = new Exchange(engines.Length);
         var lanes = Enumerable.Range(0, engines.Length)
-            .Select(i => Task.Factory.StartNew(() => RunLane(i, engines, rounds, stopped, gate, options, clock, cancellation),
+            .Select(i => Task.Factory.StartNew(() => RunLane(i, engines, exchange, options, clock, cancellation),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
             .ToArray();
         var findings = new List<SessionFinding>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var gathered = 0;
         while (!Task.WaitAll(lanes, TimeSpan.FromSeconds(1)))
         {
-            gathered = Gather(engines, rounds, stopped, gate, gathered, findings, seen);
+            Gather(exchange, findings, seen);
             progress?.Invoke(Status(engines, clock.Elapsed, seen.Count));
         }
         // Rethrows a lane's exception, if any.
         Task.WaitAll(lanes, CancellationToken.None);
-        Gather(engines, rounds, stopped, gate, gathered, findings, seen);
+        Gather(exchange, findings, seen);
         progress?.Invoke(Status(engines, clock.Elapsed, seen.Count));
         return new FuzzSessionResult(engines.Sum(e => e.Executions), clock.Elapsed, engines.Max(e => e.CoverageFeatures), findings,
             [.. engines[0].CorpusPrograms]);
     }
 
     /// <summary>One engine's rounds, until its share of the execution limit, the time limit or cancellation.</summary>
-    private static void RunLane(int lane, FuzzEngine[] engines, List<Round>[] rounds, bool[] stopped, object gate,
-        FuzzSessionOptions options, Stopwatch clock, CancellationToken cancellation)
+    private static void RunLane(int lane, FuzzEngine[] engines, Exchange exchange, FuzzSessionOptions options, Stopwatch clock,
+        CancellationToken cancellation)
     {
         var engine = engines[lane];
         var jobs = engines.Length;
@@ -94,15 +91,10 @@ public static class FuzzSession
                  && (options.Duration is not { } d || clock.Elapsed < d); k++)
             {
                 var batch = engine.RunBatch((int)Math.Max(1, Math.Min(options.RoundExecutions, quota - engine.Executions)));
-                var seenAt = batch.Findings.Select(f => engine.FirstSeen[f.Signature]).ToArray();
-                lock (gate)
-                {
-                    rounds[lane].Add(new Round(batch, seenAt));
-                    Monitor.PulseAll(gate);
-                }
+                exchange.Publish(lane, new Round(batch, [.. batch.Findings.Select(f => engine.FirstSeen[f.Signature])]));
                 for (var other = 0; k > 0 && other < jobs; other++)
                 {
-                    if (other != lane && RoundOf(other, k - 1, rounds, stopped, gate) is { } theirs)
+                    if (other != lane && exchange.WaitFor(other, k - 1) is { } theirs)
                     {
                         foreach (var input in theirs.Batch.NewInputs)
                         {
@@ -114,57 +106,21 @@ public static class FuzzSession
         }
         finally
         {
-            lock (gate)
-            {
-                stopped[lane] = true;
-                Monitor.PulseAll(gate);
-            }
-        }
-    }
-
-    /// <summary>Round <paramref name="k"/> of an engine, once it is done; null if the engine stopped before it.</summary>
-    private static Round? RoundOf(int engine, int k, List<Round>[] rounds, bool[] stopped, object gate)
-    {
-        lock (gate)
-        {
-            while (rounds[engine].Count <= k && !stopped[engine])
-            {
-                Monitor.Wait(gate);
-            }
-            return rounds[engine].Count > k ? rounds[engine][k] : null;
+            exchange.Stop(lane);
         }
     }
 
     /// <summary>
-    /// Takes the findings of every round all engines have finished (or stopped before), round by round in engine
-    /// order, so that which engine is credited with a signature does not depend on timing. Returns the next round.
+    /// Adds the findings of every round all engines have finished (or stopped before), round by round in engine order,
+    /// so that which engine is credited with a signature does not depend on timing.
     /// </summary>
-    private static int Gather(FuzzEngine[] engines, List<Round>[] rounds, bool[] stopped, object gate, int next,
-        List<SessionFinding> findings, HashSet<string> seen)
+    private static void Gather(Exchange exchange, List<SessionFinding> findings, HashSet<string> seen)
     {
-        while (true)
+        while (exchange.TakeNextRound() is { } round)
         {
-            var round = new Round?[engines.Length];
-            lock (gate)
+            for (var engine = 0; engine < round.Length; engine++)
             {
-                var any = false;
-                for (var i = 0; i < engines.Length; i++)
-                {
-                    if (rounds[i].Count <= next && !stopped[i])
-                    {
-                        return next;
-                    }
-                    round[i] = rounds[i].Count > next ? rounds[i][next] : null;
-                    any |= round[i] is not null;
-                }
-                if (!any)
-                {
-                    return next;
-                }
-            }
-            for (var i = 0; i < engines.Length; i++)
-            {
-                if (round[i] is not { } r)
+                if (round[engine] is not { } r)
                 {
                     continue;
                 }
@@ -172,17 +128,82 @@ public static class FuzzSession
                 {
                     if (seen.Add(r.Batch.Findings[j].Signature))
                     {
-                        findings.Add(new SessionFinding(r.Batch.Findings[j], r.SeenAt[j] * engines.Length, i));
+                        findings.Add(new SessionFinding(r.Batch.Findings[j], r.SeenAt[j] * round.Length, engine));
                     }
                 }
             }
-            next++;
         }
     }
+
+    private static FuzzStatus Status(FuzzEngine[] engines, TimeSpan elapsed, int signatures) =>
+        new(engines.Sum(e => e.Executions), elapsed, engines.Max(e => e.CoverageFeatures), engines.Sum(e => e.CorpusSize), signatures);
 
     /// <summary>One engine's round: what it found and shares, and the engine's execution count at each finding.</summary>
     private sealed record Round(BatchResult Batch, long[] SeenAt);
 
-    private static FuzzStatus Status(FuzzEngine[] engines, TimeSpan elapsed, int signatures) =>
-        new(engines.Sum(e => e.Executions), elapsed, engines.Max(e => e.CoverageFeatures), engines.Sum(e => e.CorpusSize), signatures);
+    /// <summary>The rounds each engine has finished, behind one lock; engines wait here for each other.</summary>
+    private sealed class Exchange(int engines)
+    {
+        private readonly List<Round>[] _rounds = [.. Enumerable.Range(0, engines).Select(_ => new List<Round>())];
+        private readonly bool[] _stopped = new bool[engines];
+        private int _gathered;
+
+        public void Publish(int engine, Round round)
+        {
+            lock (_rounds)
+            {
+                _rounds[engine].Add(round);
+                Monitor.PulseAll(_rounds);
+            }
+        }
+
+        /// <summary>The engine will publish no more rounds.</summary>
+        public void Stop(int engine)
+        {
+            lock (_rounds)
+            {
+                _stopped[engine] = true;
+                Monitor.PulseAll(_rounds);
+            }
+        }
+
+        /// <summary>Round <paramref name="k"/> of an engine, once it is done; null if the engine stopped before it.</summary>
+        public Round? WaitFor(int engine, int k)
+        {
+            lock (_rounds)
+            {
+                while (_rounds[engine].Count <= k && !_stopped[engine])
+                {
+                    Monitor.Wait(_rounds);
+                }
+                return _rounds[engine].Count > k ? _rounds[engine][k] : null;
+            }
+        }
+
+        /// <summary>
+        /// The next round of every engine (null for one that stopped before it), once none can still publish it;
+        /// null while one still can, or when no engine has it.
+        /// </summary>
+        public Round?[]? TakeNextRound()
+        {
+            lock (_rounds)
+            {
+                var round = new Round?[_rounds.Length];
+                for (var i = 0; i < _rounds.Length; i++)
+                {
+                    if (_rounds[i].Count <= _gathered && !_stopped[i])
+                    {
+                        return null;
+                    }
+                    round[i] = _rounds[i].Count > _gathered ? _rounds[i][_gathered] : null;
+                }
+                if (round.All(r => r is null))
+                {
+                    return null;
+                }
+                _gathered++;
+                return round;
+            }
+        }
+    }
 }
