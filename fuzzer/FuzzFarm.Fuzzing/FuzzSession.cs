@@ -91,14 +91,16 @@ public static class FuzzSession
                  && (options.Duration is not { } d || clock.Elapsed < d); k++)
             {
                 var batch = engine.RunBatch((int)Math.Max(1, Math.Min(options.RoundExecutions, quota - engine.Executions)));
-                exchange.Publish(lane, new Round(batch, [.. batch.Findings.Select(f => engine.FirstSeen[f.Signature])]));
+                // Parsed here, once, rather than by each engine that takes them.
+                var shared = jobs > 1 ? batch.NewInputs.Select(i => ProgramParser.Parse(i.ProgramText)).ToArray() : [];
+                exchange.Publish(lane, new Round(batch, [.. batch.Findings.Select(f => engine.FirstSeen[f.Signature])], shared));
                 for (var other = 0; k > 0 && other < jobs; other++)
                 {
                     if (other != lane && exchange.WaitFor(other, k - 1) is { } theirs)
                     {
-                        foreach (var input in theirs.Batch.NewInputs)
+                        foreach (var program in theirs.Shared)
                         {
-                            engine.AddExternalInput(ProgramParser.Parse(input.ProgramText));
+                            engine.AddExternalInput(program);
                         }
                     }
                 }
@@ -138,8 +140,11 @@ public static class FuzzSession
     private static FuzzStatus Status(FuzzEngine[] engines, TimeSpan elapsed, int signatures) =>
         new(engines.Sum(e => e.Executions), elapsed, engines.Max(e => e.CoverageFeatures), engines.Sum(e => e.CorpusSize), signatures);
 
-    /// <summary>One engine's round: what it found and shares, and the engine's execution count at each finding.</summary>
-    private sealed record Round(BatchResult Batch, long[] SeenAt);
+    /// <summary>
+    /// One engine's round: what it found, the engine's execution count at each finding, and its new inputs parsed for
+    /// the other engines (programs are immutable, so engines on other threads can run them).
+    /// </summary>
+    private sealed record Round(BatchResult Batch, long[] SeenAt, Program[] Shared);
 
     /// <summary>The rounds each engine has finished, behind one lock; engines wait here for each other.</summary>
     private sealed class Exchange(int engines)
