@@ -14,11 +14,14 @@ public sealed class Coverage
     private uint[] _slots = new uint[1024];
     private int[] _stamps = new int[1024];
     private int _generation = 1;
+    // The feature added last (0 is never a feature): loops over a range hit the same one for page after page.
+    private uint _last;
 
     public void Clear()
     {
         _count = 0;
         _sorted = true;
+        _last = 0;
         if (++_generation == int.MaxValue)
         {
             Array.Clear(_stamps);
@@ -54,6 +57,11 @@ public sealed class Coverage
 
     private void Add(uint feature)
     {
+        if (feature == _last)
+        {
+            return;
+        }
+        _last = feature;
         var mask = _slots.Length - 1;
         var i = (int)((feature * 0x9E3779B1u) >> 16) & mask;
         while (_stamps[i] == _generation)

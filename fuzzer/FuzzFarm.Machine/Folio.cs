@@ -41,6 +41,9 @@ internal sealed class Folio
     public Decision Origin;
     private readonly PageWords?[] _words;
     private bool _wordsTouched;
+    /// <summary>The memset call that last noted a landing on this folio, and the landing's index in its list.</summary>
+    public long LandingCall;
+    public int LandingIndex;
 
     /// <summary>Contents per subpage (null: all zero).</summary>
     public ReadOnlySpan<PageWords?> Words => _words;

@@ -20,6 +20,8 @@ internal sealed partial class Kernel
     private readonly Folio _zero = new(1);
     private int _pfn;
     private int _shmIds;
+    /// <summary>Memset calls so far: a folio compares it with the call that last noted it (see NoteLanding).</summary>
+    private long _memsetCalls;
 
     public KernelProfile Profile { get; private set; } = KernelProfile.Named[0];
 
