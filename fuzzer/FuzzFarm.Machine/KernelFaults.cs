@@ -312,9 +312,11 @@ internal sealed partial class Kernel
                 return f.RefCount == 1 && f.Mapcount(sub) == 1 ? (Decision.WpReusePageCount, Decision.None) : (Decision.None, Decision.WpCopyPageCount);
             default:
                 {
-                    // 6.15: every reference is a mapping of this MM (folio_large_mapcount == refcount, not maybe-shared).
-                    var onlyUs = !MappedByOtherMm(p, f, addr);
-                    return onlyUs && f.TotalMapcount() == f.RefCount ? (Decision.WpReuseMmOwner, Decision.None) : (Decision.None, Decision.WpCopyPageCount);
+                    // 6.15: every reference is a mapping of this MM (folio_large_mapcount == refcount, not maybe-shared);
+                    // a folio left with one mapping is copied instead, so that the large folio can be freed.
+                    var mapped = f.TotalMapcount();
+                    var onlyUs = mapped > 1 && !MappedByOtherMm(p, f, addr);
+                    return onlyUs && mapped == f.RefCount ? (Decision.WpReuseMmOwner, Decision.None) : (Decision.None, Decision.WpCopyPageCount);
                 }
         }
     }
@@ -399,7 +401,11 @@ internal sealed partial class Kernel
         FlushTlb(p, page, page);
         pte.Folio = n;
         pte.Sub = 0;
-        pte.Flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (unshare ? 0 : PteFlags.Write);
+        // wp_page_copy: a write maps the copy writable and dirty (pte_mkdirty sets soft-dirty too on x86); an unshare
+        // maps it read-only and clean, carrying over the old PTE's soft-dirty and uffd-wp bits.
+        pte.Flags = unshare
+            ? PteFlags.Present | (pte.Flags & (PteFlags.SoftDirty | PteFlags.UffdWp))
+            : PteFlags.Present | PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
         pte.Grant = decision;
         AddMap(n, 0);
         RemoveMap(old, oldSub);
@@ -616,7 +622,10 @@ internal sealed partial class Kernel
         var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
         FlushTlb(p, first, first + Geometry.PmdNr - 1);
         table.Huge = n;
-        table.HugeFlags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (unshare ? 0 : PteFlags.Write);
+        // hugetlb_wp: make_huge_pte(!unshare), so an unshare copy is read-only and clean; the uffd-wp bit carries over.
+        table.HugeFlags = unshare
+            ? PteFlags.Present | (table.HugeFlags & PteFlags.UffdWp)
+            : PteFlags.Present | PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
         table.HugeGrant = unshare ? Decision.UnshareCopy : Decision.HugetlbCopy;
         n.CompoundMapcount = 1;
         n.RefCount = 1;
