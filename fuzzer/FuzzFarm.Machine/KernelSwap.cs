@@ -167,6 +167,11 @@ internal sealed partial class Kernel
                 }
                 return FaultResult.Ok;
             }
+            if (Tracing && Profile.AnonExclusive)
+            {
+                // The line above printed the counts before this: a triager must not read the page as shared.
+                Note($"{DecisionText.Of(reuse)}: pfn {f.Pfn} marked exclusive, mapped read-only");
+            }
         }
         Coverage.Hit(CovPoint.SwapReadOnly, f);
         if (!write)
