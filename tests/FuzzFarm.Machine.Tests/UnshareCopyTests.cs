@@ -33,6 +33,27 @@ public class UnshareCopyTests
     }
 
     [Fact]
+    public void A_hugetlb_unshare_copy_keeps_the_uffd_wp_bit()
+    {
+        var r = new Rig("v6.15");
+        var a = r.Map(2 << 20, Flag.Private | Flag.Hugetlb);
+        r.Store(r.T0, a);
+        r.Fork(r.T0, 1);
+        var u = r.K.NewUffd(r.T0);
+        Assert.Equal(Status.Done, r.K.UffdRegister(r.T0, u, a, 2 << 20));
+        Assert.Equal(Status.Done, r.K.UffdWp(r.T0, u, a, 2 << 20, true, null));
+        var shared = Rig.FolioOf(r.P0, a);
+
+        Assert.Equal(Status.Done, r.K.Pin(r.T0, a, 4096, Flag.R | Flag.LongTerm, out _));
+
+        var table = r.P0.Table(a)!;
+        Assert.NotSame(shared, table.Huge);
+        Assert.Equal(PteFlags.Present | PteFlags.UffdWp, table.HugeFlags);
+        var writer = r.K.NewThread(r.P0, 2, "t2");
+        Assert.Equal(Status.Blocked, r.K.Store(writer, a, 99, null, out _));
+    }
+
+    [Fact]
     public void An_unshare_copy_is_clean_and_keeps_a_cleared_soft_dirty_bit()
     {
         var r = new Rig("v5.19");
