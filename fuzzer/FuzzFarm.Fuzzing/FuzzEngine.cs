@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
 using FuzzFarm.Machine;
 using FuzzFarm.Oracle;
 using FuzzFarm.Programs;
@@ -182,8 +183,7 @@ public sealed class FuzzEngine
     {
         _work.Clear();
         _work.AddRange(program.Statements);
-        if (_mutator.ObserveWrites(_work) && ProgramValidator.TryValidate(ImmutableArray<string>.Empty, _work, out var observed, out _)
-            && Execute(observed) is { } result)
+        if (_mutator.ObserveWrites(_work) && TryValidate(out var observed) && Execute(observed) is { } result)
         {
             Report(observed, result);
         }
@@ -204,7 +204,7 @@ public sealed class FuzzEngine
             {
                 continue;
             }
-            if (_work.Count > 0 && ProgramValidator.TryValidate(ImmutableArray<string>.Empty, _work, out var program, out _))
+            if (_work.Count > 0 && TryValidate(out var program))
             {
                 return program;
             }
@@ -214,6 +214,13 @@ public sealed class FuzzEngine
         _generator.Generate(_work, 4);
         return ProgramValidator.Validate(ImmutableArray<string>.Empty, _work);
     }
+
+    /// <summary>
+    /// Validates the work list. Programs with lines after their process's exit are valid but left out: those lines
+    /// would only be skipped.
+    /// </summary>
+    private bool TryValidate([NotNullWhen(true)] out Program? program) =>
+        ProgramValidator.TryValidate(ImmutableArray<string>.Empty, _work, out program, out _) && program.LinesAfterExit == 0;
 
     private bool Mutate()
     {

@@ -59,7 +59,7 @@ public static class Minimizer
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(keeps);
-        var run = new Attempt(keeps, budget);
+        var run = new Attempt(keeps, budget, program.LinesAfterExit);
         var best = program.Statements.ToList();
         if (!run.Holds(best))
         {
@@ -281,8 +281,11 @@ public static class Minimizer
         }
     }
 
-    /// <summary>Checks candidates against the property, within the budget.</summary>
-    private sealed class Attempt(Func<Program, bool> keeps, int budget)
+    /// <summary>
+    /// Checks candidates against the property, within the budget. A candidate may not add lines after an exit (moving
+    /// a line past its process's exit would only make it skipped).
+    /// </summary>
+    private sealed class Attempt(Func<Program, bool> keeps, int budget, int linesAfterExit)
     {
         private int _left = budget;
 
@@ -291,6 +294,7 @@ public static class Minimizer
         public bool Holds(List<Statement> statements) =>
             _left-- > 0 && statements.Count > 0
             && ProgramValidator.TryValidate(ImmutableArray<string>.Empty, statements, out var program, out _)
+            && program.LinesAfterExit <= linesAfterExit
             && keeps(program);
     }
 }

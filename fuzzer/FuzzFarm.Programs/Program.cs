@@ -8,12 +8,13 @@ namespace FuzzFarm.Programs;
 /// </summary>
 public sealed class Program
 {
-    internal Program(ImmutableArray<string> header, ImmutableArray<Statement> statements, int slotCount, int threadCount)
+    internal Program(ImmutableArray<string> header, ImmutableArray<Statement> statements, int slotCount, int threadCount, int linesAfterExit)
     {
         Header = header;
         Statements = statements;
         SlotCount = slotCount;
         ThreadCount = threadCount;
+        LinesAfterExit = linesAfterExit;
     }
 
     /// <summary>Comment lines before the first statement, without the leading <c>#</c>; kept by the printer.</summary>
@@ -26,6 +27,12 @@ public sealed class Program
 
     /// <summary>Number of threads the program names, t0 included.</summary>
     public int ThreadCount { get; }
+
+    /// <summary>
+    /// Lines whose thread's process exits on an earlier line. They are skipped when they come, unless that exit was
+    /// itself skipped (its thread was blocked); a fuzzer can leave such programs out.
+    /// </summary>
+    public int LinesAfterExit { get; }
 
     public override string ToString() => ProgramPrinter.Print(this);
 }

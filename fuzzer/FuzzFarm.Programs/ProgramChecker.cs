@@ -17,6 +17,7 @@ internal sealed class ProgramChecker
     private readonly List<int> exitedAt = [];
     private bool renumber;
     private int threadCount;
+    private int linesAfterExit;
     private ProgramException? failure;
 
     /// <summary>One checker per thread, reused: the fuzzer validates every candidate program.</summary>
@@ -40,6 +41,7 @@ internal sealed class ProgramChecker
         exitedAt.Clear();
         exitedAt.Add(Free);
         threadCount = 1;
+        linesAfterExit = 0;
         failure = null;
         slots.Add(new Slot(Statement.MainThread, ParamKind.Thread, Free, 0, Free, false));
         slotByName.Add(Statement.MainThread, 0);
@@ -50,7 +52,7 @@ internal sealed class ProgramChecker
         program = null;
         if (CheckHeader() && CheckStatements(out var checkedStatements) && CheckAllWaited())
         {
-            program = new Program(header, checkedStatements, slots.Count, threadCount);
+            program = new Program(header, checkedStatements, slots.Count, threadCount, linesAfterExit);
         }
         error = failure;
         // Drop references to the caller's objects: the checker outlives the call.
@@ -169,14 +171,16 @@ internal sealed class ProgramChecker
 
     private int SlotOf(Arg arg) => arg.Name is not null && slotByName.TryGetValue(arg.Name, out var slot) ? slot : Free;
 
-    /// <summary>The thread's process must live, and a thread inside a split op runs nothing but its wait.</summary>
+    /// <summary>
+    /// A thread inside a split op runs nothing but its wait. A line of a thread whose process exits earlier is valid
+    /// (machine.md §1: it is skipped when it comes, and runs if the exit was skipped because its thread was blocked);
+    /// it is counted in <see cref="Program.LinesAfterExit"/>.
+    /// </summary>
     private bool CheckThreadCanRun(int index, Statement s, int thread, ImmutableArray<Arg> args)
     {
-        var exit = exitedAt[slots[thread].Process];
-        if (exit != Free)
+        if (exitedAt[slots[thread].Process] != Free)
         {
-            return Fail(index, StatementToken.Start, 0,
-                $"{s.Thread} cannot run here: its process exited at line {LineOf(exit)}; expected a thread whose process is alive");
+            linesAfterExit++;
         }
         var busy = slots[thread].Busy;
         if (busy == Free || (s.Op == Op.Wait && args.Length == 1 && SlotOf(args[0]) == busy))

@@ -186,6 +186,46 @@ public class ExecutorTests
     }
 
     [Fact]
+    public void LinesOfAnExitedProcessAreValidAndSkipped()
+    {
+        const string text = """
+            a = mmap(4K, rw, private)
+            t1 = fork()
+            t1: t2 = thread()
+            t1: exit()
+            t2: store(a, 1)
+            t1: load(a)
+            load(a)
+            """;
+        var program = ProgramParser.Parse(text);
+        Assert.Equal(2, program.LinesAfterExit);
+        var r = new Executor().Run(program, KernelProfile.Parse("v6.15"));
+        Assert.Equal(Verdict.Ok, r.Verdict);
+        Assert.Equal([5, 6], r.Skipped.Select(s => s.Line));
+        Assert.All(r.Skipped, s => Assert.Equal("thread exited", s.Reason));
+    }
+
+    [Fact]
+    public void AnExitSkippedBecauseItsThreadIsBlockedLeavesTheProcessRunning()
+    {
+        const string text = """
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            u = uffd()
+            uffd_register(u, a, 4K)
+            uffd_wp(u, a, 4K, on)
+            t1 = thread()
+            t1: store(a, 2)
+            t1: exit()
+            uffd_resolve(u)
+            load(a)
+            """;
+        var r = Run(text, "v6.15");
+        Assert.Equal(8, Assert.Single(r.Skipped).Line);
+        Assert.Equal("P0.t1@line7", Assert.Single(r.Observations).Values.Single());
+    }
+
+    [Fact]
     public void HandlerWritingItsOwnProtectedPageIsTheProgramsDeadlockNotAKernelHang()
     {
         const string text = """

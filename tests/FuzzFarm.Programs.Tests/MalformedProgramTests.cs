@@ -78,10 +78,6 @@ public class MalformedProgramTests
         { "t1: store(a, 1)", 1, 1, "'t1' is not bound; expected t0 or a thread bound by fork or thread" },
         { Map + "a: store(a, 1)", 2, 1, "'a' is an address, not a thread; expected t0 or a thread bound by fork or thread" },
         { Map + "t1: u = uffd()\nt1 = thread()", 2, 1, "'t1' is used before it is bound at line 3; expected a name bound on an earlier line" },
-        { Map + "exit()\nstore(a, 1)", 3, 1, "t0 cannot run here: its process exited at line 2; expected a thread whose process is alive" },
-        { Map + "t1 = fork()\nt1: exit()\nt1: load(a)", 4, 1, "t1 cannot run here: its process exited at line 3" },
-        { Map + "t1 = thread()\nt1: exit()\nload(a)", 4, 1, "t0 cannot run here: its process exited at line 3" },
-        { Map + "t1 = fork()\nexit()\nt2 = thread()", 4, 1, "t0 cannot run here: its process exited at line 3" },
         // split and wait
         { "a = mmap(4K, rw, private) &", 1, 27, "mmap cannot be split with &; expected & only on mprotect, store, pread_direct, process_vm_readv, clear_refs, uffd_wp" },
         { Map + "store(a, 1) &", 2, 13, "a split store needs a handle to wait on; expected h = store(...) &" },
