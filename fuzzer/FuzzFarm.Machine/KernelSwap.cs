@@ -156,7 +156,10 @@ internal sealed partial class Kernel
             {
                 f.Exclusive[0] = true;
             }
-            if (write)
+            // A swap entry carrying the uffd-wp bit is mapped write-protected whatever the rule said
+            // (pte_swp_uffd_wp: pte_mkuffd_wp + pte_wrprotect): the write then faults into do_wp_page, which
+            // hands it to the uffd handler.
+            if (write && (pte.Flags & PteFlags.UffdWp) == 0)
             {
                 Coverage.Hit(CovPoint.SwapReuse, f);
                 pte.Flags |= PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;

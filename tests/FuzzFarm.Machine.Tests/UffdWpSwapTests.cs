@@ -1,0 +1,35 @@
+using FuzzFarm.Programs;
+using Xunit;
+
+namespace FuzzFarm.Machine.Tests;
+
+/// <summary>
+/// The uffd-wp bit survives swap-out in the swap entry, and do_swap_page maps such an entry write-protected
+/// (pte_swp_uffd_wp: pte_mkuffd_wp + pte_wrprotect) whatever its reuse rule says, since uffd-wp came in 5.7.
+/// </summary>
+public class UffdWpSwapTests
+{
+    [Theory]
+    [InlineData("v5.7")]
+    [InlineData("v5.18")]
+    [InlineData("v5.19")]
+    public void A_write_to_a_swapped_out_write_protected_page_waits_for_the_handler(string profile)
+    {
+        var r = new Rig(profile);
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        var u = r.K.NewUffd(r.T0);
+        Assert.Equal(Status.Done, r.K.UffdRegister(r.T0, u, a, 4096));
+        Assert.Equal(Status.Done, r.K.UffdWp(r.T0, u, a, 4096, true, null));
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 4096, Flag.PageOut));
+        Assert.True(Rig.PteOf(r.P0, a).IsSwap);
+        var writer = r.K.NewThread(r.P0, 1, "t1");
+
+        Assert.Equal(Status.Blocked, r.K.Store(writer, a, 99, null, out _));
+
+        var pte = Rig.PteOf(r.P0, a);
+        Assert.True(pte.Present);
+        Assert.False(pte.Writable);
+        Assert.Equal(PteFlags.UffdWp, pte.Flags & PteFlags.UffdWp);
+    }
+}
