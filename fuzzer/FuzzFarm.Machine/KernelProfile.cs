@@ -33,6 +33,7 @@ public sealed class KernelProfile
         RoPinUnshare = (RoPinUnshareRule)values[(int)Switch.RoPinUnshare];
         OdirectFollPin = values[(int)Switch.OdirectFollPin] != 0;
         MprotectWritable = (MprotectWritableRule)values[(int)Switch.MprotectWritable];
+        UffdWpShmemHugetlb = values[(int)Switch.UffdWpShmemHugetlb] != 0;
     }
 
     public string Name { get; }
@@ -54,6 +55,7 @@ public sealed class KernelProfile
     public RoPinUnshareRule RoPinUnshare { get; }
     public bool OdirectFollPin { get; }
     public MprotectWritableRule MprotectWritable { get; }
+    public bool UffdWpShmemHugetlb { get; }
 
     /// <summary>The value word of a switch, e.g. <c>page_count</c> or <c>true</c>.</summary>
     public string ValueOf(Switch s) => SwitchInfo.Get(s).Values[_values[(int)s]];
@@ -165,8 +167,8 @@ public sealed class KernelProfile
         // Row F: COW fixes part 1, page_count for THP and swap-in.
         Add("v5.18", (Switch.BaseReuse, (int)BaseReuseRule.PageCountFreeSwap), (Switch.PmdThpReuse, (int)PmdThpRule.PageCountSplit),
             (Switch.SwapinReuse, (int)SwapinRule.PageCount));
-        // Row G: COW fixes part 2, PageAnonExclusive and R/O pin unsharing.
-        Add("v5.19", (Switch.AnonExclusive, T), (Switch.RoPinUnshare, (int)RoPinUnshareRule.Anon));
+        // Row G: COW fixes part 2, PageAnonExclusive and R/O pin unsharing; uffd-wp on shmem and hugetlb (b1f9e876862d).
+        Add("v5.19", (Switch.AnonExclusive, T), (Switch.RoPinUnshare, (int)RoPinUnshareRule.Anon), (Switch.UffdWpShmemHugetlb, T));
         // Row H: mprotect maps exclusive anon pages writable.
         Add("v6.0", (Switch.MprotectWritable, (int)MprotectWritableRule.ExclusiveDirty));
         // Row I: R/O long-term pins also unshare the zero page.

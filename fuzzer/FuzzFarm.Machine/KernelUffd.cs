@@ -29,6 +29,17 @@ internal sealed partial class Kernel
         {
             return BlockOnLock(t, p);
         }
+        if (!Profile.UffdWpShmemHugetlb)
+        {
+            // vma_can_userfault before 5.19: "FIXME: add WP support to hugetlbfs and shmem".
+            foreach (var v in p.Vmas)
+            {
+                if (v.Start < end && v.End > addr && (v.Shared || v.Hugetlb))
+                {
+                    return Fail($"EINVAL: userfaultfd write-protect mode does not take a {(v.Hugetlb ? "hugetlb" : "shared")} mapping here (uffd_wp_shmem_hugetlb=false)");
+                }
+            }
+        }
         SplitVmas(p, addr, end);
         foreach (var v in p.Vmas)
         {

@@ -40,4 +40,6 @@ public enum Switch
     OdirectFollPin,
     /// <summary>6.0: mprotect/uffd-unprotect may map exclusive anon pages writable at once (can_change_pte_writable).</summary>
     MprotectWritable,
+    /// <summary>5.19: userfaultfd write-protect mode accepts shmem and hugetlb mappings (vma_can_userfault's FIXME gone).</summary>
+    UffdWpShmemHugetlb,
 }

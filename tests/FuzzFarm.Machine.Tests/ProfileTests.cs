@@ -36,6 +36,8 @@ public class ProfileTests
     [InlineData("v6.15", "pte_thp_reuse", "mm_owner")]
     [InlineData("v6.15", "odirect_foll_pin", "true")]
     [InlineData("v6.15", "hugetlb_reuse", "mapcount")]
+    [InlineData("v5.18", "uffd_wp_shmem_hugetlb", "false")]
+    [InlineData("v5.19", "uffd_wp_shmem_hugetlb", "true")]
     public void NamedProfilesFollowTheMatrix(string profile, string sw, string value)
     {
         Assert.Contains(new KeyValuePair<string, string>(sw, value), KernelProfile.Parse(profile).Switches);

@@ -4,11 +4,29 @@ using Xunit;
 namespace FuzzFarm.Machine.Tests;
 
 /// <summary>
-/// The uffd-wp bit survives swap-out in the swap entry, and do_swap_page maps such an entry write-protected
-/// (pte_swp_uffd_wp: pte_mkuffd_wp + pte_wrprotect) whatever its reuse rule says, since uffd-wp came in 5.7.
+/// Which mappings userfaultfd write-protect mode takes, and how its bit survives swap-out: do_swap_page maps a swap
+/// entry carrying it write-protected (pte_swp_uffd_wp: pte_mkuffd_wp + pte_wrprotect) whatever its reuse rule says.
 /// </summary>
-public class UffdWpSwapTests
+public class UffdWpTests
 {
+    [Theory]
+    [InlineData("v5.18", Flag.Private | Flag.Hugetlb, false)]
+    [InlineData("v5.18", Flag.Shared, false)]
+    [InlineData("v5.19", Flag.Private | Flag.Hugetlb, true)]
+    [InlineData("v5.19", Flag.Shared, true)]
+    [InlineData("v5.7", Flag.Private, true)]
+    public void Write_protect_mode_takes_shmem_and_hugetlb_only_from_5_19(string profile, Flag flags, bool registers)
+    {
+        var r = new Rig(profile);
+        var a = r.Map(2 << 20, flags);
+        var u = r.K.NewUffd(r.T0);
+
+        var status = r.K.UffdRegister(r.T0, u, a, 2 << 20);
+
+        Assert.Equal(registers ? Status.Done : Status.Failed, status);
+        Assert.Equal(registers ? u : -1, r.P0.FindVma(a)!.Uffd);
+    }
+
     [Theory]
     [InlineData("v5.7")]
     [InlineData("v5.18")]
