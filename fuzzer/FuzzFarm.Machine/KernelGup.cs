@@ -30,6 +30,12 @@ internal sealed partial class Kernel
         {
             return Fail($"EINVAL: length {len}");
         }
+        // Slow GUP (pin_user_pages, process_vm_readv's pin_user_pages_remote) walks under the mmap read lock; GUP-fast
+        // (a fast pin, vmsplice, O_DIRECT, a buffered write) walks present entries without it and waits only to fault.
+        if ((flags & Foll.Fast) == 0 && LockBusy(p, false))
+        {
+            return BlockOnLock(t, p);
+        }
         if ((flags & Foll.Pin) != 0)
         {
             p.HasPinned = true;
@@ -318,7 +324,7 @@ internal sealed partial class Kernel
             return Fail("EINVAL: vmsplice range must be 8-byte aligned");
         }
         _gupScratch.Clear();
-        var s = Gup(t, t.Process, addr, len, Foll.Get, _gupScratch);
+        var s = Gup(t, t.Process, addr, len, Foll.Get | Foll.Fast, _gupScratch);
         if (s != Status.Done)
         {
             return s;
@@ -384,7 +390,7 @@ internal sealed partial class Kernel
         op.Addr = addr;
         op.Len = len;
         op.PinPages = Profile.OdirectFollPin;
-        var s = Gup(t, t.Process, addr, len, (op.PinPages ? Foll.Pin : Foll.Get) | Foll.Write, op.Pages);
+        var s = Gup(t, t.Process, addr, len, (op.PinPages ? Foll.Pin : Foll.Get) | Foll.Write | Foll.Fast, op.Pages);
         if (s != Status.Done)
         {
             return s;
@@ -424,7 +430,7 @@ internal sealed partial class Kernel
     internal Status WriteFile(SimThread t, ulong addr, long len)
     {
         _gupScratch.Clear();
-        var s = Gup(t, t.Process, addr, len, Foll.Get, _gupScratch);
+        var s = Gup(t, t.Process, addr, len, Foll.Get | Foll.Fast, _gupScratch);
         ReleasePages(_gupScratch, pin: false);
         return s;
     }

@@ -258,6 +258,25 @@ public class ExecutorTests
         Assert.Equal(!pinBreaksCow, Run(text.Replace("{0}", "|longterm", StringComparison.Ordinal), profile).Verdict == Verdict.Violation);
     }
 
+    [Theory]
+    [InlineData("r", true)]
+    [InlineData("r|fast", false)]
+    public void SlowGupWaitsForTheMmapLockGupFastWalksPresentPagesWithoutIt(string pinFlags, bool waits)
+    {
+        var text = $"""
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            t1 = thread()
+            t2 = thread()
+            t2: c = clear_refs(t0) &
+            t1: h = pin(a, 4K, {pinFlags})
+            t2: wait(c)
+            """;
+        var r = Run(text, "v5.11", new ExecutionOptions { Trace = true });
+        Assert.Equal(waits, r.Trace!.Single(t => t.Line == 6).Events.Any(e => e.Contains("blocks on the mmap lock", StringComparison.Ordinal)));
+        Assert.Equal(waits, r.Trace!.Single(t => t.Line == 7).Events.Any(e => e.Contains("resumes line 6", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void ClearRefsTakesTheWriteLockFrom511AndBlocksFaultsUntilItsWait()
     {
