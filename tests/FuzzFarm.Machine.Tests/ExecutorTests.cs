@@ -162,22 +162,22 @@ public class ExecutorTests
         Assert.Equal(["P0.t0@line2", "P0.t0@line3", "P0.t0@line2 x510"], r.Observations.Single().Values);
     }
 
+    /// <summary>Lines 1-7: t1's store blocks on the uffd-wp page until t0, the handler, resolves it.</summary>
+    private const string BlockedWriter = """
+        a = mmap(4K, rw, private)
+        store(a, 1)
+        u = uffd()
+        uffd_register(u, a, 4K)
+        uffd_wp(u, a, 4K, on)
+        t1 = thread()
+        t1: store(a, 2)
+
+        """;
+
     [Fact]
     public void BlockedThreadsLinesAreSkippedAndItsOpRunsWhenResolved()
     {
-        const string text = """
-            a = mmap(4K, rw, private)
-            store(a, 1)
-            u = uffd()
-            uffd_register(u, a, 4K)
-            uffd_wp(u, a, 4K, on)
-            t1 = thread()
-            t1: store(a, 2)
-            t1: load(a)
-            uffd_resolve(u)
-            t1: load(a)
-            """;
-        var r = Run(text, "v6.15");
+        var r = Run(BlockedWriter + "t1: load(a)\nuffd_resolve(u)\nt1: load(a)\n", "v6.15");
         Assert.Equal(Verdict.Ok, r.Verdict);
         var skip = Assert.Single(r.Skipped);
         Assert.Equal(8, skip.Line);
@@ -208,19 +208,7 @@ public class ExecutorTests
     [Fact]
     public void AnExitSkippedBecauseItsThreadIsBlockedLeavesTheProcessRunning()
     {
-        const string text = """
-            a = mmap(4K, rw, private)
-            store(a, 1)
-            u = uffd()
-            uffd_register(u, a, 4K)
-            uffd_wp(u, a, 4K, on)
-            t1 = thread()
-            t1: store(a, 2)
-            t1: exit()
-            uffd_resolve(u)
-            load(a)
-            """;
-        var r = Run(text, "v6.15");
+        var r = Run(BlockedWriter + "t1: exit()\nuffd_resolve(u)\nload(a)\n", "v6.15");
         Assert.Equal(8, Assert.Single(r.Skipped).Line);
         Assert.Equal("P0.t1@line7", Assert.Single(r.Observations).Values.Single());
     }
