@@ -26,8 +26,6 @@ public sealed partial class MalformedProgramTests
         { "unknown size suffix", "a = mmap(4G, rw, private)\n", 1, 0 },
         { "number overflow", "a = mmap(99999999999999999999, rw, private)\n", 1, 10 },
         { "negative number", "a = mmap(-4K, rw, private)\n", 1, 10 },
-        { "op on an exited thread", Mmap + "t1 = fork()\nt1: exit()\nt1: store(a, 1)\n", 4, 1 },
-        { "op on a thread whose process exited", Mmap + "t1 = thread()\nexit()\nt1: store(a, 1)\n", 4, 1 },
         { "& on an op that cannot be split", Mmap + "h = load(a) &\n", 2, 0 },
         { "& on fork", "t1 = fork() &\n", 1, 0 },
         { "split never waited", Mmap + "h = mprotect(a, 4K, r) &\n", 2, 0 },

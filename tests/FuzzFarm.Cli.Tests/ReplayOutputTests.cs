@@ -81,6 +81,29 @@ public sealed class ReplayOutputTests
     }
 
     [Fact]
+    public void A_line_of_an_exited_thread_is_a_skip_not_an_invalid_program()
+    {
+        var dir = Directory.CreateTempSubdirectory("ff-exited-");
+        try
+        {
+            var file = Path.Combine(dir.FullName, "exited.ff");
+            File.WriteAllText(file, "a = mmap(4K, rw, private)\nt1 = fork()\nt1: exit()\nt1: store(a, 1)\n");
+
+            var run = Fuzzfarm.Run("replay", file, "--profile", "v5.9", "--json");
+
+            Assert.Equal(0, run.ExitCode);
+            using var json = JsonDocument.Parse(run.Stdout);
+            var skip = Assert.Single(json.RootElement.GetProperty("skipped").EnumerateArray().ToList());
+            Assert.Equal(4, skip.GetProperty("line").GetInt32());
+            Assert.Equal("thread exited", skip.GetProperty("reason").GetString());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Trace_adds_the_kernel_decisions_per_line_in_json()
     {
         var run = Fuzzfarm.Run("replay", Seed("s7-soft-dirty-stale-tlb.ff"), "--profile", "v5.11", "--json", "--trace");
