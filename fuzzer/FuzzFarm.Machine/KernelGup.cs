@@ -435,7 +435,10 @@ internal sealed partial class Kernel
         return s;
     }
 
-    /// <summary>process_vm_readv: remote read GUP of the target's pages, then the copy (at wait when split).</summary>
+    /// <summary>
+    /// process_vm_readv: a remote read GUP of the target's pages (FOLL_PIN: pin_user_pages_remote, so the pages count
+    /// as maybe pinned and a shared anon page is unshared first from 5.19), then the copy (at wait when split).
+    /// </summary>
     internal Status ProcessVmReadv(SimThread t, SimThread target, ulong addr, long len, AsyncOp op, bool split)
     {
         if ((addr & 7) != 0 || (len & 7) != 0 || len <= 0)
@@ -449,7 +452,7 @@ internal sealed partial class Kernel
         op.Reset(op.Id, AsyncKind.ProcessVmReadv, t, target.Process);
         op.Addr = addr;
         op.Len = len;
-        var s = Gup(t, target.Process, addr, len, Foll.Get | Foll.Remote, op.Pages);
+        var s = Gup(t, target.Process, addr, len, Foll.Pin | Foll.Remote, op.Pages);
         if (s != Status.Done)
         {
             return s;
@@ -479,7 +482,7 @@ internal sealed partial class Kernel
             });
             a = stop;
         }
-        ReleasePages(op.Pages, pin: false);
+        ReleasePages(op.Pages, pin: true);
     }
 
     internal AsyncOp NewAsync(AsyncKind kind, SimThread t)

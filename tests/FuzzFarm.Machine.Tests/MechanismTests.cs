@@ -342,4 +342,40 @@ public class MechanismTests
         Assert.Same(installedByT0, l.Folio);
         Assert.Equal(100UL, r.Load(r.T0, a));
     }
+
+    [Fact]
+    public void ProcessVmReadvPinsTheTargetsPagesUntilTheCopy()
+    {
+        // pin_user_pages_remote: FOLL_PIN on the target's mm, released when the copy is done.
+        var r = new Rig("v5.9");
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        var reader = r.Fork(r.T0, 1);
+        var f = Rig.FolioOf(r.P0, a);
+        var op = r.K.NewAsync(AsyncKind.ProcessVmReadv, reader);
+
+        Assert.Equal(Status.Pending, r.K.ProcessVmReadv(reader, r.T0, a, 4096, op, split: true));
+        Assert.True(f.MaybeDmaPinned);
+        Assert.True(r.P0.HasPinned);
+
+        r.K.FinishProcessVmReadv(op, [], 0);
+        Assert.False(f.MaybeDmaPinned);
+    }
+
+    [Theory]
+    [InlineData("v5.18", false)]
+    [InlineData("v5.19", true)]
+    public void ProcessVmReadvOfASharedAnonPageUnsharesItFrom519(string profile, bool unshared)
+    {
+        var r = new Rig(profile);
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        var child = r.Fork(r.T0, 1);
+        var shared = Rig.FolioOf(r.P0, a);
+        var op = r.K.NewAsync(AsyncKind.ProcessVmReadv, child);
+
+        Assert.Equal(Status.Done, r.K.ProcessVmReadv(child, r.T0, a, 4096, op, split: false));
+
+        Assert.Equal(unshared, !ReferenceEquals(shared, Rig.FolioOf(r.P0, a)));
+    }
 }
