@@ -315,6 +315,11 @@ internal sealed partial class Kernel
                 {
                     pte.Grant = Decision.MprotectWritable;
                     Coverage.Hit(CovPoint.MprotectWritable, pte.Folio, pte.Sub);
+                    if (Tracing)
+                    {
+                        // Later writes take no fault here, so nothing else in the trace would show this PTE's grant.
+                        Note($"change_protection: P{p.Id} 0x{a:x} pfn {pte.Folio.Pfn}{SubText(pte.Folio, pte.Sub)} made writable at once (soft-dirty {((flags & PteFlags.SoftDirty) != 0 ? 1 : 0)})");
+                    }
                 }
             }
         }
