@@ -10,9 +10,7 @@ public class MechanismTests
     public void ForkSharesAnonPagesWriteProtected()
     {
         var r = new Rig("v5.9");
-        var a = r.Map(4096);
-        r.Store(r.T0, a);
-        var c = r.Fork(r.T0, 1);
+        var a = r.SharedWithChild(out var c);
         var f = Rig.FolioOf(r.P0, a);
         Assert.Same(f, Rig.FolioOf(c.Process, a));
         Assert.Equal(2, f.Mapcount(0));
@@ -348,9 +346,7 @@ public class MechanismTests
     {
         // pin_user_pages_remote: FOLL_PIN on the target's mm, released when the copy is done.
         var r = new Rig("v5.9");
-        var a = r.Map(4096);
-        r.Store(r.T0, a);
-        var reader = r.Fork(r.T0, 1);
+        var a = r.SharedWithChild(out var reader);
         var f = Rig.FolioOf(r.P0, a);
         var op = r.K.NewAsync(AsyncKind.ProcessVmReadv, reader);
 
@@ -368,9 +364,7 @@ public class MechanismTests
     public void ProcessVmReadvOfASharedAnonPageUnsharesItFrom519(string profile, bool unshared)
     {
         var r = new Rig(profile);
-        var a = r.Map(4096);
-        r.Store(r.T0, a);
-        var child = r.Fork(r.T0, 1);
+        var a = r.SharedWithChild(out var child);
         var shared = Rig.FolioOf(r.P0, a);
         var op = r.K.NewAsync(AsyncKind.ProcessVmReadv, child);
 

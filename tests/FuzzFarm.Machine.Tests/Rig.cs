@@ -53,6 +53,24 @@ internal sealed class Rig
         return c;
     }
 
+    /// <summary>A written private 4K page that fork shares with a live child (not exclusive, R/O in both).</summary>
+    public ulong SharedWithChild(out SimThread child)
+    {
+        var a = Map(4096);
+        Store(T0, a);
+        child = Fork(T0, 1);
+        return a;
+    }
+
+    /// <summary>Registers [a, a+len) with a new userfaultfd handled by t0 and write-protects it; returns the uffd.</summary>
+    public int WriteProtect(ulong a, long len)
+    {
+        var u = K.NewUffd(T0);
+        Assert.Equal(Status.Done, K.UffdRegister(T0, u, a, len));
+        Assert.Equal(Status.Done, K.UffdWp(T0, u, a, len, true, null));
+        return u;
+    }
+
     public static Pte PteOf(Process p, ulong a) => p.Table(a)!.Peek(Kernel.PteIndex(a));
 
     public static Folio FolioOf(Process p, ulong a) => p.Table(a)!.Huge ?? PteOf(p, a).Folio!;

@@ -36,9 +36,7 @@ public class UffdWpTests
         var r = new Rig(profile);
         var a = r.Map(4096);
         r.Store(r.T0, a);
-        var u = r.K.NewUffd(r.T0);
-        Assert.Equal(Status.Done, r.K.UffdRegister(r.T0, u, a, 4096));
-        Assert.Equal(Status.Done, r.K.UffdWp(r.T0, u, a, 4096, true, null));
+        r.WriteProtect(a, 4096);
         Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 4096, Flag.PageOut));
         Assert.True(Rig.PteOf(r.P0, a).IsSwap);
         var writer = r.K.NewThread(r.P0, 1, "t1");

@@ -16,10 +16,8 @@ public class UnshareCopyTests
     public void An_unshare_copy_keeps_the_uffd_wp_bit_so_a_later_write_still_waits_for_the_handler(string profile)
     {
         var r = new Rig(profile);
-        var a = SharedWithAChild(r);
-        var u = r.K.NewUffd(r.T0);
-        Assert.Equal(Status.Done, r.K.UffdRegister(r.T0, u, a, 4096));
-        Assert.Equal(Status.Done, r.K.UffdWp(r.T0, u, a, 4096, true, null));
+        var a = r.SharedWithChild(out _);
+        r.WriteProtect(a, 4096);
         var shared = Rig.FolioOf(r.P0, a);
 
         Assert.Equal(Status.Done, r.K.Pin(r.T0, a, 4096, Flag.R | Flag.LongTerm, out _));
@@ -39,9 +37,7 @@ public class UnshareCopyTests
         var a = r.Map(2 << 20, Flag.Private | Flag.Hugetlb);
         r.Store(r.T0, a);
         r.Fork(r.T0, 1);
-        var u = r.K.NewUffd(r.T0);
-        Assert.Equal(Status.Done, r.K.UffdRegister(r.T0, u, a, 2 << 20));
-        Assert.Equal(Status.Done, r.K.UffdWp(r.T0, u, a, 2 << 20, true, null));
+        r.WriteProtect(a, 2 << 20);
         var shared = Rig.FolioOf(r.P0, a);
 
         Assert.Equal(Status.Done, r.K.Pin(r.T0, a, 4096, Flag.R | Flag.LongTerm, out _));
@@ -57,7 +53,7 @@ public class UnshareCopyTests
     public void An_unshare_copy_is_clean_and_keeps_a_cleared_soft_dirty_bit()
     {
         var r = new Rig("v5.19");
-        var a = SharedWithAChild(r);
+        var a = r.SharedWithChild(out _);
         Assert.Equal(Status.Done, r.K.ClearRefs(r.T0, r.T0, null));
 
         Assert.Equal(Status.Done, r.K.Pin(r.T0, a, 4096, Flag.R | Flag.LongTerm, out _));
@@ -85,14 +81,5 @@ public class UnshareCopyTests
         // __wp_can_reuse_large_anon_folio: one remaining mapping frees the large folio instead of reusing it.
         Assert.NotSame(thp, Rig.FolioOf(r.P0, a));
         Assert.Equal(Decision.WpCopyPageCount, Rig.PteOf(r.P0, a).Grant);
-    }
-
-    /// <summary>A written private page that fork shares with a live child (not exclusive, R/O in both).</summary>
-    private static ulong SharedWithAChild(Rig r)
-    {
-        var a = r.Map(4096);
-        r.Store(r.T0, a);
-        r.Fork(r.T0, 1);
-        return a;
     }
 }
