@@ -98,11 +98,28 @@ internal sealed partial class Kernel
         }
         PteTable? childTable = null;
         Vma? area = null;
+        var template = TemplateShare(parent, c, table, tStart, ref childTable);
         foreach (var i in table.Used)
         {
+            if (template is not null && table.IsTemplate(i))
+            {
+                // What the general path below does for a shared PTE, less the entries the child's template holds.
+                AddMap(template, i);
+                if (template.Anon)
+                {
+                    template.Exclusive[i] = false;
+                }
+                Coverage.Hit(CovPoint.ForkShare, template, i);
+                continue;
+            }
             var pte = table.Peek(i);
             if (pte.IsNone)
             {
+                // The child's table starts as the template: an entry the parent does not have must be cleared there.
+                if (template is not null)
+                {
+                    childTable!.At(i) = default;
+                }
                 continue;
             }
             var a = tStart + ((ulong)i << Geometry.PageShift);
@@ -113,6 +130,10 @@ internal sealed partial class Kernel
             }
             if (area is null || area.DontCopy || area.Shared)
             {
+                if (template is not null)
+                {
+                    childTable!.At(i) = default;
+                }
                 continue;
             }
             childTable ??= GetTable(c, tStart);
@@ -171,6 +192,33 @@ internal sealed partial class Kernel
                 Note($"copy_present_pte: P{parent.Id} 0x{a:x} pfn {f.Pfn} shared with P{c.Id}, write-protected ({Counts(f, sub)})");
             }
         }
+    }
+
+    /// <summary>
+    /// A split PMD's untouched entries all map their own subpage of one folio with the same flags. When one COW VMA
+    /// covers the whole table and nothing about the folio calls for a copy, the child's table becomes the same
+    /// template (write-protected, without uffd-wp) instead of 512 entries written into each table; the caller still
+    /// counts each subpage's mapping. Returns the folio, or null when the general path must handle every entry.
+    /// </summary>
+    private Folio? TemplateShare(Process parent, Process c, PteTable table, ulong tStart, ref PteTable? childTable)
+    {
+        var f = table.TemplateFolio;
+        if (f is null || f.Zero || (Profile.ForkCopiesPinned && f.Anon && parent.HasPinned && f.MaybeDmaPinned))
+        {
+            return null;
+        }
+        var vma = parent.FindVma(tStart);
+        if (vma is null || vma.End - tStart < Geometry.PmdSize || vma.DontCopy || vma.Shared)
+        {
+            return null;
+        }
+        if (vma.IsCow)
+        {
+            table.WriteProtectTemplate();
+        }
+        childTable = GetTable(c, tStart);
+        childTable.MapAll(f, table.TemplateFlags & ~PteFlags.UffdWp, Decision.ForkShare);
+        return f;
     }
 
     private void ShareHuge(Process parent, PteTable table, PteTable ct, Folio f, Vma vma)

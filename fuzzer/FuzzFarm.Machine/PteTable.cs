@@ -108,6 +108,30 @@ internal sealed class PteTable
         }
     }
 
+    /// <summary>The folio of a split PMD whose entries are not all written yet (null otherwise).</summary>
+    public Folio? TemplateFolio => _split is not null && HasTemplateEntries() ? _split : null;
+
+    /// <summary>Flags of every entry that still holds the split's template.</summary>
+    public PteFlags TemplateFlags => _splitFlags;
+
+    /// <summary>True when entry <paramref name="i"/> of a split PMD still holds the template.</summary>
+    public bool IsTemplate(int i) => _split is not null && (_written[i >> 6] & (1UL << (i & 63))) == 0;
+
+    /// <summary>Write-protects every template entry at once (the written ones are the caller's).</summary>
+    public void WriteProtectTemplate() => _splitFlags &= ~PteFlags.Write;
+
+    private bool HasTemplateEntries()
+    {
+        foreach (var w in _written)
+        {
+            if (w != ulong.MaxValue)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Pte Template(int i) => new() { Folio = _split, Sub = (short)i, Flags = _splitFlags, Grant = _splitGrant };
 
     private void ClearWritten()
