@@ -22,6 +22,8 @@ public sealed partial class Executor
     private Program _program = null!;
     private string _thread = "";
     private int _line;
+    /// <summary>Index of the statement the main loop is running.</summary>
+    private int _index;
 
     public Executor(ExecutionOptions? options = null)
     {
@@ -61,6 +63,7 @@ public sealed partial class Executor
             }
             var st = statements[i];
             var t = _kernel.Threads[st.ThreadSlot];
+            _index = i;
             _line = st.Line;
             _thread = st.Thread;
             BeginTrace();
@@ -83,7 +86,7 @@ public sealed partial class Executor
         : t.BlockedOn == BlockKind.Uffd ? $"thread blocked on a userfaultfd (handler {_kernel.Uffds[t.BlockedId].Handler})"
         : $"thread blocked on the mmap lock of P{t.BlockedId}";
 
-    /// <summary>Threads woken by the line just run finish their blocked op now, in wake order.</summary>
+    /// <summary>Threads woken by the line just run resume their blocked op now, in wake order.</summary>
     private void RunWoken()
     {
         for (var guard = 0; guard < 256 && _kernel.Woken.Count > 0; guard++)
@@ -102,10 +105,27 @@ public sealed partial class Executor
             _line = st.Line;
             _thread = st.Thread;
             Trace($"{st.Thread} resumes line {st.Line} ({st.Info.Name})");
-            RunStatement(index, t, split: false);
+            // A split op that blocked before its preemption point stops there once resumed, so the lines up to its
+            // wait still run inside its window; only if that wait already came (skipped, its thread was blocked)
+            // does it run through, as nothing would finish it.
+            RunStatement(index, t, split: st.Split && !WaitPassed(index, st));
             _line = line;
             _thread = thread;
         }
+    }
+
+    /// <summary>Whether the wait for the handle statement <paramref name="index"/> binds is at or before the current line.</summary>
+    private bool WaitPassed(int index, Statement split)
+    {
+        var statements = _program.Statements;
+        for (var j = index + 1; j <= _index; j++)
+        {
+            if (statements[j].Op == Op.Wait && statements[j].Args[0].Slot == split.BindingSlot)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void BeginTrace()

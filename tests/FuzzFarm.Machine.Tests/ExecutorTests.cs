@@ -266,6 +266,42 @@ public class ExecutorTests
     }
 
     [Fact]
+    public void ASplitOpThatBlockedStopsAtItsPreemptionPointWhenItResumesBeforeItsWait()
+    {
+        const string text = """
+            a = mmap(4K, rw, private)
+            t1 = thread()
+            c = clear_refs(t0) &
+            t1: m = mprotect(a, 4K, r) &
+            wait(c)
+            t1: wait(m)
+            """;
+        var r = Run(text, "v5.11", new ExecutionOptions { Trace = true });
+        var resumed = r.Trace!.Single(t => t.Line == 5).Events;
+        Assert.Contains(resumed, e => e.Contains("resumes line 4", StringComparison.Ordinal));
+        Assert.Contains(resumed, e => e.Contains("stopped at its preemption point", StringComparison.Ordinal));
+        Assert.DoesNotContain(r.Trace!.Single(t => t.Line == 6).Events, e => e.Contains("nothing to finish", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ASplitOpWhoseWaitWasSkippedWhileBlockedRunsThroughWhenItResumes()
+    {
+        const string text = """
+            a = mmap(4K, rw, private)
+            t1 = thread()
+            c = clear_refs(t0) &
+            t1: m = mprotect(a, 4K, r) &
+            t1: wait(m)
+            wait(c)
+            """;
+        var r = Run(text, "v5.11", new ExecutionOptions { Trace = true });
+        Assert.Equal(5, Assert.Single(r.Skipped).Line);
+        var resumed = r.Trace!.Single(t => t.Line == 6).Events;
+        Assert.Contains(resumed, e => e.Contains("resumes line 4", StringComparison.Ordinal));
+        Assert.DoesNotContain(resumed, e => e.Contains("stopped at its preemption point", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ClearRefsTakesTheWriteLockFrom511AndBlocksFaultsUntilItsWait()
     {
         const string text = """
