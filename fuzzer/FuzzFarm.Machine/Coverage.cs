@@ -189,4 +189,5 @@ internal enum CovPoint : ushort
     Hang,
     KernelWarn,
     StaleTlbCause,
+    SwapOutThp,
 }

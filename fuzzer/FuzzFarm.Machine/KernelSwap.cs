@@ -23,6 +23,137 @@ internal sealed partial class Kernel
         }
     }
 
+    /// <summary>
+    /// MADV_PAGEOUT of the PTEs of one table in [addr, end) (madvise_cold_or_pageout_pte_range). A THP mapped here
+    /// by a subpage with other mappings stops the walk of the table, as in the kernel; one mapped alone is swapped
+    /// out whole (see <see cref="PageOutThp"/>).
+    /// </summary>
+    private void PageOutPtes(Process p, PteTable table, ulong addr, ulong end)
+    {
+        var tStart = table.Index << Geometry.PmdShift;
+        Folio? kept = null;
+        foreach (var i in table.Used)
+        {
+            var a = tStart + ((ulong)i << Geometry.PageShift);
+            if (a < addr || a >= end)
+            {
+                continue;
+            }
+            var pte = table.Peek(i);
+            if (pte.Present && pte.Folio is { Large: true, Zero: false, Anon: true } f)
+            {
+                if (f.Mapcount(pte.Sub) != 1)
+                {
+                    Coverage.Hit(CovPoint.SwapOutSkipShared, f, pte.Sub);
+                    return;
+                }
+                // Its other subpages would only fail the same way.
+                if (f != kept && !PageOutThp(p, table, f, addr, end))
+                {
+                    kept = f;
+                }
+                continue;
+            }
+            PageOut(p, table, i, a);
+        }
+    }
+
+    /// <summary>MADV_PAGEOUT of a PMD-mapped THP: only one this process maps alone and the range covers whole.</summary>
+    private void PageOutPmd(Process p, PteTable table, ulong addr, ulong end)
+    {
+        var f = table.Huge!;
+        var tStart = table.Index << Geometry.PmdShift;
+        if (f.Zero || f.Hugetlb || !f.Anon)
+        {
+            return;
+        }
+        if (f.Mapcount(0) != 1)
+        {
+            Coverage.Hit(CovPoint.SwapOutSkipShared, f, 0, true);
+            return;
+        }
+        if (tStart < addr || tStart + (ulong)Geometry.PmdSize > end)
+        {
+            // The kernel splits the folio first and pages out the covered part: folio splits are not modelled.
+            return;
+        }
+        PageOutThp(p, table, f, addr, end);
+    }
+
+    /// <summary>
+    /// Reclaim of an anonymous THP (THP_SWAP): added to the swapcache whole, unmapped (a PMD mapping is split first,
+    /// as try_to_unmap does with TTU_SPLIT_HUGE_PMD), every mapped subpage becomes a swap entry of its own slot, and
+    /// the folio is freed. Only when the folio has no references besides its mappings and they all are in this table
+    /// and in the range: otherwise the kernel splits it, or keeps it in the swapcache, which is not modelled.
+    /// Swap-in then brings back base pages (no large-folio swap-in).
+    /// </summary>
+    private bool PageOutThp(Process p, PteTable table, Folio f, ulong addr, ulong end)
+    {
+        var tStart = table.Index << Geometry.PmdShift;
+        var mapped = 0;
+        var inRange = true;
+        if (table.Huge is null)
+        {
+            foreach (var i in table.Used)
+            {
+                var pte = table.Peek(i);
+                if (pte.Present && pte.Folio == f)
+                {
+                    mapped++;
+                    var a = tStart + ((ulong)i << Geometry.PageShift);
+                    inRange &= a >= addr && a < end;
+                }
+            }
+        }
+        else
+        {
+            mapped = 1;
+        }
+        if (f.PinCount > 0 || f.SwapCache || f.RefCount != f.TotalMapcount() || mapped != f.TotalMapcount() || !inRange)
+        {
+            Coverage.Hit(CovPoint.SwapOutSkipPinned, f, 0, table.Huge is not null);
+            if (Tracing)
+            {
+                Note($"pageout: THP pfn {f.Pfn} (ref {f.RefCount}, {mapped} of {f.TotalMapcount()} mappings here{(inRange ? "" : ", not all in the range")}): would be split or kept in the swapcache, not modelled; not swapped");
+            }
+            return false;
+        }
+        if (table.Huge is not null)
+        {
+            SplitPmd(p, table);
+        }
+        Coverage.Hit(CovPoint.SwapOutThp, f, 0);
+        var slots = 0;
+        foreach (var i in table.Used)
+        {
+            ref var pte = ref table.At(i);
+            if (!pte.Present || pte.Folio != f)
+            {
+                continue;
+            }
+            int sub = pte.Sub;
+            var slot = _swapSlots.Rent();
+            slot.Cached = null;
+            slot.Content = f.Words[sub];
+            slot.Count = 1;
+            Swap.Add(slot);
+            var exclusive = Profile.AnonExclusive && f.Exclusive[sub];
+            f.Exclusive[sub] = false;
+            pte.Folio = null;
+            pte.Flags = (pte.Flags & (PteFlags.SoftDirty | PteFlags.UffdWp)) | (exclusive ? PteFlags.SwapExclusive : 0);
+            pte.SwapSlot = Swap.Count - 1;
+            pte.Grant = Decision.None;
+            RemoveMap(f, sub);
+            slots++;
+        }
+        FlushTlb(p, tStart >> Geometry.PageShift, (tStart >> Geometry.PageShift) + Geometry.PmdNr - 1);
+        if (Tracing)
+        {
+            Note($"pageout: P{p.Id} THP pfn {f.Pfn} -> {slots} swap slots, folio freed (ref {f.RefCount})");
+        }
+        return true;
+    }
+
     /// <summary>Swaps one PTE-mapped base page out (MADV_PAGEOUT): only pages this mapping maps alone.</summary>
     private void PageOut(Process p, PteTable table, int idx, ulong addr)
     {

@@ -451,21 +451,24 @@ internal sealed partial class Kernel
                 ZapRange(p, addr, end);
                 break;
             case Flag.PageOut:
+                if (p.Vmas.Any(v => v.Hugetlb && v.Start < end && v.End > addr))
+                {
+                    // can_madv_lru_vma: hugetlb pages are not on the LRU.
+                    return Fail("EINVAL: madvise(pageout) of a hugetlb mapping");
+                }
                 foreach (var table in p.Tables)
                 {
                     var tStart = table.Index << Geometry.PmdShift;
-                    if (table.Huge is not null || tStart + (ulong)Geometry.PmdSize <= addr || tStart >= end)
+                    if (tStart + (ulong)Geometry.PmdSize <= addr || tStart >= end)
                     {
                         continue;
                     }
-                    foreach (var i in table.Used)
+                    if (table.Huge is not null)
                     {
-                        var a = tStart + ((ulong)i << Geometry.PageShift);
-                        if (a >= addr && a < end)
-                        {
-                            PageOut(p, table, i, a);
-                        }
+                        PageOutPmd(p, table, addr, end);
+                        continue;
                     }
+                    PageOutPtes(p, table, addr, end);
                 }
                 break;
             default:

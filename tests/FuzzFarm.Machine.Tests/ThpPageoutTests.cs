@@ -1,0 +1,110 @@
+using FuzzFarm.Oracle;
+using FuzzFarm.Programs;
+using Xunit;
+
+namespace FuzzFarm.Machine.Tests;
+
+/// <summary>
+/// MADV_PAGEOUT of an anonymous THP (THP_SWAP): a THP mapped once and referenced by nothing else is swapped out
+/// whole, one swap entry per mapped subpage, and comes back as base pages; a shared, pinned or partly covered one
+/// stays; hugetlb mappings refuse pageout (can_madv_lru_vma).
+/// </summary>
+public class ThpPageoutTests
+{
+    private const long Thp = 2 << 20;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_THP_mapped_once_becomes_one_swap_entry_per_subpage_and_the_folio_is_freed(bool pteMapped)
+    {
+        var r = new Rig("v6.15");
+        var a = r.MapThp();
+        var thp = Rig.FolioOf(r.P0, a);
+        if (pteMapped)
+        {
+            Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 4096, Flag.R, null));
+            Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 4096, Flag.Rw, null));
+            Assert.Null(r.P0.Table(a)!.Huge);
+        }
+
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, Thp, Flag.PageOut));
+
+        Assert.True(thp.Freed);
+        var slots = new HashSet<int>();
+        for (var i = 0; i < 512; i++)
+        {
+            var pte = Rig.PteOf(r.P0, a + (ulong)i * 4096);
+            Assert.True(pte.IsSwap);
+            slots.Add(pte.SwapSlot);
+        }
+        Assert.Equal(512, slots.Count);
+        Assert.False(Rig.PteOf(r.P0, a).Present);
+    }
+
+    [Fact]
+    public void A_child_splicing_a_swapped_out_THP_sees_the_parents_later_write_where_a_swapped_base_page_does()
+    {
+        // cow.c's "vmsplice() + unmap in child with swapped-out THP": after pageout the THP is base pages in swap, so
+        // the leak is do_swap_page's (5.7, and 5.9-rc4 to 5.12), not the THP fault's.
+        const string text = """
+            a = mmap(2M, rw, private)
+            madvise(a, 2M, hugepage)
+            memset(a, 2M, 1)
+            madvise(a, 2M, pageout)
+            t1 = fork()
+            t1: p = pipe()
+            t1: vmsplice(p, a, 4K)
+            t1: munmap(a, 2M)
+            store(a, 2)
+            t1: read(p, 4K)
+            """;
+        var program = ProgramParser.Parse(text);
+        var executor = new Executor();
+        var violating = KernelProfile.Named.Where(k => executor.Run(program, k).Violations.Count > 0).Select(k => k.Name).ToList();
+        Assert.Equal(["v5.7", "v5.9-rc4", "v5.9", "v5.11", "v5.12"], violating);
+        Assert.Equal("cross-process-visibility in do_swap_page: reuse by mapcount+swapcount [swap]",
+            Assert.Single(executor.Run(program, KernelProfile.Parse("v5.7")).Violations).Signature);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_pinned_or_shared_THP_stays_mapped(bool pinned)
+    {
+        var r = new Rig("v6.15");
+        var a = r.MapThp();
+        if (pinned)
+        {
+            Assert.Equal(Status.Done, r.K.Pin(r.T0, a, 4096, Flag.Rw | Flag.LongTerm, out _));
+        }
+        else
+        {
+            r.Fork(r.T0, 1);
+        }
+
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, Thp, Flag.PageOut));
+
+        Assert.NotNull(r.P0.Table(a)!.Huge);
+    }
+
+    [Fact]
+    public void A_range_that_covers_part_of_a_PMD_mapped_THP_leaves_it_mapped()
+    {
+        var r = new Rig("v6.15");
+        var a = r.MapThp();
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 4096, Flag.PageOut));
+        Assert.NotNull(r.P0.Table(a)!.Huge);
+    }
+
+    [Fact]
+    public void Pageout_of_a_hugetlb_mapping_fails_with_EINVAL_and_changes_nothing()
+    {
+        var r = new Rig("v6.15");
+        var a = r.Map(Thp, Flag.Private | Flag.Hugetlb);
+        r.Store(r.T0, a);
+        Assert.Equal(Status.Failed, r.K.Madvise(r.T0, a, Thp, Flag.PageOut));
+        Assert.Contains("EINVAL", r.K.Error, StringComparison.Ordinal);
+        Assert.NotNull(r.P0.Table(a)!.Huge);
+    }
+}
