@@ -42,6 +42,8 @@ public enum Decision : byte
     UffdWpFlushDeferred,
     MprotectFlushPending,
     ForcedCowGup,
+    HugeZeroMap,
+    PmdCopyHugeZero,
 }
 
 public static class DecisionText
@@ -82,10 +84,12 @@ public static class DecisionText
         Decision.UffdWpFlushDeferred => "uffd_wp: deferred TLB flush",
         Decision.MprotectFlushPending => "mprotect: TLB flush pending",
         Decision.ForcedCowGup => "gup: read GUP forced write",
+        Decision.HugeZeroMap => "do_huge_pmd_anonymous_page: huge zero page",
+        Decision.PmdCopyHugeZero => "do_huge_pmd_wp_page: copy of huge zero page",
         _ => "none",
     };
 
     /// <summary>Decisions that copy a page (a translation moves to a new page).</summary>
     public static bool IsCopy(Decision d) => d is Decision.WpCopyMapcount or Decision.WpCopyPageCount or Decision.WpCopyZero
-        or Decision.PmdCopyThp or Decision.HugetlbCopy or Decision.ForkCopyPinned or Decision.UnshareCopy;
+        or Decision.PmdCopyThp or Decision.PmdCopyHugeZero or Decision.HugetlbCopy or Decision.ForkCopyPinned or Decision.UnshareCopy;
 }

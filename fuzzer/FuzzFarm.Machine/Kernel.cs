@@ -18,6 +18,8 @@ internal sealed partial class Kernel
     private readonly Pool<ShmObject> _shm = new(() => new ShmObject());
     private readonly Pool<AsyncOp> _asyncOps = new(() => new AsyncOp());
     private readonly Folio _zero = new(1);
+    /// <summary>The huge zero page: a read fault maps it where a THP could go (use_zero_page, on by default).</summary>
+    private readonly Folio _hugeZero = new(Geometry.PmdNr);
     private int _pfn;
     private int _shmIds;
     /// <summary>Memset calls so far: a folio compares it with the call that last noted it (see NoteLanding).</summary>
@@ -69,6 +71,8 @@ internal sealed partial class Kernel
         _shmIds = 0;
         _zero.Reset(0, Decision.ZeroMap);
         _zero.Zero = true;
+        _hugeZero.Reset(0, Decision.HugeZeroMap);
+        _hugeZero.Zero = true;
         Coverage.Clear();
         Processes.Clear();
         Swap.Clear();

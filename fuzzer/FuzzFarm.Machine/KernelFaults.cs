@@ -91,6 +91,18 @@ internal sealed partial class Kernel
     private FaultResult AnonFault(Process p, Vma vma, PteTable table, ulong addr, FaultKind kind)
     {
         var pmdStart = addr & ~(ulong)(Geometry.PmdSize - 1);
+        if (vma.ThpEligible(pmdStart) && !table.HasPtes && kind == FaultKind.Read)
+        {
+            table.Huge = _hugeZero;
+            table.HugeFlags = PteFlags.Present;
+            table.HugeGrant = Decision.HugeZeroMap;
+            Coverage.Hit(CovPoint.ZeroFault, 1);
+            if (Tracing)
+            {
+                Note($"do_huge_pmd_anonymous_page: P{p.Id} 0x{pmdStart:x} -> huge zero page (read fault)");
+            }
+            return FaultResult.Ok;
+        }
         if (vma.ThpEligible(pmdStart) && !table.HasPtes)
         {
             var thp = AllocHuge(Decision.ThpNew, hugetlb: false);
@@ -431,6 +443,77 @@ internal sealed partial class Kernel
         {
             return FaultResult.Ok;
         }
+        if (f.Zero && (unshare || Profile.PmdThpReuse != PmdThpRule.MapcountCopy))
+        {
+            // From 5.8 (3917c80280c9, THP COW by split) the huge zero PMD is split and the PTE fault copies the zero
+            // page; 5.7 allocates a new THP below ("goto alloc").
+            if (Tracing)
+            {
+                Note($"do_huge_pmd_wp_page: P{p.Id} huge zero page: split PMD, fault per PTE");
+            }
+            SplitPmd(p, table);
+            return FaultResult.Ok;
+        }
+        // The huge zero page is never reused: 5.7 copies it (below).
+        var (reuse, split) = f.Zero ? (Decision.None, false) : PmdReuseRule(f, unshare);
+        if (reuse != Decision.None)
+        {
+            Coverage.Hit(CovPoint.PmdReuse, f, 0, true);
+            if (Profile.AnonExclusive)
+            {
+                f.Exclusive[0] = true;
+            }
+            if (Tracing)
+            {
+                Note($"{DecisionText.Of(reuse)}: P{p.Id} THP pfn {f.Pfn} (ref {f.RefCount}, compound map {f.CompoundMapcount}, max map {f.MaxMapcount()}){(unshare ? ": marked exclusive" : " -> PMD writable")}");
+            }
+            if (!unshare)
+            {
+                table.HugeFlags |= PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+                table.HugeGrant = reuse;
+            }
+            return FaultResult.Ok;
+        }
+        if (split)
+        {
+            if (Tracing)
+            {
+                Note($"do_huge_pmd_wp_page: P{p.Id} THP pfn {f.Pfn} not reusable (ref {f.RefCount}, compound map {f.CompoundMapcount}): split PMD, COW per PTE");
+            }
+            SplitPmd(p, table);
+            return FaultResult.Ok;
+        }
+        // 5.7: allocate a new THP and copy the whole folio (a cleared one for the huge zero page).
+        var copy = f.Zero ? Decision.PmdCopyHugeZero : Decision.PmdCopyThp;
+        Coverage.Hit(CovPoint.PmdCopy, f, 0, true);
+        var n = AllocHuge(copy, hugetlb: false);
+        for (var i = 0; i < Geometry.PmdNr; i++)
+        {
+            CopyPage(f, i, n, i);
+        }
+        n.Exclusive[0] = true;
+        var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
+        FlushTlb(p, first, first + Geometry.PmdNr - 1);
+        table.Huge = n;
+        table.HugeFlags = PteFlags.Present | PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+        table.HugeGrant = copy;
+        n.CompoundMapcount = 1;
+        n.RefCount = 1;
+        if (!f.Zero)
+        {
+            f.CompoundMapcount--;
+            Put(f);
+        }
+        if (Tracing)
+        {
+            Note($"{DecisionText.Of(copy)}: P{p.Id} {(f.Zero ? "huge zero page" : $"THP pfn {f.Pfn}")} (compound map {f.CompoundMapcount + 1}) copied to THP pfn {n.Pfn}");
+        }
+        return FaultResult.Ok;
+    }
+
+    /// <summary>do_huge_pmd_wp_page's rule for a THP: reuse it (which decision), or split it (else 5.7 copies it).</summary>
+    private (Decision Reuse, bool Split) PmdReuseRule(Folio f, bool unshare)
+    {
         var reuse = Decision.None;
         var split = false;
         if (Profile.AnonExclusive && f.Exclusive[0])
@@ -465,55 +548,7 @@ internal sealed partial class Kernel
                     break;
             }
         }
-        if (reuse != Decision.None)
-        {
-            Coverage.Hit(CovPoint.PmdReuse, f, 0, true);
-            if (Profile.AnonExclusive)
-            {
-                f.Exclusive[0] = true;
-            }
-            if (Tracing)
-            {
-                Note($"{DecisionText.Of(reuse)}: P{p.Id} THP pfn {f.Pfn} (ref {f.RefCount}, compound map {f.CompoundMapcount}, max map {f.MaxMapcount()}){(unshare ? ": marked exclusive" : " -> PMD writable")}");
-            }
-            if (!unshare)
-            {
-                table.HugeFlags |= PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
-                table.HugeGrant = reuse;
-            }
-            return FaultResult.Ok;
-        }
-        if (split)
-        {
-            if (Tracing)
-            {
-                Note($"do_huge_pmd_wp_page: P{p.Id} THP pfn {f.Pfn} not reusable (ref {f.RefCount}, compound map {f.CompoundMapcount}): split PMD, COW per PTE");
-            }
-            SplitPmd(p, table);
-            return FaultResult.Ok;
-        }
-        // 5.7: allocate a new THP and copy the whole folio.
-        Coverage.Hit(CovPoint.PmdCopy, f, 0, true);
-        var n = AllocHuge(Decision.PmdCopyThp, hugetlb: false);
-        for (var i = 0; i < Geometry.PmdNr; i++)
-        {
-            CopyPage(f, i, n, i);
-        }
-        n.Exclusive[0] = true;
-        var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
-        FlushTlb(p, first, first + Geometry.PmdNr - 1);
-        table.Huge = n;
-        table.HugeFlags = PteFlags.Present | PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
-        table.HugeGrant = Decision.PmdCopyThp;
-        n.CompoundMapcount = 1;
-        n.RefCount = 1;
-        f.CompoundMapcount--;
-        Put(f);
-        if (Tracing)
-        {
-            Note($"{DecisionText.Of(Decision.PmdCopyThp)}: P{p.Id} THP pfn {f.Pfn} (compound map {f.CompoundMapcount + 1}) copied to THP pfn {n.Pfn}");
-        }
-        return FaultResult.Ok;
+        return (reuse, split);
     }
 
     /// <summary>__split_huge_pmd: the PMD becomes 512 PTEs; each PTE holds a reference (HPAGE_PMD_NR-1 added).</summary>
@@ -523,19 +558,28 @@ internal sealed partial class Kernel
         Coverage.Hit(CovPoint.PmdSplit, f, 0, true);
         var flags = table.HugeFlags;
         var grant = table.HugeGrant;
-        // The table under a huge PMD holds no PTEs, so every entry is overwritten.
-        table.MapAll(f, flags, grant);
-        f.AddPteMapAll();
-        Array.Fill(f.Exclusive, f.Exclusive[0]);
-        f.CompoundMapcount--;
-        f.RefCount += Geometry.PmdNr - 1;
+        if (f.Zero)
+        {
+            // __split_huge_zero_page_pmd: read-only special PTEs of the zero page, keeping only uffd-wp; no counts.
+            table.MapAll(f, PteFlags.Present | (flags & PteFlags.UffdWp), Decision.ZeroMap);
+        }
+        else
+        {
+            // The table under a huge PMD holds no PTEs, so every entry is overwritten.
+            table.MapAll(f, flags, grant);
+            f.AddPteMapAll();
+            Array.Fill(f.Exclusive, f.Exclusive[0]);
+            f.CompoundMapcount--;
+            f.RefCount += Geometry.PmdNr - 1;
+        }
         table.Huge = null;
         table.HugeFlags = PteFlags.None;
         var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
         FlushTlb(p, first, first + Geometry.PmdNr - 1);
         if (Tracing)
         {
-            Note($"__split_huge_pmd: P{p.Id} THP pfn {f.Pfn} now PTE-mapped (ref {f.RefCount}, compound map {f.CompoundMapcount})");
+            Note(f.Zero ? $"__split_huge_zero_page_pmd: P{p.Id} 512 PTEs of the zero page"
+                : $"__split_huge_pmd: P{p.Id} THP pfn {f.Pfn} now PTE-mapped (ref {f.RefCount}, compound map {f.CompoundMapcount})");
         }
     }
 

@@ -223,6 +223,14 @@ internal sealed partial class Kernel
 
     private void ShareHuge(Process parent, PteTable table, PteTable ct, Folio f, Vma vma)
     {
+        if (f.Zero)
+        {
+            // copy_huge_pmd: the child gets a fresh huge zero PMD (vm_page_prot: read-only, no uffd-wp).
+            ct.Huge = f;
+            ct.HugeFlags = PteFlags.Present;
+            ct.HugeGrant = Decision.HugeZeroMap;
+            return;
+        }
         f.CompoundMapcount++;
         Get(f);
         f.Exclusive[0] = false;

@@ -150,7 +150,8 @@ internal sealed partial class Kernel
             if (f.Large)
             {
                 Get(f);
-                f.PinCount++;
+                // Zero pages keep no counts.
+                f.PinCount += f.Zero ? 0 : 1;
             }
             else
             {
@@ -190,7 +191,7 @@ internal sealed partial class Kernel
         }
         else if (f.Large)
         {
-            f.PinCount--;
+            f.PinCount -= f.Zero ? 0 : 1;
             Put(f);
         }
         else

@@ -131,10 +131,13 @@ internal sealed partial class Kernel
                 if (start <= tStart && tEnd <= end)
                 {
                     var f = table.Huge;
-                    f.CompoundMapcount--;
                     table.Huge = null;
                     Coverage.Hit(CovPoint.Unmap, f, 0, true);
-                    Put(f);
+                    if (!f.Zero)
+                    {
+                        f.CompoundMapcount--;
+                        Put(f);
+                    }
                     continue;
                 }
                 SplitPmd(p, table);

@@ -415,7 +415,7 @@ public sealed partial class Executor
     }
 
     private static bool IsCopy(Decision d) => d is Decision.WpCopyMapcount or Decision.WpCopyPageCount or Decision.WpCopyZero
-        or Decision.PmdCopyThp or Decision.HugetlbCopy or Decision.UnshareCopy;
+        or Decision.PmdCopyThp or Decision.PmdCopyHugeZero or Decision.HugetlbCopy or Decision.UnshareCopy;
 
     /// <summary>
     /// The decision behind a lost write: the stale TLB entry it went through, when that left the write on a page the
