@@ -44,6 +44,7 @@ public enum Decision : byte
     ForcedCowGup,
     HugeZeroMap,
     PmdCopyHugeZero,
+    MprotectWritableShared,
 }
 
 public static class DecisionText
@@ -86,6 +87,7 @@ public static class DecisionText
         Decision.ForcedCowGup => "gup: read GUP forced write",
         Decision.HugeZeroMap => "do_huge_pmd_anonymous_page: huge zero page",
         Decision.PmdCopyHugeZero => "do_huge_pmd_wp_page: copy of huge zero page",
+        Decision.MprotectWritableShared => "change_protection: writable shared page",
         _ => "none",
     };
 

@@ -287,7 +287,7 @@ internal sealed partial class Kernel
                     table.HugeFlags = flags;
                     if (write)
                     {
-                        table.HugeGrant = Decision.MprotectWritable;
+                        table.HugeGrant = vma.Shared ? Decision.MprotectWritableShared : Decision.MprotectWritable;
                     }
                     continue;
                 }
@@ -316,7 +316,8 @@ internal sealed partial class Kernel
                 pte.Flags = flags;
                 if (write && !wasWritable)
                 {
-                    pte.Grant = Decision.MprotectWritable;
+                    // A shared page is writable by vm_page_prot, not by the exclusive-anon upgrade: name which.
+                    pte.Grant = vma.Shared ? Decision.MprotectWritableShared : Decision.MprotectWritable;
                     Coverage.Hit(CovPoint.MprotectWritable, pte.Folio, pte.Sub);
                     if (Tracing)
                     {

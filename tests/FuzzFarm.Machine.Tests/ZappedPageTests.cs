@@ -106,7 +106,7 @@ public class ZappedPageTests
     public void MprotectUpgradesADirtySharedPteUnderSoftDirtyOnlyBefore6_0(string profile, bool lost)
     {
         var violations = Run(SharedRewriteAfterClearRefs, profile);
-        Assert.Equal(lost, violations.Any(v => v.Signature == "lost-write in change_protection: writable exclusive page [shmem]"));
+        Assert.Equal(lost, violations.Any(v => v.Signature == "lost-write in change_protection: writable shared page [shmem]"));
     }
 
     [Fact]
