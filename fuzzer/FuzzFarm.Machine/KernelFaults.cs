@@ -85,39 +85,47 @@ internal sealed partial class Kernel
         };
     }
 
+    /// <summary>do_huge_pmd_anonymous_page on a read: the huge zero page, read-only (use_zero_page).</summary>
+    private FaultResult MapHugeZero(Process p, PteTable table, ulong pmdStart)
+    {
+        table.Huge = _hugeZero;
+        table.HugeFlags = PteFlags.Present;
+        table.HugeGrant = Decision.HugeZeroMap;
+        Coverage.Hit(CovPoint.ZeroFault, 1);
+        if (Tracing)
+        {
+            Note($"do_huge_pmd_anonymous_page: P{p.Id} 0x{pmdStart:x} -> huge zero page (read fault)");
+        }
+        return FaultResult.Ok;
+    }
+
+    /// <summary>do_huge_pmd_anonymous_page on a write: a new exclusive THP.</summary>
+    private FaultResult NewThp(Process p, Vma vma, PteTable table, ulong pmdStart)
+    {
+        var thp = AllocHuge(Decision.ThpNew, hugetlb: false);
+        thp.Exclusive[0] = true;
+        thp.CompoundMapcount = 1;
+        thp.RefCount = 1;
+        table.Huge = thp;
+        table.HugeFlags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
+        table.HugeGrant = Decision.ThpNew;
+        Coverage.Hit(CovPoint.ThpFault, thp, 0, true);
+        if (Tracing)
+        {
+            Note($"do_huge_pmd_anonymous_page: P{p.Id} 0x{pmdStart:x} -> THP pfn {thp.Pfn} (PMD{(vma.Write ? " writable" : "")})");
+        }
+        return FaultResult.Ok;
+    }
+
     /// <summary>An anon page is shared (not exclusive) or the zero page: unsharing has work to do.</summary>
     private static bool NeedsUnshare(Folio f, int sub, bool pmd) => f.Zero || (f.Anon && !f.Exclusive[pmd ? 0 : sub]);
 
     private FaultResult AnonFault(Process p, Vma vma, PteTable table, ulong addr, FaultKind kind)
     {
         var pmdStart = addr & ~(ulong)(Geometry.PmdSize - 1);
-        if (vma.ThpEligible(pmdStart) && !table.HasPtes && kind == FaultKind.Read)
-        {
-            table.Huge = _hugeZero;
-            table.HugeFlags = PteFlags.Present;
-            table.HugeGrant = Decision.HugeZeroMap;
-            Coverage.Hit(CovPoint.ZeroFault, 1);
-            if (Tracing)
-            {
-                Note($"do_huge_pmd_anonymous_page: P{p.Id} 0x{pmdStart:x} -> huge zero page (read fault)");
-            }
-            return FaultResult.Ok;
-        }
         if (vma.ThpEligible(pmdStart) && !table.HasPtes)
         {
-            var thp = AllocHuge(Decision.ThpNew, hugetlb: false);
-            thp.Exclusive[0] = true;
-            thp.CompoundMapcount = 1;
-            thp.RefCount = 1;
-            table.Huge = thp;
-            table.HugeFlags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
-            table.HugeGrant = Decision.ThpNew;
-            Coverage.Hit(CovPoint.ThpFault, thp, 0, true);
-            if (Tracing)
-            {
-                Note($"do_huge_pmd_anonymous_page: P{p.Id} 0x{pmdStart:x} -> THP pfn {thp.Pfn} (PMD{(vma.Write ? " writable" : "")})");
-            }
-            return FaultResult.Ok;
+            return kind == FaultKind.Read ? MapHugeZero(p, table, pmdStart) : NewThp(p, vma, table, pmdStart);
         }
         ref var pte = ref table.At(PteIndex(addr));
         if (kind == FaultKind.Read)
