@@ -132,17 +132,8 @@ internal sealed partial class Kernel
                 continue;
             }
             int sub = pte.Sub;
-            var slot = _swapSlots.Rent();
-            slot.Cached = null;
-            slot.Content = f.Words[sub];
-            slot.Count = 1;
-            Swap.Add(slot);
-            var exclusive = Profile.AnonExclusive && f.Exclusive[sub];
-            f.Exclusive[sub] = false;
-            pte.Folio = null;
-            pte.Flags = (pte.Flags & (PteFlags.SoftDirty | PteFlags.UffdWp)) | (exclusive ? PteFlags.SwapExclusive : 0);
-            pte.SwapSlot = Swap.Count - 1;
-            pte.Grant = Decision.None;
+            // Written out at once: nothing but these mappings held the folio.
+            MakeSwapPte(ref pte, f, sub, NewSwapSlot(null, f.Words[sub], 1));
             RemoveMap(f, sub);
             slots++;
         }
@@ -152,6 +143,28 @@ internal sealed partial class Kernel
             Note($"pageout: P{p.Id} THP pfn {f.Pfn} -> {slots} swap slots, folio freed (ref {f.RefCount})");
         }
         return true;
+    }
+
+    /// <summary>A swap slot for a page in the swapcache (<paramref name="cached"/>) or written out (<paramref name="content"/>); its index.</summary>
+    private int NewSwapSlot(Folio? cached, PageWords? content, int count)
+    {
+        var slot = _swapSlots.Rent();
+        slot.Cached = cached;
+        slot.Content = content;
+        slot.Count = count;
+        Swap.Add(slot);
+        return Swap.Count - 1;
+    }
+
+    /// <summary>Turns the PTE of subpage <paramref name="sub"/> into a swap entry: soft-dirty and uffd-wp stay, and PageAnonExclusive moves into the entry (5.19+).</summary>
+    private void MakeSwapPte(ref Pte pte, Folio f, int sub, int slot)
+    {
+        var exclusive = Profile.AnonExclusive && f.Exclusive[sub];
+        f.Exclusive[sub] = false;
+        pte.Folio = null;
+        pte.Flags = (pte.Flags & (PteFlags.SoftDirty | PteFlags.UffdWp)) | (exclusive ? PteFlags.SwapExclusive : 0);
+        pte.SwapSlot = slot;
+        pte.Grant = Decision.None;
     }
 
     /// <summary>Swaps one PTE-mapped base page out (MADV_PAGEOUT): only pages this mapping maps alone.</summary>
@@ -180,23 +193,13 @@ internal sealed partial class Kernel
         Coverage.Hit(CovPoint.SwapOut, f);
         if (!f.SwapCache)
         {
-            var slot = _swapSlots.Rent();
-            slot.Cached = f;
-            slot.Content = null;
-            slot.Count = 0;
-            Swap.Add(slot);
-            f.SwapSlot = Swap.Count - 1;
+            f.SwapSlot = NewSwapSlot(f, null, 0);
             f.SwapCache = true;
             Get(f);
         }
         var s = Swap[f.SwapSlot];
-        var exclusive = Profile.AnonExclusive && f.Exclusive[0];
-        f.Exclusive[0] = false;
-        var flags = pte.Flags & (PteFlags.SoftDirty | PteFlags.UffdWp);
-        pte.Folio = null;
-        pte.Flags = flags | (exclusive ? PteFlags.SwapExclusive : 0);
-        pte.SwapSlot = f.SwapSlot;
-        pte.Grant = Decision.None;
+        MakeSwapPte(ref pte, f, 0, f.SwapSlot);
+        var exclusive = (pte.Flags & PteFlags.SwapExclusive) != 0;
         s.Count++;
         RemoveMap(f, 0);
         var page = addr >> Geometry.PageShift;

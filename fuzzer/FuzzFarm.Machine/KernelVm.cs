@@ -455,10 +455,13 @@ internal sealed partial class Kernel
                 ZapRange(p, addr, end);
                 break;
             case Flag.PageOut:
-                if (p.Vmas.Any(v => v.Hugetlb && v.Start < end && v.End > addr))
+                foreach (var v in p.Vmas)
                 {
-                    // can_madv_lru_vma: hugetlb pages are not on the LRU.
-                    return Fail("EINVAL: madvise(pageout) of a hugetlb mapping");
+                    if (v.Hugetlb && v.Start < end && v.End > addr)
+                    {
+                        // can_madv_lru_vma: hugetlb pages are not on the LRU.
+                        return Fail("EINVAL: madvise(pageout) of a hugetlb mapping");
+                    }
                 }
                 foreach (var table in p.Tables)
                 {
