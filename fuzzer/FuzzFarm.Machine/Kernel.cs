@@ -196,6 +196,25 @@ internal sealed partial class Kernel
         }
     }
 
+    /// <summary>A PMD mapping of a whole folio: compound mapcount and a reference (none for the huge zero page).</summary>
+    internal void AddPmdMap(Folio f)
+    {
+        if (!f.Zero)
+        {
+            f.CompoundMapcount++;
+            f.RefCount++;
+        }
+    }
+
+    internal void RemovePmdMap(Folio f)
+    {
+        if (!f.Zero)
+        {
+            f.CompoundMapcount--;
+            Put(f);
+        }
+    }
+
     internal void RemoveMap(Folio f, int sub)
     {
         if (f.Zero)

@@ -507,11 +507,7 @@ internal sealed partial class Kernel
         table.HugeGrant = copy;
         n.CompoundMapcount = 1;
         n.RefCount = 1;
-        if (!f.Zero)
-        {
-            f.CompoundMapcount--;
-            Put(f);
-        }
+        RemovePmdMap(f);
         if (Tracing)
         {
             Note($"{DecisionText.Of(copy)}: P{p.Id} {(f.Zero ? "huge zero page" : $"THP pfn {f.Pfn}")} (compound map {f.CompoundMapcount + 1}) copied to THP pfn {n.Pfn}");
@@ -616,8 +612,7 @@ internal sealed partial class Kernel
                 f.Exclusive[0] = true;
                 table.HugeFlags = PteFlags.Present | PteFlags.Dirty | (kind == FaultKind.Write ? PteFlags.Write : 0);
             }
-            f.CompoundMapcount++;
-            f.RefCount++;
+            AddPmdMap(f);
             table.Huge = f;
             table.HugeGrant = Decision.HugetlbNew;
             Coverage.Hit(CovPoint.HugetlbFault, f, 0, true);
@@ -681,8 +676,7 @@ internal sealed partial class Kernel
         table.HugeGrant = unshare ? Decision.UnshareCopy : Decision.HugetlbCopy;
         n.CompoundMapcount = 1;
         n.RefCount = 1;
-        f.CompoundMapcount--;
-        Put(f);
+        RemovePmdMap(f);
         if (Tracing)
         {
             Note($"{DecisionText.Of(Decision.HugetlbCopy)}: P{p.Id} hugetlb pfn {f.Pfn} (ref {f.RefCount + 1}, map {f.CompoundMapcount + 1}) copied to pfn {n.Pfn}");

@@ -231,8 +231,7 @@ internal sealed partial class Kernel
             ct.HugeGrant = Decision.HugeZeroMap;
             return;
         }
-        f.CompoundMapcount++;
-        Get(f);
+        AddPmdMap(f);
         f.Exclusive[0] = false;
         if (vma.IsCow)
         {

@@ -40,7 +40,7 @@ internal sealed partial class Kernel
                 continue;
             }
             var pte = table.Peek(i);
-            if (pte.Present && pte.Folio is { Large: true, Zero: false, Anon: true } f)
+            if (pte.Present && pte.Folio is { Large: true, Anon: true } f)
             {
                 if (f.Mapcount(pte.Sub) != 1)
                 {
@@ -63,7 +63,8 @@ internal sealed partial class Kernel
     {
         var f = table.Huge!;
         var tStart = table.Index << Geometry.PmdShift;
-        if (f.Zero || f.Hugetlb || !f.Anon)
+        // The huge zero page is not anon; madvise refuses hugetlb with EINVAL before this.
+        if (!f.Anon)
         {
             return;
         }

@@ -133,11 +133,7 @@ internal sealed partial class Kernel
                     var f = table.Huge;
                     table.Huge = null;
                     Coverage.Hit(CovPoint.Unmap, f, 0, true);
-                    if (!f.Zero)
-                    {
-                        f.CompoundMapcount--;
-                        Put(f);
-                    }
+                    RemovePmdMap(f);
                     continue;
                 }
                 SplitPmd(p, table);
