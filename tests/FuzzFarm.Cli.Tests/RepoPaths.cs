@@ -8,7 +8,9 @@ internal static class RepoPaths
     public static string Root { get; } = typeof(RepoPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "RepoRoot").Value!;
 
-    public static string Seeds => Path.Combine(Root, "corpus", "seeds");
+    public static string Corpus => Path.Combine(Root, "corpus");
+
+    public static string Seeds => Path.Combine(Corpus, "seeds");
 
     /// <summary>
     /// The silo's own output: with the artifacts layout it is a sibling of this test's output

@@ -69,4 +69,13 @@ internal sealed record SeedHeader(
 
     public static IEnumerable<string> SeedFiles() =>
         Directory.GetFiles(RepoPaths.Seeds, "*.ff").Order(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The files the profile matrix checks, relative to corpus/: the acceptance seeds, and the programs of
+    /// corpus/open-upstream (bugs still open in Linux, with the same header).
+    /// </summary>
+    public static IEnumerable<string> MatrixFiles() =>
+        new[] { "seeds", "open-upstream" }
+            .SelectMany(folder => Directory.GetFiles(Path.Combine(RepoPaths.Corpus, folder), "*.ff").Order(StringComparer.Ordinal))
+            .Select(f => Path.GetRelativePath(RepoPaths.Corpus, f));
 }

@@ -7,24 +7,26 @@ using Xunit;
 namespace FuzzFarm.Cli.Tests;
 
 /// <summary>
-/// The acceptance matrix: every seed in corpus/seeds (discovered, so new seeds are covered) on every named profile
-/// violates exactly where its header says, with its header's kind and signature on every violation.
+/// The acceptance matrix: every seed in corpus/seeds and every program in corpus/open-upstream (discovered, so new
+/// ones are covered) on every named profile violates exactly where its header says, with its header's kind and
+/// signature on every violation.
 /// </summary>
 public sealed class SeedMatrixTests
 {
-    public static TheoryData<string> Seeds { get; } = [.. SeedHeader.SeedFiles().Select(f => Path.GetFileName(f))];
+    public static TheoryData<string> Seeds { get; } = [.. SeedHeader.MatrixFiles()];
 
     [Fact]
     public void The_seed_folder_holds_the_acceptance_scenarios()
     {
-        Assert.True(Seeds.Count >= 12, $"only {Seeds.Count} seeds in {RepoPaths.Seeds}");
+        var count = SeedHeader.SeedFiles().Count();
+        Assert.True(count >= 12, $"only {count} seeds in {RepoPaths.Seeds}");
     }
 
     [Theory]
     [MemberData(nameof(Seeds))]
     public void Header_names_profiles_oldest_first_and_a_real_signature(string seed)
     {
-        var header = SeedHeader.Read(Path.Combine(RepoPaths.Seeds, seed));
+        var header = SeedHeader.Read(Path.Combine(RepoPaths.Corpus, seed));
         var named = KernelProfile.Named.Select(p => p.Name).ToList();
 
         Assert.NotEmpty(header.Violates);
@@ -43,7 +45,7 @@ public sealed class SeedMatrixTests
     public void Seed_is_in_canonical_form(string seed)
     {
         // Seeds are compared with printed (minimized) repros, so they are written the way the printer writes.
-        var text = File.ReadAllText(Path.Combine(RepoPaths.Seeds, seed));
+        var text = File.ReadAllText(Path.Combine(RepoPaths.Corpus, seed));
 
         Assert.Equal(text, ProgramPrinter.Print(ProgramParser.Parse(text)));
     }
@@ -52,7 +54,7 @@ public sealed class SeedMatrixTests
     [MemberData(nameof(Seeds))]
     public void Seed_violates_exactly_its_profiles_with_its_kind_and_signature(string seed)
     {
-        var path = Path.Combine(RepoPaths.Seeds, seed);
+        var path = Path.Combine(RepoPaths.Corpus, seed);
         var header = SeedHeader.Read(path);
         var program = ProgramParser.Parse(File.ReadAllText(path));
         var executor = new Executor();
