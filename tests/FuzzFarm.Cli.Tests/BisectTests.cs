@@ -24,7 +24,7 @@ public sealed class BisectTests
     [MemberData(nameof(SeedMatrixTests.Seeds), MemberType = typeof(SeedMatrixTests))]
     public void Bisect_json_lists_every_profile_oldest_first_with_the_header_verdicts(string seed)
     {
-        var path = Path.Combine(RepoPaths.Seeds, seed);
+        var path = Path.Combine(RepoPaths.Corpus, seed);
         var header = SeedHeader.Read(path);
 
         var run = Fuzzfarm.Run("bisect", path, "--json");
