@@ -190,4 +190,5 @@ internal enum CovPoint : ushort
     KernelWarn,
     StaleTlbCause,
     SwapOutThp,
+    FolioSplit,
 }

@@ -26,7 +26,7 @@ internal sealed partial class Kernel
     /// <summary>
     /// MADV_PAGEOUT of the PTEs of one table in [addr, end) (madvise_cold_or_pageout_pte_range). A THP mapped here
     /// by a subpage with other mappings stops the walk of the table, as in the kernel; one mapped alone is swapped
-    /// out whole (see <see cref="PageOutThp"/>).
+    /// out whole, or split first when the range covers only part of it (see <see cref="PageOutThp"/>).
     /// </summary>
     private void PageOutPtes(Process p, PteTable table, ulong addr, ulong end)
     {
@@ -48,21 +48,29 @@ internal sealed partial class Kernel
                     return;
                 }
                 // Its other subpages would only fail the same way.
-                if (f != kept && !PageOutThp(p, table, f, addr, end))
+                if (f == kept)
                 {
-                    kept = f;
+                    continue;
                 }
-                continue;
+                var outcome = PageOutThp(p, table, f, addr, end);
+                if (outcome != ThpPageout.Split)
+                {
+                    kept = outcome == ThpPageout.Kept ? f : kept;
+                    continue;
+                }
+                // Split: this entry and the folio's others are base pages now, paged out one by one.
             }
             PageOut(p, table, i, a);
         }
     }
 
-    /// <summary>MADV_PAGEOUT of a PMD-mapped THP: only one this process maps alone and the range covers whole.</summary>
+    /// <summary>
+    /// MADV_PAGEOUT of a PMD-mapped THP this process maps alone: swapped out whole when the range covers it, else
+    /// split and the covered part paged out (madvise_cold_or_pageout_pmd_range: split_folio, then the PTE walk).
+    /// </summary>
     private void PageOutPmd(Process p, PteTable table, ulong addr, ulong end)
     {
         var f = table.Huge!;
-        var tStart = table.Index << Geometry.PmdShift;
         // The huge zero page is not anon; madvise refuses hugetlb with EINVAL before this.
         if (!f.Anon)
         {
@@ -73,22 +81,29 @@ internal sealed partial class Kernel
             Coverage.Hit(CovPoint.SwapOutSkipShared, f, 0, true);
             return;
         }
-        if (tStart < addr || tStart + (ulong)Geometry.PmdSize > end)
+        if (PageOutThp(p, table, f, addr, end) == ThpPageout.Split)
         {
-            // The kernel splits the folio first and pages out the covered part: folio splits are not modelled.
-            return;
+            PageOutPtes(p, table, addr, end);
         }
-        PageOutThp(p, table, f, addr, end);
+    }
+
+    private enum ThpPageout
+    {
+        Swapped,
+        /// <summary>Split into base pages, still mapped: the caller pages out the ones in the range.</summary>
+        Split,
+        Kept,
     }
 
     /// <summary>
-    /// Reclaim of an anonymous THP (THP_SWAP): added to the swapcache whole, unmapped (a PMD mapping is split first,
-    /// as try_to_unmap does with TTU_SPLIT_HUGE_PMD), every mapped subpage becomes a swap entry of its own slot, and
-    /// the folio is freed. Only when the folio has no references besides its mappings and they all are in this table
-    /// and in the range: otherwise the kernel splits it, or keeps it in the swapcache, which is not modelled.
-    /// Swap-in then brings back base pages (no large-folio swap-in).
+    /// Reclaim of an anonymous THP this table maps and nothing else references (can_split_folio's condition). Covered
+    /// by the range, it is swapped out whole (THP_SWAP): added to the swapcache, unmapped (a PMD mapping is split
+    /// first, as try_to_unmap does with TTU_SPLIT_HUGE_PMD), every mapped subpage becomes a swap entry of its own slot,
+    /// and the folio is freed. Covered in part, it is split into base pages (split_folio). With other references or
+    /// mappings elsewhere the kernel fails the split or keeps the folio in the swapcache, which is not modelled: it
+    /// stays. Swap-in brings back base pages (no large-folio swap-in).
     /// </summary>
-    private bool PageOutThp(Process p, PteTable table, Folio f, ulong addr, ulong end)
+    private ThpPageout PageOutThp(Process p, PteTable table, Folio f, ulong addr, ulong end)
     {
         var tStart = table.Index << Geometry.PmdShift;
         var mapped = 0;
@@ -109,15 +124,21 @@ internal sealed partial class Kernel
         else
         {
             mapped = 1;
+            inRange = tStart >= addr && tStart + (ulong)Geometry.PmdSize <= end;
         }
-        if (f.PinCount > 0 || f.SwapCache || f.RefCount != f.TotalMapcount() || mapped != f.TotalMapcount() || !inRange)
+        if (f.PinCount > 0 || f.SwapCache || f.RefCount != f.TotalMapcount() || mapped != f.TotalMapcount())
         {
             Coverage.Hit(CovPoint.SwapOutSkipPinned, f, 0, table.Huge is not null);
             if (Tracing)
             {
-                Note($"pageout: THP pfn {f.Pfn} (ref {f.RefCount}, {mapped} of {f.TotalMapcount()} mappings here{(inRange ? "" : ", not all in the range")}): would be split or kept in the swapcache, not modelled; not swapped");
+                Note($"pageout: THP pfn {f.Pfn} (ref {f.RefCount}, {mapped} of {f.TotalMapcount()} mappings here): would be kept in the swapcache or mapped elsewhere, not modelled; not swapped");
             }
-            return false;
+            return ThpPageout.Kept;
+        }
+        if (!inRange)
+        {
+            SplitFolio(p, table, f);
+            return ThpPageout.Split;
         }
         if (table.Huge is not null)
         {
@@ -143,7 +164,7 @@ internal sealed partial class Kernel
         {
             Note($"pageout: P{p.Id} THP pfn {f.Pfn} -> {slots} swap slots, folio freed (ref {f.RefCount})");
         }
-        return true;
+        return ThpPageout.Swapped;
     }
 
     /// <summary>A swap slot for a page in the swapcache (<paramref name="cached"/>) or written out (<paramref name="content"/>); its index.</summary>

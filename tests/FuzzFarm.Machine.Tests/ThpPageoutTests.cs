@@ -6,8 +6,9 @@ namespace FuzzFarm.Machine.Tests;
 
 /// <summary>
 /// MADV_PAGEOUT of an anonymous THP (THP_SWAP): a THP mapped once and referenced by nothing else is swapped out
-/// whole, one swap entry per mapped subpage, and comes back as base pages; a shared, pinned or partly covered one
-/// stays; hugetlb mappings refuse pageout (can_madv_lru_vma).
+/// whole, one swap entry per mapped subpage, and comes back as base pages; a partly covered one is split into base
+/// pages and only the covered ones go; a shared or pinned one stays; hugetlb mappings refuse pageout
+/// (can_madv_lru_vma).
 /// </summary>
 public class ThpPageoutTests
 {
@@ -88,13 +89,60 @@ public class ThpPageoutTests
         Assert.NotNull(r.P0.Table(a)!.Huge);
     }
 
-    [Fact]
-    public void A_range_that_covers_part_of_a_PMD_mapped_THP_leaves_it_mapped()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_range_that_covers_part_of_a_THP_splits_it_and_swaps_out_only_the_covered_page(bool pteMapped)
     {
         var r = new Rig("v6.15");
         var a = r.MapThp();
+        var thp = Rig.FolioOf(r.P0, a);
+        r.Store(r.T0, a + 4096);
+        var written = r.Load(r.T0, a + 4096);
+        if (pteMapped)
+        {
+            Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 4096, Flag.R, null));
+            Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 4096, Flag.Rw, null));
+        }
+
         Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 4096, Flag.PageOut));
-        Assert.NotNull(r.P0.Table(a)!.Huge);
+
+        Assert.True(thp.Freed);
+        Assert.Null(r.P0.Table(a)!.Huge);
+        Assert.True(Rig.PteOf(r.P0, a).IsSwap);
+        var rest = Rig.PteOf(r.P0, a + 4096);
+        Assert.True(rest.Present);
+        Assert.False(rest.Folio!.Large);
+        Assert.True(rest.Folio.Exclusive[0]);
+        Assert.Equal(1, rest.Folio.Mapcount(0));
+        Assert.NotEqual(0UL, written);
+        Assert.Equal(written, r.Load(r.T0, a + 4096));
+    }
+
+    [Theory]
+    // The spliced page was paged out: the leak is do_swap_page's, on the profiles of s2-vmsplice-swap.
+    [InlineData("a", "v5.7 v5.9-rc4 v5.9 v5.11 v5.12", "cross-process-visibility in do_swap_page: reuse by mapcount+swapcount [swap]")]
+    // Its neighbour stayed mapped, split off the THP: a base page, so only 5.7's mapcount reuse leaks (s1-vmsplice-base).
+    [InlineData("a+4K", "v5.7", "cross-process-visibility in do_wp_page: reuse by mapcount [base]")]
+    public void After_a_partial_pageout_the_THPs_pages_behave_as_base_pages(string spliced, string profiles, string signature)
+    {
+        var text = $"""
+            a = mmap(2M, rw, private)
+            madvise(a, 2M, hugepage)
+            memset(a, 2M, 1)
+            madvise(a, 4K, pageout)
+            t1 = fork()
+            t1: p = pipe()
+            t1: vmsplice(p, {spliced}, 4K)
+            t1: munmap(a, 2M)
+            store({spliced}, 2)
+            t1: read(p, 4K)
+            """;
+        var program = ProgramParser.Parse(text);
+        var executor = new Executor();
+        var violating = KernelProfile.Named.Where(k => executor.Run(program, k).Violations.Count > 0).Select(k => k.Name);
+        Assert.Equal(profiles, string.Join(' ', violating));
+        Assert.Equal(signature, Assert.Single(executor.Run(program, KernelProfile.Parse("v5.7")).Violations).Signature);
     }
 
     [Fact]
