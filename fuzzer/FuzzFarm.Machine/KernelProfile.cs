@@ -171,11 +171,12 @@ public sealed class KernelProfile
         Add("v5.19", (Switch.AnonExclusive, T), (Switch.RoPinUnshare, (int)RoPinUnshareRule.Anon), (Switch.UffdWpShmemHugetlb, T));
         // Row H: mprotect maps exclusive anon pages writable.
         Add("v6.0", (Switch.MprotectWritable, (int)MprotectWritableRule.ExclusiveDirty));
-        // Row I: R/O long-term pins also unshare the zero page.
-        Add("v6.2", (Switch.RoPinUnshare, (int)RoPinUnshareRule.AnonAndLongtermCow));
-        // Row J: PTE-mapped THP reuse; O_DIRECT on FOLL_PIN (landed between 6.3 and 6.5); clean exclusive PTEs writable.
-        Add("v6.15", (Switch.PteThpReuse, (int)PteThpRule.MmOwner), (Switch.OdirectFollPin, T),
+        // Row I: R/O long-term pins also unshare the zero page; mprotect maps clean exclusive PTEs and PMDs writable
+        // (#24, with can_change_pmd_writable: both in the savedwrite series merged for 6.2).
+        Add("v6.2", (Switch.RoPinUnshare, (int)RoPinUnshareRule.AnonAndLongtermCow),
             (Switch.MprotectWritable, (int)MprotectWritableRule.Exclusive));
+        // Row J: PTE-mapped THP reuse; O_DIRECT on FOLL_PIN (landed between 6.3 and 6.5).
+        Add("v6.15", (Switch.PteThpReuse, (int)PteThpRule.MmOwner), (Switch.OdirectFollPin, T));
         return [.. list];
     }
 }

@@ -226,14 +226,18 @@ internal sealed partial class Kernel
         return vma.Shared || (f.Anon && f.Exclusive[sub]);
     }
 
-    /// <summary>The write bit change_protection gives a PTE (pte_modify with vm_page_prot, then the 6.0 upgrade).</summary>
-    private bool ProtWrite(Vma vma, Folio f, int sub, PteFlags flags, int uffd)
+    /// <summary>
+    /// The write bit change_protection gives a PTE, or a PMD when <paramref name="pmd"/> (pte_modify with vm_page_prot,
+    /// then the 6.0 upgrade).
+    /// </summary>
+    private bool ProtWrite(Vma vma, Folio f, int sub, PteFlags flags, int uffd, bool pmd = false)
     {
         if (!vma.Shared)
         {
             // A private mapping's vm_page_prot is read-only: writes are granted by faults only. The 6.0 upgrade is
-            // change_pte_range's and change_huge_pmd's; hugetlb_change_protection has none, so hugetlb stays read-only.
-            return !f.Hugetlb && CanChangeWritable(vma, f, sub, flags);
+            // change_pte_range's; change_huge_pmd's came with 6.2's; hugetlb_change_protection has none, so hugetlb
+            // stays read-only.
+            return !f.Hugetlb && (!pmd || Profile.MprotectWritable == MprotectWritableRule.Exclusive) && CanChangeWritable(vma, f, sub, flags);
         }
         if (!vma.Write || (flags & PteFlags.UffdWp) != 0)
         {
@@ -278,7 +282,7 @@ internal sealed partial class Kernel
                 else
                 {
                     var flags = UffdBits(table.HugeFlags, uffd);
-                    var write = ProtWrite(vma, table.Huge, 0, flags, uffd);
+                    var write = ProtWrite(vma, table.Huge, 0, flags, uffd, pmd: true);
                     changed += Apply(p, ref flags, write, tStart, tEnd - 1, cause);
                     table.HugeFlags = flags;
                     if (write)

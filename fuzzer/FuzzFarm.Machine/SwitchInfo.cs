@@ -31,7 +31,7 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "R/O FOLL_PIN unshares shared pages first"),
         new(Machine.Switch.OdirectFollPin, "odirect_foll_pin", Bool, "O_DIRECT takes FOLL_PIN instead of FOLL_GET"),
         new(Machine.Switch.MprotectWritable, "mprotect_writable", ["never", "exclusive_dirty", "exclusive"],
-            "change_protection maps exclusive anon PTEs writable at once"),
+            "change_protection maps exclusive anon PTEs (dirty only), or also clean PTEs and PMDs, writable at once"),
         new(Machine.Switch.UffdWpShmemHugetlb, "uffd_wp_shmem_hugetlb", Bool,
             "userfaultfd write-protect mode can register shared (shmem) and hugetlb mappings"),
     ];

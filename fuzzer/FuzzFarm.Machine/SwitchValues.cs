@@ -61,12 +61,15 @@ public enum RoPinUnshareRule
     AnonAndLongtermCow,
 }
 
-/// <summary>When change_protection may map a PTE writable at once.</summary>
+/// <summary>When change_protection may map an entry writable at once.</summary>
 public enum MprotectWritableRule
 {
     Never,
-    /// <summary>6.0–6.1: exclusive anon, dirty, no soft-dirty tracking need, no uffd-wp.</summary>
+    /// <summary>6.0–6.1: a PTE (can_change_pte_writable) of an exclusive anon page, dirty, no soft-dirty tracking need, no uffd-wp.</summary>
     ExclusiveDirty,
-    /// <summary>Later: the dirty requirement is dropped.</summary>
+    /// <summary>
+    /// 6.2: clean PTEs too (Nadav Amit's "allow clean exclusive anon pages to be writable"), and PMDs by the same rule
+    /// (can_change_pmd_writable); one series, "mm/autonuma: replace savedwrite infrastructure".
+    /// </summary>
     Exclusive,
 }
