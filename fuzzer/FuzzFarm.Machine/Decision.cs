@@ -90,8 +90,4 @@ public static class DecisionText
         Decision.MprotectWritableShared => "change_protection: writable shared page",
         _ => "none",
     };
-
-    /// <summary>Decisions that copy a page (a translation moves to a new page).</summary>
-    public static bool IsCopy(Decision d) => d is Decision.WpCopyMapcount or Decision.WpCopyPageCount or Decision.WpCopyZero
-        or Decision.PmdCopyThp or Decision.PmdCopyHugeZero or Decision.HugetlbCopy or Decision.ForkCopyPinned or Decision.UnshareCopy;
 }

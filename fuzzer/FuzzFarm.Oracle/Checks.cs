@@ -414,6 +414,7 @@ public sealed partial class Executor
         return info.Landing;
     }
 
+    /// <summary>Decisions of a fault that copies a page (fork's early copy of a pinned page is not one).</summary>
     private static bool IsCopy(Decision d) => d is Decision.WpCopyMapcount or Decision.WpCopyPageCount or Decision.WpCopyZero
         or Decision.PmdCopyThp or Decision.PmdCopyHugeZero or Decision.HugetlbCopy or Decision.UnshareCopy;
 
