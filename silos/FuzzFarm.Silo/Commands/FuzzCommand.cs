@@ -4,6 +4,7 @@ using System.Text.Json;
 using FuzzFarm.Fuzzing;
 using FuzzFarm.Machine;
 using FuzzFarm.Programs;
+using FuzzFarm.Silo.Farm;
 
 namespace FuzzFarm.Silo.Commands;
 
@@ -62,7 +63,10 @@ public sealed class FuzzCommand : ICliCommand
             Jobs = (int)jobs,
             InitialCorpus = initial,
         };
-        var result = FuzzSession.Run(options, status => Console.Error.WriteLine(StatusLine(profile, status)), cancellation);
+        // In place on a terminal, every ten seconds in a log: an overnight run must not write a line a second.
+        var statusLine = new StatusLineWriter(Console.Error);
+        var result = FuzzSession.Run(options, status => statusLine.Write(StatusLine(profile, status)), cancellation);
+        statusLine.Finish();
         var repros = new List<(SessionFinding Finding, Repro Repro, string File)>();
         for (var i = 0; i < result.Findings.Count; i++)
         {

@@ -1,0 +1,29 @@
+using Xunit;
+
+namespace FuzzFarm.Cli.Tests;
+
+/// <summary>
+/// `fuzzfarm fuzz` with stderr in a log (not a terminal) writes its status line when it starts, every ten seconds and
+/// once at the end: an overnight campaign's log grows by a line per ten seconds, not per second.
+/// </summary>
+public sealed class FuzzStatusTests
+{
+    [Fact]
+    public void A_three_second_run_logs_its_first_and_its_final_status_only()
+    {
+        var dir = Directory.CreateTempSubdirectory("ff-status-").FullName;
+        try
+        {
+            var run = Fuzzfarm.Run("fuzz", "--profile", "latest", "--seconds", "3", "--out", dir);
+
+            Assert.True(run.ExitCode is 0 or 1, run.Stderr);
+            Assert.Equal(2, run.StderrLines.Length);
+            Assert.All(run.StderrLines, l => Assert.StartsWith("fuzz v6.15: ", l, StringComparison.Ordinal));
+            Assert.Matches(@", [2-4]s$", run.StderrLines[1]);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
