@@ -191,4 +191,5 @@ internal enum CovPoint : ushort
     StaleTlbCause,
     SwapOutThp,
     FolioSplit,
+    WriteDuringCopy,
 }

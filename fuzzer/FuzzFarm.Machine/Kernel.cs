@@ -54,6 +54,7 @@ internal sealed partial class Kernel
     public void Reset(KernelProfile profile, int slotCount)
     {
         Profile = profile;
+        _copiesInFlight = 0;
         _smallFolios.ReturnAll();
         _hugeFolios.ReturnAll();
         _words.ReturnAll();
@@ -265,6 +266,10 @@ internal sealed partial class Kernel
 
     internal void WriteWords(Folio f, int sub, int fromWord, int count, ulong value)
     {
+        if (_copiesInFlight > 0)
+        {
+            NoteWriteDuringCopy(f, sub);
+        }
         var w = f.Words[sub];
         if (w is null)
         {

@@ -138,6 +138,7 @@ internal sealed partial class Kernel
         var p = op.Target;
         p.LockReaders--;
         op.Pending = false;
+        _copiesInFlight--;
         var table = p.Table(op.Addr);
         var idx = PteIndex(op.Addr);
         var same = table is not null && table.Huge is null && table.Peek(idx).Folio == op.OrigFolio

@@ -401,6 +401,7 @@ internal sealed partial class Kernel
             split.OrigFlags = pte.Flags;
             split.CopyDecision = decision;
             split.Addr = addr;
+            _copiesInFlight++;
             if (Tracing)
             {
                 Note($"wp_page_copy: copied pfn {old.Pfn}{SubText(old, pte.Sub)} to pfn {n.Pfn}; stopped before installing the PTE");
