@@ -1,0 +1,38 @@
+using FuzzFarm.Oracle;
+using FuzzFarm.Programs;
+using Xunit;
+
+namespace FuzzFarm.Machine.Tests;
+
+/// <summary>
+/// A write that lands on a page while a split store's COW copy of it is in flight is a coverage feature of its own:
+/// the state every COW lost-write race passes through, before any read can show the loss.
+/// </summary>
+public class CopyRaceCoverageTests
+{
+    // clear_refs write-protects without a flush before 5.12, so t0 keeps a writable TLB entry; t1's store faults
+    // and copies (page_count 2 with the pipe's reference) and stops before installing the copy.
+    private const string Prefix = """
+        a = mmap(4K, rw, private)
+        store(a, 1)
+        p = pipe()
+        vmsplice(p, a, 4K)
+        t1 = thread()
+        clear_refs(t0)
+        t1: c = store(a+8, 2) &
+
+        """;
+
+    [Theory]
+    // t0's stale translation still points at the page being copied: its store lands there.
+    [InlineData("store(a+16, 3)", true)]
+    [InlineData("load(a+16)", false)]
+    public void A_write_to_a_page_whose_copy_is_in_flight_is_a_feature(string racing, bool expected)
+    {
+        var program = ProgramParser.Parse(Prefix + racing + "\nt1: wait(c)\n");
+
+        var features = new Executor().Run(program, KernelProfile.Parse("v5.9")).Coverage.ToArray();
+
+        Assert.Equal(expected, features.Any(f => f >> 16 == (uint)CovPoint.WriteDuringCopy));
+    }
+}
