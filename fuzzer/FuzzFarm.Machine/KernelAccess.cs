@@ -15,7 +15,7 @@ internal sealed partial class Kernel
         {
             if (!write || e.Writable)
             {
-                landing = new Landing { Folio = e.Folio, Sub = e.Sub, Grant = e.Grant, Stale = e.Stale, Kind = e.Kind };
+                landing = new Landing { Folio = e.Folio, Sub = e.Sub, Grant = e.Grant, Stale = e.Stale, Kind = e.Kind, Page = page };
                 if (e.Stale != Decision.None)
                 {
                     Coverage.Hit(write ? CovPoint.StaleTlbWrite : CovPoint.StaleTlbRead, e.Folio, e.Sub);
@@ -72,7 +72,7 @@ internal sealed partial class Kernel
                     }
                     var kind = f.Kind(pmd);
                     t.Tlb.Fill(new TlbEntry { Page = page, Folio = f, Sub = (short)sub, Writable = writable, Grant = grant, Kind = kind });
-                    landing = new Landing { Folio = f, Sub = (short)sub, Grant = grant, Kind = kind };
+                    landing = new Landing { Folio = f, Sub = (short)sub, Grant = grant, Kind = kind, Page = page };
                     return FaultResult.Ok;
                 }
             }
@@ -237,7 +237,8 @@ internal sealed partial class Kernel
             var i = f.LandingIndex;
             if (perFolio[i].Stale == Decision.None && l.Stale != Decision.None)
             {
-                perFolio[i] = l;
+                // The entry keeps the first page the folio took: the list stays in address order.
+                perFolio[i] = l with { Page = perFolio[i].Page };
             }
             return;
         }

@@ -405,7 +405,8 @@ internal sealed partial class Kernel
     }
 
     /// <summary>The DMA of an O_DIRECT read into the pages GUP took, then their release.</summary>
-    internal void FinishPreadDirect(AsyncOp op, ulong token, out Landing landing)
+    /// <summary>The DMA of an O_DIRECT read; <paramref name="perPage"/> gets its landing on each page, in address order.</summary>
+    internal void FinishPreadDirect(AsyncOp op, ulong token, out Landing landing, List<Landing> perPage)
     {
         op.Pending = false;
         landing = default;
@@ -421,7 +422,8 @@ internal sealed partial class Kernel
                 Note($"O_DIRECT DMA into pfn {f.Pfn}{SubText(f, sub)} ({(f.Freed ? "freed" : Counts(f, sub))})");
             }
             // The grant names the fault that gave the GUP its write access, as for a CPU store.
-            landing = new Landing { Folio = f, Sub = (short)sub, Kind = kind, Grant = grant };
+            landing = new Landing { Folio = f, Sub = (short)sub, Kind = kind, Grant = grant, Page = a >> Geometry.PageShift };
+            perPage.Add(landing);
             a = stop;
         }
         ReleasePages(op.Pages, op.PinPages);

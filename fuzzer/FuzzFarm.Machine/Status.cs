@@ -22,6 +22,8 @@ internal struct Landing
     /// <summary>Set when the access went through a stale TLB entry: the decision that left it stale.</summary>
     public Decision Stale;
     public PageKind Kind;
+    /// <summary>The virtual page (address >> 12) the access went through; 0 for device accesses through a pin.</summary>
+    public ulong Page;
 }
 
 /// <summary>An assertion of the simulated kernel that failed (a kernel-warn), or a hang.</summary>

@@ -264,7 +264,7 @@ public sealed partial class Executor
                 var expected = _ref.Read(tr.Key, bad);
                 var at = (piece.Addr & ~0xfffUL) + (ulong)(bad * 8);
                 var landing = new Landing { Folio = piece.Folio, Sub = piece.Sub, Kind = piece.Folio.Kind(false), Grant = piece.Grant };
-                Report(piece.Owner, value, expected, landing, $"{op} of P{piece.Owner.Id}'s 0x{at:x}");
+                Report(piece.Owner, value, expected, landing, at, $"{op} of P{piece.Owner.Id}'s 0x{at:x}");
             }
         }
         if (collect)
@@ -300,7 +300,7 @@ public sealed partial class Executor
         var expected = _ref.Read(ReferenceMemory.Key(p, addr), (int)((addr & 0xfff) >> 3));
         if (value != expected)
         {
-            Report(p, value, expected, landing, $"load of P{p.Id}'s 0x{addr:x}");
+            Report(p, value, expected, landing, addr, $"load of P{p.Id}'s 0x{addr:x}");
         }
     }
 
@@ -315,7 +315,7 @@ public sealed partial class Executor
         var shortTermZero = landing.Folio is { Zero: true } && !h.Longterm;
         if (value != expected && !shortTermZero)
         {
-            Report(h.Owner, value, expected, landing, $"dma_read through P{h.Owner.Id}'s pin at 0x{at:x}");
+            Report(h.Owner, value, expected, landing, at, $"dma_read through P{h.Owner.Id}'s pin at 0x{at:x}");
         }
     }
 
@@ -328,11 +328,11 @@ public sealed partial class Executor
         // hugetlb has no soft-dirty tracking (only VM_SOFTDIRTY is reported): nothing to check there.
         if (!dirty && !_clearing.Contains(p.Id) && p.FindVma(addr) is { Hugetlb: false } && _dirtySinceClear.TryGetValue(PageKey(p, addr), out var token))
         {
-            ref var info = ref _tokens[token];
-            var cause = info.Landing.Stale != Decision.None ? info.Landing.Stale : info.Landing.Grant;
-            AddViolation(ViolationKind.LostWrite, Signature(ViolationKind.LostWrite, cause, info.Landing.Kind),
+            var l = LandingAt(ref _tokens[token], addr);
+            var cause = l.Stale != Decision.None ? l.Stale : l.Grant;
+            AddViolation(ViolationKind.LostWrite, Signature(ViolationKind.LostWrite, cause, l.Kind),
                 $"pagemap of P{p.Id}'s 0x{addr & ~0xfffUL:x} reads soft-dirty 0, but {_tokens.Print(token)} wrote the page since the last clear_refs" +
-                (info.Landing.Stale != Decision.None ? " (through a stale TLB entry, without a fault)" : ""));
+                (l.Stale != Decision.None ? " (through a stale TLB entry, without a fault)" : ""));
         }
     }
 
@@ -341,7 +341,7 @@ public sealed partial class Executor
     /// <paramref name="expected"/>: a token from outside its history is cross-process visibility, an older one of
     /// its own is a lost write.
     /// </summary>
-    private void Report(Process observer, ulong value, ulong expected, Landing landing, string what)
+    private void Report(Process observer, ulong value, ulong expected, Landing landing, ulong addr, string what)
     {
         var where = landing.Folio is null ? "" : $" (pfn {landing.Folio.Pfn}{Kernel.SubText(landing.Folio, landing.Sub)}{(landing.Folio.Freed ? ", freed" : "")})";
         if (!_tokens.InHistory(observer, value))
@@ -352,18 +352,18 @@ public sealed partial class Executor
                 $"{what}{where} saw {_tokens.Print(value)}, written by P{info.Writer.Id} after it parted from P{observer.Id}; expected {_tokens.Print(expected)}");
             return;
         }
-        var (lostCause, lostKind) = LostCause(expected, landing);
+        var (lostCause, lostKind) = LostCause(expected, landing, addr);
         AddViolation(ViolationKind.LostWrite, Signature(ViolationKind.LostWrite, lostCause, lostKind),
-            $"{what}{where} saw {_tokens.Print(value)} but {_tokens.Print(expected)} wrote it later{LandingText(expected)}");
+            $"{what}{where} saw {_tokens.Print(value)} but {_tokens.Print(expected)} wrote it later{LandingText(expected, addr)}");
     }
 
-    private string LandingText(ulong token)
+    private string LandingText(ulong token, ulong addr)
     {
         if (!_tokens.Valid(token))
         {
             return "";
         }
-        var l = _tokens[token].Landing;
+        var l = LandingAt(ref _tokens[token], addr);
         if (l.Folio is null)
         {
             return "";
@@ -398,6 +398,28 @@ public sealed partial class Executor
         return (l.Folio.Origin, l.Kind);
     }
 
+    /// <summary>
+    /// Where a write over several folios landed at <paramref name="addr"/> (the last landing that starts at or before
+    /// its page); else the write's one landing. A lost write is judged where it was observed, not where it ended.
+    /// </summary>
+    private static Landing LandingAt(ref TokenInfo info, ulong addr)
+    {
+        var page = addr >> Geometry.PageShift;
+        var at = info.Landing;
+        if (info.PerFolio is { } each)
+        {
+            foreach (var l in each)
+            {
+                if (l.Page > page)
+                {
+                    break;
+                }
+                at = l;
+            }
+        }
+        return at;
+    }
+
     /// <summary>Where the write reached <paramref name="folio"/> when it wrote several; else its one landing.</summary>
     private static Landing LandingOn(ref TokenInfo info, Folio? folio)
     {
@@ -424,14 +446,14 @@ public sealed partial class Executor
     /// (the one the write went to and the one observed), which a COW copy created. A stale entry to the page still
     /// mapped put the write where a fault would have: it was lost elsewhere (a pin on an older page, say).
     /// </summary>
-    private (Decision, PageKind) LostCause(ulong expected, Landing observed)
+    private (Decision, PageKind) LostCause(ulong expected, Landing observed, ulong addr)
     {
         if (!_tokens.Valid(expected))
         {
             return (observed.Folio?.Origin ?? Decision.None, observed.Kind);
         }
         ref var info = ref _tokens[expected];
-        var w = info.Landing;
+        var w = LandingAt(ref info, addr);
         if (w.Stale != Decision.None && !(w.Folio is not null && Kernel.Maps(info.Writer, info.Addr, w.Folio, w.Sub)))
         {
             return (w.Stale, w.Kind);

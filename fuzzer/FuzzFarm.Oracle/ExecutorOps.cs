@@ -354,8 +354,10 @@ public sealed partial class Executor
     {
         var token = _tokens.New(op.Target, op.Thread.Name, _line, WriteKind.ODirect, StepOf(_opSteps, op.Id));
         var tag = op.Tag;
-        _kernel.FinishPreadDirect(op, token, out var landing);
+        _landings.Clear();
+        _kernel.FinishPreadDirect(op, token, out var landing, _landings);
         _tokens[token].Landing = landing;
+        _tokens[token].PerFolio = _landings.Count > 1 ? [.. _landings] : null;
         var end = op.Addr + (ulong)op.Len;
         var a = op.Addr;
         for (var page = 0; a < end; page++)

@@ -19,7 +19,10 @@ internal struct TokenInfo
     public Landing Landing;
     /// <summary>Where a CPU write began, in the writer's address space.</summary>
     public ulong Addr;
-    /// <summary>A write over several folios (a memset across huge pages): its landing on each; null for one folio.</summary>
+    /// <summary>
+    /// A write over several folios (a memset, an O_DIRECT read): its landings in address order, each from the page in
+    /// its <see cref="Landing.Page"/> on (one per folio, or per page); null for one folio.
+    /// </summary>
     public Landing[]? PerFolio;
     /// <summary>The oracle's step at which the writer got its access: the store itself, the pin, the O_DIRECT GUP.</summary>
     public long Access;
