@@ -404,8 +404,10 @@ internal sealed partial class Kernel
         return Status.Done;
     }
 
-    /// <summary>The DMA of an O_DIRECT read into the pages GUP took, then their release.</summary>
-    /// <summary>The DMA of an O_DIRECT read; <paramref name="perPage"/> gets its landing on each page, in address order.</summary>
+    /// <summary>
+    /// The DMA of an O_DIRECT read into the pages GUP took, then their release. <paramref name="perPage"/> gets its
+    /// landing on each page, in address order.
+    /// </summary>
     internal void FinishPreadDirect(AsyncOp op, ulong token, out Landing landing, List<Landing> perPage)
     {
         op.Pending = false;

@@ -60,7 +60,6 @@ public sealed partial class Executor
     private void CpuWrote(Process p, ulong addr, long len, ulong token, Landing landing)
     {
         _tokens[token].Landing = landing;
-        _tokens[token].Addr = addr;
         _ref.WriteRange(p, addr, len, token);
         for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
         {
@@ -454,7 +453,7 @@ public sealed partial class Executor
         }
         ref var info = ref _tokens[expected];
         var w = LandingAt(ref info, addr);
-        if (w.Stale != Decision.None && !(w.Folio is not null && Kernel.Maps(info.Writer, info.Addr, w.Folio, w.Sub)))
+        if (w.Stale != Decision.None && !(w.Folio is not null && Kernel.Maps(info.Writer, w.Page << Geometry.PageShift, w.Folio, w.Sub)))
         {
             return (w.Stale, w.Kind);
         }

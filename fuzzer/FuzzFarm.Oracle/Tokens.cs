@@ -17,8 +17,6 @@ internal struct TokenInfo
     public int Line;
     public WriteKind Kind;
     public Landing Landing;
-    /// <summary>Where a CPU write began, in the writer's address space.</summary>
-    public ulong Addr;
     /// <summary>
     /// A write over several folios (a memset, an O_DIRECT read): its landings in address order, each from the page in
     /// its <see cref="Landing.Page"/> on (one per folio, or per page); null for one folio.
