@@ -8,7 +8,7 @@ namespace FuzzFarm.Fuzzing;
 /// <summary>
 /// Shrinks a violating program while it still violates with the same signature (on the same profiles): removes lines (with whatever depends
 /// on them), folds threads into their creators, un-splits ops, replaces writes by simpler ones, simplifies arguments,
-/// and finally renames bindings in order of appearance. Deterministic; every candidate costs one execution, bounded by the budget.
+/// swaps neighbouring lines where that lets another go, and finally renames bindings in order of appearance. Deterministic; every candidate costs one execution, bounded by the budget.
 /// </summary>
 public static class Minimizer
 {
@@ -72,6 +72,10 @@ public static class Minimizer
             changed |= Restructure(run, ref best);
             changed |= SimplifyOps(run, ref best);
             changed |= SimplifyArguments(run, ref best);
+            if (!changed)
+            {
+                changed = SwapThenRemove(run, ref best);
+            }
         }
         while (changed && !run.Exhausted);
         var renamed = Canonical.Rename(best);
@@ -98,6 +102,36 @@ public static class Minimizer
             }
         }
         return changed;
+    }
+
+    /// <summary>
+    /// Once nothing can go as it stands: swaps two neighbouring lines (another interleaving) and retries each removal.
+    /// A find often reaches the bug by another order of the same calls, where a line that the seed's order does
+    /// without is still needed (a second vmsplice that makes the other process's write the one that copies).
+    /// Only a swap that lets a line go is kept.
+    /// </summary>
+    private static bool SwapThenRemove(Attempt run, ref List<Statement> best)
+    {
+        for (var i = 0; i + 1 < best.Count && !run.Exhausted; i++)
+        {
+            var swapped = new List<Statement>(best);
+            (swapped[i], swapped[i + 1]) = (swapped[i + 1], swapped[i]);
+            if (!Attempt.Valid(swapped))
+            {
+                continue;
+            }
+            for (var k = swapped.Count - 1; k >= 0 && !run.Exhausted; k--)
+            {
+                var candidate = new List<Statement>(swapped);
+                var ok = candidate[k].Op == Op.Wait ? Mutator.UnsplitWait(candidate, k) : RemoveWithDependents(candidate, k);
+                if (ok && run.Holds(candidate))
+                {
+                    best = candidate;
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static bool RemoveWithDependents(List<Statement> s, int index)
@@ -290,6 +324,10 @@ public static class Minimizer
         private int _left = budget;
 
         public bool Exhausted => _left <= 0;
+
+        /// <summary>Whether the lines form a program at all (costs no execution).</summary>
+        public static bool Valid(List<Statement> statements) =>
+            ProgramValidator.TryValidate(ImmutableArray<string>.Empty, statements, out _, out _);
 
         public bool Holds(List<Statement> statements) =>
             _left-- > 0 && statements.Count > 0
