@@ -99,9 +99,11 @@ internal sealed partial class Kernel
     /// Reclaim of an anonymous THP this table maps and nothing else references (can_split_folio's condition). Covered
     /// by the range, it is swapped out whole (THP_SWAP): added to the swapcache, unmapped (a PMD mapping is split
     /// first, as try_to_unmap does with TTU_SPLIT_HUGE_PMD), every mapped subpage becomes a swap entry of its own slot,
-    /// and the folio is freed. Covered in part, it is split into base pages (split_folio). With other references or
-    /// mappings elsewhere the kernel fails the split or keeps the folio in the swapcache, which is not modelled: it
-    /// stays. Swap-in brings back base pages (no large-folio swap-in).
+    /// and the folio is freed. Covered in part, it is split into base pages (split_folio). A folio with references
+    /// beyond its mappings (a pin, a pipe buffer) stays mapped: reclaim's can_split_folio() fails and it is skipped
+    /// ("cannot split folio, skip it", 5.x and 6.x alike), and so does madvise's own split of a partly covered one.
+    /// One mapped elsewhere too, or already in the swapcache, also stays, which is not what the kernel does (see the
+    /// Machine README). Swap-in brings back base pages (no large-folio swap-in).
     /// </summary>
     private ThpPageout PageOutThp(Process p, PteTable table, Folio f, ulong addr, ulong end)
     {
@@ -126,12 +128,15 @@ internal sealed partial class Kernel
             mapped = 1;
             inRange = tStart >= addr && tStart + (ulong)Geometry.PmdSize <= end;
         }
-        if (f.PinCount > 0 || f.SwapCache || f.RefCount != f.TotalMapcount() || mapped != f.TotalMapcount())
+        var extraRefs = f.PinCount > 0 || f.RefCount != f.TotalMapcount();
+        if (extraRefs || f.SwapCache || mapped != f.TotalMapcount())
         {
             Coverage.Hit(CovPoint.SwapOutSkipPinned, f, 0, table.Huge is not null);
             if (Tracing)
             {
-                Note($"pageout: THP pfn {f.Pfn} (ref {f.RefCount}, {mapped} of {f.TotalMapcount()} mappings here): would be kept in the swapcache or mapped elsewhere, not modelled; not swapped");
+                Note(extraRefs
+                    ? $"pageout: THP pfn {f.Pfn} (ref {f.RefCount}, total map {f.TotalMapcount()}): references beyond its mappings, cannot split, skipped"
+                    : $"pageout: THP pfn {f.Pfn} ({mapped} of {f.TotalMapcount()} mappings here{(f.SwapCache ? ", in swapcache" : "")}): not modelled, skipped");
             }
             return ThpPageout.Kept;
         }
