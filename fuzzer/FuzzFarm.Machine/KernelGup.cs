@@ -332,13 +332,13 @@ internal sealed partial class Kernel
         }
         var end = addr + (ulong)len;
         var a = addr;
-        foreach (var (f, sub, _, grant) in _gupScratch)
+        foreach (var (f, sub, kind, grant) in _gupScratch)
         {
             var stop = Math.Min((a | 0xfff) + 1, end);
             Pipes[pipe].Buffers.Add(new PipeBuffer
             {
                 Folio = f, Sub = (short)sub, FromWord = (short)((a & 0xfff) >> 3), Words = (short)((stop - a) >> 3),
-                Owner = t.Process, Addr = a, Tag = tag++, Grant = grant,
+                Owner = t.Process, Addr = a, Tag = tag++, Grant = grant, Kind = kind,
             });
             a = stop;
         }
@@ -477,13 +477,13 @@ internal sealed partial class Kernel
         output.Clear();
         var end = op.Addr + (ulong)op.Len;
         var a = op.Addr;
-        foreach (var (f, sub, _, grant) in op.Pages)
+        foreach (var (f, sub, kind, grant) in op.Pages)
         {
             var stop = Math.Min((a | 0xfff) + 1, end);
             output.Add(new PipeBuffer
             {
                 Folio = f, Sub = (short)sub, FromWord = (short)((a & 0xfff) >> 3), Words = (short)((stop - a) >> 3),
-                Owner = op.Target, Addr = a, Tag = tag++, Grant = grant,
+                Owner = op.Target, Addr = a, Tag = tag++, Grant = grant, Kind = kind,
             });
             a = stop;
         }

@@ -26,6 +26,8 @@ internal struct PipeBuffer
     public int Tag;
     /// <summary>The decision that granted the PTE GUP found the page through.</summary>
     public Decision Grant;
+    /// <summary>The page as GUP found it (a THP through a PMD or a PTE): what a signature names.</summary>
+    public PageKind Kind;
 }
 
 internal sealed class Pipe

@@ -50,4 +50,26 @@ public class ODirectLandingTests
             Assert.True(result.Verdict == Verdict.Ok, $"{profile.Name}: {string.Join("; ", result.Violations.Select(v => v.Signature))}");
         }
     }
+    [Fact]
+    public void AThpReadThroughItsPmdIsNamedAThpNotAPteMappedOne()
+    {
+        // A fuzzer find: the parent's O_DIRECT read in flight across fork lands in the THP its own write left to the
+        // child, and the child reads it through the PMD its reuse made writable. The signature names the page as
+        // process_vm_readv found it; it once said [pte-mapped-thp], which do_huge_pmd_wp_page never handles.
+        var program = ProgramParser.Parse("""
+            t1 = thread()
+            a = mmap(2M, rw, private)
+            t1: madvise(a, 2M, hugepage)
+            f = file(0)
+            w = pread_direct(f, 0, a+2044K, 8) &
+            t1: t2 = fork()
+            t1: store(a+2044K, 0)
+            wait(w)
+            t1: munmap(a, 2044K)
+            t2: store(a, 0)
+            x = process_vm_readv(t2, a+2044K, 8)
+            """);
+        var result = new Executor().Run(program, KernelProfile.Parse("v5.9"));
+        Assert.Equal(["cross-process-visibility in do_huge_pmd_wp_page: reuse by mapcount [thp]"], result.Violations.Select(v => v.Signature));
+    }
 }
