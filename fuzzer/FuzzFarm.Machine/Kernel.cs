@@ -21,6 +21,7 @@ internal sealed partial class Kernel
     /// <summary>The huge zero page: a read fault maps it where a THP could go (use_zero_page, on by default).</summary>
     private readonly Folio _hugeZero = new(Geometry.PmdNr);
     private int _pfn;
+    private readonly Lineage _lineage = new();
     private int _shmIds;
     /// <summary>Memset calls so far: a folio compares it with the call that last noted it (see NoteLanding).</summary>
     private long _memsetCalls;
@@ -147,6 +148,7 @@ internal sealed partial class Kernel
         var f = _smallFolios.Rent();
         f.Reset(++_pfn, origin);
         f.Anon = true;
+        _lineage.Born(f.Pfn, origin);
         return f;
     }
 
@@ -156,9 +158,17 @@ internal sealed partial class Kernel
         f.Reset(++_pfn, origin);
         f.Anon = true;
         f.Hugetlb = hugetlb;
+        _lineage.Born(f.Pfn, origin);
         _pfn += Geometry.PmdNr - 1;
         return f;
     }
+
+    /// <summary>
+    /// The origin of the oldest page in <paramref name="observed"/>'s line of copies (COW, unshare, fork's copy,
+    /// swap-out and in) that is newer than pfn <paramref name="than"/>: where a process's contents parted from a
+    /// page allocated before, whatever copied them on since.
+    /// </summary>
+    internal Decision DivergedOrigin(Folio observed, int than) => _lineage.FirstNewer(observed.Pfn, than);
 
     internal Folio ZeroPage => _zero;
 

@@ -389,6 +389,7 @@ internal sealed partial class Kernel
         if (!old.Zero)
         {
             CopyPage(old, pte.Sub, n, 0);
+            _lineage.CopiedFrom(n.Pfn, old.Pfn);
         }
         if (split is not null && !unshare)
         {
@@ -500,6 +501,7 @@ internal sealed partial class Kernel
         {
             CopyPage(f, i, n, i);
         }
+        _lineage.CopiedFrom(n.Pfn, f.Pfn);
         n.Exclusive[0] = true;
         var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
         FlushTlb(p, first, first + Geometry.PmdNr - 1);
@@ -666,6 +668,7 @@ internal sealed partial class Kernel
         {
             CopyPage(f, i, n, i);
         }
+        _lineage.CopiedFrom(n.Pfn, f.Pfn);
         n.Exclusive[0] = true;
         var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
         FlushTlb(p, first, first + Geometry.PmdNr - 1);

@@ -65,6 +65,7 @@ internal sealed partial class Kernel
                     {
                         CopyPage(f, i, n, i);
                     }
+                    _lineage.CopiedFrom(n.Pfn, f.Pfn);
                     n.Exclusive[0] = true;
                     n.CompoundMapcount = 1;
                     n.RefCount = 1;
@@ -160,6 +161,7 @@ internal sealed partial class Kernel
             {
                 var n = AllocSmall(Decision.ForkCopyPinned);
                 CopyPage(f, sub, n, 0);
+                _lineage.CopiedFrom(n.Pfn, f.Pfn);
                 n.Exclusive[0] = true;
                 cpte.Folio = n;
                 cpte.Sub = 0;

@@ -5,6 +5,8 @@ internal sealed class SwapSlot
 {
     public Folio? Cached;
     public PageWords? Content;
+    /// <summary>Pfn of the page <see cref="Content"/> was written from (a page swapped in takes over its lineage).</summary>
+    public int SourcePfn;
     /// <summary>Swap PTEs referring to the slot (swap_count).</summary>
     public int Count;
 }

@@ -13,6 +13,7 @@ internal sealed partial class Kernel
         {
             // Other swap PTEs still refer to the slot: keep the contents for them.
             slot.Content = f.Words[0];
+            slot.SourcePfn = f.Pfn;
         }
         f.SwapCache = false;
         f.SwapSlot = -1;
@@ -160,7 +161,7 @@ internal sealed partial class Kernel
             }
             int sub = pte.Sub;
             // Written out at once: nothing but these mappings held the folio.
-            MakeSwapPte(ref pte, f, sub, NewSwapSlot(null, f.Words[sub], 1));
+            MakeSwapPte(ref pte, f, sub, NewSwapSlot(null, f.Words[sub], 1, f.Pfn));
             RemoveMap(f, sub);
             slots++;
         }
@@ -173,11 +174,12 @@ internal sealed partial class Kernel
     }
 
     /// <summary>A swap slot for a page in the swapcache (<paramref name="cached"/>) or written out (<paramref name="content"/>); its index.</summary>
-    private int NewSwapSlot(Folio? cached, PageWords? content, int count)
+    private int NewSwapSlot(Folio? cached, PageWords? content, int count, int sourcePfn)
     {
         var slot = _swapSlots.Rent();
         slot.Cached = cached;
         slot.Content = content;
+        slot.SourcePfn = sourcePfn;
         slot.Count = count;
         Swap.Add(slot);
         return Swap.Count - 1;
@@ -220,7 +222,7 @@ internal sealed partial class Kernel
         Coverage.Hit(CovPoint.SwapOut, f);
         if (!f.SwapCache)
         {
-            f.SwapSlot = NewSwapSlot(f, null, 0);
+            f.SwapSlot = NewSwapSlot(f, null, 0, f.Pfn);
             f.SwapCache = true;
             Get(f);
         }
@@ -235,6 +237,7 @@ internal sealed partial class Kernel
         {
             // Only the swapcache holds it: write it out and free the page.
             s.Content = f.Words[0];
+            s.SourcePfn = f.Pfn;
             s.Cached = null;
             f.SwapCache = false;
             f.SwapSlot = -1;
@@ -257,6 +260,7 @@ internal sealed partial class Kernel
         if (f is null)
         {
             f = AllocSmall(Decision.SwapMapReadOnly);
+            _lineage.CopiedFrom(f.Pfn, s.SourcePfn);
             f.FromSwap = true;
             f.SetWords(0, s.Content);
             f.SwapCache = true;

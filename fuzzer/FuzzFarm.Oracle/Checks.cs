@@ -442,7 +442,8 @@ public sealed partial class Executor
     /// <summary>
     /// The decision behind a lost write: the stale TLB entry it went through, when that left the write on a page the
     /// writer no longer maps there (a copy replaced it, or it was unmapped); else the newer of the two pages involved
-    /// (the one the write went to and the one observed), which a COW copy created. A stale entry to the page still
+    /// (the one the write went to and the one observed), which a COW copy created; when that page is a copy of the
+    /// copy (a swap-out and in, an unshare), the first copy in its line newer than the other page. A stale entry to the page still
     /// mapped put the write where a fault would have: it was lost elsewhere (a pin on an older page, say).
     /// </summary>
     private (Decision, PageKind) LostCause(ulong expected, Landing observed, ulong addr)
@@ -457,11 +458,16 @@ public sealed partial class Executor
         {
             return (w.Stale, w.Kind);
         }
-        if (w.Folio is null || (observed.Folio is not null && observed.Folio.Pfn > w.Folio.Pfn))
+        if (w.Folio is null)
         {
             return (observed.Folio?.Origin ?? Decision.None, observed.Kind);
         }
-        return (w.Folio.Origin, w.Kind);
+        if (observed.Folio is not null && observed.Folio.Pfn > w.Folio.Pfn)
+        {
+            // Where the observed contents parted from the write's page; a later copy of them only carried the loss.
+            return (_kernel.DivergedOrigin(observed.Folio, w.Folio.Pfn), observed.Kind);
+        }
+        return (observed.Folio is null ? w.Folio.Origin : _kernel.DivergedOrigin(w.Folio, observed.Folio.Pfn), w.Kind);
     }
 
     private static string Signature(ViolationKind kind, Decision cause, PageKind page) =>

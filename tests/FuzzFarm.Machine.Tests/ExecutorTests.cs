@@ -393,7 +393,8 @@ public class ExecutorTests
     {
         // Found by the fuzzer: the pin holds the zero page, and the store through the entry uffd_wp left stale lands on
         // the page the PTE still maps. The device misses it because its pin is on another page, on every profile up
-        // to 6.0 (5.12 fixed the stale entry's own bug); the stale entry must not take the blame.
+        // to 6.0 (5.12 fixed the stale entry's own bug); the stale entry must not take the blame. The store's page is a
+        // swap-in of the zero page's COW copy: the copy is where it parted from the pinned page.
         const string text = """
             a = mmap(4K, rw, private)
             t1 = thread()
@@ -409,7 +410,7 @@ public class ExecutorTests
             dma_read(h, 0)
             """;
         var v = Assert.Single(Run(text, profile).Violations);
-        Assert.Equal("lost-write in do_swap_page: map read-only [swap]", v.Signature);
+        Assert.Equal("lost-write in do_wp_page: copy of zero page [swap]", v.Signature);
     }
 
     [Fact]
