@@ -164,11 +164,11 @@ internal sealed partial class Kernel
     }
 
     /// <summary>
-    /// The origin of the oldest page in <paramref name="observed"/>'s line of copies (COW, unshare, fork's copy,
-    /// swap-out and in) that is newer than pfn <paramref name="than"/>: where a process's contents parted from a
-    /// page allocated before, whatever copied them on since.
+    /// The origin of the oldest page in <paramref name="page"/>'s line of copies (COW, unshare, fork's copy, swap-out
+    /// and in) that is newer than pfn <paramref name="than"/>: where its contents parted from a page allocated before,
+    /// whatever copied them on since. The kind is that page's when it is not <paramref name="page"/> itself.
     /// </summary>
-    internal Decision DivergedOrigin(Folio observed, int than) => _lineage.FirstNewer(observed.Pfn, than);
+    internal (Decision Origin, PageKind? Kind) Diverged(Folio page, int than) => _lineage.FirstNewer(page.Pfn, than);
 
     internal Folio ZeroPage => _zero;
 

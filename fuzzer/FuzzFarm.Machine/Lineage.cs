@@ -1,15 +1,17 @@
 namespace FuzzFarm.Machine;
 
 /// <summary>
-/// Per pfn of one execution: the decision that allocated the page and the page its contents were copied from. A
-/// lost write is blamed on where the process's contents parted from the page the write went to; a later copy of
-/// that copy (an unshare, a swap-out and in) only carried the loss on. Indexed by pfn, not kept on the pooled folio
-/// objects, which a later allocation reuses; every pfn an execution uses is written when it is allocated.
+/// Per pfn of one execution: the decision that allocated the page, the page its contents were copied from, and what
+/// kind of page the copy made. A lost write is blamed on where the process's contents parted from the page the write
+/// went to; a later copy of that copy (an unshare, a swap-out and in) only carried the loss on. Indexed by pfn, not
+/// kept on the pooled folio objects, which a later allocation reuses; every pfn an execution uses is written when it
+/// is allocated.
 /// </summary>
 internal sealed class Lineage
 {
     private int[] _parent = new int[1024];
     private Decision[] _origin = new Decision[1024];
+    private PageKind?[] _kind = new PageKind?[1024];
 
     public void Born(int pfn, Decision origin)
     {
@@ -18,22 +20,33 @@ internal sealed class Lineage
             var size = Math.Max(pfn + 1, _parent.Length * 2);
             Array.Resize(ref _parent, size);
             Array.Resize(ref _origin, size);
+            Array.Resize(ref _kind, size);
         }
         _parent[pfn] = 0;
         _origin[pfn] = origin;
+        _kind[pfn] = null;
     }
 
-    /// <summary>Records that <paramref name="pfn"/> took its contents from <paramref name="source"/> (0: none, or the zero page).</summary>
-    public void CopiedFrom(int pfn, int source) => _parent[pfn] = source;
+    /// <summary>Records that <paramref name="pfn"/>, a page of <paramref name="kind"/>, took its contents from <paramref name="source"/> (0: none).</summary>
+    public void CopiedFrom(int pfn, int source, PageKind kind)
+    {
+        _parent[pfn] = source;
+        _kind[pfn] = kind;
+    }
 
     public int ParentOf(int pfn) => _parent[pfn];
 
-    public Decision FirstNewer(int pfn, int than)
+    /// <summary>
+    /// The origin of the oldest page in <paramref name="pfn"/>'s line that is newer than <paramref name="than"/>, and
+    /// its kind when that is an older page than <paramref name="pfn"/> (null: the caller knows the page itself).
+    /// </summary>
+    public (Decision Origin, PageKind? Kind) FirstNewer(int pfn, int than)
     {
-        while (_parent[pfn] > than)
+        var at = pfn;
+        while (_parent[at] > than)
         {
-            pfn = _parent[pfn];
+            at = _parent[at];
         }
-        return _origin[pfn];
+        return (_origin[at], at == pfn ? null : _kind[at]);
     }
 }

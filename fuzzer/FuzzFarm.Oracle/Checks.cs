@@ -465,9 +465,15 @@ public sealed partial class Executor
         if (observed.Folio is not null && observed.Folio.Pfn > w.Folio.Pfn)
         {
             // Where the observed contents parted from the write's page; a later copy of them only carried the loss.
-            return (_kernel.DivergedOrigin(observed.Folio, w.Folio.Pfn), observed.Kind);
+            var (origin, kind) = _kernel.Diverged(observed.Folio, w.Folio.Pfn);
+            return (origin, kind ?? observed.Kind);
         }
-        return (observed.Folio is null ? w.Folio.Origin : _kernel.DivergedOrigin(w.Folio, observed.Folio.Pfn), w.Kind);
+        if (observed.Folio is null)
+        {
+            return (w.Folio.Origin, w.Kind);
+        }
+        var (wOrigin, wKind) = _kernel.Diverged(w.Folio, observed.Folio.Pfn);
+        return (wOrigin, wKind ?? w.Kind);
     }
 
     private static string Signature(ViolationKind kind, Decision cause, PageKind page) =>

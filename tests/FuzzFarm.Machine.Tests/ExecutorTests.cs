@@ -410,7 +410,7 @@ public class ExecutorTests
             dma_read(h, 0)
             """;
         var v = Assert.Single(Run(text, profile).Violations);
-        Assert.Equal("lost-write in do_wp_page: copy of zero page [swap]", v.Signature);
+        Assert.Equal("lost-write in do_wp_page: copy of zero page [base]", v.Signature);
     }
 
     [Fact]

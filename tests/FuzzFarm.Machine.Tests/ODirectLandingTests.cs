@@ -94,7 +94,7 @@ public class ODirectLandingTests
         madvise(a, 4K, pageout)
         t1: wait(w)
         t1: load(a)
-        """, "lost-write in do_wp_page: copy by page_count [swap]")]
+        """, "lost-write in do_wp_page: copy by page_count [base]")]
     public void ALostReadIsBlamedOnTheCopyThatPartedFromItsPageNotOnACopyOfThatCopy(string text, string signature)
     {
         // Fuzzer finds on v6.2: the parent's COW copy leaves the read in flight to the child's page; then a R/O pin's
