@@ -45,6 +45,9 @@ public enum Decision : byte
     HugeZeroMap,
     PmdCopyHugeZero,
     MprotectWritableShared,
+    ForkShareHuge,
+    ForkShareHugetlb,
+    ForkCopyPinnedHugetlb,
 }
 
 public static class DecisionText
@@ -88,6 +91,9 @@ public static class DecisionText
         Decision.HugeZeroMap => "do_huge_pmd_anonymous_page: huge zero page",
         Decision.PmdCopyHugeZero => "do_huge_pmd_wp_page: copy of huge zero page",
         Decision.MprotectWritableShared => "change_protection: writable shared page",
+        Decision.ForkShareHuge => "copy_huge_pmd: share with child",
+        Decision.ForkShareHugetlb => "copy_hugetlb_page_range: share with child",
+        Decision.ForkCopyPinnedHugetlb => "copy_hugetlb_page_range: copy pinned page for child",
         _ => "none",
     };
 }

@@ -60,7 +60,7 @@ internal sealed partial class Kernel
                 var ct = GetTable(c, tStart);
                 if (Profile.ForkCopiesPinnedHugetlb && needsCow)
                 {
-                    var n = AllocHuge(Decision.ForkCopyPinned, hugetlb: true);
+                    var n = AllocHuge(Decision.ForkCopyPinnedHugetlb, hugetlb: true);
                     for (var i = 0; i < Geometry.PmdNr; i++)
                     {
                         CopyPage(f, i, n, i);
@@ -71,7 +71,7 @@ internal sealed partial class Kernel
                     n.RefCount = 1;
                     ct.Huge = n;
                     ct.HugeFlags = (table.HugeFlags & ~PteFlags.UffdWp) | (vma.Write ? PteFlags.Write : 0) | PteFlags.Dirty;
-                    ct.HugeGrant = Decision.ForkCopyPinned;
+                    ct.HugeGrant = Decision.ForkCopyPinnedHugetlb;
                     Coverage.Hit(CovPoint.ForkHugetlbCopy, f, 0, true);
                     if (Tracing)
                     {
@@ -241,7 +241,7 @@ internal sealed partial class Kernel
         }
         ct.Huge = f;
         ct.HugeFlags = table.HugeFlags & ~PteFlags.UffdWp;
-        ct.HugeGrant = Decision.ForkShare;
+        ct.HugeGrant = f.Hugetlb ? Decision.ForkShareHugetlb : Decision.ForkShareHuge;
         Coverage.Hit(CovPoint.ForkShare, f, 0, true);
         if (Tracing)
         {

@@ -388,7 +388,7 @@ public sealed partial class Executor
         if (info.Kind != WriteKind.Cpu && observed.Grant != Decision.None
             && info.Access <= Tokens.PartedAt(info.Writer, observer, ForkStep))
         {
-            return (IsCopy(observed.Grant) ? Decision.ForkShare : observed.Grant, observed.Kind);
+            return (IsCopy(observed.Grant) ? ForkShareBefore(observed.Grant) : observed.Grant, observed.Kind);
         }
         if (l.Grant != Decision.None || l.Folio is null)
         {
@@ -434,6 +434,14 @@ public sealed partial class Executor
         }
         return info.Landing;
     }
+
+    /// <summary>The fork path that shared the page a COW copy was taken from: hugetlb and PMD-mapped THPs have their own.</summary>
+    private static Decision ForkShareBefore(Decision copy) => copy switch
+    {
+        Decision.HugetlbCopy => Decision.ForkShareHugetlb,
+        Decision.PmdCopyThp or Decision.PmdCopyHugeZero => Decision.ForkShareHuge,
+        _ => Decision.ForkShare,
+    };
 
     /// <summary>Decisions of a fault that copies a page (fork's early copy of a pinned page is not one).</summary>
     private static bool IsCopy(Decision d) => d is Decision.WpCopyMapcount or Decision.WpCopyPageCount or Decision.WpCopyZero

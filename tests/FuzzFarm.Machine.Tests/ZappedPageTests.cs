@@ -204,7 +204,7 @@ public class ZappedPageTests
             dma_write(h, 0, 0)
             t1: dma_read(h2, 0)
             """, profile);
-        Assert.Equal(leaks ? ["cross-process-visibility in copy_present_pte: share with child [hugetlb]"] : [], violations.Select(v => v.Signature));
+        Assert.Equal(leaks ? ["cross-process-visibility in copy_hugetlb_page_range: share with child [hugetlb]"] : [], violations.Select(v => v.Signature));
     }
 
     [Theory]
@@ -224,7 +224,7 @@ public class ZappedPageTests
         dma_write(h, 0, 0)
         t1: store(a+8, 1)
         t1: load(a)
-        """, "cross-process-visibility in copy_present_pte: share with child [thp]")]
+        """, "cross-process-visibility in copy_huge_pmd: share with child [thp]")]
     public void ADeviceWriteThroughAPinHeldBeforeForkBlamesHowTheChildMapsThePage(string program, string signature)
     {
         // The parent's access was legitimate; the child reached the pinned page by swapping it in from the swap cache,
