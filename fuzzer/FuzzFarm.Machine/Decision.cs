@@ -52,6 +52,14 @@ public enum Decision : byte
 
 public static class DecisionText
 {
+    /// <summary>
+    /// Decisions taken on a PMD-mapped THP (or the huge zero page). A THP split since still carries them in its PTEs;
+    /// a signature names the page as the decision saw it.
+    /// </summary>
+    public static bool OnPmd(Decision d) => d is Decision.ThpNew or Decision.PmdReuseMapcount or Decision.PmdReusePageCount
+        or Decision.PmdReuseExclusive or Decision.PmdCopyThp or Decision.PmdCopyHugeZero or Decision.HugeZeroMap
+        or Decision.ForkShareHuge;
+
     public static string Of(Decision d) => d switch
     {
         Decision.AnonNew => "do_anonymous_page: new page",

@@ -485,5 +485,5 @@ public sealed partial class Executor
     }
 
     private static string Signature(ViolationKind kind, Decision cause, PageKind page) =>
-        $"{ViolationKinds.Name(kind)} in {DecisionText.Of(cause)} [{PageKindNames.Of(page)}]";
+        $"{ViolationKinds.Name(kind)} in {DecisionText.Of(cause)} [{PageKindNames.Of(page == PageKind.PteThp && DecisionText.OnPmd(cause) ? PageKind.Thp : page)}]";
 }
