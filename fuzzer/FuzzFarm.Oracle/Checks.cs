@@ -451,8 +451,8 @@ public sealed partial class Executor
     /// The decision behind a lost write: the stale TLB entry it went through, when that left the write on a page the
     /// writer no longer maps there (a copy replaced it, or it was unmapped); else the newer of the two pages involved
     /// (the one the write went to and the one observed), which a COW copy created; when that page is a copy of the
-    /// copy (a swap-out and in, an unshare), the first copy in its line newer than the other page. A stale entry to the page still
-    /// mapped put the write where a fault would have: it was lost elsewhere (a pin on an older page, say).
+    /// copy (a swap-out and in, an unshare), the first copy in its line newer than the other page. A stale entry to
+    /// the page still mapped put the write where a fault would have: it was lost elsewhere (a pin on an older page).
     /// </summary>
     private (Decision, PageKind) LostCause(ulong expected, Landing observed, ulong addr)
     {
@@ -466,22 +466,14 @@ public sealed partial class Executor
         {
             return (w.Stale, w.Kind);
         }
-        if (w.Folio is null)
+        if (w.Folio is null || observed.Folio is null)
         {
-            return (observed.Folio?.Origin ?? Decision.None, observed.Kind);
+            return w.Folio is null ? (observed.Folio?.Origin ?? Decision.None, observed.Kind) : (w.Folio.Origin, w.Kind);
         }
-        if (observed.Folio is not null && observed.Folio.Pfn > w.Folio.Pfn)
-        {
-            // Where the observed contents parted from the write's page; a later copy of them only carried the loss.
-            var (origin, kind) = _kernel.Diverged(observed.Folio, w.Folio.Pfn);
-            return (origin, kind ?? observed.Kind);
-        }
-        if (observed.Folio is null)
-        {
-            return (w.Folio.Origin, w.Kind);
-        }
-        var (wOrigin, wKind) = _kernel.Diverged(w.Folio, observed.Folio.Pfn);
-        return (wOrigin, wKind ?? w.Kind);
+        // Where the newer page's contents parted from the older page; a later copy of them only carried the loss.
+        var (newer, older) = observed.Folio.Pfn > w.Folio.Pfn ? (observed, w) : (w, observed);
+        var (origin, kind) = _kernel.Diverged(newer.Folio!, older.Folio!.Pfn);
+        return (origin, kind ?? newer.Kind);
     }
 
     private static string Signature(ViolationKind kind, Decision cause, PageKind page) =>
