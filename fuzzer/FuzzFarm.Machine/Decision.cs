@@ -53,8 +53,8 @@ public enum Decision : byte
 public static class DecisionText
 {
     /// <summary>
-    /// Decisions taken on a PMD-mapped THP (or the huge zero page). A THP split since still carries them in its PTEs;
-    /// a signature names the page as the decision saw it.
+    /// Decisions taken on a PMD-mapped THP (or the huge zero page). A THP split since still carries them in its PTEs,
+    /// and a folio split in the base pages it made; a signature names the page as the decision saw it.
     /// </summary>
     public static bool OnPmd(Decision d) => d is Decision.ThpNew or Decision.PmdReuseMapcount or Decision.PmdReusePageCount
         or Decision.PmdReuseExclusive or Decision.PmdCopyThp or Decision.PmdCopyHugeZero or Decision.HugeZeroMap

@@ -477,5 +477,5 @@ public sealed partial class Executor
     }
 
     private static string Signature(ViolationKind kind, Decision cause, PageKind page) =>
-        $"{ViolationKinds.Name(kind)} in {DecisionText.Of(cause)} [{PageKindNames.Of(page == PageKind.PteThp && DecisionText.OnPmd(cause) ? PageKind.Thp : page)}]";
+        $"{ViolationKinds.Name(kind)} in {DecisionText.Of(cause)} [{PageKindNames.Of(page is PageKind.PteThp or PageKind.Base && DecisionText.OnPmd(cause) ? PageKind.Thp : page)}]";
 }
