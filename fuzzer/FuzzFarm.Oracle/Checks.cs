@@ -477,5 +477,9 @@ public sealed partial class Executor
     }
 
     private static string Signature(ViolationKind kind, Decision cause, PageKind page) =>
-        $"{ViolationKinds.Name(kind)} in {DecisionText.Of(cause)} [{PageKindNames.Of(page is PageKind.PteThp or PageKind.Base && DecisionText.OnPmd(cause) ? PageKind.Thp : page)}]";
+        $"{ViolationKinds.Name(kind)} in {DecisionText.Of(cause)} [{PageKindNames.Of(AsSeenBy(cause, page))}]";
+
+    /// <summary>The page as <paramref name="cause"/> saw it: a THP since split into PTEs or base pages was a THP then.</summary>
+    private static PageKind AsSeenBy(Decision cause, PageKind page) =>
+        page is PageKind.PteThp or PageKind.Base && DecisionText.OnPmd(cause) ? PageKind.Thp : page;
 }
