@@ -170,6 +170,13 @@ internal sealed partial class Kernel
     /// </summary>
     internal (Decision Origin, PageKind? Kind) Diverged(Folio page, int than) => _lineage.FirstNewer(page.Pfn, than);
 
+    /// <summary>
+    /// The page pfn <paramref name="pfn"/> was copied from, the decision by which the copying process mapped it (None
+    /// when it was not copied through a mapping) and its kind as that mapping showed it.
+    /// </summary>
+    internal (int Source, Decision Through, PageKind Kind) CopySource(int pfn) =>
+        (_lineage.ParentOf(pfn), _lineage.ThroughOf(pfn), _lineage.ThroughKindOf(pfn));
+
     internal Folio ZeroPage => _zero;
 
     internal void Get(Folio f, int n = 1)

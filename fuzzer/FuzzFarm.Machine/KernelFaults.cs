@@ -390,7 +390,7 @@ internal sealed partial class Kernel
         {
             CopyPage(old, pte.Sub, n, 0);
         }
-        _lineage.CopiedFrom(n.Pfn, old.Pfn, PageKind.Base);
+        _lineage.CopiedFrom(n.Pfn, old.Pfn, PageKind.Base, pte.Grant, old.Kind(pmdMapped: false));
         if (split is not null && !unshare)
         {
             // do_wp_page holds a reference on the old page across the copy: a racing fault sees it (an unshare
@@ -501,7 +501,7 @@ internal sealed partial class Kernel
         {
             CopyPage(f, i, n, i);
         }
-        _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Thp);
+        _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Thp, table.HugeGrant, f.Kind(pmdMapped: true));
         n.Exclusive[0] = true;
         var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
         FlushTlb(p, first, first + Geometry.PmdNr - 1);
@@ -668,7 +668,7 @@ internal sealed partial class Kernel
         {
             CopyPage(f, i, n, i);
         }
-        _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Hugetlb);
+        _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Hugetlb, table.HugeGrant, PageKind.Hugetlb);
         n.Exclusive[0] = true;
         var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
         FlushTlb(p, first, first + Geometry.PmdNr - 1);

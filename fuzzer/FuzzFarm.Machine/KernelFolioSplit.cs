@@ -26,7 +26,7 @@ internal sealed partial class Kernel
             }
             int sub = pte.Sub;
             var n = AllocSmall(f.Origin);
-            _lineage.CopiedFrom(n.Pfn, _lineage.ParentOf(f.Pfn), PageKind.Thp);
+            _lineage.CopiedFrom(n.Pfn, _lineage.ParentOf(f.Pfn), PageKind.Thp, _lineage.ThroughOf(f.Pfn), _lineage.ThroughKindOf(f.Pfn));
             n.SetWords(0, f.Words[sub]);
             f.SetWords(sub, null);
             n.Exclusive[0] = f.Exclusive[sub];

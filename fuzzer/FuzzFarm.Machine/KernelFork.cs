@@ -65,7 +65,7 @@ internal sealed partial class Kernel
                     {
                         CopyPage(f, i, n, i);
                     }
-                    _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Hugetlb);
+                    _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Hugetlb, table.HugeGrant, PageKind.Hugetlb);
                     n.Exclusive[0] = true;
                     n.CompoundMapcount = 1;
                     n.RefCount = 1;
@@ -161,7 +161,7 @@ internal sealed partial class Kernel
             {
                 var n = AllocSmall(Decision.ForkCopyPinned);
                 CopyPage(f, sub, n, 0);
-                _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Base);
+                _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Base, pte.Grant, f.Kind(pmdMapped: false));
                 n.Exclusive[0] = true;
                 cpte.Folio = n;
                 cpte.Sub = 0;

@@ -260,7 +260,7 @@ internal sealed partial class Kernel
         if (f is null)
         {
             f = AllocSmall(Decision.SwapMapReadOnly);
-            _lineage.CopiedFrom(f.Pfn, s.SourcePfn, PageKind.Swap);
+            _lineage.CopiedFrom(f.Pfn, s.SourcePfn, PageKind.Swap, Decision.None, PageKind.Swap);
             f.FromSwap = true;
             f.SetWords(0, s.Content);
             f.SwapCache = true;

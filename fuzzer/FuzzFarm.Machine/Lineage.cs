@@ -1,8 +1,9 @@
 namespace FuzzFarm.Machine;
 
 /// <summary>
-/// Per pfn of one execution: the decision that allocated the page, the page its contents were copied from, and what
-/// kind of page the copy made. A lost write is blamed on where the process's contents parted from the page the write
+/// Per pfn of one execution: the decision that allocated the page, the page its contents were copied from, what
+/// kind of page the copy made, and the decision by which the copying process mapped the page it copied (with that
+/// page's kind as the mapping showed it). A lost write is blamed on where the process's contents parted from the page the write
 /// went to; a later copy of that copy (an unshare, a swap-out and in) only carried the loss on. Indexed by pfn, not
 /// kept on the pooled folio objects, which a later allocation reuses; every pfn an execution uses is written when it
 /// is allocated.
@@ -12,6 +13,8 @@ internal sealed class Lineage
     private int[] _parent = new int[1024];
     private Decision[] _origin = new Decision[1024];
     private PageKind?[] _kind = new PageKind?[1024];
+    private Decision[] _through = new Decision[1024];
+    private PageKind[] _throughKind = new PageKind[1024];
 
     public void Born(int pfn, Decision origin)
     {
@@ -21,20 +24,35 @@ internal sealed class Lineage
             Array.Resize(ref _parent, size);
             Array.Resize(ref _origin, size);
             Array.Resize(ref _kind, size);
+            Array.Resize(ref _through, size);
+            Array.Resize(ref _throughKind, size);
         }
         _parent[pfn] = 0;
         _origin[pfn] = origin;
         _kind[pfn] = null;
+        _through[pfn] = Decision.None;
     }
 
-    /// <summary>Records that <paramref name="pfn"/>, a page of <paramref name="kind"/>, took its contents from <paramref name="source"/> (0: none).</summary>
-    public void CopiedFrom(int pfn, int source, PageKind kind)
+    /// <summary>
+    /// Records that <paramref name="pfn"/>, a page of <paramref name="kind"/>, took its contents from
+    /// <paramref name="source"/> (0: none), which the copying process mapped by <paramref name="through"/> as a page
+    /// of <paramref name="throughKind"/> (None: not through a mapping, as a page read back from swap).
+    /// </summary>
+    public void CopiedFrom(int pfn, int source, PageKind kind, Decision through, PageKind throughKind)
     {
         _parent[pfn] = source;
         _kind[pfn] = kind;
+        _through[pfn] = through;
+        _throughKind[pfn] = throughKind;
     }
 
     public int ParentOf(int pfn) => _parent[pfn];
+
+    /// <summary>The decision by which the copier of <paramref name="pfn"/> mapped the page it copied (None: unknown or not a copy).</summary>
+    public Decision ThroughOf(int pfn) => _through[pfn];
+
+    /// <summary>The kind of the page copied into <paramref name="pfn"/>, as the copier's mapping showed it.</summary>
+    public PageKind ThroughKindOf(int pfn) => _throughKind[pfn];
 
     /// <summary>
     /// The origin of the oldest page in <paramref name="pfn"/>'s line that is newer than <paramref name="than"/>, and

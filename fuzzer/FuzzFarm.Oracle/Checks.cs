@@ -374,9 +374,9 @@ public sealed partial class Executor
     /// <summary>
     /// The decision that let another process's write reach the observer: how the writer got its access; but when a
     /// device (or O_DIRECT) write went through access the writer already held before their lines parted, that access
-    /// was legitimate, and the fault is how the observer came to map the writer's page (fork's sharing of a pinned
-    /// page, a swap-in or reuse of it). A COW copy only carried the data on: the page it copied was shared with the
-    /// writer, which for two parted lines fork did.
+    /// was legitimate, and the fault is how the observer's line came to map the writer's page (fork's sharing of a
+    /// pinned page, a swap-in or reuse of it). A copy (COW, unshare, fork's copy of a pinned page) only carried the
+    /// data on: the cause is how the copier mapped the page it copied.
     /// </summary>
     private (Decision, PageKind) CrossCause(ref TokenInfo info, Landing observed, Process observer)
     {
@@ -388,7 +388,7 @@ public sealed partial class Executor
         if (info.Kind != WriteKind.Cpu && observed.Grant != Decision.None
             && info.Access <= Tokens.PartedAt(info.Writer, observer, ForkStep))
         {
-            return (IsCopy(observed.Grant) ? ForkShareBefore(observed.Grant) : observed.Grant, observed.Kind);
+            return MappedBeforeCopies(observed);
         }
         if (l.Grant != Decision.None || l.Folio is null)
         {
@@ -433,6 +433,27 @@ public sealed partial class Executor
             }
         }
         return info.Landing;
+    }
+
+    /// <summary>
+    /// The observer's grant and page, or, when the observed page is a copy, the grant by which the copier mapped the
+    /// page it copied and that page as it saw it, back through copies of copies. A copy whose copier is not recorded
+    /// is taken to be of a page fork shared.
+    /// </summary>
+    private (Decision, PageKind) MappedBeforeCopies(Landing observed)
+    {
+        var (grant, kind) = (observed.Grant, observed.Kind);
+        var pfn = observed.Folio?.Pfn ?? 0;
+        while (pfn != 0 && (IsCopy(grant) || grant is Decision.ForkCopyPinned or Decision.ForkCopyPinnedHugetlb))
+        {
+            var (source, through, throughKind) = _kernel.CopySource(pfn);
+            if (through == Decision.None)
+            {
+                return (IsCopy(grant) ? ForkShareBefore(grant) : grant, kind);
+            }
+            (pfn, grant, kind) = (source, through, throughKind);
+        }
+        return (grant, kind);
     }
 
     /// <summary>The fork path that shared the page a COW copy was taken from: hugetlb and PMD-mapped THPs have their own.</summary>

@@ -4,7 +4,10 @@ using Xunit;
 
 namespace FuzzFarm.Machine.Tests;
 
-/// <summary>A signature names the page as the decision behind it saw it, whatever became of the page since.</summary>
+/// <summary>
+/// A signature names the page as the decision behind it saw it, whatever became of the page since; and a copy that
+/// only carried data on is not the decision behind it.
+/// </summary>
 public class SignatureNamingTests
 {
     [Fact]
@@ -49,5 +52,71 @@ public class SignatureNamingTests
             """);
         var result = new Executor().Run(program, KernelProfile.Parse("v5.7"));
         Assert.Equal(["lost-write in do_huge_pmd_wp_page: copy THP [thp]"], result.Violations.Select(v => v.Signature));
+    }
+
+    [Fact]
+    public void AForkCopyOfAPinnedPageIsNotTheCauseTheSwapInThatMappedItIs()
+    {
+        // A fuzzer find on v5.9: the pinned page stays in the swapcache, fork copies the swap entry, and the child maps
+        // the parent's pinned page read-only at its own pin. The grandchild's fork then copies it (5.9 copies pinned
+        // pages) after the parent's device write. It was signed 'copy_present_page: copy pinned page for child', the
+        // copy that only carried the data on.
+        var program = ProgramParser.Parse("""
+            a = mmap(4K, rw, private)
+            h = pin(a, 8, rw)
+            madvise(a, 4K, pageout)
+            t1 = fork()
+            t1: h2 = pin(a, 1, r)
+            t1: dma_write(h, 0, 0)
+            t1: t2 = fork()
+            t2: load(a)
+            """);
+        var result = new Executor().Run(program, KernelProfile.Parse("v5.9"));
+        Assert.Equal(["cross-process-visibility in do_swap_page: map read-only [base]"], result.Violations.Select(v => v.Signature));
+    }
+
+    [Theory]
+    [InlineData("v5.18")]
+    [InlineData("v6.2")]
+    public void AnUnshareCopyOfAHugetlbPageIsNamedAfterHugetlbsForkOnEveryProfile(string profile)
+    {
+        // A fuzzer find on v6.2: the O_DIRECT read in flight at fork lands in the hugetlb page fork shared; from 5.19 the
+        // reader's R/O pin of the child's page unshares it, and the copy carries the data. The copy was taken to be of
+        // a page copy_present_pte shared, a path hugetlb never takes, so 5.19+ named it apart from the older kernels.
+        var program = ProgramParser.Parse("""
+            a = mmap(4K, rw, private|hugetlb)
+            f = file(0)
+            t1 = thread()
+            w = pread_direct(f, 0, a, 4K) &
+            t1: t2 = fork()
+            wait(w)
+            t1: w2 = process_vm_readv(t2, a, 4K)
+            """);
+        var result = new Executor().Run(program, KernelProfile.Parse(profile));
+        Assert.Equal(["cross-process-visibility in copy_hugetlb_page_range: share with child [hugetlb]"], result.Violations.Select(v => v.Signature));
+    }
+
+    [Theory]
+    [InlineData("v5.18")]
+    [InlineData("v6.2")]
+    public void ACopyOfASwappedInPageIsNamedAfterTheSwapInOnEveryProfile(string profile)
+    {
+        // A fuzzer find on v6.2: the page under an in-flight O_DIRECT read stays in the swapcache, fork copies the swap
+        // entry and the child maps the page at swap-in. From 5.19 the reader's R/O pin unshares it first; the copy was
+        // signed 'copy_present_pte: share with child [base]', though no present PTE was shared.
+        var program = ProgramParser.Parse("""
+            a = mmap(4K, rw, private)
+            store(a, 0)
+            madvise(a, 4K, pageout)
+            f = file(0)
+            t1 = thread()
+            w = pread_direct(f, 0, a, 4K) &
+            t1: madvise(a, 4K, pageout)
+            t1: t2 = fork()
+            wait(w)
+            t1: w2 = process_vm_readv(t2, a, 8)
+            """);
+        var result = new Executor().Run(program, KernelProfile.Parse(profile));
+        Assert.Equal(["cross-process-visibility in do_swap_page: map read-only [swap]"], result.Violations.Select(v => v.Signature));
     }
 }
