@@ -266,6 +266,25 @@ internal sealed partial class Kernel
         return pte.Folio == f && pte.Sub == sub;
     }
 
+    /// <summary>
+    /// How <paramref name="p"/>'s entry at <paramref name="addr"/> came to map subpage <paramref name="sub"/> of
+    /// <paramref name="f"/> (see <see cref="Pte.MappedBy"/>); None when it does not map it there.
+    /// </summary>
+    internal static Decision MappedBy(Process p, ulong addr, Folio f, int sub)
+    {
+        if (p.Table(addr) is not { } table)
+        {
+            return Decision.None;
+        }
+        var i = (int)((addr >> Geometry.PageShift) & (Geometry.PmdNr - 1));
+        if (table.Huge is { } huge)
+        {
+            return huge == f && i == sub ? table.HugeMappedBy : Decision.None;
+        }
+        var pte = table.Peek(i);
+        return pte.Folio == f && pte.Sub == sub ? pte.MappedBy : Decision.None;
+    }
+
     internal static ulong ReadWord(Folio f, int sub, int word) => f.Words[sub]?.Get(word) ?? 0;
 
     /// <summary>Every word of a subpage, into <paramref name="into"/> (a page long); zeros if it was never written.</summary>

@@ -90,7 +90,7 @@ internal sealed partial class Kernel
     {
         table.Huge = _hugeZero;
         table.HugeFlags = PteFlags.Present;
-        table.HugeGrant = Decision.HugeZeroMap;
+        table.HugeGrant = table.HugeMappedBy = Decision.HugeZeroMap;
         Coverage.Hit(CovPoint.ZeroFault, 1);
         if (Tracing)
         {
@@ -108,7 +108,7 @@ internal sealed partial class Kernel
         thp.RefCount = 1;
         table.Huge = thp;
         table.HugeFlags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
-        table.HugeGrant = Decision.ThpNew;
+        table.HugeGrant = table.HugeMappedBy = Decision.ThpNew;
         Coverage.Hit(CovPoint.ThpFault, thp, 0, true);
         if (Tracing)
         {
@@ -133,7 +133,7 @@ internal sealed partial class Kernel
             pte.Folio = _zero;
             pte.Sub = 0;
             pte.Flags = PteFlags.Present;
-            pte.Grant = Decision.ZeroMap;
+            pte.Grant = pte.MappedBy = Decision.ZeroMap;
             Coverage.Hit(CovPoint.ZeroFault, 0);
             if (Tracing)
             {
@@ -146,7 +146,7 @@ internal sealed partial class Kernel
         pte.Folio = f;
         pte.Sub = 0;
         pte.Flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
-        pte.Grant = Decision.AnonNew;
+        pte.Grant = pte.MappedBy = Decision.AnonNew;
         AddMap(f, 0);
         Coverage.Hit(CovPoint.AnonFault, f);
         if (Tracing)
@@ -171,7 +171,7 @@ internal sealed partial class Kernel
         pte.Folio = f;
         pte.Sub = 0;
         pte.Flags = PteFlags.Present | (kind == FaultKind.Write ? PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty : 0);
-        pte.Grant = Decision.ShmemMap;
+        pte.Grant = pte.MappedBy = Decision.ShmemMap;
         AddMap(f, 0);
         Coverage.Hit(CovPoint.ShmemFault, f);
         if (Tracing)
@@ -390,7 +390,7 @@ internal sealed partial class Kernel
         {
             CopyPage(old, pte.Sub, n, 0);
         }
-        _lineage.CopiedFrom(n.Pfn, old.Pfn, PageKind.Base, pte.Grant, old.Kind(pmdMapped: false));
+        _lineage.CopiedFrom(n.Pfn, old.Pfn, PageKind.Base, pte.MappedBy, old.Kind(pmdMapped: false));
         if (split is not null && !unshare)
         {
             // do_wp_page holds a reference on the old page across the copy: a racing fault sees it (an unshare
@@ -428,7 +428,7 @@ internal sealed partial class Kernel
         pte.Flags = unshare
             ? PteFlags.Present | (pte.Flags & (PteFlags.SoftDirty | PteFlags.UffdWp))
             : PteFlags.Present | PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
-        pte.Grant = decision;
+        pte.Grant = pte.MappedBy = decision;
         AddMap(n, 0);
         RemoveMap(old, oldSub);
         Coverage.Hit(CovPoint.WpInstall, old, oldSub);
@@ -501,13 +501,13 @@ internal sealed partial class Kernel
         {
             CopyPage(f, i, n, i);
         }
-        _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Thp, table.HugeGrant, f.Kind(pmdMapped: true));
+        _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Thp, table.HugeMappedBy, f.Kind(pmdMapped: true));
         n.Exclusive[0] = true;
         var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
         FlushTlb(p, first, first + Geometry.PmdNr - 1);
         table.Huge = n;
         table.HugeFlags = PteFlags.Present | PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
-        table.HugeGrant = copy;
+        table.HugeGrant = table.HugeMappedBy = copy;
         n.CompoundMapcount = 1;
         n.RefCount = 1;
         RemovePmdMap(f);
@@ -568,12 +568,12 @@ internal sealed partial class Kernel
         if (f.Zero)
         {
             // __split_huge_zero_page_pmd: read-only special PTEs of the zero page, keeping only uffd-wp; no counts.
-            table.MapAll(f, PteFlags.Present | (flags & PteFlags.UffdWp), Decision.ZeroMap);
+            table.MapAll(f, PteFlags.Present | (flags & PteFlags.UffdWp), Decision.ZeroMap, Decision.ZeroMap);
         }
         else
         {
             // The table under a huge PMD holds no PTEs, so every entry is overwritten.
-            table.MapAll(f, flags, grant);
+            table.MapAll(f, flags, grant, table.HugeMappedBy);
             f.AddPteMapAll();
             Array.Fill(f.Exclusive, f.Exclusive[0]);
             f.CompoundMapcount--;
@@ -617,7 +617,7 @@ internal sealed partial class Kernel
             }
             AddPmdMap(f);
             table.Huge = f;
-            table.HugeGrant = Decision.HugetlbNew;
+            table.HugeGrant = table.HugeMappedBy = Decision.HugetlbNew;
             Coverage.Hit(CovPoint.HugetlbFault, f, 0, true);
             if (Tracing)
             {
@@ -668,7 +668,7 @@ internal sealed partial class Kernel
         {
             CopyPage(f, i, n, i);
         }
-        _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Hugetlb, table.HugeGrant, PageKind.Hugetlb);
+        _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Hugetlb, table.HugeMappedBy, PageKind.Hugetlb);
         n.Exclusive[0] = true;
         var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
         FlushTlb(p, first, first + Geometry.PmdNr - 1);
@@ -677,7 +677,7 @@ internal sealed partial class Kernel
         table.HugeFlags = unshare
             ? PteFlags.Present | (table.HugeFlags & PteFlags.UffdWp)
             : PteFlags.Present | PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
-        table.HugeGrant = unshare ? Decision.UnshareCopy : Decision.HugetlbCopy;
+        table.HugeGrant = table.HugeMappedBy = unshare ? Decision.UnshareCopy : Decision.HugetlbCopy;
         n.CompoundMapcount = 1;
         n.RefCount = 1;
         RemovePmdMap(f);

@@ -65,13 +65,13 @@ internal sealed partial class Kernel
                     {
                         CopyPage(f, i, n, i);
                     }
-                    _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Hugetlb, table.HugeGrant, PageKind.Hugetlb);
+                    _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Hugetlb, table.HugeMappedBy, PageKind.Hugetlb);
                     n.Exclusive[0] = true;
                     n.CompoundMapcount = 1;
                     n.RefCount = 1;
                     ct.Huge = n;
                     ct.HugeFlags = (table.HugeFlags & ~PteFlags.UffdWp) | (vma.Write ? PteFlags.Write : 0) | PteFlags.Dirty;
-                    ct.HugeGrant = Decision.ForkCopyPinnedHugetlb;
+                    ct.HugeGrant = ct.HugeMappedBy = Decision.ForkCopyPinnedHugetlb;
                     Coverage.Hit(CovPoint.ForkHugetlbCopy, f, 0, true);
                     if (Tracing)
                     {
@@ -161,13 +161,13 @@ internal sealed partial class Kernel
             {
                 var n = AllocSmall(Decision.ForkCopyPinned);
                 CopyPage(f, sub, n, 0);
-                _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Base, pte.Grant, f.Kind(pmdMapped: false));
+                _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Base, pte.MappedBy, f.Kind(pmdMapped: false));
                 n.Exclusive[0] = true;
                 cpte.Folio = n;
                 cpte.Sub = 0;
                 // pte_mkdirty also sets the soft-dirty bit (x86).
                 cpte.Flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (area.Write ? PteFlags.Write : 0);
-                cpte.Grant = Decision.ForkCopyPinned;
+                cpte.Grant = cpte.MappedBy = Decision.ForkCopyPinned;
                 AddMap(n, 0);
                 Coverage.Hit(CovPoint.ForkCopyPinned, f, sub);
                 if (Tracing)
@@ -187,7 +187,7 @@ internal sealed partial class Kernel
             }
             cpte = ppte;
             cpte.Flags &= ~PteFlags.UffdWp;
-            cpte.Grant = Decision.ForkShare;
+            cpte.Grant = cpte.MappedBy = Decision.ForkShare;
             Coverage.Hit(CovPoint.ForkShare, f, sub);
             if (Tracing && !f.Large)
             {
@@ -219,7 +219,7 @@ internal sealed partial class Kernel
             table.WriteProtectTemplate();
         }
         childTable = GetTable(c, tStart);
-        childTable.MapAll(f, table.TemplateFlags & ~PteFlags.UffdWp, Decision.ForkShare);
+        childTable.MapAll(f, table.TemplateFlags & ~PteFlags.UffdWp, Decision.ForkShare, Decision.ForkShare);
         return f;
     }
 
@@ -230,7 +230,7 @@ internal sealed partial class Kernel
             // copy_huge_pmd: the child gets a fresh huge zero PMD (vm_page_prot: read-only, no uffd-wp).
             ct.Huge = f;
             ct.HugeFlags = PteFlags.Present;
-            ct.HugeGrant = Decision.HugeZeroMap;
+            ct.HugeGrant = ct.HugeMappedBy = Decision.HugeZeroMap;
             return;
         }
         AddPmdMap(f);
@@ -241,7 +241,7 @@ internal sealed partial class Kernel
         }
         ct.Huge = f;
         ct.HugeFlags = table.HugeFlags & ~PteFlags.UffdWp;
-        ct.HugeGrant = f.Hugetlb ? Decision.ForkShareHugetlb : Decision.ForkShareHuge;
+        ct.HugeGrant = ct.HugeMappedBy = f.Hugetlb ? Decision.ForkShareHugetlb : Decision.ForkShareHuge;
         Coverage.Hit(CovPoint.ForkShare, f, 0, true);
         if (Tracing)
         {

@@ -193,7 +193,7 @@ internal sealed partial class Kernel
         pte.Folio = null;
         pte.Flags = (pte.Flags & (PteFlags.SoftDirty | PteFlags.UffdWp)) | (exclusive ? PteFlags.SwapExclusive : 0);
         pte.SwapSlot = slot;
-        pte.Grant = Decision.None;
+        pte.Grant = pte.MappedBy = Decision.None;
     }
 
     /// <summary>Swaps one PTE-mapped base page out (MADV_PAGEOUT): only pages this mapping maps alone.</summary>
@@ -273,7 +273,7 @@ internal sealed partial class Kernel
         pte.Folio = f;
         pte.Sub = 0;
         pte.Flags = PteFlags.Present | flags;
-        pte.Grant = Decision.SwapMapReadOnly;
+        pte.Grant = pte.MappedBy = Decision.SwapMapReadOnly;
         pte.SwapSlot = -1;
         AddMap(f, 0);
         s.Count--;
@@ -328,7 +328,8 @@ internal sealed partial class Kernel
             {
                 Coverage.Hit(CovPoint.SwapReuse, f);
                 pte.Flags |= PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
-                pte.Grant = reuse;
+                // The swap-in maps the page writable at once: that is how the page came here.
+                pte.Grant = pte.MappedBy = reuse;
                 if (Tracing)
                 {
                     Note($"{DecisionText.Of(reuse)}: pfn {f.Pfn} mapped writable ({Counts(f, 0)})");

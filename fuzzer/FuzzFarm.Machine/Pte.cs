@@ -23,6 +23,11 @@ internal struct Pte
     public short Sub;
     public PteFlags Flags;
     public Decision Grant;
+    /// <summary>
+    /// The decision that made the entry map its page. <see cref="Grant"/> moves on when write permission alone is
+    /// granted on the same page (a reuse, mprotect); this stays with how the page came here.
+    /// </summary>
+    public Decision MappedBy;
     /// <summary>Swap slot + 1, so that the default entry is "none".</summary>
     private int _swap;
 

@@ -17,6 +17,7 @@ internal sealed class PteTable
     private Folio? _split;
     private PteFlags _splitFlags;
     private Decision _splitGrant;
+    private Decision _splitMappedBy;
     /// <summary>While split: which entries hold their own value (the rest are the split's template).</summary>
     private readonly ulong[] _written = new ulong[Geometry.PmdNr / 64];
 
@@ -27,6 +28,8 @@ internal sealed class PteTable
     public Folio? Huge;
     public PteFlags HugeFlags;
     public Decision HugeGrant;
+    /// <summary>The decision that made the PMD map <see cref="Huge"/> (see <see cref="Pte.MappedBy"/>).</summary>
+    public Decision HugeMappedBy;
 
     public void Reset(ulong index)
     {
@@ -34,6 +37,7 @@ internal sealed class PteTable
         Huge = null;
         HugeFlags = PteFlags.None;
         HugeGrant = Decision.None;
+        HugeMappedBy = Decision.None;
         if (_split is not null)
         {
             ClearWritten();
@@ -56,13 +60,14 @@ internal sealed class PteTable
     }
 
     /// <summary>Points all 512 PTEs at the subpages of <paramref name="folio"/> (a PMD split).</summary>
-    public void MapAll(Folio folio, PteFlags flags, Decision grant)
+    public void MapAll(Folio folio, PteFlags flags, Decision grant, Decision mappedBy)
     {
         // The table under a huge PMD holds no PTEs; forget any it held before, so every entry is the template.
         Reset(Index);
         _split = folio;
         _splitFlags = flags;
         _splitGrant = grant;
+        _splitMappedBy = mappedBy;
         _usedCount = Geometry.PmdNr;
     }
 
@@ -132,7 +137,7 @@ internal sealed class PteTable
         return false;
     }
 
-    private Pte Template(int i) => new() { Folio = _split, Sub = (short)i, Flags = _splitFlags, Grant = _splitGrant };
+    private Pte Template(int i) => new() { Folio = _split, Sub = (short)i, Flags = _splitFlags, Grant = _splitGrant, MappedBy = _splitMappedBy };
 
     private void ClearWritten()
     {

@@ -375,7 +375,7 @@ public sealed partial class Executor
     /// The decision that let another process's write reach the observer: how the writer got its access; but when a
     /// device (or O_DIRECT) write went through access the writer already held before their lines parted, that access
     /// was legitimate, and the fault is how the observer's line came to map the writer's page (fork's sharing of a
-    /// pinned page, a swap-in or reuse of it). A copy (COW, unshare, fork's copy of a pinned page) only carried the
+    /// pinned page, a swap-in of the entry it copied), not a later reuse of the page. A copy (COW, unshare, fork's copy of a pinned page) only carried the
     /// data on: the cause is how the copier mapped the page it copied.
     /// </summary>
     private (Decision, PageKind) CrossCause(ref TokenInfo info, Landing observed, Process observer)
@@ -388,7 +388,7 @@ public sealed partial class Executor
         if (info.Kind != WriteKind.Cpu && observed.Grant != Decision.None
             && info.Access <= Tokens.PartedAt(info.Writer, observer, ForkStep))
         {
-            return MappedBeforeCopies(observed);
+            return MappedBeforeCopies(observed, observer);
         }
         if (l.Grant != Decision.None || l.Folio is null)
         {
@@ -436,13 +436,16 @@ public sealed partial class Executor
     }
 
     /// <summary>
-    /// The observer's grant and page, or, when the observed page is a copy, the grant by which the copier mapped the
-    /// page it copied and that page as it saw it, back through copies of copies. A copy whose copier is not recorded
-    /// is taken to be of a page fork shared.
+    /// How the observer came to map the page it observed (not a later reuse of it, which only granted write
+    /// permission) and that page; or, when the page is a copy, how the copier mapped the page it copied and that page
+    /// as it saw it, back through copies of copies. A copy whose copier is not recorded is taken to be of a page fork
+    /// shared.
     /// </summary>
-    private (Decision, PageKind) MappedBeforeCopies(Landing observed)
+    private (Decision, PageKind) MappedBeforeCopies(Landing observed, Process observer)
     {
-        var (grant, kind) = (observed.Grant, observed.Kind);
+        var mappedBy = observed.Folio is null || observed.Page == 0 ? Decision.None
+            : Kernel.MappedBy(observer, observed.Page << Geometry.PageShift, observed.Folio, observed.Sub);
+        var (grant, kind) = (mappedBy != Decision.None ? mappedBy : observed.Grant, observed.Kind);
         var pfn = observed.Folio?.Pfn ?? 0;
         while (pfn != 0 && (IsCopy(grant) || grant is Decision.ForkCopyPinned or Decision.ForkCopyPinnedHugetlb))
         {

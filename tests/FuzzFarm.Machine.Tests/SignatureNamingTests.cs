@@ -119,4 +119,28 @@ public class SignatureNamingTests
         var result = new Executor().Run(program, KernelProfile.Parse(profile));
         Assert.Equal(["cross-process-visibility in do_swap_page: map read-only [swap]"], result.Violations.Select(v => v.Signature));
     }
+
+    [Theory]
+    [InlineData("v5.7")]
+    [InlineData("v5.19")]
+    public void AReuseOfAPageForkSharedUnderAnODirectReadIsNamedAfterFork(string profile)
+    {
+        // A fuzzer find on v5.19: fork shares the page an O_DIRECT read is filling, the parent's pin copies it away,
+        // and the read lands in the child's page. The child's store reuses the page (write permission only) before it
+        // reads the parent's data. It was signed after the reuse: on 5.7 'do_wp_page: reuse by mapcount [base]', the
+        // vmsplice leak's signature, for another bug.
+        var program = ProgramParser.Parse("""
+            a = mmap(4K, rw, private)
+            t1 = thread()
+            f = file(0)
+            w = pread_direct(f, 0, a, 4K) &
+            t1: t2 = fork()
+            t1: h = pin(a, 4K, rw)
+            wait(w)
+            t2: store(a+8, 0)
+            t2: load(a)
+            """);
+        var result = new Executor().Run(program, KernelProfile.Parse(profile));
+        Assert.Equal(["cross-process-visibility in copy_present_pte: share with child [base]"], result.Violations.Select(v => v.Signature));
+    }
 }
