@@ -17,7 +17,7 @@ public class SignatureNamingTests
         // fork splits the PMD to copy the pinned pages, and its store goes through a PTE that still carries the
         // reuse. It was signed 'do_huge_pmd_wp_page: reuse by mapcount [pte-mapped-thp]', a page that function never
         // sees; the seeds' rule is that a leak's bracket names the page that was wrongly reused.
-        var program = ProgramParser.Parse("""
+        Assert.Equal(["cross-process-visibility in do_huge_pmd_wp_page: reuse by mapcount [thp]"], Signatures("""
             a = mmap(2M, rw, private)
             madvise(a, 2M, hugepage)
             store(a, 0)
@@ -29,9 +29,7 @@ public class SignatureNamingTests
             t1: t2 = fork()
             t1: store(a, 0)
             read(p, 4K)
-            """);
-        var result = new Executor().Run(program, KernelProfile.Parse("v5.9"));
-        Assert.Equal(["cross-process-visibility in do_huge_pmd_wp_page: reuse by mapcount [thp]"], result.Violations.Select(v => v.Signature));
+            """, "v5.9"));
     }
 
     [Fact]
@@ -40,7 +38,7 @@ public class SignatureNamingTests
         // A fuzzer find on v5.7: the parent's store copies the pinned THP whole (5.7), a partial pageout splits the
         // copy into base pages and swaps one out, and the store after it lands in the swap-in, not in the pinned page.
         // The copy that parted them made a THP; it was signed 'do_huge_pmd_wp_page: copy THP [base]'.
-        var program = ProgramParser.Parse("""
+        Assert.Equal(["lost-write in do_huge_pmd_wp_page: copy THP [thp]"], Signatures("""
             a = mmap(2M, rw, private)
             madvise(a, 2M, hugepage)
             h = pin(a, 4K, rw)
@@ -49,9 +47,7 @@ public class SignatureNamingTests
             madvise(a, 4K, pageout)
             store(a, 0)
             dma_read(h, 0)
-            """);
-        var result = new Executor().Run(program, KernelProfile.Parse("v5.7"));
-        Assert.Equal(["lost-write in do_huge_pmd_wp_page: copy THP [thp]"], result.Violations.Select(v => v.Signature));
+            """, "v5.7"));
     }
 
     [Fact]
@@ -61,7 +57,7 @@ public class SignatureNamingTests
         // the parent's pinned page read-only at its own pin. The grandchild's fork then copies it (5.9 copies pinned
         // pages) after the parent's device write. It was signed 'copy_present_page: copy pinned page for child', the
         // copy that only carried the data on.
-        var program = ProgramParser.Parse("""
+        Assert.Equal(["cross-process-visibility in do_swap_page: map read-only [base]"], Signatures("""
             a = mmap(4K, rw, private)
             h = pin(a, 8, rw)
             madvise(a, 4K, pageout)
@@ -70,9 +66,7 @@ public class SignatureNamingTests
             t1: dma_write(h, 0, 0)
             t1: t2 = fork()
             t2: load(a)
-            """);
-        var result = new Executor().Run(program, KernelProfile.Parse("v5.9"));
-        Assert.Equal(["cross-process-visibility in do_swap_page: map read-only [base]"], result.Violations.Select(v => v.Signature));
+            """, "v5.9"));
     }
 
     [Theory]
@@ -83,7 +77,7 @@ public class SignatureNamingTests
         // A fuzzer find on v6.2: the O_DIRECT read in flight at fork lands in the hugetlb page fork shared; from 5.19 the
         // reader's R/O pin of the child's page unshares it, and the copy carries the data. The copy was taken to be of
         // a page copy_present_pte shared, a path hugetlb never takes, so 5.19+ named it apart from the older kernels.
-        var program = ProgramParser.Parse("""
+        Assert.Equal(["cross-process-visibility in copy_hugetlb_page_range: share with child [hugetlb]"], Signatures("""
             a = mmap(4K, rw, private|hugetlb)
             f = file(0)
             t1 = thread()
@@ -91,9 +85,7 @@ public class SignatureNamingTests
             t1: t2 = fork()
             wait(w)
             t1: w2 = process_vm_readv(t2, a, 4K)
-            """);
-        var result = new Executor().Run(program, KernelProfile.Parse(profile));
-        Assert.Equal(["cross-process-visibility in copy_hugetlb_page_range: share with child [hugetlb]"], result.Violations.Select(v => v.Signature));
+            """, profile));
     }
 
     [Theory]
@@ -104,7 +96,7 @@ public class SignatureNamingTests
         // A fuzzer find on v6.2: the page under an in-flight O_DIRECT read stays in the swapcache, fork copies the swap
         // entry and the child maps the page at swap-in. From 5.19 the reader's R/O pin unshares it first; the copy was
         // signed 'copy_present_pte: share with child [base]', though no present PTE was shared.
-        var program = ProgramParser.Parse("""
+        Assert.Equal(["cross-process-visibility in do_swap_page: map read-only [swap]"], Signatures("""
             a = mmap(4K, rw, private)
             store(a, 0)
             madvise(a, 4K, pageout)
@@ -115,9 +107,7 @@ public class SignatureNamingTests
             t1: t2 = fork()
             wait(w)
             t1: w2 = process_vm_readv(t2, a, 8)
-            """);
-        var result = new Executor().Run(program, KernelProfile.Parse(profile));
-        Assert.Equal(["cross-process-visibility in do_swap_page: map read-only [swap]"], result.Violations.Select(v => v.Signature));
+            """, profile));
     }
 
     [Theory]
@@ -129,7 +119,7 @@ public class SignatureNamingTests
         // and the read lands in the child's page. The child's store reuses the page (write permission only) before it
         // reads the parent's data. It was signed after the reuse: on 5.7 'do_wp_page: reuse by mapcount [base]', the
         // vmsplice leak's signature, for another bug.
-        var program = ProgramParser.Parse("""
+        Assert.Equal(["cross-process-visibility in copy_present_pte: share with child [base]"], Signatures("""
             a = mmap(4K, rw, private)
             t1 = thread()
             f = file(0)
@@ -139,8 +129,9 @@ public class SignatureNamingTests
             wait(w)
             t2: store(a+8, 0)
             t2: load(a)
-            """);
-        var result = new Executor().Run(program, KernelProfile.Parse(profile));
-        Assert.Equal(["cross-process-visibility in copy_present_pte: share with child [base]"], result.Violations.Select(v => v.Signature));
+            """, profile));
     }
+
+    private static IEnumerable<string> Signatures(string program, string profile) =>
+        new Executor().Run(ProgramParser.Parse(program), KernelProfile.Parse(profile)).Violations.Select(v => v.Signature);
 }
