@@ -3,10 +3,10 @@ namespace FuzzFarm.Machine;
 /// <summary>
 /// Per pfn of one execution: the decision that allocated the page, the page its contents were copied from, what
 /// kind of page the copy made, and the decision by which the copying process mapped the page it copied (with that
-/// page's kind as the mapping showed it). A lost write is blamed on where the process's contents parted from the page the write
-/// went to; a later copy of that copy (an unshare, a swap-out and in) only carried the loss on. Indexed by pfn, not
-/// kept on the pooled folio objects, which a later allocation reuses; every pfn an execution uses is written when it
-/// is allocated.
+/// page's kind as the mapping showed it). A lost write is blamed on where the process's contents parted from the page
+/// the write went to; a later copy of that copy (an unshare, a swap-out and in) only carried the loss on; a leak seen
+/// in a copy, on how the copier mapped what it copied. Indexed by pfn, not kept on the pooled folio objects, which a
+/// later allocation reuses; every pfn an execution uses is written when it is allocated.
 /// </summary>
 internal sealed class Lineage
 {

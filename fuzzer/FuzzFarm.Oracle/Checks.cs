@@ -375,8 +375,8 @@ public sealed partial class Executor
     /// The decision that let another process's write reach the observer: how the writer got its access; but when a
     /// device (or O_DIRECT) write went through access the writer already held before their lines parted, that access
     /// was legitimate, and the fault is how the observer's line came to map the writer's page (fork's sharing of a
-    /// pinned page, a swap-in of the entry it copied), not a later reuse of the page. A copy (COW, unshare, fork's copy of a pinned page) only carried the
-    /// data on: the cause is how the copier mapped the page it copied.
+    /// pinned page, a swap-in of the entry it copied), not a later reuse of the page. A copy (COW, unshare, fork's copy
+    /// of a pinned page) only carried the data on: the cause is how the copier mapped the page it copied.
     /// </summary>
     private (Decision, PageKind) CrossCause(ref TokenInfo info, Landing observed, Process observer)
     {
