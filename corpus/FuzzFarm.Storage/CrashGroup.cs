@@ -3,6 +3,8 @@ namespace FuzzFarm.Storage;
 /// <summary>
 /// All reports of one signature in a campaign. <see cref="Profiles"/> are the profiles it was seen on while fuzzing;
 /// the triage fields (minimized program, per-profile replay matrix, introduced/fixed in) are empty until triage ran.
+/// <see cref="Matrix"/> says whether the repro violates at all on a profile; <see cref="OtherSignatures"/> names what it
+/// shows on the profiles where it violates without the group's signature.
 /// </summary>
 public sealed record CrashGroup(
     long Id,
@@ -15,6 +17,7 @@ public sealed record CrashGroup(
     IReadOnlyList<string> Profiles,
     string? MinimizedText,
     IReadOnlyDictionary<string, bool> Matrix,
+    IReadOnlyDictionary<string, string> OtherSignatures,
     IReadOnlyList<string> IntroducedIn,
     IReadOnlyList<string> FixedIn,
     DateTimeOffset? TriagedAt);

@@ -9,7 +9,8 @@ public sealed class CrashStore
         g.id, g.campaign, g.signature, g.kind, g.first_seen, g.last_seen, g.hits, g.profiles, g.minimized_text,
         coalesce(g.introduced_in, '{}'), coalesce(g.fixed_in, '{}'), g.triaged_at,
         coalesce((SELECT array_agg(m.profile ORDER BY m.profile) FROM crash_profile_matrix m WHERE m.group_id = g.id), '{}'),
-        coalesce((SELECT array_agg(m.violates ORDER BY m.profile) FROM crash_profile_matrix m WHERE m.group_id = g.id), '{}')
+        coalesce((SELECT array_agg(m.violates ORDER BY m.profile) FROM crash_profile_matrix m WHERE m.group_id = g.id), '{}'),
+        coalesce((SELECT array_agg(m.other_signature ORDER BY m.profile) FROM crash_profile_matrix m WHERE m.group_id = g.id), '{}')
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -98,14 +99,16 @@ public sealed class CrashStore
     }
 
     /// <summary>
-    /// Stores triage's result for a group: the minimized program, whether it violates on each profile, and where the
-    /// bug appears and disappears. Rerunning triage overwrites. Returns false when the group does not exist.
+    /// Stores triage's result for a group: the minimized program, whether it violates on each profile (and, where it
+    /// violates without the group's signature, the signature it shows instead), and where the bug appears and
+    /// disappears. Rerunning triage overwrites. Returns false when the group does not exist.
     /// </summary>
     public Task<bool> SetTriageAsync(
         string campaign,
         string signature,
         string minimizedText,
         IReadOnlyDictionary<string, bool> matrix,
+        IReadOnlyDictionary<string, string> otherSignatures,
         IReadOnlyList<string> introducedIn,
         IReadOnlyList<string> fixedIn,
         CancellationToken ct) =>
@@ -128,13 +131,15 @@ public sealed class CrashStore
                 return false;
             }
             await using var rows = new NpgsqlCommand("""
-                INSERT INTO crash_profile_matrix (group_id, profile, violates)
-                SELECT $1, p, v FROM unnest($2::text[], $3::boolean[]) AS t (p, v)
-                ON CONFLICT (group_id, profile) DO UPDATE SET violates = excluded.violates, checked_at = now()
+                INSERT INTO crash_profile_matrix (group_id, profile, violates, other_signature)
+                SELECT $1, p, v, o FROM unnest($2::text[], $3::boolean[], $4::text[]) AS t (p, v, o)
+                ON CONFLICT (group_id, profile) DO UPDATE
+                SET violates = excluded.violates, other_signature = excluded.other_signature, checked_at = now()
                 """, connection, transaction);
             rows.Parameters.Add(new NpgsqlParameter { Value = groupId });
             rows.Parameters.Add(new NpgsqlParameter { Value = matrix.Keys.ToArray() });
             rows.Parameters.Add(new NpgsqlParameter { Value = matrix.Keys.Select(k => matrix[k]).ToArray() });
+            rows.Parameters.Add(new NpgsqlParameter { Value = matrix.Keys.Select(k => otherSignatures.GetValueOrDefault(k)).ToArray() });
             await rows.ExecuteNonQueryAsync(c);
             await transaction.CommitAsync(c);
             return true;
@@ -188,10 +193,16 @@ public sealed class CrashStore
     {
         var matrixProfiles = reader.GetFieldValue<string[]>(12);
         var matrixViolates = reader.GetFieldValue<bool[]>(13);
+        var matrixOthers = reader.GetFieldValue<string?[]>(14);
         var matrix = new SortedDictionary<string, bool>(StringComparer.Ordinal);
+        var others = new SortedDictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < matrixProfiles.Length; i++)
         {
             matrix[matrixProfiles[i]] = matrixViolates[i];
+            if (matrixOthers[i] is { } other)
+            {
+                others[matrixProfiles[i]] = other;
+            }
         }
         return new CrashGroup(
             Id: reader.GetInt64(0),
@@ -204,6 +215,7 @@ public sealed class CrashStore
             Profiles: reader.GetFieldValue<string[]>(7),
             MinimizedText: reader.IsDBNull(8) ? null : reader.GetString(8),
             Matrix: matrix,
+            OtherSignatures: others,
             IntroducedIn: reader.GetFieldValue<string[]>(9),
             FixedIn: reader.GetFieldValue<string[]>(10),
             TriagedAt: reader.IsDBNull(11) ? null : Timestamps.FromDb(reader.GetDateTime(11)));

@@ -115,7 +115,7 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         try
         {
             using var budget = new CancellationTokenSource(StoreBudget);
-            await database.Crashes.SetTriageAsync(_campaign, _signature, _result.MinimizedText, _result.Matrix,
+            await database.Crashes.SetTriageAsync(_campaign, _signature, _result.MinimizedText, _result.Matrix, _result.OtherSignatures,
                 _result.Introduced, _result.Fixed, budget.Token);
         }
         catch (Exception e)
@@ -149,7 +149,7 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         catch (ProgramException e)
         {
             LogStepFailed(log, campaign, signature, "parse", e.Message);
-            return new TriageResult(programText, 0, new Dictionary<string, bool>(), [], []);
+            return new TriageResult(programText, 0, new Dictionary<string, bool>(), new Dictionary<string, string>(), [], []);
         }
         var minimized = program;
         try
@@ -164,17 +164,25 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         {
             var bisection = Bisector.Run(minimized, new Executor());
             var matrix = bisection.Results.ToDictionary(r => r.Profile, r => r.Violated, StringComparer.Ordinal);
-            return new TriageResult(ProgramPrinter.Print(minimized), minimized.Statements.Length, matrix, bisection.Introduced, bisection.Fixed);
+            var own = bisection.Of(signature);
+            return new TriageResult(ProgramPrinter.Print(minimized), minimized.Statements.Length, matrix, bisection.OtherThan(signature),
+                own.Introduced, own.Fixed);
         }
         catch (Exception e)
         {
             LogStepFailed(log, campaign, signature, "replay on every profile", e.Message);
-            return new TriageResult(ProgramPrinter.Print(minimized), minimized.Statements.Length, new Dictionary<string, bool>(), [], []);
+            return new TriageResult(ProgramPrinter.Print(minimized), minimized.Statements.Length, new Dictionary<string, bool>(),
+                new Dictionary<string, string>(), [], []);
         }
     }
 
     private sealed record TriageResult(
-        string MinimizedText, int MinimizedLines, IReadOnlyDictionary<string, bool> Matrix, IReadOnlyList<string> Introduced, IReadOnlyList<string> Fixed)
+        string MinimizedText,
+        int MinimizedLines,
+        IReadOnlyDictionary<string, bool> Matrix,
+        IReadOnlyDictionary<string, string> OtherSignatures,
+        IReadOnlyList<string> Introduced,
+        IReadOnlyList<string> Fixed)
     {
         public string Transitions => $"introduced in {string.Join(',', Introduced)}, fixed in {string.Join(',', Fixed)}";
     }

@@ -36,4 +36,23 @@ public sealed class BisectorTests
         Assert.Empty(result.Fixed);
         Assert.False(result.AnyViolation);
     }
+
+    [Fact]
+    public void A_signature_is_introduced_where_it_shows_not_where_another_bug_does()
+    {
+        // p0 and p1 break the program under another rule: that bug is older, not this one.
+        var result = Bisector.FromVerdicts([
+            new ProfileVerdict("p0", true, ["old rule"]),
+            new ProfileVerdict("p1", true, ["old rule", "new rule"]),
+            new ProfileVerdict("p2", true, ["new rule"]),
+            new ProfileVerdict("p3", false, []),
+        ]);
+
+        var own = result.Of("new rule");
+
+        Assert.Equal("p0", string.Join(' ', result.Introduced));
+        Assert.Equal("p1", string.Join(' ', own.Introduced));
+        Assert.Equal("p3", string.Join(' ', own.Fixed));
+        Assert.Equal(new Dictionary<string, string> { ["p0"] = "old rule" }, result.OtherThan("new rule"));
+    }
 }

@@ -81,15 +81,19 @@ public sealed class CrashStoreTests(PostgresFixture postgres) : IClassFixture<Po
         Assert.False(recorded.Triaged);
 
         Assert.True(await db.Crashes.SetTriageAsync("triaged", "sig-a", "first minimization\n",
-            new Dictionary<string, bool> { ["v5.7"] = true, ["v5.8"] = false }, ["v5.7"], ["v5.8"], CancellationToken.None));
+            new Dictionary<string, bool> { ["v5.7"] = true, ["v5.8"] = false }, new Dictionary<string, string> { ["v5.7"] = "sig-b" },
+            ["v5.7"], ["v5.8"], CancellationToken.None));
         Assert.True(await db.Crashes.SetTriageAsync("triaged", "sig-a", "smaller\n",
-            new Dictionary<string, bool> { ["v5.7"] = true, ["v5.8"] = true, ["v6.1"] = false }, ["v5.7"], ["v6.1"], CancellationToken.None));
+            new Dictionary<string, bool> { ["v5.7"] = true, ["v5.8"] = true, ["v6.1"] = false }, new Dictionary<string, string> { ["v5.8"] = "sig-c" },
+            ["v5.7"], ["v6.1"], CancellationToken.None));
         Assert.False(await db.Crashes.SetTriageAsync("triaged", "no-such-signature", "x\n",
-            new Dictionary<string, bool>(), [], [], CancellationToken.None));
+            new Dictionary<string, bool>(), new Dictionary<string, string>(), [], [], CancellationToken.None));
 
         var group = (await db.Crashes.GetGroupAsync(recorded.GroupId, CancellationToken.None))!;
         Assert.Equal("smaller\n", group.MinimizedText);
         Assert.Equal(new Dictionary<string, bool> { ["v5.7"] = true, ["v5.8"] = true, ["v6.1"] = false }, group.Matrix);
+        // The rerun's other signatures replace the first run's, including where the profile now shows the group's own.
+        Assert.Equal(new Dictionary<string, string> { ["v5.8"] = "sig-c" }, group.OtherSignatures);
         Assert.Equal(["v5.7"], group.IntroducedIn);
         Assert.Equal(["v6.1"], group.FixedIn);
         Assert.NotNull(group.TriagedAt);

@@ -13,4 +13,16 @@ public sealed record BisectionResult(
     ImmutableArray<string> Fixed)
 {
     public bool AnyViolation => Introduced.Length > 0;
+
+    /// <summary>
+    /// The transitions of one signature: a profile counts as violating only where the program shows it. A profile
+    /// that violates with another signature is another bug's (a repro of a page_count bug that older kernels' mapcount
+    /// rule also breaks did not introduce the page_count rule there).
+    /// </summary>
+    public BisectionResult Of(string signature) =>
+        Bisector.FromVerdicts([.. Results.Select(r => r with { Violated = r.Signatures.Contains(signature) })]);
+
+    /// <summary>Each profile where the program violates without <paramref name="signature"/>, with the first signature it shows there.</summary>
+    public IReadOnlyDictionary<string, string> OtherThan(string signature) =>
+        Results.Where(r => r.Violated && !r.Signatures.Contains(signature)).ToDictionary(r => r.Profile, r => r.Signatures[0], StringComparer.Ordinal);
 }

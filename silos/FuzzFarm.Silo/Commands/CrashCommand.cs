@@ -52,7 +52,8 @@ public sealed class CrashCommand : ICliCommand
         output.WriteLine($"# kind: {group.Kind}");
         output.WriteLine(string.Create(inv, $"# hits: {group.Hits}, first seen {group.FirstSeen:u}, last seen {group.LastSeen:u}, fuzzed on {string.Join(", ", group.Profiles)}"));
         output.WriteLine($"# introduced in: {Join(group.IntroducedIn)}; fixed in: {Join(group.FixedIn)}");
-        output.WriteLine("# profiles (X violates, . no violation, ? not triaged):");
+        CrashTables.WriteOthers(output, group);
+        output.WriteLine($"# profiles ({CrashTables.Legend}):");
         foreach (var profile in Profiles.NamedInOrder())
         {
             output.WriteLine($"#   {profile,-10} {CrashTables.Cell(group, profile)}");

@@ -26,7 +26,7 @@ public static class CrashTables
         }
     }
 
-    /// <summary>Signature x profile: X violates, . does not, ? not triaged yet.</summary>
+    /// <summary>Signature x profile: X shows the signature, o violates with another, . does not violate, ? not triaged yet.</summary>
     public static void WriteMatrix(TextWriter output, IReadOnlyList<CrashGroup> groups, IReadOnlyList<string> profiles)
     {
         if (groups.Count == 0)
@@ -40,7 +40,7 @@ public static class CrashTables
             var cells = profiles.Select(p => Cell(g, p).PadRight(p.Length));
             output.WriteLine(g.Id.ToString(Inv).PadLeft(idWidth) + "  " + string.Join(' ', cells));
         }
-        output.WriteLine("(X violates, . no violation, ? not triaged)");
+        output.WriteLine($"({Legend})");
     }
 
     /// <summary>The minimized repro of each group (the original program until triage has run).</summary>
@@ -51,6 +51,7 @@ public static class CrashTables
             output.WriteLine();
             output.WriteLine(string.Create(Inv, $"# group {g.Id}: {g.Signature}"));
             output.WriteLine($"# introduced in: {Join(g.IntroducedIn)}; fixed in: {Join(g.FixedIn)}");
+            WriteOthers(output, g);
             if (g.MinimizedText is { } text)
             {
                 foreach (var line in Lines(text))
@@ -65,8 +66,24 @@ public static class CrashTables
         }
     }
 
+    public const string Legend = "X shows the signature, o violates with another, . no violation, ? not triaged";
+
     public static string Cell(CrashGroup group, string profile) =>
-        group.Matrix.TryGetValue(profile, out var violates) ? (violates ? "X" : ".") : "?";
+        !group.Matrix.TryGetValue(profile, out var violates) ? "?"
+        : !violates ? "."
+        : group.OtherSignatures.ContainsKey(profile) ? "o" : "X";
+
+    /// <summary>What the repro shows on the profiles where it violates with another signature, in profile order.</summary>
+    public static void WriteOthers(TextWriter output, CrashGroup group)
+    {
+        foreach (var profile in Profiles.NamedInOrder())
+        {
+            if (group.OtherSignatures.TryGetValue(profile, out var other))
+            {
+                output.WriteLine($"# other: {profile}: {other}");
+            }
+        }
+    }
 
     public static IReadOnlyList<string> Lines(string text) =>
         text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
