@@ -115,8 +115,8 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         try
         {
             using var budget = new CancellationTokenSource(StoreBudget);
-            await database.Crashes.SetTriageAsync(_campaign, _signature, _result.MinimizedText, _result.Matrix, _result.OtherSignatures,
-                _result.Introduced, _result.Fixed, budget.Token);
+            await database.Crashes.SetTriageAsync(_campaign, _signature, _result.MinimizedText, _result.Matrix,
+                _result.OtherSignatures, _result.Introduced, _result.Fixed, budget.Token);
         }
         catch (Exception e)
         {

@@ -22,7 +22,11 @@ public sealed record BisectionResult(
     public BisectionResult Of(string signature) =>
         Bisector.FromVerdicts([.. Results.Select(r => r with { Violated = r.Signatures.Contains(signature) })]);
 
-    /// <summary>Each profile where the program violates without <paramref name="signature"/>, with the first signature it shows there.</summary>
+    /// <summary>
+    /// Each profile where the program violates without <paramref name="signature"/>, with the first signature it shows
+    /// there.
+    /// </summary>
     public IReadOnlyDictionary<string, string> OtherThan(string signature) =>
-        Results.Where(r => r.Violated && !r.Signatures.Contains(signature)).ToDictionary(r => r.Profile, r => r.Signatures[0], StringComparer.Ordinal);
+        Results.Where(r => r.Violated && !r.Signatures.Contains(signature))
+            .ToDictionary(r => r.Profile, r => r.Signatures[0], StringComparer.Ordinal);
 }

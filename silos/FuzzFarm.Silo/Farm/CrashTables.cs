@@ -26,7 +26,7 @@ public static class CrashTables
         }
     }
 
-    /// <summary>Signature x profile: X shows the signature, o violates with another, . does not violate, ? not triaged yet.</summary>
+    /// <summary>Signature x profile, cells as <see cref="Legend"/> says.</summary>
     public static void WriteMatrix(TextWriter output, IReadOnlyList<CrashGroup> groups, IReadOnlyList<string> profiles)
     {
         if (groups.Count == 0)
