@@ -251,8 +251,19 @@ internal sealed partial class Kernel
     // ---- contents -----------------------------------------------------------------------------------------
 
     /// <summary>Whether <paramref name="p"/>'s page table maps subpage <paramref name="sub"/> of <paramref name="f"/> at <paramref name="addr"/>, writable or not.</summary>
-    internal static bool Maps(Process p, ulong addr, Folio f, int sub)
+    internal static bool Maps(Process p, ulong addr, Folio f, int sub) => TryMapping(p, addr, f, sub, out _);
+
+    /// <summary>
+    /// How <paramref name="p"/>'s entry at <paramref name="addr"/> came to map subpage <paramref name="sub"/> of
+    /// <paramref name="f"/> (see <see cref="Pte.MappedBy"/>); None when it does not map it there.
+    /// </summary>
+    internal static Decision MappedBy(Process p, ulong addr, Folio f, int sub) =>
+        TryMapping(p, addr, f, sub, out var mappedBy) ? mappedBy : Decision.None;
+
+    /// <summary>The entry (PMD or PTE) at <paramref name="addr"/>, when it maps subpage <paramref name="sub"/> of <paramref name="f"/>.</summary>
+    private static bool TryMapping(Process p, ulong addr, Folio f, int sub, out Decision mappedBy)
     {
+        mappedBy = Decision.None;
         if (p.Table(addr) is not { } table)
         {
             return false;
@@ -260,29 +271,12 @@ internal sealed partial class Kernel
         var i = (int)((addr >> Geometry.PageShift) & (Geometry.PmdNr - 1));
         if (table.Huge is { } huge)
         {
+            mappedBy = table.HugeMappedBy;
             return huge == f && i == sub;
         }
         var pte = table.Peek(i);
+        mappedBy = pte.MappedBy;
         return pte.Folio == f && pte.Sub == sub;
-    }
-
-    /// <summary>
-    /// How <paramref name="p"/>'s entry at <paramref name="addr"/> came to map subpage <paramref name="sub"/> of
-    /// <paramref name="f"/> (see <see cref="Pte.MappedBy"/>); None when it does not map it there.
-    /// </summary>
-    internal static Decision MappedBy(Process p, ulong addr, Folio f, int sub)
-    {
-        if (p.Table(addr) is not { } table)
-        {
-            return Decision.None;
-        }
-        var i = (int)((addr >> Geometry.PageShift) & (Geometry.PmdNr - 1));
-        if (table.Huge is { } huge)
-        {
-            return huge == f && i == sub ? table.HugeMappedBy : Decision.None;
-        }
-        var pte = table.Peek(i);
-        return pte.Folio == f && pte.Sub == sub ? pte.MappedBy : Decision.None;
     }
 
     internal static ulong ReadWord(Folio f, int sub, int word) => f.Words[sub]?.Get(word) ?? 0;
