@@ -192,4 +192,5 @@ internal enum CovPoint : ushort
     SwapOutThp,
     FolioSplit,
     WriteDuringCopy,
+    NestedFlush,
 }

@@ -6,8 +6,9 @@ internal sealed partial class Kernel
     /// <summary>
     /// clear_refs of <paramref name="target"/>'s process from thread <paramref name="t"/>: write-protect and clear
     /// soft-dirty on every PTE and THP PMD (not hugetlb), skipping writable maybe-pinned PTEs from 5.11. The TLB is
-    /// flushed at the end only from 5.12 (before, the flush is elided: #0). With <paramref name="split"/>, it stops
-    /// after the walk and before the flush, holding the mmap lock (write from 5.11, read before).
+    /// flushed at the end from 5.12; before, the flush is elided (#0) unless another flush is pending (nested). With
+    /// <paramref name="split"/>, it stops after the walk and before the flush, holding the mmap lock (write from 5.11,
+    /// read before).
     /// </summary>
     internal Status ClearRefs(SimThread t, SimThread target, AsyncOp? split)
     {
@@ -95,15 +96,20 @@ internal sealed partial class Kernel
             {
                 p.LockReaders++;
             }
-            if (Profile.ClearRefsFlush)
-            {
-                p.TlbFlushPending++;
-            }
+            // tlb_gather_mmu before 5.12, inc_tlb_flush_pending from 5.12: either way the walk counts as pending.
+            p.TlbFlushPending++;
             return Status.Pending;
         }
         if (Profile.ClearRefsFlush)
         {
             Coverage.Hit(CovPoint.ClearRefsFlush, wp);
+            FlushTlbAll(p);
+        }
+        else if (p.TlbFlushPending > 0)
+        {
+            // No flush of its own (#0), but tlb_finish_mmu sees another pending flush and flushes the whole mm.
+            Coverage.Hit(CovPoint.NestedFlush, p.TlbFlushPending);
+            NoteNestedFlush(p);
             FlushTlbAll(p);
         }
         else
@@ -113,7 +119,20 @@ internal sealed partial class Kernel
         return Status.Done;
     }
 
-    internal void FinishClearRefs(AsyncOp op) => FinishFlush(op, Profile.ClearRefsFlush);
+    /// <summary>
+    /// The end of a split clear_refs. Before 5.12 it flushes only when another batched change is pending beside its
+    /// own count (mm_tlb_flush_nested in tlb_finish_mmu); its range is the whole mm either way.
+    /// </summary>
+    internal void FinishClearRefs(AsyncOp op)
+    {
+        var nested = !Profile.ClearRefsFlush && op.Target.TlbFlushPending > 1;
+        if (nested)
+        {
+            Coverage.Hit(CovPoint.NestedFlush, op.Target.TlbFlushPending - 1);
+            NoteNestedFlush(op.Target);
+        }
+        FinishFlush(op, Profile.ClearRefsFlush || nested);
+    }
 
     /// <summary>pagemap's soft-dirty bit for <paramref name="addr"/> in the calling process.</summary>
     internal Status Pagemap(SimThread t, ulong addr, out bool softDirty)

@@ -158,7 +158,25 @@ internal sealed partial class Kernel
                 pte = default;
             }
         }
-        FlushTlb(p, start >> Geometry.PageShift, (end >> Geometry.PageShift) - 1);
+        FinishGather(p, start >> Geometry.PageShift, (end >> Geometry.PageShift) - 1);
+    }
+
+    /// <summary>
+    /// tlb_finish_mmu (zap and, before 5.12, clear_refs): flushes the pages the walk changed, or every page of the mm
+    /// when another batched PTE change (a split mprotect, uffd_wp or clear_refs) still awaits its own flush. That is
+    /// mm_tlb_flush_nested: the walk may have skipped entries the other thread already changed, whose stale TLB
+    /// entries only a full flush is sure to drop (mm/mmu_gather.c since 5.2).
+    /// </summary>
+    private void FinishGather(Process p, ulong firstPage, ulong lastPage)
+    {
+        if (p.TlbFlushPending > 0)
+        {
+            Coverage.Hit(CovPoint.NestedFlush, p.TlbFlushPending);
+            NoteNestedFlush(p);
+            FlushTlbAll(p);
+            return;
+        }
+        FlushTlb(p, firstPage, lastPage);
     }
 
     internal Status Munmap(SimThread t, ulong addr, long len)
@@ -397,15 +415,26 @@ internal sealed partial class Kernel
         return Status.Done;
     }
 
-    /// <summary>Finishes a split mprotect, uffd_wp or clear_refs: the TLB flush, then the lock.</summary>
+    private void NoteNestedFlush(Process p)
+    {
+        if (Tracing)
+        {
+            Note($"tlb_finish_mmu: P{p.Id} has another flush pending ({p.TlbFlushPending}): the whole mm is flushed");
+        }
+    }
+
+    /// <summary>
+    /// Finishes a split mprotect, uffd_wp or clear_refs: the TLB flush (when <paramref name="flush"/>), then the lock.
+    /// Each counted itself as a pending flush when it split.
+    /// </summary>
     internal void FinishFlush(AsyncOp op, bool flush)
     {
         var p = op.Target;
         op.Pending = false;
+        p.TlbFlushPending--;
         if (flush)
         {
             FlushTlb(p, op.Addr >> Geometry.PageShift, op.Len == long.MaxValue ? ulong.MaxValue : ((op.Addr + (ulong)op.Len) >> Geometry.PageShift) - 1);
-            p.TlbFlushPending--;
         }
         if (op.Lock == 2)
         {
