@@ -28,7 +28,7 @@ internal sealed class Grammar
     /// <summary>Split percentage, at least, of a racing call that can split.</summary>
     private const int RacingSplitPercent = 50;
 
-    private const int MaxThreads = 6;
+    public const int MaxThreads = 6;
     private const int MaxProcesses = 4;
 
     private readonly Rng _rng;
@@ -53,11 +53,13 @@ internal sealed class Grammar
     /// Appends one call (after any resource it needs) to <paramref name="output"/>, applying each to
     /// <paramref name="scope"/>, whose next statement index is <paramref name="index"/>. Returns false when no thread
     /// can run here. A split call leaves its thread busy in the scope: the caller places the wait. With
-    /// <paramref name="focus"/>, the call mostly takes its address from that mapping.
+    /// <paramref name="focus"/>, the call mostly takes its address from that mapping; with <paramref name="onThread"/>
+    /// (an idle thread's index), it runs there.
     /// </summary>
-    public bool EmitCall(Scope scope, NameSet names, List<Statement> output, int index, CallMix mix = CallMix.Any, int focus = -1)
+    public bool EmitCall(Scope scope, NameSet names, List<Statement> output, int index, CallMix mix = CallMix.Any, int focus = -1,
+        int onThread = -1)
     {
-        var thread = PickIdleThread(scope);
+        var thread = onThread >= 0 && scope.IsIdle(onThread) ? onThread : PickIdleThread(scope);
         if (thread < 0)
         {
             return false;

@@ -13,6 +13,9 @@ internal sealed class Mutator
 {
     public const int MaxStatements = 28;
 
+    /// <summary>Share of in-window inserts that run on a new thread (see <see cref="InsertInWindow"/>).</summary>
+    private const int FreshThreadPercent = 30;
+
     private readonly Rng _rng;
     private readonly Grammar _grammar;
     private readonly Scope _scope = new();
@@ -71,14 +74,18 @@ internal sealed class Mutator
         };
     }
 
-    /// <summary>Inserts one generated call (after any resource it needs), preferring the mapping named <paramref name="focus"/>.</summary>
-    public bool Insert(List<Statement> s, int position, CallMix mix, string? focus = null)
+    /// <summary>
+    /// Inserts one generated call (after any resource it needs), preferring the mapping named <paramref name="focus"/>
+    /// and, when named and idle there, the thread <paramref name="thread"/>.
+    /// </summary>
+    public bool Insert(List<Statement> s, int position, CallMix mix, string? focus = null, string? thread = null)
     {
         _scope.Build(s, position);
         _names.Reset(s);
         _emitted.Clear();
         var focused = focus is null ? -1 : _scope.ResourceIndex(focus);
-        if (!_grammar.EmitCall(_scope, _names, _emitted, position, mix, focused))
+        var on = thread is null ? -1 : _scope.ThreadIndex(thread);
+        if (!_grammar.EmitCall(_scope, _names, _emitted, position, mix, focused, on))
         {
             return false;
         }
@@ -94,7 +101,8 @@ internal sealed class Mutator
     /// <summary>
     /// Inserts a call inside a split op's window (after the op, up to its wait), mostly on the op's mapping. Races
     /// happen there: another thread acting on the same pages mid-operation, and a split call nests a second window.
-    /// The window's own thread is busy, so the call lands on another.
+    /// The window's own thread is busy, so the call lands on another: sometimes on a thread made for it just before the
+    /// op, a CPU whose TLB holds nothing yet, so that its access faults where the others' may go through stale entries.
     /// </summary>
     public bool InsertInWindow(List<Statement> s)
     {
@@ -114,7 +122,30 @@ internal sealed class Mutator
             split++;
         }
         var wait = WaitOf(s, split);
-        return Insert(s, _rng.Between(split + 1, wait), CallMix.Racing, AddressOf(s[split]));
+        var position = _rng.Between(split + 1, wait);
+        if (_rng.Percent(FreshThreadPercent) && s.Count + 2 <= MaxStatements && ThreadCount(s) < Grammar.MaxThreads)
+        {
+            _names.Reset(s);
+            var fresh = _names.Fresh(ParamKind.Thread);
+            s.Insert(split, Grammar.Make(s[split].Thread, fresh, Op.Thread, false, []));
+            if (Insert(s, position + 1, CallMix.Racing, AddressOf(s[split + 1]), fresh))
+            {
+                return true;
+            }
+            s.RemoveAt(split);
+            return false;
+        }
+        return Insert(s, position, CallMix.Racing, AddressOf(s[split]));
+    }
+
+    private static int ThreadCount(List<Statement> s)
+    {
+        var threads = 1;
+        foreach (var st in s)
+        {
+            threads += st.Op is Op.Thread or Op.Fork ? 1 : 0;
+        }
+        return threads;
     }
 
     /// <summary>Index of the wait of the split op at <paramref name="split"/> (the end when it has none).</summary>

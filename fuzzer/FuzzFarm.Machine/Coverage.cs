@@ -48,9 +48,19 @@ public sealed class Coverage
     /// An access through a stale TLB entry: read or write, which decision left it stale, with the page's refcount (up
     /// to 15). The count-bucketed hit alone cannot tell one stale window from another, so a fuzzer gets no signal for
     /// the rarer; and only a write through it can be lost, so a program reaching a stale write is worth keeping apart.
+    /// A write through it while a COW copy of its page is in flight is the loss itself, so that sets a feature apart too.
     /// </summary>
-    internal void HitStale(bool write, Decision cause, Folio folio) =>
-        Add(((uint)CovPoint.StaleTlbCause << 16) | 0x4000u | (write ? 0x1000u : 0) | ((uint)cause << 4) | (uint)Math.Min(folio.RefCount, 15));
+    internal void HitStale(bool write, Decision cause, Folio folio, bool duringCopy) =>
+        Add(((uint)CovPoint.StaleTlbCause << 16) | 0x4000u | (write ? 0x1000u : 0) | (duringCopy ? 0x2000u : 0) | ((uint)cause << 4) |
+            (uint)Math.Min(folio.RefCount, 15));
+
+    /// <summary>
+    /// A decision point reached with a stale TLB entry in play: which decision left it stale, with the page's refcount
+    /// (up to 15). One stale window (uffd-wp's pending flush) is far rarer than another (clear_refs' missing one), and a
+    /// count-bucketed hit would not tell them apart.
+    /// </summary>
+    internal void HitCause(CovPoint point, Decision cause, Folio folio) =>
+        Add(((uint)point << 16) | 0x4000u | ((uint)cause << 4) | (uint)Math.Min(folio.RefCount, 15));
 
     /// <summary>Records a decision point with a small number describing the state (a count, a branch index).</summary>
     internal void Hit(CovPoint point, int value) => Add(((uint)point << 16) | 0x8000u | (uint)Bucket(value));
@@ -193,4 +203,5 @@ internal enum CovPoint : ushort
     FolioSplit,
     WriteDuringCopy,
     NestedFlush,
+    CopyWhileWritable,
 }

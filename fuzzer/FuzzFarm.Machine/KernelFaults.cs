@@ -384,6 +384,7 @@ internal sealed partial class Kernel
             }
             FlushTlb(p, page, page);
         }
+        NoteCopyWhileWritable(p, page, old, pte.Sub);
         var n = AllocSmall(decision);
         n.Exclusive[0] = true;
         if (!old.Zero)

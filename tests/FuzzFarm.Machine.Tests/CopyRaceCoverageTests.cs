@@ -35,4 +35,34 @@ public class CopyRaceCoverageTests
 
         Assert.Equal(expected, features.Any(f => f >> 16 == (uint)CovPoint.WriteDuringCopy));
     }
+
+    [Theory]
+    // Before 5.12 t0's writable entry survives clear_refs when t1's store starts its copy; from 5.12 it is flushed.
+    [InlineData("v5.9", true)]
+    [InlineData("v5.12", false)]
+    public void A_copy_starting_while_another_cpu_can_write_the_page_is_a_feature(string profile, bool expected)
+    {
+        var program = ProgramParser.Parse(Prefix + "t1: wait(c)\n");
+
+        var features = new Executor().Run(program, KernelProfile.Parse(profile)).Coverage.ToArray();
+
+        Assert.Equal(expected, features.Any(f => f >> 16 == (uint)CovPoint.CopyWhileWritable));
+    }
+
+    [Fact]
+    public void A_stale_write_during_a_copy_is_a_feature_apart_from_one_outside_it()
+    {
+        var during = Stale(Prefix + "store(a+16, 3)\nt1: wait(c)\n");
+        var noCopy = Stale(Prefix.Replace("t1: c = store(a+8, 2) &", "", StringComparison.Ordinal) + "store(a+16, 3)\n");
+
+        // 0x1000: a write; 0x2000: during a copy.
+        Assert.Contains(during, f => (f & 0x3000u) == 0x3000u);
+        Assert.Contains(noCopy, f => (f & 0x1000u) != 0);
+        Assert.DoesNotContain(noCopy, f => (f & 0x2000u) != 0);
+    }
+
+    /// <summary>The stale-entry features of a run on v5.9.</summary>
+    private static uint[] Stale(string text) =>
+        new Executor().Run(ProgramParser.Parse(text), KernelProfile.Parse("v5.9")).Coverage.ToArray()
+            .Where(f => f >> 16 == (uint)CovPoint.StaleTlbCause).ToArray();
 }
