@@ -584,13 +584,14 @@ internal sealed class Mutator
     /// Appends observations of what the program did, so the oracle checks each effect whichever way it went wrong:
     /// a load of every written word from each process that maps it (on a random idle thread of that process, as
     /// TLBs are per thread), its soft-dirty bit, a dma_read through every pin that covers it or that the device wrote
-    /// through, and a read of every pipe that holds spliced pages. At most eight lines.
+    /// through, and a read of every pipe that holds spliced pages; first, a load of each word a store overwrites, just
+    /// before it. At most eight lines.
     /// </summary>
     public bool ObserveWrites(List<Statement> s)
     {
         const int max = 8;
+        var added = ObserveBeforeOverwrites(s, max / 2);
         _scope.Build(s, s.Count);
-        var added = 0;
         var seen = new HashSet<(string, long)>();
         for (var i = 0; i < s.Count && added < max && s.Count < MaxStatements; i++)
         {
@@ -654,6 +655,48 @@ internal sealed class Mutator
             }
         }
         return added > 0;
+    }
+
+    /// <summary>
+    /// A lost write shows only until the word is written again: before each store to a word an earlier store or memset
+    /// wrote, a load of it by an idle thread of the overwriting process. Returns the lines added.
+    /// </summary>
+    private int ObserveBeforeOverwrites(List<Statement> s, int max)
+    {
+        var added = 0;
+        // From the end: an insertion moves only the lines after it, which are done.
+        for (var j = s.Count - 1; j > 0 && added < max && s.Count < MaxStatements; j--)
+        {
+            var st = s[j];
+            if (st.Op != Op.Store || st.Args[0].Name is not { } name || !WrittenBefore(s, j, name, st.Args[0].Number))
+            {
+                continue;
+            }
+            _scope.Build(s, j);
+            var writer = _scope.ThreadIndex(st.Thread);
+            var t = writer < 0 ? -1 : IdleThreadOf(_scope.Threads[writer].Process);
+            if (t >= 0)
+            {
+                s.Insert(j, Grammar.Make(_scope.Threads[t].Name, null, Op.Load, false, [Arg.Ref(name, st.Args[0].Number)]));
+                added++;
+            }
+        }
+        return added;
+    }
+
+    private static bool WrittenBefore(List<Statement> s, int index, string name, long offset)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            var st = s[i];
+            if (st.Args.Length > 1 && st.Args[0].Name == name && (st.Op == Op.Store
+                ? st.Args[0].Number == offset
+                : st.Op == Op.Memset && offset >= st.Args[0].Number && offset - st.Args[0].Number < st.Args[1].Number))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int Add(List<Statement> s, int thread, Op op, Arg[] args)

@@ -171,6 +171,31 @@ public class MutatorTests
     }
 
     [Fact]
+    public void ObservingWritesLoadsAnOverwrittenWordJustBeforeItsOverwriteAndEveryWrittenWordAtTheEnd()
+    {
+        const string parent = """
+            a = mmap(4K, rw, private)
+            t1 = thread()
+            store(a, 1)
+            t1: store(a+8, 2)
+            t1: store(a, 3)
+            """;
+        var rng = new Rng(5);
+        var mutator = new Mutator(rng, new Grammar(rng));
+        var s = Lines(parent);
+
+        Assert.True(mutator.ObserveWrites(s));
+
+        // A loss of the first store shows only until the third overwrites it.
+        var overwrite = s.FindIndex(x => x.Op == Op.Store && x.Args[1].Number == 3);
+        Assert.Equal((Op.Load, "a", 0L), (s[overwrite - 1].Op, s[overwrite - 1].Args[0].Name, s[overwrite - 1].Args[0].Number));
+        Assert.Equal(2, s.Take(overwrite).Count(x => x.Op == Op.Store));
+        var atEnd = s.Skip(overwrite + 1).Where(x => x.Op == Op.Load).Select(x => x.Args[0].Number).Order();
+        Assert.Equal([0L, 8L], atEnd);
+        Assert.True(ProgramValidator.TryValidate(ImmutableArray<string>.Empty, s, out _, out var error), error?.Message);
+    }
+
+    [Fact]
     public void ChangingAnAccessKeepsItsThreadAndWordAndChangesItsKind()
     {
         const string parent = """
