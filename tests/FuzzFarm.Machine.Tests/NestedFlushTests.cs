@@ -19,12 +19,7 @@ public class NestedFlushTests
     [InlineData("v6.15")]
     public void A_zap_beside_a_pending_uffd_wp_flushes_the_other_page_too(string profile)
     {
-        var r = new Rig(profile);
-        var a = r.Map(2 * Page);
-        r.Store(r.T0, a);
-        r.Store(r.T0, a + Page);
-        var u = r.K.NewUffd(r.T0);
-        Assert.Equal(Status.Done, r.K.UffdRegister(r.T0, u, a, Page));
+        var r = TwoWrittenPages(profile, out var a, out var u);
         var op = Split(r, AsyncKind.UffdWp);
         Assert.Equal(Status.Pending, r.K.UffdWp(r.T0, u, a, Page, true, op));
         Assert.True(r.T0.Tlb.TryFind(a >> 12, out var stale));
@@ -40,10 +35,7 @@ public class NestedFlushTests
     [Fact]
     public void A_zap_with_nothing_pending_flushes_only_its_range()
     {
-        var r = new Rig("v5.9");
-        var a = r.Map(2 * Page);
-        r.Store(r.T0, a);
-        r.Store(r.T0, a + Page);
+        var r = TwoWrittenPages("v5.9", out var a, out _);
 
         Assert.Equal(Status.Done, r.K.Madvise(r.T0, a + Page, Page, Flag.DontNeed));
 
@@ -57,12 +49,7 @@ public class NestedFlushTests
     [InlineData("v5.9", true)]
     public void A_clear_refs_before_5_12_flushes_only_when_another_flush_is_pending(string profile, bool uffdWpPending)
     {
-        var r = new Rig(profile);
-        var a = r.Map(2 * Page);
-        r.Store(r.T0, a);
-        r.Store(r.T0, a + Page);
-        var u = r.K.NewUffd(r.T0);
-        Assert.Equal(Status.Done, r.K.UffdRegister(r.T0, u, a, Page));
+        var r = TwoWrittenPages(profile, out var a, out var u);
         if (uffdWpPending)
         {
             Assert.Equal(Status.Pending, r.K.UffdWp(r.T0, u, a, Page, true, Split(r, AsyncKind.UffdWp)));
@@ -122,6 +109,18 @@ public class NestedFlushTests
 
         Assert.Empty(result.Violations);
         Assert.Contains(result.Skipped, s => s.Reason.Contains("userfaultfd", StringComparison.Ordinal));
+    }
+
+    /// <summary>Two pages t0 wrote (writable TLB entries for both); the first registered with userfaultfd <paramref name="u"/>.</summary>
+    private static Rig TwoWrittenPages(string profile, out ulong a, out int u)
+    {
+        var r = new Rig(profile);
+        a = r.Map(2 * Page);
+        r.Store(r.T0, a);
+        r.Store(r.T0, a + Page);
+        u = r.K.NewUffd(r.T0);
+        Assert.Equal(Status.Done, r.K.UffdRegister(r.T0, u, a, Page));
+        return r;
     }
 
     private static AsyncOp Split(Rig r, AsyncKind kind, int id = 1)
