@@ -69,14 +69,32 @@ internal sealed class Tokens
     }
 
     /// <summary>
-    /// The step of the fork that parted <paramref name="a"/>'s and <paramref name="b"/>'s lines when one descends from
-    /// the other (the earliest fork on the way down; <paramref name="forkStep"/> gives a process's own); otherwise
-    /// <see cref="long.MaxValue"/>.
+    /// The step of the fork that parted <paramref name="a"/>'s and <paramref name="b"/>'s lines: the earliest fork on
+    /// the way down from their nearest common ancestor to either (<paramref name="forkStep"/> gives a process's own).
+    /// Cousins parted at the first fork on either side, not never. <see cref="long.MaxValue"/> for one process.
     /// </summary>
     public static long PartedAt(Process a, Process b, Func<Process, long> forkStep)
     {
-        var parted = DescentParted(a, b, forkStep);
-        return parted != long.MaxValue ? parted : DescentParted(b, a, forkStep);
+        var common = a;
+        while (common is not null && !Descends(b, common))
+        {
+            common = common.Parent;
+        }
+        return common is null
+            ? long.MaxValue
+            : Math.Min(DescentParted(a, common, forkStep), DescentParted(b, common, forkStep));
+    }
+
+    private static bool Descends(Process p, Process ancestor)
+    {
+        for (var q = p; q is not null; q = q.Parent)
+        {
+            if (q == ancestor)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long DescentParted(Process descendant, Process ancestor, Func<Process, long> forkStep)
