@@ -163,9 +163,8 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         try
         {
             var bisection = Bisector.Run(minimized, new Executor());
-            var matrix = bisection.Results.ToDictionary(r => r.Profile, r => r.Violated, StringComparer.Ordinal);
             var own = bisection.Of(signature);
-            return new TriageResult(ProgramPrinter.Print(minimized), minimized.Statements.Length, matrix, bisection.OtherThan(signature),
+            return new TriageResult(ProgramPrinter.Print(minimized), minimized.Statements.Length, bisection.Matrix, bisection.OtherThan(signature),
                 own.Introduced, own.Fixed);
         }
         catch (Exception e)

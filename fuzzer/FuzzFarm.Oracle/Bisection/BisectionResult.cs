@@ -14,6 +14,9 @@ public sealed record BisectionResult(
 {
     public bool AnyViolation => Introduced.Length > 0;
 
+    /// <summary>Whether the program violates on each profile, with any signature.</summary>
+    public IReadOnlyDictionary<string, bool> Matrix => Results.ToDictionary(r => r.Profile, r => r.Violated, StringComparer.Ordinal);
+
     /// <summary>
     /// The transitions of one signature: a profile counts as violating only where the program shows it. A profile
     /// that violates with another signature is another bug's (a repro of a page_count bug that older kernels' mapcount

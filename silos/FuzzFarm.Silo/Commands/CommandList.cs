@@ -10,6 +10,7 @@ public static class CommandList
         new CampaignCommand(),
         new CrashesCommand(),
         new CrashCommand(),
+        new RetriageCommand(),
         new ReplayCommand(),
         new BisectCommand(),
         new ProfilesCommand(),
