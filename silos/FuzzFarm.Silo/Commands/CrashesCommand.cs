@@ -11,14 +11,7 @@ public sealed class CrashesCommand : ICliCommand
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken cancellation)
     {
-        var campaign = args.Option("campaign");
-        var db = args.Option("db");
-        args.EnsureAllConsumed();
-        if (args.Positionals.Count > 0)
-        {
-            throw new UsageException($"unexpected argument '{args.Positionals[0]}'");
-        }
-        var (database, _) = await FarmDatabaseOpener.OpenAsync(db, cancellation);
+        var (campaign, database) = await CrashGroupsOptions.OpenAsync(args, cancellation);
         await using (database)
         {
             var groups = await database.Crashes.ListGroupsAsync(campaign, cancellation);

@@ -2,7 +2,6 @@ using System.Globalization;
 using FuzzFarm.Oracle;
 using FuzzFarm.Oracle.Bisection;
 using FuzzFarm.Programs;
-using FuzzFarm.Silo.Farm;
 
 namespace FuzzFarm.Silo.Commands;
 
@@ -20,14 +19,7 @@ public sealed class RetriageCommand : ICliCommand
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken cancellation)
     {
-        var campaign = args.Option("campaign");
-        var db = args.Option("db");
-        args.EnsureAllConsumed();
-        if (args.Positionals.Count > 0)
-        {
-            throw new UsageException($"unexpected argument '{args.Positionals[0]}'");
-        }
-        var (database, _) = await FarmDatabaseOpener.OpenAsync(db, cancellation);
+        var (campaign, database) = await CrashGroupsOptions.OpenAsync(args, cancellation);
         await using (database)
         {
             var groups = await database.Crashes.ListGroupsAsync(campaign, cancellation);
