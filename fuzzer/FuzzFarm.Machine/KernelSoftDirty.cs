@@ -105,15 +105,9 @@ internal sealed partial class Kernel
             Coverage.Hit(CovPoint.ClearRefsFlush, wp);
             FlushTlbAll(p);
         }
-        else if (p.TlbFlushPending > 0)
+        else if (!FlushIfNested(p, own: 0))
         {
-            // No flush of its own (#0), but tlb_finish_mmu sees another pending flush and flushes the whole mm.
-            Coverage.Hit(CovPoint.NestedFlush, p.TlbFlushPending);
-            NoteNestedFlush(p);
-            FlushTlbAll(p);
-        }
-        else
-        {
+            // No flush of its own (#0), and no other pending one for tlb_finish_mmu to see: the entries stay.
             Coverage.Hit(CovPoint.ClearRefsNoFlush, wp);
         }
         return Status.Done;
@@ -125,13 +119,11 @@ internal sealed partial class Kernel
     /// </summary>
     internal void FinishClearRefs(AsyncOp op)
     {
-        var nested = !Profile.ClearRefsFlush && op.Target.TlbFlushPending > 1;
-        if (nested)
+        if (!Profile.ClearRefsFlush)
         {
-            Coverage.Hit(CovPoint.NestedFlush, op.Target.TlbFlushPending - 1);
-            NoteNestedFlush(op.Target);
+            FlushIfNested(op.Target, own: 1);
         }
-        FinishFlush(op, Profile.ClearRefsFlush || nested);
+        FinishFlush(op, Profile.ClearRefsFlush);
     }
 
     /// <summary>pagemap's soft-dirty bit for <paramref name="addr"/> in the calling process.</summary>

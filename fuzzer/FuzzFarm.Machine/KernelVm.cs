@@ -169,14 +169,29 @@ internal sealed partial class Kernel
     /// </summary>
     private void FinishGather(Process p, ulong firstPage, ulong lastPage)
     {
-        if (p.TlbFlushPending > 0)
+        if (!FlushIfNested(p, own: 0))
         {
-            Coverage.Hit(CovPoint.NestedFlush, p.TlbFlushPending);
-            NoteNestedFlush(p);
-            FlushTlbAll(p);
-            return;
+            FlushTlb(p, firstPage, lastPage);
         }
-        FlushTlb(p, firstPage, lastPage);
+    }
+
+    /// <summary>
+    /// tlb_finish_mmu's nested case: when more flushes are pending than the <paramref name="own"/> one the caller
+    /// counted, flush the whole mm. Returns whether it did.
+    /// </summary>
+    private bool FlushIfNested(Process p, int own)
+    {
+        if (p.TlbFlushPending <= own)
+        {
+            return false;
+        }
+        Coverage.Hit(CovPoint.NestedFlush, p.TlbFlushPending - own);
+        if (Tracing)
+        {
+            Note($"tlb_finish_mmu: P{p.Id} has another flush pending ({p.TlbFlushPending - own}): the whole mm is flushed");
+        }
+        FlushTlbAll(p);
+        return true;
     }
 
     internal Status Munmap(SimThread t, ulong addr, long len)
@@ -413,14 +428,6 @@ internal sealed partial class Kernel
         }
         FlushTlb(p, addr >> Geometry.PageShift, (end >> Geometry.PageShift) - 1);
         return Status.Done;
-    }
-
-    private void NoteNestedFlush(Process p)
-    {
-        if (Tracing)
-        {
-            Note($"tlb_finish_mmu: P{p.Id} has another flush pending ({p.TlbFlushPending}): the whole mm is flushed");
-        }
     }
 
     /// <summary>
