@@ -1,4 +1,5 @@
 using FuzzFarm.Oracle.Bisection;
+using FuzzFarm.Silo.Farm;
 
 namespace FuzzFarm.Silo.Commands;
 
@@ -13,9 +14,7 @@ public static class BisectText
             var verdict = r.Violated ? "violation" : "ok";
             output.WriteLine($"{r.Profile.PadRight(width)}  {verdict,-9}  {string.Join("; ", r.Signatures)}".TrimEnd());
         }
-        output.WriteLine($"introduced: {List(bisection.Introduced)}");
-        output.WriteLine($"fixed:      {List(bisection.Fixed)}");
+        output.WriteLine($"introduced: {CrashTables.ProfileList(bisection.Introduced)}");
+        output.WriteLine($"fixed:      {CrashTables.ProfileList(bisection.Fixed)}");
     }
-
-    private static string List(IReadOnlyCollection<string> profiles) => profiles.Count == 0 ? "-" : string.Join(", ", profiles);
 }

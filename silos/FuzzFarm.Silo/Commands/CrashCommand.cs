@@ -51,7 +51,7 @@ public sealed class CrashCommand : ICliCommand
         output.WriteLine($"# signature: {group.Signature}");
         output.WriteLine($"# kind: {group.Kind}");
         output.WriteLine(string.Create(inv, $"# hits: {group.Hits}, first seen {group.FirstSeen:u}, last seen {group.LastSeen:u}, fuzzed on {string.Join(", ", group.Profiles)}"));
-        output.WriteLine($"# introduced in: {Join(group.IntroducedIn)}; fixed in: {Join(group.FixedIn)}");
+        output.WriteLine($"# introduced in: {CrashTables.ProfileList(group.IntroducedIn)}; fixed in: {CrashTables.ProfileList(group.FixedIn)}");
         CrashTables.WriteOthers(output, group);
         output.WriteLine($"# profiles ({CrashTables.Legend}):");
         foreach (var profile in Profiles.NamedInOrder())
@@ -84,6 +84,4 @@ public sealed class CrashCommand : ICliCommand
         var result = new Executor().Run(program, KernelProfile.Parse(profileName));
         return result.Violations.Select(v => string.Create(CultureInfo.InvariantCulture, $"{ViolationKinds.Name(v.Kind)} at line {v.Line} ({v.Thread}): {v.Detail}"));
     }
-
-    private static string Join(IReadOnlyList<string> profiles) => profiles.Count == 0 ? "-" : string.Join(", ", profiles);
 }

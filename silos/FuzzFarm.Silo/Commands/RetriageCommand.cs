@@ -2,6 +2,7 @@ using System.Globalization;
 using FuzzFarm.Oracle;
 using FuzzFarm.Oracle.Bisection;
 using FuzzFarm.Programs;
+using FuzzFarm.Silo.Farm;
 
 namespace FuzzFarm.Silo.Commands;
 
@@ -49,7 +50,7 @@ public sealed class RetriageCommand : ICliCommand
                     && Same(matrix, group.Matrix) && Same(others, group.OtherSignatures);
                 changed += same ? 0 : 1;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"group {group.Id} {group.Signature}: introduced in {Join(own.Introduced)}; fixed in {Join(own.Fixed)}{(same ? "" : $" (was {Join(group.IntroducedIn)}; {Join(group.FixedIn)})")}"));
+                    $"group {group.Id} {group.Signature}: introduced in {CrashTables.ProfileList(own.Introduced)}; fixed in {CrashTables.ProfileList(own.Fixed)}{(same ? "" : $" (was {CrashTables.ProfileList(group.IntroducedIn)}; {CrashTables.ProfileList(group.FixedIn)})")}"));
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{done} group(s) re-triaged, {changed} changed, {unreadable} unreadable"));
             return unreadable == 0 ? 0 : 1;
@@ -58,6 +59,4 @@ public sealed class RetriageCommand : ICliCommand
 
     private static bool Same<T>(IReadOnlyDictionary<string, T> a, IReadOnlyDictionary<string, T> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && EqualityComparer<T>.Default.Equals(v, kv.Value));
-
-    private static string Join(IEnumerable<string> profiles) => profiles.Any() ? string.Join(", ", profiles) : "-";
 }

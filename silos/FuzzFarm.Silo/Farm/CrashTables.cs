@@ -50,7 +50,7 @@ public static class CrashTables
         {
             output.WriteLine();
             output.WriteLine(string.Create(Inv, $"# group {g.Id}: {g.Signature}"));
-            output.WriteLine($"# introduced in: {Join(g.IntroducedIn)}; fixed in: {Join(g.FixedIn)}");
+            output.WriteLine($"# introduced in: {ProfileList(g.IntroducedIn)}; fixed in: {ProfileList(g.FixedIn)}");
             WriteOthers(output, g);
             if (g.MinimizedText is { } text)
             {
@@ -88,7 +88,8 @@ public static class CrashTables
     public static IReadOnlyList<string> Lines(string text) =>
         text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
 
-    private static string Join(IReadOnlyList<string> profiles) => profiles.Count == 0 ? "-" : string.Join(", ", profiles);
+    /// <summary>Profiles as the tables print them: comma-separated, "-" for none.</summary>
+    public static string ProfileList(IReadOnlyCollection<string> profiles) => profiles.Count == 0 ? "-" : string.Join(", ", profiles);
 
     private static string Row(string id, string hits, string lines, string campaign, string signature) =>
         $"{id,6}  {hits,6}  {lines,5}  {campaign}{signature}";
