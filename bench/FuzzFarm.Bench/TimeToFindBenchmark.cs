@@ -11,9 +11,12 @@ namespace FuzzFarm.Bench;
 /// <c>time-to-find</c>: from an empty corpus, executions and seconds until the fuzzer first shows each seed scenario's
 /// signature on the scenario's first violating profile (median over seeds), the same for the blind baseline
 /// (generation only, no feedback), their ratio, the minimized repro's length against the hand-written seed's, and
-/// whether the first find shows the signature on the seed's profiles. The repro is minimized from the guided find of
-/// the lowest seed that found the scenario, so a scenario seed 1 missed is still checked.
-/// Options: <c>--seeds N</c> (5), <c>--budget N</c> (2000000), <c>--scenario NAME</c>, <c>--all-profiles</c>
+/// whether the repro shows the signature on the seed's profiles. The repro is the one a campaign of
+/// <c>--repro-executions</c> executions would keep: the lowest seed that found the scenario runs on to that count, and
+/// its first find and shorter later finds of the signature are triaged as the farm does (the shortest minimized
+/// repro wins), so a scenario seed 1 missed is still checked.
+/// Options: <c>--seeds N</c> (5), <c>--budget N</c> (2000000), <c>--repro-executions N</c> (1000000),
+/// <c>--scenario NAME</c>, <c>--all-profiles</c>
 /// (also check every other violating profile of each scenario, guided, seed 1), <c>--same-profiles</c> (a find counts
 /// only when it violates on exactly the seed's profiles: the seed's bug, not another under its signature).
 /// </summary>
@@ -25,6 +28,7 @@ internal static class TimeToFindBenchmark
     {
         var seeds = IntOption(args, "--seeds", 5);
         var budget = IntOption(args, "--budget", 2_000_000);
+        var reproExecutions = IntOption(args, "--repro-executions", 1_000_000);
         var only = StringOption(args, "--scenario");
         var sameProfiles = args.Contains("--same-profiles");
         var scenarios = SeedFile.LoadFolder(Path.Combine(FuzzRepoRoot.Find(), "corpus", "seeds"))
@@ -33,7 +37,7 @@ internal static class TimeToFindBenchmark
         Console.WriteLine(string.Create(Inv, $"time to first find from an empty corpus: median of {seeds} seeds, budget {budget} executions per run{(sameProfiles ? "; a find counts when it shows the seed's signatures on exactly the seed's profiles" : "")}"));
         var guided = new Dictionary<string, List<(long Executions, double Seconds)>>();
         var blind = new Dictionary<string, List<(long Executions, double Seconds)>>();
-        var first = new Dictionary<string, Finding>();
+        var first = new Dictionary<string, Candidates>();
         foreach (var group in scenarios.GroupBy(s => s.Violates[0]))
         {
             var profile = KernelProfile.Parse(group.Key);
@@ -46,8 +50,8 @@ internal static class TimeToFindBenchmark
                     Collect(blind, profile, RunUntilSameBug(profile, (ulong)seed, FuzzOptions.Blind, [.. group], budget, null));
                     continue;
                 }
-                Collect(guided, profile, RunUntilFound(profile, (ulong)seed, FuzzOptions.Default, wanted, budget, first));
-                Collect(blind, profile, RunUntilFound(profile, (ulong)seed, FuzzOptions.Blind, wanted, budget, null));
+                Collect(guided, profile, RunUntilFound(profile, (ulong)seed, FuzzOptions.Default, wanted, budget, first, reproExecutions));
+                Collect(blind, profile, RunUntilFound(profile, (ulong)seed, FuzzOptions.Blind, wanted, budget, null, 0));
             }
         }
         Console.WriteLine();
@@ -61,9 +65,9 @@ internal static class TimeToFindBenchmark
             var b = Median(blind.GetValueOrDefault(key), seeds);
             var ratio = g is null ? "-" : b is null ? ">" + (budget / (double)g.Value.Executions).ToString("F1", Inv) : (b.Value.Executions / (double)g.Value.Executions).ToString("F1", Inv);
             var repro = "-";
-            if (first.TryGetValue(key, out var finding))
+            if (first.TryGetValue(key, out var candidates))
             {
-                var triaged = Repro.Triage(finding, KernelProfile.Parse(s.Violates[0]));
+                var triaged = Repro.Triage(candidates.First, candidates.Shorter, KernelProfile.Parse(s.Violates[0]));
                 var minimized = triaged.Minimized;
                 repro = minimized.Statements.Length.ToString(Inv);
                 if (minimized.Statements.Length > s.Program.Statements.Length)
@@ -76,7 +80,7 @@ internal static class TimeToFindBenchmark
                 var seedProfiles = s.Violates.Where(p => s.SignatureOn(p) == s.Signature).ToList();
                 if (!triaged.Violates.SequenceEqual(seedProfiles))
                 {
-                    notes.Add($"{s.Name}: the first find shows the signature on {string.Join(' ', triaged.Violates)}, the seed on {string.Join(' ', seedProfiles)}");
+                    notes.Add($"{s.Name}: the repro shows the signature on {string.Join(' ', triaged.Violates)}, the seed on {string.Join(' ', seedProfiles)}");
                 }
             }
             failures += g is null ? 1 : 0;
@@ -96,27 +100,42 @@ internal static class TimeToFindBenchmark
         return failures == 0 ? 0 : 1;
     }
 
-    /// <summary>Runs one engine until every wanted signature is seen or the budget is spent; returns when each was first seen.</summary>
+    /// <summary>
+    /// Runs one engine until every wanted signature is seen or the budget is spent; returns when each was first seen.
+    /// When this run is the first to find a signature, it is that signature's repro source: the run goes on to
+    /// <paramref name="reproExecutions"/> and collects the signature's shorter finds.
+    /// </summary>
     private static Dictionary<string, (long, double)> RunUntilFound(
-        KernelProfile profile, ulong seed, FuzzOptions options, List<string> wanted, int budget, Dictionary<string, Finding>? firstFindings)
+        KernelProfile profile, ulong seed, FuzzOptions options, List<string> wanted, int budget, Dictionary<string, Candidates>? firstFindings,
+        int reproExecutions)
     {
         var engine = new FuzzEngine(profile, seed, options);
         var found = new Dictionary<string, (long, double)>(StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
-        while (engine.Executions < budget && found.Count < wanted.Count)
+        var sourced = new Dictionary<string, Candidates>(StringComparer.Ordinal);
+        var searching = 0L;
+        while (engine.Executions < budget && found.Count < wanted.Count || sourced.Count > 0 && engine.Executions < reproExecutions)
         {
+            var searched = found.Count < wanted.Count;
             var batch = engine.RunBatch(1000);
             foreach (var f in batch.Findings)
             {
-                if (wanted.Contains(f.Signature) && found.TryAdd(f.Signature, (engine.FirstSeen[f.Signature], clock.Elapsed.TotalSeconds)))
+                if (wanted.Contains(f.Signature) && found.TryAdd(f.Signature, (engine.FirstSeen[f.Signature], clock.Elapsed.TotalSeconds))
+                    && firstFindings is not null && firstFindings.TryAdd(Key(profile.Name, f.Signature), new Candidates(f)))
                 {
-                    firstFindings?.TryAdd(Key(profile.Name, f.Signature), f);
+                    sourced[f.Signature] = firstFindings[Key(profile.Name, f.Signature)];
                 }
             }
+            foreach (var f in batch.Shorter)
+            {
+                sourced.GetValueOrDefault(f.Signature)?.Shorter.Add(f);
+            }
+            searching = searched ? engine.Executions : searching;
         }
         var label = options.CoverageGuided ? "guided" : "blind";
+        var onward = engine.Executions > searching ? string.Create(Inv, $" (ran on to {engine.Executions} for repros)") : "";
         Console.WriteLine(string.Create(Inv,
-            $"  {profile.Name,-9} seed {seed} {label,-6}: {found.Count}/{wanted.Count} found, {engine.Executions} executions in {clock.Elapsed.TotalSeconds:F1}s ({engine.Executions / clock.Elapsed.TotalSeconds:F0}/s), coverage {engine.CoverageFeatures}, corpus {engine.CorpusSize}"));
+            $"  {profile.Name,-9} seed {seed} {label,-6}: {found.Count}/{wanted.Count} found, {engine.Executions} executions in {clock.Elapsed.TotalSeconds:F1}s ({engine.Executions / clock.Elapsed.TotalSeconds:F0}/s){onward}, coverage {engine.CoverageFeatures}, corpus {engine.CorpusSize}"));
         return found;
     }
 
@@ -128,7 +147,7 @@ internal static class TimeToFindBenchmark
     /// scenario name.
     /// </summary>
     private static Dictionary<string, (long, double)> RunUntilSameBug(
-        KernelProfile profile, ulong seed, FuzzOptions options, List<SeedFile> scenarios, int budget, Dictionary<string, Finding>? firstFindings)
+        KernelProfile profile, ulong seed, FuzzOptions options, List<SeedFile> scenarios, int budget, Dictionary<string, Candidates>? firstFindings)
     {
         var engine = new FuzzEngine(profile, seed, options);
         var found = new Dictionary<string, (long, double)>(StringComparer.Ordinal);
@@ -152,7 +171,7 @@ internal static class TimeToFindBenchmark
             foreach (var s in open.Where(s => SameProfiles(s, shown)))
             {
                 found[s.Name] = (engine.Executions, clock.Elapsed.TotalSeconds);
-                firstFindings?.TryAdd(Key(profile.Name, s.Name), new Finding(s.Signature, s.Kind, ProgramPrinter.Print(program), violation.Line));
+                firstFindings?.TryAdd(Key(profile.Name, s.Name), new Candidates(new Finding(s.Signature, s.Kind, ProgramPrinter.Print(program), violation.Line)));
             }
         };
         while (engine.Executions < budget && found.Count < scenarios.Count)
@@ -187,7 +206,7 @@ internal static class TimeToFindBenchmark
         foreach (var group in scenarios.SelectMany(s => s.Violates.Select(p => (Profile: p, Seed: s))).GroupBy(x => x.Profile))
         {
             var wanted = group.Select(x => x.Seed.SignatureOn(x.Profile)).Distinct().ToList();
-            var found = RunUntilFound(KernelProfile.Parse(group.Key), 1, FuzzOptions.Default, wanted, budget, null);
+            var found = RunUntilFound(KernelProfile.Parse(group.Key), 1, FuzzOptions.Default, wanted, budget, null, 0);
             foreach (var (profile, seed) in group)
             {
                 var hit = found.TryGetValue(seed.SignatureOn(profile), out var at);
@@ -196,6 +215,12 @@ internal static class TimeToFindBenchmark
             }
         }
         return misses;
+    }
+
+    /// <summary>A signature's first find and its shorter finds in the order found: what triage chooses the repro from.</summary>
+    private sealed record Candidates(Finding First)
+    {
+        public List<Finding> Shorter { get; } = [];
     }
 
     /// <summary>Scenarios of different profiles may share a signature: results are kept per profile.</summary>

@@ -24,11 +24,13 @@ public sealed class FuzzEngine
     private readonly CoverageMap _coverage = new();
     private readonly Corpus _corpus = new();
     private readonly Dictionary<string, long> _firstSeen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _shortestReported = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MachineError> _machineErrors = new(StringComparer.Ordinal);
     private readonly List<Statement> _work = new(Mutator.MaxStatements + 8);
     private Executor _executor = new(ExecutionOptions.Fast);
     private List<CorpusInput>? _inputs;
     private List<Finding>? _findings;
+    private List<Finding>? _shorter;
 
     public FuzzEngine(KernelProfile profile, ulong seed, FuzzOptions? options = null)
     {
@@ -74,6 +76,7 @@ public sealed class FuzzEngine
         ArgumentOutOfRangeException.ThrowIfNegative(executions);
         _inputs = null;
         _findings = null;
+        _shorter = null;
         var start = Executions;
         while (Executions - start < executions)
         {
@@ -106,7 +109,7 @@ public sealed class FuzzEngine
                 CheckObserved(program);
             }
         }
-        return new BatchResult((int)(Executions - start), _inputs ?? [], _findings ?? []);
+        return new BatchResult((int)(Executions - start), _inputs ?? [], _findings ?? [], _shorter ?? []);
     }
 
     /// <summary>Runs a program from elsewhere (the hub, another engine, a seed folder) and keeps it if it adds coverage.</summary>
@@ -154,9 +157,22 @@ public sealed class FuzzEngine
         foreach (var v in result.Violations)
         {
             ViolationSeen?.Invoke(program, v);
-            if (_firstSeen.TryAdd(v.Signature, Executions))
+            var first = _firstSeen.TryAdd(v.Signature, Executions);
+            // A shorter find may minimize to a shorter repro, or be a simpler root cause under the same signature: it
+            // is reported too, each time the signature shows on fewer lines than ever before in this engine.
+            if (!first && program.Statements.Length >= _shortestReported.GetValueOrDefault(v.Signature, int.MaxValue))
             {
-                (_findings ??= []).Add(new Finding(v.Signature, v.KindName, ProgramPrinter.Print(program), PrintedLine(program, v.Line)));
+                continue;
+            }
+            _shortestReported[v.Signature] = program.Statements.Length;
+            var finding = new Finding(v.Signature, v.KindName, ProgramPrinter.Print(program), PrintedLine(program, v.Line));
+            if (first)
+            {
+                (_findings ??= []).Add(finding);
+            }
+            else
+            {
+                (_shorter ??= []).Add(finding);
             }
         }
     }

@@ -28,9 +28,13 @@ public sealed record FuzzStatus(long Executions, TimeSpan Elapsed, int CoverageF
 
 /// <summary>
 /// A signature found by the run: the engine's first sighting, and the run's execution count when it was seen (exact
-/// for one job; with several, the engine's own count times the job count).
+/// for one job; with several, the engine's own count times the job count); then its later finds on programs shorter
+/// than any before, in the order found, for triage to choose the repro from.
 /// </summary>
-public sealed record SessionFinding(Finding Finding, long Execution, int Engine);
+public sealed record SessionFinding(Finding Finding, long Execution, int Engine)
+{
+    public IReadOnlyList<Finding> Shorter { get; init; } = [];
+}
 
 public sealed record FuzzSessionResult(
     long Executions, TimeSpan Elapsed, int CoverageFeatures, IReadOnlyList<SessionFinding> Findings, IReadOnlyList<Program> Corpus);
@@ -64,18 +68,18 @@ public static class FuzzSession
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
             .ToArray();
         var findings = new List<SessionFinding>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var shorter = new Dictionary<string, List<Finding>>(StringComparer.Ordinal);
         while (!Task.WaitAll(lanes, TimeSpan.FromSeconds(1)))
         {
-            Gather(exchange, findings, seen);
-            progress?.Invoke(Status(engines, clock.Elapsed, seen.Count));
+            Gather(exchange, findings, shorter);
+            progress?.Invoke(Status(engines, clock.Elapsed, shorter.Count));
         }
         // Rethrows a lane's exception, if any.
         Task.WaitAll(lanes, CancellationToken.None);
-        Gather(exchange, findings, seen);
-        progress?.Invoke(Status(engines, clock.Elapsed, seen.Count));
-        return new FuzzSessionResult(engines.Sum(e => e.Executions), clock.Elapsed, engines.Max(e => e.CoverageFeatures), findings,
-            [.. engines[0].CorpusPrograms]);
+        Gather(exchange, findings, shorter);
+        progress?.Invoke(Status(engines, clock.Elapsed, shorter.Count));
+        return new FuzzSessionResult(engines.Sum(e => e.Executions), clock.Elapsed, engines.Max(e => e.CoverageFeatures),
+            [.. findings.Select(f => f with { Shorter = shorter[f.Finding.Signature] })], [.. engines[0].CorpusPrograms]);
     }
 
     /// <summary>One engine's rounds, until its share of the execution limit, the time limit or cancellation.</summary>
@@ -114,9 +118,10 @@ public static class FuzzSession
 
     /// <summary>
     /// Adds the findings of every round all engines have finished (or stopped before), round by round in engine order,
-    /// so that which engine is credited with a signature does not depend on timing.
+    /// so that which engine is credited with a signature does not depend on timing. A shorter find is kept when it is
+    /// shorter than every find of its signature so far, in any engine.
     /// </summary>
-    private static void Gather(Exchange exchange, List<SessionFinding> findings, HashSet<string> seen)
+    private static void Gather(Exchange exchange, List<SessionFinding> findings, Dictionary<string, List<Finding>> shorter)
     {
         while (exchange.TakeNextRound() is { } round)
         {
@@ -128,9 +133,17 @@ public static class FuzzSession
                 }
                 for (var j = 0; j < r.Batch.Findings.Count; j++)
                 {
-                    if (seen.Add(r.Batch.Findings[j].Signature))
+                    if (shorter.TryAdd(r.Batch.Findings[j].Signature, []))
                     {
                         findings.Add(new SessionFinding(r.Batch.Findings[j], r.SeenAt[j] * round.Length, engine));
+                    }
+                }
+                foreach (var f in r.Batch.Shorter)
+                {
+                    if (shorter.TryGetValue(f.Signature, out var list)
+                        && f.Lines < (list.Count > 0 ? list[^1] : findings.First(s => s.Finding.Signature == f.Signature).Finding).Lines)
+                    {
+                        list.Add(f);
                     }
                 }
             }

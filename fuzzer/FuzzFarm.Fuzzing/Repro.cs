@@ -59,12 +59,34 @@ public sealed record Repro(
     private static string WithHeader(List<string> header, Program program) =>
         ProgramPrinter.Print(ProgramValidator.Validate([.. header], program.Statements.Select(s => s with { Line = 0 })));
 
+    /// <summary>Shorter finds minimized besides the first: the shortest ones, where a simpler root cause is likeliest.</summary>
+    public const int ShorterCandidates = 3;
+
     /// <summary>Minimizes a finding on its profile and replays the result on every named profile.</summary>
-    public static Repro Triage(Finding finding, KernelProfile profile, int budget = Minimizer.DefaultBudget)
+    public static Repro Triage(Finding finding, KernelProfile profile, int budget = Minimizer.DefaultBudget) =>
+        Triage(finding, [], profile, budget);
+
+    /// <summary>
+    /// Minimizes a signature's first find and its last <see cref="ShorterCandidates"/> shorter finds (each shorter than
+    /// the one before), keeps the shortest result (the earliest on a tie), and replays it on every named profile. A
+    /// signature can name several root causes, and the first find is not always the simplest.
+    /// </summary>
+    public static Repro Triage(Finding first, IReadOnlyList<Finding> shorter, KernelProfile profile, int budget = Minimizer.DefaultBudget)
     {
-        ArgumentNullException.ThrowIfNull(finding);
-        var original = ProgramParser.Parse(finding.ProgramText);
-        var minimized = Minimizer.Minimize(original, profile, finding.Signature, budget);
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(shorter);
+        var finding = first;
+        var original = ProgramParser.Parse(first.ProgramText);
+        var minimized = Minimizer.Minimize(original, profile, first.Signature, budget);
+        foreach (var candidate in shorter.Skip(Math.Max(0, shorter.Count - ShorterCandidates)))
+        {
+            var program = ProgramParser.Parse(candidate.ProgramText);
+            var result = Minimizer.Minimize(program, profile, first.Signature, budget);
+            if (result.Statements.Length < minimized.Statements.Length)
+            {
+                (finding, original, minimized) = (candidate, program, result);
+            }
+        }
         var executor = new Executor(ExecutionOptions.Fast);
         var violates = new List<string>();
         var others = new List<KeyValuePair<string, string>>();

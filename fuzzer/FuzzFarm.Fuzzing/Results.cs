@@ -1,10 +1,21 @@
 namespace FuzzFarm.Fuzzing;
 
-/// <summary>What one <see cref="FuzzEngine.RunBatch"/> did: executions run, inputs that reached new coverage, new signatures.</summary>
-public sealed record BatchResult(int Executions, IReadOnlyList<CorpusInput> NewInputs, IReadOnlyList<Finding> Findings);
+/// <summary>
+/// What one <see cref="FuzzEngine.RunBatch"/> did: executions run, inputs that reached new coverage, new signatures, and
+/// known signatures seen on a program shorter than any the engine reported for them (candidates for a shorter repro).
+/// </summary>
+public sealed record BatchResult(
+    int Executions, IReadOnlyList<CorpusInput> NewInputs, IReadOnlyList<Finding> Findings, IReadOnlyList<Finding> Shorter);
 
 /// <summary>A program that reached <paramref name="NewFeatures"/> coverage features this engine had not seen.</summary>
 public sealed record CorpusInput(string ProgramText, int NewFeatures);
 
 /// <summary>The first sighting of a violation signature in an engine: the program (canonical text) and the line that violated.</summary>
-public sealed record Finding(string Signature, string Kind, string ProgramText, int Line);
+public sealed record Finding(string Signature, string Kind, string ProgramText, int Line)
+{
+    /// <summary>Lines of the program text: its statements, as an engine prints programs without a header.</summary>
+    public int Lines => LinesOf(ProgramText);
+
+    /// <summary>Lines of a program text as an engine prints it (one statement a line).</summary>
+    public static int LinesOf(string programText) => programText.AsSpan().Count('\n');
+}

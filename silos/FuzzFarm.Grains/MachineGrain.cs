@@ -190,12 +190,24 @@ public sealed partial class MachineGrain(ILocalSiloDetails here, ILogger<Machine
         {
             _findings++;
             FarmMetrics.RecordViolation(_campaign, _profileName, finding.Kind);
-            var report = new ViolationReport(
-                ReportIds.For(_campaign, _index, finding.Signature, finding.ProgramText), _campaign, _profileName, _index,
-                finding.Signature, finding.Kind, finding.ProgramText, DateTimeOffset.UtcNow);
-            _pendingReports.Add(report);
+            var report = Queue(finding);
             LogFound(log, report.ReportId, _campaign, _index, finding.Signature);
         }
+        // Not new signatures: reports that may give triage a shorter repro.
+        foreach (var finding in batch.Shorter)
+        {
+            var report = Queue(finding);
+            LogFoundShorter(log, report.ReportId, _campaign, _index, finding.Signature);
+        }
+    }
+
+    private ViolationReport Queue(Finding finding)
+    {
+        var report = new ViolationReport(
+            ReportIds.For(_campaign, _index, finding.Signature, finding.ProgramText), _campaign, _profileName, _index,
+            finding.Signature, finding.Kind, finding.ProgramText, DateTimeOffset.UtcNow);
+        _pendingReports.Add(report);
+        return report;
     }
 
     private async Task SyncAsync(CancellationToken cancellation)
@@ -297,6 +309,9 @@ public sealed partial class MachineGrain(ILocalSiloDetails here, ILogger<Machine
 
     [LoggerMessage(Level = LogLevel.Information, Message = "report {ReportId} found by {Campaign}/{Index}: {Signature}")]
     private static partial void LogFound(ILogger logger, string reportId, string campaign, int index, string signature);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "report {ReportId} found by {Campaign}/{Index}: {Signature} on a shorter program than before")]
+    private static partial void LogFoundShorter(ILogger logger, string reportId, string campaign, int index, string signature);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "report {ReportId} stored")]
     private static partial void LogStored(ILogger logger, string reportId);

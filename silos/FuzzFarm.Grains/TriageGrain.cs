@@ -15,6 +15,9 @@ namespace FuzzFarm.Grains;
 /// One signature of one campaign. A report is acknowledged only once it is in PostgreSQL (idempotent by report id).
 /// The first report then gets triaged on a timer, off the grain's turn (minimization and bisection are CPU work):
 /// minimize, replay the minimized program on every profile, store; the timer retries the store until it succeeds.
+/// A later report on a program shorter than every report before it is triaged the same way, and its result replaces
+/// the stored one when its repro is shorter: a signature can name several root causes, and the first found is not
+/// always the simplest.
 /// </summary>
 public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGrain> log) : Grain, ITriageGrain
 {
@@ -25,6 +28,9 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
     private string _signature = "";
     private bool _triaged;
     private (string ProgramText, string Profile)? _candidate;
+    private (string ProgramText, string Profile)? _shorter;
+    private int _shortestReport = int.MaxValue;
+    private int? _storedLines;
     private TriageResult? _result;
     private IGrainTimer? _timer;
     private Stopwatch? _latency;
@@ -56,9 +62,17 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
             FarmMetrics.RecordNewSignature(_campaign, report.Kind);
         }
         _triaged |= recorded.Triaged;
-        if (!_triaged)
+        var lines = Finding.LinesOf(report.ProgramText);
+        if (!_triaged && _candidate is null)
         {
-            _candidate ??= (report.ProgramText, report.Profile);
+            _candidate = (report.ProgramText, report.Profile);
+            _shortestReport = lines;
+            StartTimer();
+        }
+        else if (lines < _shortestReport)
+        {
+            _shorter = (report.ProgramText, report.Profile);
+            _shortestReport = lines;
             StartTimer();
         }
         return true;
@@ -101,10 +115,13 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         });
     }
 
+    /// <summary>The first report's triage until it is stored, then the shortest later report's, if any.</summary>
     private async Task TriageTickAsync(CancellationToken cancellation)
     {
-        if (_candidate is not { } candidate)
+        var first = _candidate is not null;
+        if ((_candidate ?? _shorter) is not { } candidate)
         {
+            StopTimer();
             return;
         }
         if (_result is null)
@@ -115,18 +132,48 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         try
         {
             using var budget = new CancellationTokenSource(StoreBudget);
-            await database.Crashes.SetTriageAsync(_campaign, _signature, _result.MinimizedText, _result.Matrix,
-                _result.OtherSignatures, _result.Introduced, _result.Fixed, budget.Token);
+            if (!first && _result.MinimizedLines >= (_storedLines ??= await StoredLinesAsync(budget.Token)))
+            {
+                LogNotShorter(log, _campaign, _signature, _result.MinimizedLines, _storedLines.Value);
+            }
+            else
+            {
+                await database.Crashes.SetTriageAsync(_campaign, _signature, _result.MinimizedText, _result.Matrix,
+                    _result.OtherSignatures, _result.Introduced, _result.Fixed, budget.Token);
+                LogTriaged(log, _campaign, _signature, _result.MinimizedLines, _result.Transitions,
+                    first ? "first report" : $"a shorter report, replacing {_storedLines} lines");
+                _storedLines = _result.MinimizedLines;
+            }
         }
         catch (Exception e)
         {
             LogStoreFailed(log, _signature, e.Message);
             return;
         }
-        _triaged = true;
-        FarmMetrics.RecordTriage(_campaign, _latency?.Elapsed ?? TimeSpan.Zero);
-        LogTriaged(log, _campaign, _signature, _result.MinimizedLines, _result.Transitions);
-        StopTimer();
+        if (first)
+        {
+            _triaged = true;
+            _candidate = null;
+            FarmMetrics.RecordTriage(_campaign, _latency?.Elapsed ?? TimeSpan.Zero);
+        }
+        else if (_shorter == candidate)
+        {
+            _shorter = null;
+        }
+        _result = null;
+        if (_shorter is null)
+        {
+            StopTimer();
+        }
+    }
+
+    /// <summary>Lines of the stored repro (a group triaged before this activation); unreadable counts as longest.</summary>
+    private async Task<int> StoredLinesAsync(CancellationToken cancellation)
+    {
+        var group = (await database.Crashes.ListGroupsAsync(_campaign, cancellation)).FirstOrDefault(g => g.Signature == _signature);
+        return group?.MinimizedText is { } text && ProgramParser.TryParse(text, out var program, out _)
+            ? program.Statements.Length
+            : int.MaxValue;
     }
 
     private void StopTimer()
@@ -192,6 +239,9 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
     [LoggerMessage(Level = LogLevel.Error, Message = "campaign {Campaign}: triage of '{Signature}' could not {Step}, storing what it has: {Reason}")]
     private static partial void LogStepFailed(ILogger logger, string campaign, string signature, string step, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "campaign {Campaign}: triaged '{Signature}': {Lines} lines, {Transitions}")]
-    private static partial void LogTriaged(ILogger logger, string campaign, string signature, int lines, string transitions);
+    [LoggerMessage(Level = LogLevel.Information, Message = "campaign {Campaign}: triaged '{Signature}': {Lines} lines, {Transitions} (from {Source})")]
+    private static partial void LogTriaged(ILogger logger, string campaign, string signature, int lines, string transitions, string source);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "campaign {Campaign}: a shorter report of '{Signature}' minimized to {Lines} lines, the stored repro has {Stored}: kept")]
+    private static partial void LogNotShorter(ILogger logger, string campaign, string signature, int lines, int stored);
 }

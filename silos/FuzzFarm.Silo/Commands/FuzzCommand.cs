@@ -10,8 +10,9 @@ namespace FuzzFarm.Silo.Commands;
 
 /// <summary>
 /// <c>fuzz</c>: a local coverage-guided fuzzing run on one profile, one engine per job. Prints a status line on stderr
-/// at most once a second; at the end minimizes each signature found, replays it on every profile, writes the repros
-/// to the output folder, each beside the program as found, and prints a summary. Exit 0 nothing found, 1 violations found, 2 invalid input.
+/// at most once a second; at the end minimizes each signature found (its first find and its shortest later finds; the
+/// shortest result is kept), replays it on every profile, writes the repros to the output folder, each beside the
+/// program as found, and prints a summary. Exit 0 nothing found, 1 violations found, 2 invalid input.
 /// </summary>
 public sealed class FuzzCommand : ICliCommand
 {
@@ -71,9 +72,9 @@ public sealed class FuzzCommand : ICliCommand
         for (var i = 0; i < result.Findings.Count; i++)
         {
             var found = result.Findings[i];
-            var repro = Repro.Triage(found.Finding, profile);
+            var repro = Repro.Triage(found.Finding, found.Shorter, profile);
             var file = Path.Combine(outDir, Repro.FileName(found.Finding.Signature, i + 1));
-            var note = string.Create(Inv, $"found: fuzz --profile {profile.Name} --seed {seed} --jobs {jobs}, execution {found.Execution}");
+            var note = string.Create(Inv, $"found: fuzz --profile {profile.Name} --seed {seed} --jobs {jobs}, first at execution {found.Execution}");
             File.WriteAllText(file, repro.Text(note));
             File.WriteAllText(OriginalFile(file), repro.OriginalText(note));
             repros.Add((found, repro, file));
