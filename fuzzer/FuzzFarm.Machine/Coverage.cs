@@ -48,11 +48,17 @@ public sealed class Coverage
     /// An access through a stale TLB entry: read or write, which decision left it stale, with the page's refcount (up
     /// to 15). The count-bucketed hit alone cannot tell one stale window from another, so a fuzzer gets no signal for
     /// the rarer; and only a write through it can be lost, so a program reaching a stale write is worth keeping apart.
-    /// A write through it while a COW copy of its page is in flight is the loss itself, so that sets a feature apart too.
+    /// A write through it while a COW copy of its page is in flight is the loss itself, so that sets a feature apart too,
+    /// and apart again when it hits a word the copying store does not write: only then does the new page lack it for good.
     /// </summary>
-    internal void HitStale(bool write, Decision cause, Folio folio, bool duringCopy) =>
-        Add(((uint)CovPoint.StaleTlbCause << 16) | 0x4000u | (write ? 0x1000u : 0) | (duringCopy ? 0x2000u : 0) | ((uint)cause << 4) |
-            (uint)Math.Min(folio.RefCount, 15));
+    internal void HitStale(bool write, Decision cause, Folio folio, StaleCopy copy) =>
+        Add(((uint)CovPoint.StaleTlbCause << 16) | 0x4000u | (write ? 0x1000u : 0) | ((uint)cause << 4) | copy switch
+        {
+            StaleCopy.None => (uint)Math.Min(folio.RefCount, 15),
+            // The refcount gets three bits here: the fourth tells the words apart.
+            StaleCopy.SameWord => 0x2000u | (uint)Math.Min(folio.RefCount, 7),
+            _ => 0x2000u | 0x8u | (uint)Math.Min(folio.RefCount, 7),
+        });
 
     /// <summary>
     /// A decision point reached with a stale TLB entry in play: which decision left it stale, with the page's refcount
@@ -131,6 +137,14 @@ public sealed class Coverage
 
     /// <summary>0, 1, 2, 3, then powers of two: 4–7, 8–15, ... (negative counts get their own bucket).</summary>
     private static int Bucket(int v) => v < 0 ? 15 : v < 4 ? v : Math.Min(14, 2 + (31 - int.LeadingZeroCount(v)));
+}
+
+/// <summary>How a write through a stale TLB entry meets a COW copy of its page (see <see cref="Coverage.HitStale"/>).</summary>
+internal enum StaleCopy : byte
+{
+    None,
+    SameWord,
+    OtherWord,
 }
 
 /// <summary>Decision points of the simulated kernel (coverage ids; not stored anywhere).</summary>

@@ -19,7 +19,7 @@ internal sealed partial class Kernel
                 if (e.Stale != Decision.None)
                 {
                     Coverage.Hit(write ? CovPoint.StaleTlbWrite : CovPoint.StaleTlbRead, e.Folio, e.Sub);
-                    Coverage.HitStale(write, e.Stale, e.Folio, write && _copiesInFlight > 0 && CopyInFlight(e.Folio, e.Sub) is not null);
+                    Coverage.HitStale(write, e.Stale, e.Folio, write ? StaleWriteMeetsCopy(e.Folio, e.Sub, addr) : StaleCopy.None);
                     if (Tracing)
                     {
                         Note($"cpu {t} {(write ? "wrote" : "read")} through a stale TLB entry (0x{addr & ~0xfffUL:x} -> pfn {e.Folio.Pfn}{SubText(e.Folio, e.Sub)}, {(e.Writable ? "writable" : "read-only")}, stale since {DecisionText.Of(e.Stale)}) to pfn {e.Folio.Pfn}{SubText(e.Folio, e.Sub)}");

@@ -47,15 +47,31 @@ internal sealed partial class Kernel
     }
 
     /// <summary>The copy a split store has made of subpage <paramref name="sub"/> of <paramref name="f"/> and not installed yet.</summary>
-    private Folio? CopyInFlight(Folio f, int sub)
+    private Folio? CopyInFlight(Folio f, int sub) => CopyingStore(f, sub)?.NewFolio;
+
+    /// <summary>The split store whose COW copy of subpage <paramref name="sub"/> of <paramref name="f"/> is in flight.</summary>
+    private AsyncOp? CopyingStore(Folio f, int sub)
     {
         foreach (var op in Async)
         {
-            if (op.Pending && op.Kind == AsyncKind.Store && op.NewFolio is { } copy && op.OrigFolio == f && op.OrigSub == sub)
+            if (op.Pending && op.Kind == AsyncKind.Store && op.NewFolio is not null && op.OrigFolio == f && op.OrigSub == sub)
             {
-                return copy;
+                return op;
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// How a write through a stale entry to word <paramref name="addr"/> meets a copy of its page: none in flight, or
+    /// in flight and the copying store writes that same word (its value wins anyway), or another word (lost).
+    /// </summary>
+    private StaleCopy StaleWriteMeetsCopy(Folio f, int sub, ulong addr)
+    {
+        if (_copiesInFlight == 0 || CopyingStore(f, sub) is not { } op)
+        {
+            return StaleCopy.None;
+        }
+        return (op.Addr & 0xfffUL) >> 3 == (addr & 0xfffUL) >> 3 ? StaleCopy.SameWord : StaleCopy.OtherWord;
     }
 }
