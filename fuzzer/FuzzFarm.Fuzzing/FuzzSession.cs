@@ -68,18 +68,18 @@ public static class FuzzSession
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
             .ToArray();
         var findings = new List<SessionFinding>();
-        var shorter = new Dictionary<string, List<Finding>>(StringComparer.Ordinal);
+        var candidates = new Dictionary<string, List<Finding>>(StringComparer.Ordinal);
         while (!Task.WaitAll(lanes, TimeSpan.FromSeconds(1)))
         {
-            Gather(exchange, findings, shorter);
-            progress?.Invoke(Status(engines, clock.Elapsed, shorter.Count));
+            Gather(exchange, findings, candidates);
+            progress?.Invoke(Status(engines, clock.Elapsed, candidates.Count));
         }
         // Rethrows a lane's exception, if any.
         Task.WaitAll(lanes, CancellationToken.None);
-        Gather(exchange, findings, shorter);
-        progress?.Invoke(Status(engines, clock.Elapsed, shorter.Count));
+        Gather(exchange, findings, candidates);
+        progress?.Invoke(Status(engines, clock.Elapsed, candidates.Count));
         return new FuzzSessionResult(engines.Sum(e => e.Executions), clock.Elapsed, engines.Max(e => e.CoverageFeatures),
-            [.. findings.Select(f => f with { Shorter = shorter[f.Finding.Signature] })], [.. engines[0].CorpusPrograms]);
+            [.. findings.Select(f => f with { Shorter = candidates[f.Finding.Signature][1..] })], [.. engines[0].CorpusPrograms]);
     }
 
     /// <summary>One engine's rounds, until its share of the execution limit, the time limit or cancellation.</summary>
@@ -118,10 +118,10 @@ public static class FuzzSession
 
     /// <summary>
     /// Adds the findings of every round all engines have finished (or stopped before), round by round in engine order,
-    /// so that which engine is credited with a signature does not depend on timing. A shorter find is kept when it is
-    /// shorter than every find of its signature so far, in any engine.
+    /// so that which engine is credited with a signature does not depend on timing. Each signature's candidates for
+    /// triage are its first find, then every find shorter than all before it, from any engine.
     /// </summary>
-    private static void Gather(Exchange exchange, List<SessionFinding> findings, Dictionary<string, List<Finding>> shorter)
+    private static void Gather(Exchange exchange, List<SessionFinding> findings, Dictionary<string, List<Finding>> candidates)
     {
         while (exchange.TakeNextRound() is { } round)
         {
@@ -133,20 +133,30 @@ public static class FuzzSession
                 }
                 for (var j = 0; j < r.Batch.Findings.Count; j++)
                 {
-                    if (shorter.TryAdd(r.Batch.Findings[j].Signature, []))
+                    var f = r.Batch.Findings[j];
+                    if (candidates.TryAdd(f.Signature, [f]))
                     {
-                        findings.Add(new SessionFinding(r.Batch.Findings[j], r.SeenAt[j] * round.Length, engine));
+                        findings.Add(new SessionFinding(f, r.SeenAt[j] * round.Length, engine));
+                    }
+                    else
+                    {
+                        KeepIfShorter(candidates, f);
                     }
                 }
                 foreach (var f in r.Batch.Shorter)
                 {
-                    if (shorter.TryGetValue(f.Signature, out var list)
-                        && f.Lines < (list.Count > 0 ? list[^1] : findings.First(s => s.Finding.Signature == f.Signature).Finding).Lines)
-                    {
-                        list.Add(f);
-                    }
+                    KeepIfShorter(candidates, f);
                 }
             }
+        }
+    }
+
+    /// <summary>Adds a find of a known signature to its candidates when it is shorter than all of them.</summary>
+    private static void KeepIfShorter(Dictionary<string, List<Finding>> candidates, Finding f)
+    {
+        if (candidates.TryGetValue(f.Signature, out var list) && f.Lines < list[^1].Lines)
+        {
+            list.Add(f);
         }
     }
 
