@@ -19,34 +19,6 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
     private static readonly TimeSpan Triaged = TimeSpan.FromMinutes(2);
     private static readonly DateTimeOffset T0 = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
     private const string Campaign = "shorter";
-    private const string Signature = "cross-process-visibility in copy_present_pte: share with child [swap]";
-
-    // One signature, two root causes on v5.7: an O_DIRECT read in flight across fork (9 lines, open until 6.2), then
-    // an RDMA pin across fork (7 lines, fixed in 5.9).
-    private const string ODirect = """
-        t1 = thread()
-        a = mmap(4K, rw, private)
-        store(a, 0)
-        t1: madvise(a, 4K, pageout)
-        f = file(0)
-        w = pread_direct(f, 0, a, 8) &
-        t1: t2 = fork()
-        wait(w)
-        t2: load(a)
-
-        """;
-
-    private const string Pin = """
-        a = mmap(4K, rw, private)
-        store(a, 0)
-        madvise(a, 4K, pageout)
-        h = pin(a, 4K, rw)
-        t1 = fork()
-        dma_write(h, 8, 0)
-        t1: load(a+8)
-
-        """;
-
     [Fact]
     public async Task A_shorter_report_of_another_root_cause_replaces_the_stored_repro()
     {
@@ -56,15 +28,15 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
         using var cluster = await SiloCluster.StartAsync(cs, 1);
         using var client = FarmHost.Client(cs);
         await client.StartAsync();
-        var triage = client.Services.GetRequiredService<IClusterClient>().GetGrain<ITriageGrain>(TriageKey.Format(Campaign, Signature));
+        var triage = client.Services.GetRequiredService<IClusterClient>().GetGrain<ITriageGrain>(TriageKey.Format(Campaign, TwoRootCauses.Signature));
 
-        Assert.True(await triage.ReportAsync(Report("r1", ODirect)));
+        Assert.True(await triage.ReportAsync(Report("r1", TwoRootCauses.ODirect)));
         var first = await ReproWithLinesAsync(database, 9, cluster);
         Assert.True(first.Matrix["v6.2"]);
 
-        Assert.True(await triage.ReportAsync(Report("r2", Pin)));
+        Assert.True(await triage.ReportAsync(Report("r2", TwoRootCauses.Pin)));
         var second = await ReproWithLinesAsync(database, 7, cluster);
-        Assert.Equal(Pin, second.MinimizedText);
+        Assert.Equal(TwoRootCauses.Pin, second.MinimizedText);
         Assert.True(second.Matrix["v5.9-rc4"]);
         Assert.False(second.Matrix["v5.9"]);
         Assert.Equal(["v5.9"], second.FixedIn);
@@ -73,7 +45,7 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
     }
 
     private static ViolationReport Report(string id, string program) =>
-        new(id, Campaign, "v5.7", 0, Signature, "cross-process-visibility", program, T0);
+        new(id, Campaign, "v5.7", 0, TwoRootCauses.Signature, TwoRootCauses.Kind, program, T0);
 
     private static async Task<CrashGroup> ReproWithLinesAsync(FarmDatabase database, int lines, SiloCluster cluster)
     {

@@ -1,5 +1,6 @@
 using FuzzFarm.Machine;
 using FuzzFarm.Programs;
+using FuzzFarm.Testing;
 using Xunit;
 
 namespace FuzzFarm.Fuzzing.Tests;
@@ -10,46 +11,18 @@ namespace FuzzFarm.Fuzzing.Tests;
 /// </summary>
 public class ShortestReproTests
 {
-    private const string Signature = "cross-process-visibility in copy_present_pte: share with child [swap]";
-
-    // Two root causes of one signature on v5.7, as the fuzzer found them: an O_DIRECT read in flight across fork
-    // (open until 6.2's FOLL_PIN), and an RDMA pin across fork (fixed in 5.9).
-    private const string ODirect = """
-        t1 = thread()
-        a = mmap(4K, rw, private)
-        store(a, 0)
-        t1: madvise(a, 4K, pageout)
-        f = file(0)
-        w = pread_direct(f, 0, a, 8) &
-        t1: t2 = fork()
-        wait(w)
-        t2: load(a)
-
-        """;
-
-    private const string Pin = """
-        a = mmap(4K, rw, private)
-        store(a, 0)
-        madvise(a, 4K, pageout)
-        h = pin(a, 4K, rw)
-        t1 = fork()
-        dma_write(h, 8, 0)
-        t1: load(a+8)
-
-        """;
-
     private static readonly KernelProfile V57 = KernelProfile.Parse("v5.7");
 
     [Fact]
     public void Triage_keeps_the_shorter_root_cause_and_its_profiles()
     {
-        var first = new Finding(Signature, "cross-process-visibility", ODirect, 9);
-        var shorter = new Finding(Signature, "cross-process-visibility", Pin, 7);
+        var first = new Finding(TwoRootCauses.Signature, TwoRootCauses.Kind, TwoRootCauses.ODirect, 9);
+        var shorter = new Finding(TwoRootCauses.Signature, TwoRootCauses.Kind, TwoRootCauses.Pin, 7);
 
         var repro = Repro.Triage(first, [shorter], V57);
 
         Assert.Equal(7, repro.Minimized.Statements.Length);
-        Assert.Equal(Pin, ProgramPrinter.Print(repro.Original));
+        Assert.Equal(TwoRootCauses.Pin, ProgramPrinter.Print(repro.Original));
         Assert.Equal(["v5.7", "v5.8", "v5.9-rc4"], repro.Violates);
         // Alone, the first find keeps its own (longer) repro and its own profiles.
         var alone = Repro.Triage(first, V57);
@@ -60,12 +33,12 @@ public class ShortestReproTests
     [Fact]
     public void A_shorter_find_that_minimizes_longer_does_not_replace_the_first()
     {
-        var first = new Finding(Signature, "cross-process-visibility", Pin, 7);
-        var longerRepro = new Finding(Signature, "cross-process-visibility", ODirect, 9);
+        var first = new Finding(TwoRootCauses.Signature, TwoRootCauses.Kind, TwoRootCauses.Pin, 7);
+        var longerRepro = new Finding(TwoRootCauses.Signature, TwoRootCauses.Kind, TwoRootCauses.ODirect, 9);
 
         var repro = Repro.Triage(first, [longerRepro], V57);
 
-        Assert.Equal(Pin, ProgramPrinter.Print(repro.Original));
+        Assert.Equal(TwoRootCauses.Pin, ProgramPrinter.Print(repro.Original));
         Assert.Equal(7, repro.Minimized.Statements.Length);
     }
 
