@@ -39,7 +39,7 @@ internal static class FuzzLatestBenchmark
             Console.WriteLine(string.Create(Inv, $"  {(known ? "expected (open upstream)" : "UNEXPECTED")} {f.Finding.Signature} (execution {f.Execution})"));
             if (!known)
             {
-                Console.WriteLine(Repro.Triage(f.Finding, profile).Text());
+                Console.WriteLine(Repro.Triage(f.Finding, f.Shorter, profile).Text());
             }
         }
         return unexpected == 0 ? 0 : 1;
