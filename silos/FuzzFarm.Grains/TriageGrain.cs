@@ -32,6 +32,7 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
     private int _shortestReport = int.MaxValue;
     private int? _storedLines;
     private TriageResult? _result;
+    private (string ProgramText, string Profile)? _resultFor;
     private IGrainTimer? _timer;
     private Stopwatch? _latency;
 
@@ -124,10 +125,12 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
             StopTimer();
             return;
         }
-        if (_result is null)
+        // A result kept while its store is retried is stale once a shorter report has taken its candidate's place.
+        if (_result is null || _resultFor != candidate)
         {
             var (campaign, signature) = (_campaign, _signature);
             _result = await Task.Run(() => Triage(candidate.ProgramText, candidate.Profile, signature, campaign, log), cancellation);
+            _resultFor = candidate;
         }
         try
         {
