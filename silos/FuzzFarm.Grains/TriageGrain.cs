@@ -31,8 +31,8 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
     private (string ProgramText, string Profile)? _shorter;
     private int _shortestReport = int.MaxValue;
     private int? _storedLines;
-    private TriageResult? _result;
-    private (string ProgramText, string Profile)? _resultFor;
+    // The candidate last triaged and its result, kept while the store is retried.
+    private ((string ProgramText, string Profile) For, TriageResult Result)? _computed;
     private IGrainTimer? _timer;
     private Stopwatch? _latency;
 
@@ -125,27 +125,28 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
             StopTimer();
             return;
         }
-        // A result kept while its store is retried is stale once a shorter report has taken its candidate's place.
-        if (_result is null || _resultFor != candidate)
+        // A kept result is stale once a shorter report has taken its candidate's place.
+        if (_computed is not { } computed || computed.For != candidate)
         {
             var (campaign, signature) = (_campaign, _signature);
-            _result = await Task.Run(() => Triage(candidate.ProgramText, candidate.Profile, signature, campaign, log), cancellation);
-            _resultFor = candidate;
+            computed = (candidate, await Task.Run(() => Triage(candidate.ProgramText, candidate.Profile, signature, campaign, log), cancellation));
+            _computed = computed;
         }
+        var result = computed.Result;
         try
         {
             using var budget = new CancellationTokenSource(StoreBudget);
-            if (!first && _result.MinimizedLines >= (_storedLines ??= await StoredLinesAsync(budget.Token)))
+            if (!first && result.MinimizedLines >= (_storedLines ??= await StoredLinesAsync(budget.Token)))
             {
-                LogNotShorter(log, _campaign, _signature, _result.MinimizedLines, _storedLines.Value);
+                LogNotShorter(log, _campaign, _signature, result.MinimizedLines, _storedLines.Value);
             }
             else
             {
-                await database.Crashes.SetTriageAsync(_campaign, _signature, _result.MinimizedText, _result.Matrix,
-                    _result.OtherSignatures, _result.Introduced, _result.Fixed, budget.Token);
-                LogTriaged(log, _campaign, _signature, _result.MinimizedLines, _result.Transitions,
+                await database.Crashes.SetTriageAsync(_campaign, _signature, result.MinimizedText, result.Matrix,
+                    result.OtherSignatures, result.Introduced, result.Fixed, budget.Token);
+                LogTriaged(log, _campaign, _signature, result.MinimizedLines, result.Transitions,
                     first ? "first report" : $"a shorter report, replacing {_storedLines} lines");
-                _storedLines = _result.MinimizedLines;
+                _storedLines = result.MinimizedLines;
             }
         }
         catch (Exception e)
@@ -163,7 +164,7 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         {
             _shorter = null;
         }
-        _result = null;
+        _computed = null;
         if (_shorter is null)
         {
             StopTimer();
