@@ -45,6 +45,57 @@ public sealed class Coverage
     }
 
     /// <summary>
+    /// <see cref="Hit(CovPoint, Folio?, int, bool)"/> for each PTE-mapped subpage in [first, first + count) of a large
+    /// folio, the k-th seen at refcount <paramref name="refStart"/> + k * <paramref name="refStep"/> (-1, 0 or 1): a
+    /// walk over a split PMD's template entries. When the subpages share one mapcount it adds one feature per refcount
+    /// bucket, the set the per-subpage hits give, instead of looking at each subpage.
+    /// </summary>
+    internal void HitRun(CovPoint point, Folio folio, int first, int count, int refStart, int refStep)
+    {
+        var fixedPart = ((uint)point << 16)
+            | ((uint)Bucket(folio.PinCount) << 8)
+            | ((uint)folio.Kind(pmdMapped: false) << 12)
+            | (folio.SwapCache ? 1u << 15 : 0);
+        if (folio.SamePteMapcount(first, count) is { } mapcount)
+        {
+            fixedPart |= (uint)Bucket(mapcount + folio.CompoundMapcount) << 4;
+            for (long k = 0; k < count; k += Math.Min(StepsInBucket(refStart + (int)k * refStep, refStep), count))
+            {
+                Add(fixedPart | (uint)Bucket(refStart + (int)k * refStep));
+            }
+            return;
+        }
+        for (var k = 0; k < count; k++)
+        {
+            Add(fixedPart | ((uint)Bucket(folio.Mapcount(first + k)) << 4) | (uint)Bucket(refStart + k * refStep));
+        }
+    }
+
+    /// <summary>How many steps of <paramref name="step"/> from <paramref name="v"/> stay in its bucket (at least 1).</summary>
+    private static long StepsInBucket(int v, int step)
+    {
+        if (step == 0)
+        {
+            return long.MaxValue;
+        }
+        if (v < 0)
+        {
+            return step > 0 ? -(long)v : long.MaxValue;
+        }
+        if (v < 4)
+        {
+            return 1;
+        }
+        var bucket = Bucket(v);
+        if (bucket == 14)
+        {
+            return step > 0 ? long.MaxValue : v - 4096L + 1;
+        }
+        var low = 1 << (bucket - 2);
+        return step > 0 ? (low << 1) - v : v - low + 1;
+    }
+
+    /// <summary>
     /// An access through a stale TLB entry: read or write, which decision left it stale, with the page's refcount (up
     /// to 15). The count-bucketed hit alone cannot tell one stale window from another, so a fuzzer gets no signal for
     /// the rarer; and only a write through it can be lost, so a program reaching a stale write is worth keeping apart.

@@ -89,6 +89,26 @@ internal sealed class Folio
         _mapcountsTouched = true;
     }
 
+    /// <summary>Subpages [first, first + count) each gain <paramref name="delta"/> PTE mappings.</summary>
+    public void AddPteMaps(int first, int count, int delta)
+    {
+        foreach (ref var m in _subMapcount.AsSpan(first, count))
+        {
+            m += delta;
+        }
+        _mapcountsTouched = true;
+    }
+
+    /// <summary>
+    /// The PTE mapcount shared by subpages [first, first + count), or null when they differ. Used to record one
+    /// coverage feature per run of subpages instead of one per subpage.
+    /// </summary>
+    public int? SamePteMapcount(int first, int count)
+    {
+        var span = _subMapcount.AsSpan(first, count);
+        return span.IndexOfAnyExcept(span[0]) < 0 ? span[0] + _allMapped : null;
+    }
+
     /// <summary>Every subpage gains one PTE mapping (a PMD split).</summary>
     public void AddPteMapAll() => _allMapped++;
 

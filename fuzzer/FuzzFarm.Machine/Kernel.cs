@@ -205,6 +205,20 @@ internal sealed partial class Kernel
         }
     }
 
+    /// <summary>
+    /// The VMA that holds every template entry of a split table whose template is present, or null (not split, no
+    /// template entry left, or the entries span VMAs). Walkers treat such a template's entries alike, run by run.
+    /// </summary>
+    internal static Vma? TemplateVma(Process p, PteTable table, ulong tStart)
+    {
+        if (!table.IsSplit || (table.TemplateFlags & PteFlags.Present) == 0 || !table.TemplateSpan(out var first, out var last))
+        {
+            return null;
+        }
+        var vma = p.FindVma(tStart + ((ulong)first << Geometry.PageShift));
+        return vma is not null && vma.Contains(tStart + ((ulong)last << Geometry.PageShift)) ? vma : null;
+    }
+
     internal void AddMap(Folio f, int sub)
     {
         if (!f.Zero)

@@ -100,17 +100,16 @@ internal sealed partial class Kernel
         PteTable? childTable = null;
         Vma? area = null;
         var template = TemplateShare(parent, c, table, tStart, ref childTable);
-        foreach (var i in table.Used)
+        var used = table.Used;
+        for (var u = 0; u < used.Length; u++)
         {
+            var i = used[u];
             if (template is not null && table.IsTemplate(i))
             {
-                // What the general path below does for a shared PTE, less the entries the child's template holds.
-                AddMap(template, i);
-                if (template.Anon)
-                {
-                    template.Exclusive[i] = false;
-                }
-                Coverage.Hit(CovPoint.ForkShare, template, i);
+                // Template entries are consecutive indexes of a split table: share the run at once.
+                var end = table.TemplateRunEnd(i, Geometry.PmdNr);
+                ShareTemplateRun(template, i, end - i);
+                u += end - i - 1;
                 continue;
             }
             var pte = table.Peek(i);
@@ -194,6 +193,22 @@ internal sealed partial class Kernel
                 Note($"copy_present_pte: P{parent.Id} 0x{a:x} pfn {f.Pfn} shared with P{c.Id}, write-protected ({Counts(f, sub)})");
             }
         }
+    }
+
+    /// <summary>
+    /// What the general path of <see cref="CopyTable"/> does for each shared PTE, for a run of template entries (whose
+    /// child entries the child's template already holds), in the same order of counts and coverage.
+    /// </summary>
+    private void ShareTemplateRun(Folio f, int first, int count)
+    {
+        var refStart = f.RefCount + 1;
+        f.AddPteMaps(first, count, 1);
+        f.RefCount += count;
+        if (f.Anon)
+        {
+            f.Exclusive.AsSpan(first, count).Clear();
+        }
+        Coverage.HitRun(CovPoint.ForkShare, f, first, count, refStart, 1);
     }
 
     /// <summary>

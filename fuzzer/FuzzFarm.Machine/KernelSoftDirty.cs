@@ -45,8 +45,20 @@ internal sealed partial class Kernel
                 table.HugeFlags = flags;
                 continue;
             }
-            foreach (var i in table.Used)
+            // Template entries all sit in one VMA with one folio and flags: one treatment, applied run by run.
+            var template = TemplateVma(p, table, tStart);
+            var templateSkips = template is not null && SkipsPinned(p, template, table.TemplateFlags, table.TemplateFolio!);
+            var used = table.Used;
+            for (var u = 0; u < used.Length; u++)
             {
+                var i = used[u];
+                if (template is not null && table.IsTemplate(i))
+                {
+                    var end = table.TemplateRunEnd(i, Geometry.PmdNr);
+                    ClearRefsTemplateRun(p, table, tStart, i, end - i, templateSkips, cause, ref wp, ref skipped);
+                    u += end - i - 1;
+                    continue;
+                }
                 ref var pte = ref table.At(i);
                 if (pte.IsSwap)
                 {
@@ -64,7 +76,7 @@ internal sealed partial class Kernel
                 {
                     vma = p.FindVma(a);
                 }
-                if (Profile.ClearRefsSkipsPinned && pte.Writable && vma is { IsCow: true } && p.HasPinned && f.MaybeDmaPinned)
+                if (SkipsPinned(p, vma, pte.Flags, f))
                 {
                     Coverage.Hit(CovPoint.ClearRefsSkipPinned, f, pte.Sub);
                     skipped++;
@@ -74,6 +86,10 @@ internal sealed partial class Kernel
                 var flags = pte.Flags & ~PteFlags.SoftDirty;
                 wp += Apply(p, ref flags, false, a >> Geometry.PageShift, a >> Geometry.PageShift, cause);
                 pte.Flags = flags;
+            }
+            if (template is not null && !templateSkips)
+            {
+                table.SetTemplateFlags(table.TemplateFlags & ~(PteFlags.SoftDirty | PteFlags.Write));
             }
         }
         if (Tracing)
@@ -111,6 +127,29 @@ internal sealed partial class Kernel
             Coverage.Hit(CovPoint.ClearRefsNoFlush, wp);
         }
         return Status.Done;
+    }
+
+    /// <summary>clear_refs leaves a writable maybe-pinned page of a COW mapping alone (5.14+ profiles).</summary>
+    private bool SkipsPinned(Process p, Vma? vma, PteFlags flags, Folio f) =>
+        Profile.ClearRefsSkipsPinned && (flags & PteFlags.Write) != 0 && vma is { IsCow: true } && p.HasPinned && f.MaybeDmaPinned;
+
+    /// <summary>
+    /// What the per-entry walk does to each template entry of [first, first + count), counts and coverage included;
+    /// the caller sets the template's flags once the table is walked.
+    /// </summary>
+    private void ClearRefsTemplateRun(Process p, PteTable table, ulong tStart, int first, int count, bool skips, Decision cause, ref int wp, ref int skipped)
+    {
+        var f = table.TemplateFolio!;
+        if (skips)
+        {
+            Coverage.HitRun(CovPoint.ClearRefsSkipPinned, f, first, count, f.RefCount, 0);
+            skipped += count;
+            return;
+        }
+        Coverage.HitRun(CovPoint.ClearRefsWp, f, first, count, f.RefCount, 0);
+        var flags = table.TemplateFlags & ~PteFlags.SoftDirty;
+        var page = (tStart >> Geometry.PageShift) + (ulong)first;
+        wp += Apply(p, ref flags, false, page, page + (ulong)count - 1, cause) * count;
     }
 
     /// <summary>

@@ -138,27 +138,72 @@ internal sealed partial class Kernel
                 }
                 SplitPmd(p, table);
             }
-            foreach (var i in table.Used)
+            var used = table.Used;
+            for (var u = 0; u < used.Length; u++)
             {
+                var i = used[u];
                 var a = tStart + ((ulong)i << Geometry.PageShift);
                 if (a < start || a >= end)
                 {
                     continue;
                 }
-                ref var pte = ref table.At(i);
-                if (pte.Present && pte.Folio is { } f)
+                if (table.IsTemplate(i))
                 {
-                    Coverage.Hit(CovPoint.Unmap, f, pte.Sub);
-                    RemoveMap(f, pte.Sub);
+                    // A split table's template entries are consecutive indexes: zap the run in range at once.
+                    var stop = end - tStart >= Geometry.PmdSize ? Geometry.PmdNr : (int)((end - tStart + Geometry.PageSize - 1) >> Geometry.PageShift);
+                    var runEnd = table.TemplateRunEnd(i, stop);
+                    if (ZapTemplateRun(table, i, runEnd - i))
+                    {
+                        u += runEnd - i - 1;
+                        continue;
+                    }
                 }
-                else if (pte.IsSwap)
-                {
-                    Swap[pte.SwapSlot].Count--;
-                }
-                pte = default;
+                ZapEntry(ref table.At(i));
             }
         }
         FinishGather(p, start >> Geometry.PageShift, (end >> Geometry.PageShift) - 1);
+    }
+
+    private void ZapEntry(ref Pte pte)
+    {
+        if (pte.Present && pte.Folio is { } f)
+        {
+            Coverage.Hit(CovPoint.Unmap, f, pte.Sub);
+            RemoveMap(f, pte.Sub);
+        }
+        else if (pte.IsSwap)
+        {
+            Swap[pte.SwapSlot].Count--;
+        }
+        pte = default;
+    }
+
+    /// <summary>
+    /// <see cref="ZapEntry"/> for each template entry of [first, first + count), with the same counts and coverage;
+    /// false (nothing done) when one of them would warn (a count going negative), which the caller then zaps one by one.
+    /// </summary>
+    private bool ZapTemplateRun(PteTable table, int first, int count)
+    {
+        var template = table.Peek(first);
+        if (template.Present && template.Folio is { } f)
+        {
+            if (f.Zero)
+            {
+                Coverage.HitRun(CovPoint.Unmap, f, first, count, f.RefCount, 0);
+            }
+            else
+            {
+                if (f.RefCount < count || !(f.SamePteMapcount(first, count) >= 1))
+                {
+                    return false;
+                }
+                Coverage.HitRun(CovPoint.Unmap, f, first, count, f.RefCount, -1);
+                f.AddPteMaps(first, count, -1);
+                Put(f, count);
+            }
+        }
+        table.ClearTemplate(first, first + count);
+        return true;
     }
 
     /// <summary>

@@ -125,6 +125,61 @@ internal sealed class PteTable
     /// <summary>Write-protects every template entry at once (the written ones are the caller's).</summary>
     public void WriteProtectTemplate() => _splitFlags &= ~PteFlags.Write;
 
+    /// <summary>Sets the flags of every template entry at once (the written ones are the caller's).</summary>
+    public void SetTemplateFlags(PteFlags flags) => _splitFlags = flags;
+
+    /// <summary>True while the table is a split PMD (see <see cref="IsTemplate"/>).</summary>
+    public bool IsSplit => _split is not null;
+
+    /// <summary>
+    /// The end of the run of template entries that starts at <paramref name="i"/>: the first written entry after it,
+    /// or <paramref name="limit"/>. Walkers treat a run at once, since its entries differ only in their subpage.
+    /// </summary>
+    public int TemplateRunEnd(int i, int limit)
+    {
+        while (i < limit)
+        {
+            var w = i >> 6;
+            var bits = _written[w] & (ulong.MaxValue << (i & 63));
+            if (bits != 0)
+            {
+                return Math.Min(limit, (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits));
+            }
+            i = (w + 1) << 6;
+        }
+        return limit;
+    }
+
+    /// <summary>The first and last template entries; false when there is none.</summary>
+    public bool TemplateSpan(out int first, out int last)
+    {
+        first = last = -1;
+        for (var w = 0; w < _written.Length && _split is not null; w++)
+        {
+            var free = ~_written[w];
+            if (free == 0)
+            {
+                continue;
+            }
+            if (first < 0)
+            {
+                first = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(free);
+            }
+            last = (w << 6) + 63 - System.Numerics.BitOperations.LeadingZeroCount(free);
+        }
+        return first >= 0;
+    }
+
+    /// <summary>Template entries [<paramref name="first"/>, <paramref name="end"/>) become none (a zap).</summary>
+    public void ClearTemplate(int first, int end)
+    {
+        // An entry still on the template holds the default value underneath: marking it written is enough.
+        for (var i = first; i < end; i++)
+        {
+            _written[i >> 6] |= 1UL << (i & 63);
+        }
+    }
+
     private bool HasTemplateEntries()
     {
         foreach (var w in _written)
