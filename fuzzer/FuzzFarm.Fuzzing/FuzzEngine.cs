@@ -90,10 +90,10 @@ public sealed class FuzzEngine
             Report(program, result);
             if (!_options.CoverageGuided)
             {
-                _coverage.Add(result.Coverage);
+                _coverage.Add(result.CoverageUnordered);
                 continue;
             }
-            if (_coverage.CountNew(result.Coverage) == 0)
+            if (_coverage.CountNew(result.CoverageUnordered) == 0)
             {
                 continue;
             }
@@ -125,7 +125,7 @@ public sealed class FuzzEngine
         {
             _firstSeen.TryAdd(v.Signature, Executions);
         }
-        if (_coverage.CountNew(result.Coverage) == 0)
+        if (_coverage.CountNew(result.CoverageUnordered) == 0)
         {
             return false;
         }

@@ -8,7 +8,6 @@ public sealed class Coverage
 {
     private uint[] _features = new uint[256];
     private int _count;
-    private bool _sorted = true;
     // De-duplication at insert: an open-addressing set stamped with the execution's generation, so that Clear costs
     // nothing and a decision passed once per subpage of a 2M range adds one feature, not 512.
     private uint[] _slots = new uint[1024];
@@ -20,7 +19,6 @@ public sealed class Coverage
     public void Clear()
     {
         _count = 0;
-        _sorted = true;
         _last = 0;
         if (++_generation == int.MaxValue)
         {
@@ -146,7 +144,6 @@ public sealed class Coverage
             Array.Resize(ref _features, _features.Length * 2);
         }
         _features[_count++] = feature;
-        _sorted = false;
         if (_count * 2 > _slots.Length)
         {
             Grow();
@@ -172,19 +169,8 @@ public sealed class Coverage
         }
     }
 
-    /// <summary>The features, sorted and de-duplicated; valid until the next execution.</summary>
-    public ReadOnlySpan<uint> Features
-    {
-        get
-        {
-            if (!_sorted)
-            {
-                _features.AsSpan(0, _count).Sort();
-                _sorted = true;
-            }
-            return _features.AsSpan(0, _count);
-        }
-    }
+    /// <summary>The features, de-duplicated, in the order they were first reached; valid until the next execution.</summary>
+    public ReadOnlySpan<uint> Unordered => _features.AsSpan(0, _count);
 
     /// <summary>0, 1, 2, 3, then powers of two: 4–7, 8–15, ... (negative counts get their own bucket).</summary>
     private static int Bucket(int v) => v < 0 ? 15 : v < 4 ? v : Math.Min(14, 2 + (31 - int.LeadingZeroCount(v)));

@@ -77,7 +77,7 @@ public sealed partial class Executor
             RunWoken();
             EndTrace(st);
         }
-        _result.SetCoverage(_kernel.Coverage.Features);
+        _result.SetCoverage(_kernel.Coverage.Unordered);
         _program = null!;
         return _result;
     }

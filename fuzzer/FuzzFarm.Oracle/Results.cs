@@ -79,6 +79,7 @@ public sealed class ExecutionResult
     internal List<TraceEntry>? TraceList;
     private uint[] _coverage = [];
     private int _coverageCount;
+    private bool _coverageSorted = true;
 
     public Verdict Verdict => ViolationList.Count == 0 ? Verdict.Ok : Verdict.Violation;
 
@@ -89,7 +90,24 @@ public sealed class ExecutionResult
     public IReadOnlyList<Skip> Skipped => SkipList;
 
     /// <summary>Coverage features of the run, sorted and de-duplicated.</summary>
-    public ReadOnlySpan<uint> Coverage => _coverage.AsSpan(0, _coverageCount);
+    public ReadOnlySpan<uint> Coverage
+    {
+        get
+        {
+            if (!_coverageSorted)
+            {
+                _coverage.AsSpan(0, _coverageCount).Sort();
+                _coverageSorted = true;
+            }
+            return _coverage.AsSpan(0, _coverageCount);
+        }
+    }
+
+    /// <summary>
+    /// The same features in no particular order: what a fuzzer's hot loop checks against its map, most runs bringing
+    /// nothing new and needing no sort.
+    /// </summary>
+    public ReadOnlySpan<uint> CoverageUnordered => _coverage.AsSpan(0, _coverageCount);
 
     /// <summary>Per-line kernel decisions, when <see cref="ExecutionOptions.Trace"/> was set.</summary>
     public IReadOnlyList<TraceEntry>? Trace => TraceList;
@@ -101,8 +119,10 @@ public sealed class ExecutionResult
         SkipList.Clear();
         TraceList = null;
         _coverageCount = 0;
+        _coverageSorted = true;
     }
 
+    /// <summary>Takes the run's features, de-duplicated, in any order.</summary>
     internal void SetCoverage(ReadOnlySpan<uint> features)
     {
         if (_coverage.Length < features.Length)
@@ -111,5 +131,6 @@ public sealed class ExecutionResult
         }
         features.CopyTo(_coverage);
         _coverageCount = features.Length;
+        _coverageSorted = false;
     }
 }
