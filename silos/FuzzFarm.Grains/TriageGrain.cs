@@ -147,6 +147,10 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
                 LogTriaged(log, _campaign, _signature, result.MinimizedLines, result.Transitions,
                     first ? "first report" : $"a shorter report, replacing {_storedLines} lines");
                 _storedLines = result.MinimizedLines;
+                if (!first)
+                {
+                    FarmMetrics.RecordReproReplaced(_campaign);
+                }
             }
         }
         catch (Exception e)

@@ -35,6 +35,9 @@ public static class FarmMetrics
         Meter.CreateHistogram<double>("fuzzfarm.triage.latency", unit: "s", description: "From report to stored triage (minimize, bisect, store)",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] });
 
+    private static readonly Counter<long> ReprosReplaced =
+        Meter.CreateCounter<long>("fuzzfarm.triage.repros_replaced", description: "Stored repros replaced by a shorter one, minimized from a later report");
+
     // Up and down with each machine's fuzz loop, so it is right per silo even when machines come and go.
     private static readonly UpDownCounter<long> MachinesRunning =
         Meter.CreateUpDownCounter<long>("fuzzfarm.machines.running", description: "Machine grains running a fuzz loop on this silo");
@@ -59,8 +62,20 @@ public static class FarmMetrics
     public static void RecordNewSignature(string campaign, string kind) =>
         NewSignatures.Add(1, new TagList { { "campaign", campaign }, { "kind", kind } });
 
-    public static void RecordTriage(string campaign, TimeSpan latency) =>
-        TriageLatency.Record(latency.TotalSeconds, new KeyValuePair<string, object?>("campaign", campaign));
+    /// <summary>
+    /// A group's first repro is stored. Its campaign's replaced-repro counter starts at 0 here: a counter series that
+    /// first appears at 1 gives Prometheus' increase() nothing to count from.
+    /// </summary>
+    public static void RecordTriage(string campaign, TimeSpan latency)
+    {
+        var tag = new KeyValuePair<string, object?>("campaign", campaign);
+        TriageLatency.Record(latency.TotalSeconds, tag);
+        ReprosReplaced.Add(0, tag);
+    }
+
+    /// <summary>A shorter repro took the place of a group's stored one.</summary>
+    public static void RecordReproReplaced(string campaign) =>
+        ReprosReplaced.Add(1, new KeyValuePair<string, object?>("campaign", campaign));
 
     public static void RecordMachineStarted(string silo) =>
         MachinesRunning.Add(1, new KeyValuePair<string, object?>("silo", silo));

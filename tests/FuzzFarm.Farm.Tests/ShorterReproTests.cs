@@ -11,7 +11,8 @@ namespace FuzzFarm.Farm.Tests;
 
 /// <summary>
 /// A real silo's triage grain, sent reports by a real Orleans client: a later report on a shorter program is triaged
-/// too, and its repro replaces the stored one when it is shorter, with its own profile matrix.
+/// too, and its repro replaces the stored one when it is shorter, with its own profile matrix; the silo counts the
+/// replacement on its metrics endpoint.
 /// </summary>
 [Collection(FarmCollection.Name)]
 public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
@@ -25,7 +26,7 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
         var cs = await postgres.CreateDatabaseAsync();
         await using var database = await FarmDatabase.OpenAsync(cs, CancellationToken.None);
         await database.Campaigns.UpsertAsync(new CampaignRecord(Campaign, "v5.7", 1, 1, "finished", T0), CancellationToken.None);
-        using var cluster = await SiloCluster.StartAsync(cs, 1);
+        using var cluster = await SiloCluster.StartAsync(cs, 1, metrics: true);
         using var client = FarmHost.Client(cs);
         await client.StartAsync();
         var triage = client.Services.GetRequiredService<IClusterClient>().GetGrain<ITriageGrain>(TriageKey.Format(Campaign, TwoRootCauses.Signature));
@@ -33,6 +34,7 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
         Assert.True(await triage.ReportAsync(Report("r1", TwoRootCauses.ODirect)));
         var first = await ReproWithLinesAsync(database, 9, cluster);
         Assert.True(first.Matrix["v6.2"]);
+        await Eventually.HoldsAsync(async () => ReplacedRepros(await cluster.MetricsAsync(cluster.Silos[0])) == 0, Triaged, () => cluster.AllLines);
 
         Assert.True(await triage.ReportAsync(Report("r2", TwoRootCauses.Pin)));
         var second = await ReproWithLinesAsync(database, 7, cluster);
@@ -41,7 +43,16 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
         Assert.False(second.Matrix["v5.9"]);
         Assert.Equal(["v5.9"], second.FixedIn);
         Assert.Equal(2, second.Hits);
+        await Eventually.HoldsAsync(async () => ReplacedRepros(await cluster.MetricsAsync(cluster.Silos[0])) == 1, Triaged, () => cluster.AllLines);
         await client.StopAsync();
+    }
+
+    /// <summary>The campaign's replaced-repro counter in Prometheus text format; -1 when the series is missing.</summary>
+    private static long ReplacedRepros(string metrics)
+    {
+        var line = metrics.Split('\n').FirstOrDefault(l =>
+            l.StartsWith("fuzzfarm_triage_repros_replaced_total{", StringComparison.Ordinal) && l.Contains($"campaign=\"{Campaign}\"", StringComparison.Ordinal));
+        return line is null ? -1 : long.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static ViolationReport Report(string id, string program) =>

@@ -18,11 +18,15 @@ internal sealed class SiloCluster : IDisposable
 
     public string ConnectionString { get; }
 
+    private bool _metrics;
+    private readonly Dictionary<FarmProcess, int> _metricsPorts = [];
+
     public List<FarmProcess> Silos { get; }
 
-    public static async Task<SiloCluster> StartAsync(string connectionString, int count)
+    /// <summary>Starts <paramref name="count"/> silos; with <paramref name="metrics"/>, each serves its own metrics port.</summary>
+    public static async Task<SiloCluster> StartAsync(string connectionString, int count, bool metrics = false)
     {
-        var cluster = new SiloCluster(connectionString, []);
+        var cluster = new SiloCluster(connectionString, []) { _metrics = metrics };
         try
         {
             for (var i = 0; i < count; i++)
@@ -95,9 +99,26 @@ internal sealed class SiloCluster : IDisposable
         }
     }
 
-    private FarmProcess StartSilo() =>
-        FarmProcess.Start("silo", "--db", ConnectionString,
-            "--port", FreePort().ToString(CultureInfo.InvariantCulture), "--gateway", FreePort().ToString(CultureInfo.InvariantCulture));
+    /// <summary>What the silo's Prometheus endpoint serves now (the cluster must have been started with metrics).</summary>
+    public async Task<string> MetricsAsync(FarmProcess silo)
+    {
+        using var http = new HttpClient();
+        return await http.GetStringAsync(new Uri($"http://127.0.0.1:{_metricsPorts[silo]}/metrics"));
+    }
+
+    private FarmProcess StartSilo()
+    {
+        string[] args = ["silo", "--db", ConnectionString,
+            "--port", FreePort().ToString(CultureInfo.InvariantCulture), "--gateway", FreePort().ToString(CultureInfo.InvariantCulture)];
+        if (!_metrics)
+        {
+            return FarmProcess.Start(args);
+        }
+        var port = FreePort();
+        var silo = FarmProcess.Start([.. args, "--metrics-port", port.ToString(CultureInfo.InvariantCulture)]);
+        _metricsPorts[silo] = port;
+        return silo;
+    }
 
     private static int FreePort()
     {
