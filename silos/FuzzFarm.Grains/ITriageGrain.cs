@@ -19,4 +19,11 @@ public interface ITriageGrain : IGrainWithStringKey
     /// </summary>
     [Alias("EnsureTriaged")]
     Task<bool> EnsureTriagedAsync();
+
+    /// <summary>
+    /// True while a triage is under way here: the first report's, or a shorter report's whose repro may replace the
+    /// stored one. False means every report this activation took is reflected in PostgreSQL.
+    /// </summary>
+    [Alias("Busy")]
+    Task<bool> BusyAsync();
 }

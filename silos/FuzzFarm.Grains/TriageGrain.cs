@@ -105,6 +105,8 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         return false;
     }
 
+    public Task<bool> BusyAsync() => Task.FromResult(_timer is not null);
+
     private void StartTimer()
     {
         _latency ??= Stopwatch.StartNew();

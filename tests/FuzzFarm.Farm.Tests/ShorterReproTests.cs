@@ -37,7 +37,10 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
         await Eventually.HoldsAsync(async () => ReplacedRepros(await cluster.MetricsAsync(cluster.Silos[0])) == 0, Triaged, () => cluster.AllLines);
 
         Assert.True(await triage.ReportAsync(Report("r2", TwoRootCauses.Pin)));
-        var second = await ReproWithLinesAsync(database, 7, cluster);
+        // What `run` waits for before it prints: a triage grain that is no longer busy has stored what it took.
+        await Eventually.HoldsAsync(async () => !await triage.BusyAsync(), Triaged, () => cluster.AllLines);
+        var second = (await database.Crashes.ListGroupsAsync(Campaign, CancellationToken.None)).Single();
+        Assert.Equal(7, ProgramParser.Parse(second.MinimizedText!).Statements.Length);
         Assert.Equal(TwoRootCauses.Pin, second.MinimizedText);
         Assert.True(second.Matrix["v5.9-rc4"]);
         Assert.False(second.Matrix["v5.9"]);

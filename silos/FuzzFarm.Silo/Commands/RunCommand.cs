@@ -51,7 +51,7 @@ public sealed class RunCommand : ICliCommand
                 var grain = host.Services.GetRequiredService<IGrainFactory>().GetGrain<ICampaignGrain>(campaign);
                 var status = await grain.StartAsync(config);
                 var final = await WatchAsync(grain, database, status, cancellation);
-                await WaitForTriageAsync(database, campaign);
+                await WaitForTriageAsync(database, host.Services.GetRequiredService<IGrainFactory>(), campaign);
                 return await SummarizeAsync(database, final);
             }
             finally
@@ -121,23 +121,49 @@ public sealed class RunCommand : ICliCommand
         }
     }
 
-    private static async Task WaitForTriageAsync(FarmDatabase database, string campaign)
+    /// <summary>
+    /// Until every group has a triaged repro and no triage grain is still minimizing a shorter report (the embedded silo
+    /// stops after this, and a triage under way would be lost, leaving the longer repro printed and stored).
+    /// </summary>
+    private static async Task WaitForTriageAsync(FarmDatabase database, IGrainFactory grains, string campaign)
     {
         var clock = Stopwatch.StartNew();
-        var said = -1;
+        var said = "";
         while (clock.Elapsed < TriageWait)
         {
             var (groups, triaged) = await CountGroupsAsync(database, campaign);
-            if (groups >= 0 && groups == triaged)
+            var busy = groups >= 0 && groups == triaged ? await CountBusyAsync(database, grains, campaign) : -1;
+            if (busy == 0)
             {
                 return;
             }
-            if (triaged != said)
+            var progress = groups < 0 ? said : busy > 0
+                ? $"waiting for triage: a shorter repro of {busy} crash group{(busy == 1 ? "" : "s")}"
+                : $"waiting for triage: {triaged}/{groups} crash groups done";
+            if (progress != said)
             {
-                await Console.Error.WriteLineAsync($"waiting for triage: {triaged}/{groups} crash groups done");
-                said = triaged;
+                await Console.Error.WriteLineAsync(progress);
+                said = progress;
             }
             await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>Triage grains of the campaign still at work; -1 when the store cannot be read.</summary>
+    private static async Task<int> CountBusyAsync(FarmDatabase database, IGrainFactory grains, string campaign)
+    {
+        try
+        {
+            var busy = 0;
+            foreach (var group in await database.Crashes.ListGroupsAsync(campaign, CancellationToken.None))
+            {
+                busy += await grains.GetGrain<ITriageGrain>(TriageKey.Format(campaign, group.Signature)).BusyAsync() ? 1 : 0;
+            }
+            return busy;
+        }
+        catch (Exception)
+        {
+            return -1;
         }
     }
 
