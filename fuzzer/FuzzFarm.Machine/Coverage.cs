@@ -30,42 +30,38 @@ public sealed class Coverage
     /// <summary>Records a decision point with the state of the page it looked at.</summary>
     internal void Hit(CovPoint point, Folio? folio = null, int sub = 0, bool pmdMapped = false)
     {
-        uint state = 0;
-        if (folio is not null)
-        {
-            state = (uint)Bucket(folio.RefCount)
-                | ((uint)Bucket(folio.Mapcount(sub)) << 4)
-                | ((uint)Bucket(folio.Large ? folio.PinCount : folio.RefCount / Geometry.PinBias) << 8)
-                | ((uint)folio.Kind(pmdMapped) << 12)
-                | (folio.SwapCache ? 1u << 15 : 0);
-        }
-        Add(((uint)point << 16) | state);
+        Add(((uint)point << 16) | (folio is null ? 0 : State(folio, folio.RefCount, folio.Mapcount(sub), pmdMapped)));
     }
+
+    /// <summary>The page state a hit records: refcount, mapcount and pincount bucketed, page kind, swap cache.</summary>
+    private static uint State(Folio folio, int refCount, int mapcount, bool pmdMapped) =>
+        (uint)Bucket(refCount)
+        | ((uint)Bucket(mapcount) << 4)
+        | ((uint)Bucket(folio.Large ? folio.PinCount : refCount / Geometry.PinBias) << 8)
+        | ((uint)folio.Kind(pmdMapped) << 12)
+        | (folio.SwapCache ? 1u << 15 : 0);
 
     /// <summary>
     /// <see cref="Hit(CovPoint, Folio?, int, bool)"/> for each PTE-mapped subpage in [first, first + count) of a large
-    /// folio, the k-th seen at refcount <paramref name="refStart"/> + k * <paramref name="refStep"/> (-1, 0 or 1): a
-    /// walk over a split PMD's template entries. When the subpages share one mapcount it adds one feature per refcount
-    /// bucket, the set the per-subpage hits give, instead of looking at each subpage.
+    /// folio (whose pincount does not move with its refcount), the k-th seen at refcount <paramref name="refStart"/> +
+    /// k * <paramref name="refStep"/> (-1, 0 or 1): a walk over a split PMD's template entries. When the subpages share
+    /// one mapcount it adds one feature per refcount bucket, the set the per-subpage hits give, instead of looking at
+    /// each subpage.
     /// </summary>
     internal void HitRun(CovPoint point, Folio folio, int first, int count, int refStart, int refStep)
     {
-        var fixedPart = ((uint)point << 16)
-            | ((uint)Bucket(folio.PinCount) << 8)
-            | ((uint)folio.Kind(pmdMapped: false) << 12)
-            | (folio.SwapCache ? 1u << 15 : 0);
+        var at = (uint)point << 16;
         if (folio.SamePteMapcount(first, count) is { } mapcount)
         {
-            fixedPart |= (uint)Bucket(mapcount + folio.CompoundMapcount) << 4;
             for (long k = 0; k < count; k += Math.Min(StepsInBucket(refStart + (int)k * refStep, refStep), count))
             {
-                Add(fixedPart | (uint)Bucket(refStart + (int)k * refStep));
+                Add(at | State(folio, refStart + (int)k * refStep, mapcount + folio.CompoundMapcount, pmdMapped: false));
             }
             return;
         }
         for (var k = 0; k < count; k++)
         {
-            Add(fixedPart | ((uint)Bucket(folio.Mapcount(first + k)) << 4) | (uint)Bucket(refStart + k * refStep));
+            Add(at | State(folio, refStart + k * refStep, folio.Mapcount(first + k), pmdMapped: false));
         }
     }
 

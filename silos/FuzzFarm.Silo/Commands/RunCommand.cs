@@ -131,15 +131,14 @@ public sealed class RunCommand : ICliCommand
         var said = "";
         while (clock.Elapsed < TriageWait)
         {
-            var (groups, triaged) = await CountGroupsAsync(database, campaign);
-            var busy = groups >= 0 && groups == triaged ? await CountBusyAsync(database, grains, campaign) : -1;
-            if (busy == 0)
+            var (groups, triaged, busy) = await CountTriageAsync(database, grains, campaign);
+            if (groups >= 0 && triaged == groups && busy == 0)
             {
                 return;
             }
-            var progress = groups < 0 ? said : busy > 0
-                ? $"waiting for triage: a shorter repro of {busy} crash group{(busy == 1 ? "" : "s")}"
-                : $"waiting for triage: {triaged}/{groups} crash groups done";
+            var progress = groups < 0 ? said : triaged < groups
+                ? $"waiting for triage: {triaged}/{groups} crash groups done"
+                : $"waiting for triage: a shorter repro of {busy} crash group{(busy == 1 ? "" : "s")}";
             if (progress != said)
             {
                 await Console.Error.WriteLineAsync(progress);
@@ -149,21 +148,24 @@ public sealed class RunCommand : ICliCommand
         }
     }
 
-    /// <summary>Triage grains of the campaign still at work; -1 when the store cannot be read.</summary>
-    private static async Task<int> CountBusyAsync(FarmDatabase database, IGrainFactory grains, string campaign)
+    /// <summary>Crash groups, those triaged, and (once all are) their triage grains still at work; all -1 when the store cannot be read.</summary>
+    private static async Task<(int Groups, int Triaged, int Busy)> CountTriageAsync(FarmDatabase database, IGrainFactory grains, string campaign)
     {
         try
         {
+            using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            var groups = await database.Crashes.ListGroupsAsync(campaign, budget.Token);
+            var triaged = groups.Count(g => g.TriagedAt is not null);
             var busy = 0;
-            foreach (var group in await database.Crashes.ListGroupsAsync(campaign, CancellationToken.None))
+            foreach (var group in triaged == groups.Count ? groups : [])
             {
                 busy += await grains.GetGrain<ITriageGrain>(TriageKey.Format(campaign, group.Signature)).BusyAsync() ? 1 : 0;
             }
-            return busy;
+            return (groups.Count, triaged, busy);
         }
         catch (Exception)
         {
-            return -1;
+            return (-1, -1, -1);
         }
     }
 
