@@ -69,8 +69,15 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
             _candidate = (report.ProgramText, report.Profile);
             _shortestReport = lines;
             StartTimer();
+            return true;
         }
-        else if (lines < _shortestReport)
+        if (_shortestReport == int.MaxValue)
+        {
+            // This activation has seen no report yet (a restarted silo, a resumed campaign): the bar is the shortest
+            // report the group has stored, as it was before.
+            _shortestReport = await ShortestStoredReportAsync(recorded.GroupId, report.ReportId);
+        }
+        if (lines < _shortestReport)
         {
             _shorter = (report.ProgramText, report.Profile);
             _shortestReport = lines;
@@ -177,6 +184,22 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
         }
     }
 
+    /// <summary>Lines of the group's shortest stored report other than <paramref name="except"/>; unreadable: no bar.</summary>
+    private async Task<int> ShortestStoredReportAsync(long groupId, string except)
+    {
+        try
+        {
+            using var budget = new CancellationTokenSource(StoreBudget);
+            var instances = await database.Crashes.ListInstancesAsync(groupId, budget.Token);
+            return instances.Where(i => i.ReportId != except).Select(i => Finding.LinesOf(i.ProgramText)).DefaultIfEmpty(int.MaxValue).Min();
+        }
+        catch (Exception e)
+        {
+            LogStoreFailed(log, _signature, e.Message);
+            return int.MaxValue;
+        }
+    }
+
     /// <summary>Lines of the stored repro (a group triaged before this activation); unreadable counts as longest.</summary>
     private async Task<int> StoredLinesAsync(CancellationToken cancellation)
     {
@@ -252,6 +275,6 @@ public sealed partial class TriageGrain(FarmDatabase database, ILogger<TriageGra
     [LoggerMessage(Level = LogLevel.Information, Message = "campaign {Campaign}: triaged '{Signature}': {Lines} lines, {Transitions} (from {Source})")]
     private static partial void LogTriaged(ILogger logger, string campaign, string signature, int lines, string transitions, string source);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "campaign {Campaign}: a shorter report of '{Signature}' minimized to {Lines} lines, the stored repro has {Stored}: kept")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "campaign {Campaign}: a shorter report of '{Signature}' minimized to {Lines} lines, the stored repro has {Stored}: kept")]
     private static partial void LogNotShorter(ILogger logger, string campaign, string signature, int lines, int stored);
 }

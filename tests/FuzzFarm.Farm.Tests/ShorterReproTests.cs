@@ -58,6 +58,39 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
         return line is null ? -1 : long.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    [Fact]
+    public async Task After_a_restart_a_report_no_shorter_than_the_stored_ones_is_not_triaged_again()
+    {
+        var cs = await postgres.CreateDatabaseAsync();
+        await using var database = await FarmDatabase.OpenAsync(cs, CancellationToken.None);
+        await database.Campaigns.UpsertAsync(new CampaignRecord(Campaign, "v5.7", 1, 1, "finished", T0), CancellationToken.None);
+        var key = TriageKey.Format(Campaign, TwoRootCauses.Signature);
+        using (var cluster = await SiloCluster.StartAsync(cs, 1))
+        {
+            using var client = FarmHost.Client(cs);
+            await client.StartAsync();
+            Assert.True(await client.Services.GetRequiredService<IClusterClient>().GetGrain<ITriageGrain>(key).ReportAsync(Report("r1", TwoRootCauses.Pin)));
+            await ReproWithLinesAsync(database, 7, cluster);
+            // The whole farm dies: the triage grain's next activation knows no report of its own.
+            cluster.Silos[0].Kill();
+        }
+
+        using var again = await SiloCluster.StartAsync(cs, 1);
+        using var next = FarmHost.Client(cs);
+        await next.StartAsync();
+        var triage = next.Services.GetRequiredService<IClusterClient>().GetGrain<ITriageGrain>(key);
+
+        // Longer than the stored 7-line report: before the restart it would not have been minimized, nor is it now.
+        Assert.True(await triage.ReportAsync(Report("r2", TwoRootCauses.ODirect)));
+        Assert.False(await triage.BusyAsync());
+        Assert.Equal(2, (await database.Crashes.ListGroupsAsync(Campaign, CancellationToken.None)).Single().Hits);
+        await next.StopAsync();
+        // A triage that ran would have logged its outcome before BusyAsync answered (a timer tick and a call do not
+        // interleave); the silo's output is complete once it has exited.
+        again.Silos[0].Kill();
+        Assert.DoesNotContain(again.AllLines, l => l.Contains("minimized to", StringComparison.Ordinal));
+    }
+
     private static ViolationReport Report(string id, string program) =>
         new(id, Campaign, "v5.7", 0, TwoRootCauses.Signature, TwoRootCauses.Kind, program, T0);
 
