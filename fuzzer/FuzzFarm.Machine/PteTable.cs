@@ -154,7 +154,11 @@ internal sealed class PteTable
     public bool TemplateSpan(out int first, out int last)
     {
         first = last = -1;
-        for (var w = 0; w < _written.Length && _split is not null; w++)
+        if (_split is null)
+        {
+            return false;
+        }
+        for (var w = 0; w < _written.Length; w++)
         {
             var free = ~_written[w];
             if (free == 0)

@@ -23,9 +23,8 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
     [Fact]
     public async Task A_shorter_report_of_another_root_cause_replaces_the_stored_repro()
     {
-        var cs = await postgres.CreateDatabaseAsync();
-        await using var database = await FarmDatabase.OpenAsync(cs, CancellationToken.None);
-        await database.Campaigns.UpsertAsync(new CampaignRecord(Campaign, "v5.7", 1, 1, "finished", T0), CancellationToken.None);
+        var (cs, database) = await NewCampaignAsync();
+        await using var _ = database;
         using var cluster = await SiloCluster.StartAsync(cs, 1, metrics: true);
         using var client = FarmHost.Client(cs);
         await client.StartAsync();
@@ -61,9 +60,8 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
     [Fact]
     public async Task After_a_restart_a_report_no_shorter_than_the_stored_ones_is_not_triaged_again()
     {
-        var cs = await postgres.CreateDatabaseAsync();
-        await using var database = await FarmDatabase.OpenAsync(cs, CancellationToken.None);
-        await database.Campaigns.UpsertAsync(new CampaignRecord(Campaign, "v5.7", 1, 1, "finished", T0), CancellationToken.None);
+        var (cs, database) = await NewCampaignAsync();
+        await using var _ = database;
         var key = TriageKey.Format(Campaign, TwoRootCauses.Signature);
         using (var cluster = await SiloCluster.StartAsync(cs, 1))
         {
@@ -89,6 +87,15 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
         // interleave); the silo's output is complete once it has exited.
         again.Silos[0].Kill();
         Assert.DoesNotContain(again.AllLines, l => l.Contains("minimized to", StringComparison.Ordinal));
+    }
+
+    /// <summary>A fresh database holding the campaign the reports belong to.</summary>
+    private async Task<(string ConnectionString, FarmDatabase Database)> NewCampaignAsync()
+    {
+        var cs = await postgres.CreateDatabaseAsync();
+        var database = await FarmDatabase.OpenAsync(cs, CancellationToken.None);
+        await database.Campaigns.UpsertAsync(new CampaignRecord(Campaign, "v5.7", 1, 1, "finished", T0), CancellationToken.None);
+        return (cs, database);
     }
 
     private static ViolationReport Report(string id, string program) =>

@@ -10,15 +10,16 @@ internal sealed class SiloCluster : IDisposable
     private const string UpLine = "silo up: ";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
-    private SiloCluster(string connectionString, List<FarmProcess> silos)
+    private SiloCluster(string connectionString, List<FarmProcess> silos, bool metrics = false)
     {
         ConnectionString = connectionString;
         Silos = silos;
+        _metrics = metrics;
     }
 
     public string ConnectionString { get; }
 
-    private bool _metrics;
+    private readonly bool _metrics;
     private readonly Dictionary<FarmProcess, int> _metricsPorts = [];
 
     public List<FarmProcess> Silos { get; }
@@ -26,7 +27,7 @@ internal sealed class SiloCluster : IDisposable
     /// <summary>Starts <paramref name="count"/> silos; with <paramref name="metrics"/>, each serves its own metrics port.</summary>
     public static async Task<SiloCluster> StartAsync(string connectionString, int count, bool metrics = false)
     {
-        var cluster = new SiloCluster(connectionString, []) { _metrics = metrics };
+        var cluster = new SiloCluster(connectionString, [], metrics);
         try
         {
             for (var i = 0; i < count; i++)

@@ -107,17 +107,21 @@ public sealed class RunCommand : ICliCommand
         }
     }
 
-    private static async Task<(int Groups, int Triaged)> CountGroupsAsync(FarmDatabase database, string campaign)
+    /// <summary>Crash groups and those triaged; -1 for both when the store cannot be read.</summary>
+    private static async Task<(int Groups, int Triaged)> CountGroupsAsync(FarmDatabase database, string campaign) =>
+        await TryListGroupsAsync(database, campaign) is { } groups ? (groups.Count, groups.Count(g => g.TriagedAt is not null)) : (-1, -1);
+
+    /// <summary>The campaign's crash groups, or null when the store does not answer within two seconds.</summary>
+    private static async Task<IReadOnlyList<CrashGroup>?> TryListGroupsAsync(FarmDatabase database, string campaign)
     {
         try
         {
             using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            var groups = await database.Crashes.ListGroupsAsync(campaign, budget.Token);
-            return (groups.Count, groups.Count(g => g.TriagedAt is not null));
+            return await database.Crashes.ListGroupsAsync(campaign, budget.Token);
         }
         catch (Exception)
         {
-            return (-1, -1);
+            return null;
         }
     }
 
@@ -151,22 +155,17 @@ public sealed class RunCommand : ICliCommand
     /// <summary>Crash groups, those triaged, and (once all are) their triage grains still at work; all -1 when the store cannot be read.</summary>
     private static async Task<(int Groups, int Triaged, int Busy)> CountTriageAsync(FarmDatabase database, IGrainFactory grains, string campaign)
     {
-        try
-        {
-            using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            var groups = await database.Crashes.ListGroupsAsync(campaign, budget.Token);
-            var triaged = groups.Count(g => g.TriagedAt is not null);
-            var busy = 0;
-            foreach (var group in triaged == groups.Count ? groups : [])
-            {
-                busy += await grains.GetGrain<ITriageGrain>(TriageKey.Format(campaign, group.Signature)).BusyAsync() ? 1 : 0;
-            }
-            return (groups.Count, triaged, busy);
-        }
-        catch (Exception)
+        if (await TryListGroupsAsync(database, campaign) is not { } groups)
         {
             return (-1, -1, -1);
         }
+        var triaged = groups.Count(g => g.TriagedAt is not null);
+        var busy = 0;
+        foreach (var group in triaged == groups.Count ? groups : [])
+        {
+            busy += await grains.GetGrain<ITriageGrain>(TriageKey.Format(campaign, group.Signature)).BusyAsync() ? 1 : 0;
+        }
+        return (groups.Count, triaged, busy);
     }
 
     private static async Task<int> SummarizeAsync(FarmDatabase database, CampaignStatus status)
