@@ -104,13 +104,22 @@ internal sealed partial class Kernel
         for (var u = 0; u < used.Length; u++)
         {
             var i = used[u];
-            if (template is not null && table.IsTemplate(i))
+            if (table.IsTemplate(i))
             {
-                // Template entries are consecutive indexes of a split table: share the run at once.
-                var end = table.TemplateRunEnd(i, Geometry.PmdNr);
-                ShareTemplateRun(template, i, end - i);
-                u += end - i - 1;
-                continue;
+                // Template entries are consecutive indexes of a split table: share or copy the run at once.
+                if (template is not null)
+                {
+                    var end = table.TemplateRunEnd(i, Geometry.PmdNr);
+                    ShareTemplateRun(template, i, end - i);
+                    u += end - i - 1;
+                    continue;
+                }
+                var copied = CopyPinnedTemplateRun(parent, c, table, i, ref childTable, ref area);
+                if (copied > 0)
+                {
+                    u += copied - 1;
+                    continue;
+                }
             }
             var pte = table.Peek(i);
             if (pte.IsNone)
@@ -138,21 +147,23 @@ internal sealed partial class Kernel
             }
             childTable ??= GetTable(c, tStart);
             ref var cpte = ref childTable.At(i);
-            ref var ppte = ref table.At(i);
             if (pte.IsSwap)
             {
                 Swap[pte.SwapSlot].Count++;
-                ppte.Flags &= ~PteFlags.SwapExclusive;
-                cpte = ppte;
+                ref var spte = ref table.At(i);
+                spte.Flags &= ~PteFlags.SwapExclusive;
+                cpte = spte;
                 cpte.Flags &= ~PteFlags.UffdWp;
                 Coverage.Hit(CovPoint.ForkSwap, Swap[pte.SwapSlot].Count);
                 continue;
             }
             var f = pte.Folio!;
             int sub = pte.Sub;
+            // The parent's entry is written only where it changes: a split table's untouched entries stay its
+            // template, which later walks treat run by run.
             if (f.Zero)
             {
-                cpte = ppte;
+                cpte = pte;
                 cpte.Flags &= ~PteFlags.UffdWp;
                 continue;
             }
@@ -180,6 +191,7 @@ internal sealed partial class Kernel
             {
                 f.Exclusive[sub] = false;
             }
+            ref var ppte = ref table.At(i);
             if (area.IsCow && ppte.Writable)
             {
                 ppte.Flags &= ~PteFlags.Write;
@@ -193,6 +205,66 @@ internal sealed partial class Kernel
                 Note($"copy_present_pte: P{parent.Id} 0x{a:x} pfn {f.Pfn} shared with P{c.Id}, write-protected ({Counts(f, sub)})");
             }
         }
+    }
+
+    /// <summary>
+    /// What the general path of <see cref="CopyTable"/> does for each maybe-pinned PTE it copies for the child, for the
+    /// run of template entries from <paramref name="first"/> inside one VMA: same allocations, lineage, counts and
+    /// coverage, and the parent's entries stay the template. Returns how many entries it copied (0: the general path
+    /// takes entry <paramref name="first"/>).
+    /// </summary>
+    private int CopyPinnedTemplateRun(Process parent, Process c, PteTable table, int first, ref PteTable? childTable, ref Vma? area)
+    {
+        var pte = table.Peek(first);
+        var f = pte.Folio!;
+        if (!(Profile.ForkCopiesPinned && f.Anon && parent.HasPinned && f.MaybeDmaPinned))
+        {
+            return 0;
+        }
+        var tStart = table.Index << Geometry.PmdShift;
+        var a = tStart + ((ulong)first << Geometry.PageShift);
+        if (area is null || !area.Contains(a))
+        {
+            area = parent.FindVma(a);
+        }
+        if (area is null || area.DontCopy || area.Shared)
+        {
+            return 0;
+        }
+        var limit = area.End - tStart >= Geometry.PmdSize ? Geometry.PmdNr : (int)((area.End - tStart) >> Geometry.PageShift);
+        var end = table.TemplateRunEnd(first, limit);
+        if (Profile.AnonExclusive)
+        {
+            // Only exclusive subpages are copied (5.19+); the first shared one goes to the general path.
+            var shared = f.Exclusive.AsSpan(first, end - first).IndexOf(false);
+            end = shared < 0 ? end : first + shared;
+        }
+        if (end == first)
+        {
+            return 0;
+        }
+        childTable ??= GetTable(c, tStart);
+        var flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (area.Write ? PteFlags.Write : 0);
+        var kind = f.Kind(pmdMapped: false);
+        for (var i = first; i < end; i++)
+        {
+            var n = AllocSmall(Decision.ForkCopyPinned);
+            CopyPage(f, i, n, 0);
+            _lineage.CopiedFrom(n.Pfn, f.Pfn, PageKind.Base, pte.MappedBy, kind);
+            n.Exclusive[0] = true;
+            ref var cpte = ref childTable.At(i);
+            cpte.Folio = n;
+            cpte.Sub = 0;
+            cpte.Flags = flags;
+            cpte.Grant = cpte.MappedBy = Decision.ForkCopyPinned;
+            AddMap(n, 0);
+            if (Tracing)
+            {
+                Note($"copy_present_page: P{parent.Id} 0x{tStart + ((ulong)i << Geometry.PageShift):x} pfn {f.Pfn}{SubText(f, i)} maybe pinned ({Counts(f, i)}): child gets copy pfn {n.Pfn}, parent PTE untouched");
+            }
+        }
+        Coverage.HitRun(CovPoint.ForkCopyPinned, f, first, end - first, f.RefCount, 0);
+        return end - first;
     }
 
     /// <summary>

@@ -175,6 +175,40 @@ public class MechanismTests
         Assert.Equal(copies, Rig.PteOf(r.P0, a).Writable);
     }
 
+    [Fact]
+    public void ForkCopiesEverySubpageOfAPinnedSplitThpInEachVmaAndLeavesTheParentsEntries()
+    {
+        // mprotect of the upper half splits the VMA and the PMD; fork copies each maybe-pinned subpage on both sides.
+        var r = new Rig("v5.9");
+        var a = r.MapThp();
+        var f = Rig.FolioOf(r.P0, a);
+        Assert.Equal(Status.Done, r.K.Pin(r.T0, a, 4096, Flag.Rw, out _));
+        Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a + (1 << 20), 1 << 20, Flag.R, null));
+        var refs = f.RefCount;
+
+        var c = r.Fork(r.T0, 1);
+
+        var copies = new HashSet<Folio>();
+        for (var sub = 0; sub < Geometry.PmdNr; sub++)
+        {
+            var at = a + ((ulong)sub << 12);
+            var copy = Rig.PteOf(c.Process, at);
+            Assert.NotSame(f, copy.Folio);
+            Assert.Equal(0, copy.Sub);
+            Assert.Equal(1, copy.Folio!.RefCount);
+            Assert.Equal(1, copy.Folio.Mapcount(0));
+            Assert.Equal(sub < 256, copy.Writable);
+            copies.Add(copy.Folio);
+            var parent = Rig.PteOf(r.P0, at);
+            Assert.Same(f, parent.Folio);
+            Assert.Equal(sub, parent.Sub);
+            Assert.Equal(sub < 256, parent.Writable);
+            Assert.Equal(1, f.PteMapcount(sub));
+        }
+        Assert.Equal(Geometry.PmdNr, copies.Count);
+        Assert.Equal(refs, f.RefCount);
+    }
+
     [Theory]
     [InlineData("v5.7", true)]
     [InlineData("v5.9", true)]
