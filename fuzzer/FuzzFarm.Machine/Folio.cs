@@ -55,18 +55,26 @@ internal sealed class Folio
         Pfn = pfn;
         RefCount = 0;
         CompoundMapcount = 0;
-        // Most folios never had their per-subpage arrays written: a THP is 512 entries each.
+        _allMapped = 0;
+        PinCount = 0;
+        Anon = Hugetlb = Zero = SwapCache = FromSwap = Freed = false;
+        SwapSlot = -1;
+        Origin = origin;
+        if (Nr == 1)
+        {
+            // Most folios are small pages, rented many times per execution: one element each, no clearing call.
+            _subMapcount[0] = 0;
+            Exclusive[0] = false;
+            _words[0] = null;
+            return;
+        }
+        // Most large folios never had their per-subpage arrays written: a THP is 512 entries each.
         if (_mapcountsTouched)
         {
             Array.Clear(_subMapcount);
             _mapcountsTouched = false;
         }
-        _allMapped = 0;
         Array.Clear(Exclusive);
-        PinCount = 0;
-        Anon = Hugetlb = Zero = SwapCache = FromSwap = Freed = false;
-        SwapSlot = -1;
-        Origin = origin;
         if (_wordsTouched)
         {
             Array.Clear(_words);
