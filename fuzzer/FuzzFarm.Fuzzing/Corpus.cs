@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FuzzFarm.Programs;
 
 namespace FuzzFarm.Fuzzing;
@@ -61,12 +62,22 @@ internal sealed class Corpus
     {
         var total = _cumulative[^1];
         var r = (rng.NextULong() >> 11) * (1.0 / (1UL << 53)) * total;
-        var i = _cumulative.BinarySearch(r);
-        if (i < 0)
+        // The first entry whose cumulative weight reaches r (weights are positive, so the sums strictly increase).
+        var sums = CollectionsMarshal.AsSpan(_cumulative);
+        int lo = 0, hi = sums.Length;
+        while (lo < hi)
         {
-            i = ~i;
+            var mid = (lo + hi) >>> 1;
+            if (sums[mid] < r)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
         }
-        return _entries[Math.Min(i, _entries.Count - 1)];
+        return _entries[Math.Min(lo, _entries.Count - 1)];
     }
 
     /// <summary>Keeps a subset that covers every feature the corpus covers, preferring rare-feature holders and short programs.</summary>

@@ -100,11 +100,19 @@ internal sealed class Grammar
 
     private Op? PickOp(Scope scope, int thread, CallMix mix)
     {
-        var addresses = scope.CountKind(ParamKind.Address);
-        var pipes = scope.CountKind(ParamKind.Pipe);
-        var pins = scope.CountKind(ParamKind.Pin);
-        var uffds = scope.CountKind(ParamKind.Uffd);
-        var files = scope.CountKind(ParamKind.File);
+        int addresses = 0, pipes = 0, pins = 0, uffds = 0, files = 0;
+        foreach (var r in CollectionsMarshal.AsSpan(scope.Resources))
+        {
+            switch (r.Kind)
+            {
+                case ParamKind.Address: addresses++; break;
+                case ParamKind.Pipe: pipes++; break;
+                case ParamKind.Pin: pins++; break;
+                case ParamKind.Uffd: uffds++; break;
+                case ParamKind.File: files++; break;
+                default: break;
+            }
+        }
         var has = addresses > 0 ? 1 : 0;
         var process = scope.Threads[thread].Process;
         var w = _weights.AsSpan();

@@ -26,6 +26,13 @@ public static class FlagWords
         ["off"] = Flag.Off,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Whether <paramref name="name"/> is a flag word. Every word is lowercase letters (a test guards it), so a name with
+    /// any other character, as most bound names have (a digit), is answered without a lookup: validation asks this of
+    /// every binding of every candidate program.
+    /// </summary>
+    public static bool IsWord(string name) => !name.AsSpan().ContainsAnyExceptInRange('a', 'z') && ByWord.ContainsKey(name);
+
     // Words sorted by bit, computed once: printing runs for every saved repro and error message.
     private static readonly (string Word, Flag Bit)[] InBitOrder =
         [.. ByWord.OrderBy(kv => (uint)kv.Value).Select(kv => (kv.Key, kv.Value))];

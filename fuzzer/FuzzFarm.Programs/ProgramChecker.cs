@@ -267,7 +267,7 @@ internal sealed class ProgramChecker
         {
             return Fail(index, StatementToken.Binding, 0, $"'{name}' is not a name; expected a letter or '_' then letters, digits or '_'");
         }
-        if (FlagWords.ByWord.ContainsKey(name))
+        if (FlagWords.IsWord(name))
         {
             return Fail(index, StatementToken.Binding, 0, $"'{name}' is a flag word and cannot be bound; expected a name that is not a flag word");
         }

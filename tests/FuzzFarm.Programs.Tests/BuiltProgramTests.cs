@@ -109,6 +109,20 @@ public class BuiltProgramTests
         { [S("a", Op.Mmap, Arg.Num(1), Arg.Of(Flag.R), Arg.Of(Flag.Private)), S(null, Op.Load, Arg.Ref("z"))], "2:6: 'z' is not bound" },
     };
 
+    [Fact]
+    public void EveryFlagWordIsRefusedAsABinding()
+    {
+        // The validator answers names with other characters than a-z without a lookup: every word must be a-z only.
+        foreach (var word in FlagWords.ByWord.Keys)
+        {
+            Assert.True(FlagWords.IsWord(word), word);
+            Assert.False(ProgramValidator.TryValidate([], [S(word, Op.Pipe)], out _, out var error));
+            Assert.Contains($"'{word}' is a flag word and cannot be bound", error!.Message, StringComparison.Ordinal);
+        }
+        Assert.False(FlagWords.IsWord("none1"));
+        Assert.False(FlagWords.IsWord("None"));
+    }
+
     [Theory]
     [MemberData(nameof(BadStatements))]
     public void BadBuiltStatementsAreRejectedWithoutThrowing(Statement[] statements, string expected)
