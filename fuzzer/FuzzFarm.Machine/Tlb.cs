@@ -29,6 +29,13 @@ internal sealed class Tlb
         {
             return _entries.Remove(first) ? 1 : 0;
         }
+        if (first == 0 && last >= ulong.MaxValue >> Geometry.PageShift)
+        {
+            // The whole mm (fork, a nested flush): nothing to select.
+            var all = _entries.Count;
+            Clear();
+            return all;
+        }
         InRange(first, last);
         foreach (var page in _scratch)
         {
