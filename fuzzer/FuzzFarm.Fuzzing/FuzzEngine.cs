@@ -199,7 +199,7 @@ public sealed class FuzzEngine
     {
         _work.Clear();
         _work.AddRange(program.Statements);
-        if (_mutator.ObserveWrites(_work) && TryValidate(out var observed) && Execute(observed) is { } result)
+        if (_mutator.ObserveWrites(_work) && TryValidate(program, out var observed) && Execute(observed) is { } result)
         {
             Report(observed, result);
         }
@@ -212,15 +212,16 @@ public sealed class FuzzEngine
             // Warm-up: fresh programs only, drawn exactly as the blind baseline draws them (no extra random draw),
             // so what blind generation finds in its first executions the guided engine finds at the same point.
             var warm = Executions < _options.WarmUpExecutions;
+            Program? parent = null;
             if (!_options.CoverageGuided || warm || _corpus.Count == 0 || _rng.Percent(_options.GeneratePercent))
             {
                 _generator.Generate(_work, _rng.Between(2, _options.MaxGeneratedCalls));
             }
-            else if (!Mutate())
+            else if (!Mutate(out parent))
             {
                 continue;
             }
-            if (_work.Count > 0 && TryValidate(out var program))
+            if (_work.Count > 0 && TryValidate(parent, out var program))
             {
                 return program;
             }
@@ -232,17 +233,21 @@ public sealed class FuzzEngine
     }
 
     /// <summary>
-    /// Validates the work list. Programs with lines after their process's exit are valid but left out: those lines
-    /// would only be skipped.
+    /// Validates the work list, a mutant of <paramref name="parent"/> when not null (its unchanged leading lines are
+    /// not checked again). Programs with lines after their process's exit are valid but left out: those lines would
+    /// only be skipped.
     /// </summary>
-    private bool TryValidate([NotNullWhen(true)] out Program? program) =>
-        ProgramValidator.TryValidate(ImmutableArray<string>.Empty, _work, out program, out _) && program.LinesAfterExit == 0;
+    private bool TryValidate(Program? parent, [NotNullWhen(true)] out Program? program) =>
+        (parent is null
+            ? ProgramValidator.TryValidate(ImmutableArray<string>.Empty, _work, out program, out _)
+            : ProgramValidator.TryValidate(ImmutableArray<string>.Empty, _work, parent, out program, out _))
+        && program.LinesAfterExit == 0;
 
-    private bool Mutate()
+    private bool Mutate(out Program parent)
     {
-        var parent = _corpus.Pick(_rng);
+        parent = _corpus.Pick(_rng).Program;
         _work.Clear();
-        _work.AddRange(parent.Program.Statements);
+        _work.AddRange(parent.Statements);
         var donor = _corpus.Count > 1 ? _corpus.Pick(_rng).Program.Statements : (IReadOnlyList<Statement>?)null;
         var wanted = 1;
         while (wanted < 5 && _rng.Percent(45))

@@ -47,10 +47,10 @@ internal sealed class ProgramChecker
         slotByName.Add(Statement.MainThread, 0);
     }
 
-    public bool Run(out Program? program, out ProgramException? error)
+    public bool Run(Program? basis, out Program? program, out ProgramException? error)
     {
         program = null;
-        if (CheckHeader() && CheckStatements(out var checkedStatements) && CheckAllWaited())
+        if (CheckHeader() && CheckStatements(basis, out var checkedStatements) && CheckAllWaited())
         {
             program = new Program(header, checkedStatements, slots.Count, threadCount, linesAfterExit);
         }
@@ -89,11 +89,12 @@ internal sealed class ProgramChecker
         return true;
     }
 
-    private bool CheckStatements(out ImmutableArray<Statement> result)
+    private bool CheckStatements(Program? basis, out ImmutableArray<Statement> result)
     {
         var output = new Statement[statements.Count];
         result = default;
-        for (var i = 0; i < output.Length; i++)
+        var start = basis is null ? 0 : ReplayBasis(basis, output);
+        for (var i = start; i < output.Length; i++)
         {
             var statement = statements[i] ?? throw new InvalidOperationException($"statement {i} of the list is null");
             if (!CheckStatement(i, statement, out output[i]!))
@@ -103,6 +104,48 @@ internal sealed class ProgramChecker
         }
         result = ImmutableCollectionsMarshal.AsImmutableArray(output);
         return true;
+    }
+
+    /// <summary>
+    /// Replays the effects of the leading statements that are <paramref name="basis"/>'s own, at the same index, with
+    /// the line they get here (so they come back as themselves); returns how many.
+    /// </summary>
+    private int ReplayBasis(Program basis, Statement[] output)
+    {
+        var same = basis.Statements;
+        var i = 0;
+        for (; i < output.Length && i < same.Length && ReferenceEquals(statements[i], same[i]); i++)
+        {
+            var s = same[i];
+            if (renumber && (s.Line != header.Length + i + 1 || HasColumns(s)))
+            {
+                break;
+            }
+            var thread = s.ThreadSlot;
+            if (exitedAt[slots[thread].Process] != Free)
+            {
+                linesAfterExit++;
+            }
+            Apply(i, s, s.Info, thread, s.Args.Length > 0 ? s.Args[0].Slot : Free);
+            output[i] = s;
+        }
+        return i;
+    }
+
+    private static bool HasColumns(Statement s)
+    {
+        if ((s.Column | s.OpColumn | s.BindingColumn | s.SplitColumn) != 0)
+        {
+            return true;
+        }
+        foreach (var a in s.Args)
+        {
+            if (a.Column != 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private bool CheckStatement(int index, Statement s, out Statement? resolved)

@@ -26,6 +26,25 @@ public static class ProgramValidator
     {
         ArgumentNullException.ThrowIfNull(statements);
         var list = statements as IReadOnlyList<Statement> ?? [.. statements];
-        return ProgramChecker.For(header.IsDefault ? [] : header, list).Run(out program, out error);
+        return ProgramChecker.For(header.IsDefault ? [] : header, list).Run(null, out program, out error);
+    }
+
+    /// <summary>
+    /// <see cref="TryValidate(ImmutableArray{string}, IEnumerable{Statement}, out Program?, out ProgramException?)"/>
+    /// for a list that starts with statements of <paramref name="basis"/> (a mutant of it): the leading statements
+    /// that are <paramref name="basis"/>'s own objects, at their own indexes and lines, already passed every check
+    /// there, which depends only on the lines before; only their effects on names are replayed. Same result as
+    /// validating the whole list.
+    /// </summary>
+    public static bool TryValidate(
+        ImmutableArray<string> header,
+        IReadOnlyList<Statement> statements,
+        Program basis,
+        [NotNullWhen(true)] out Program? program,
+        [NotNullWhen(false)] out ProgramException? error)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        ArgumentNullException.ThrowIfNull(basis);
+        return ProgramChecker.For(header.IsDefault ? [] : header, statements).Run(basis, out program, out error);
     }
 }
