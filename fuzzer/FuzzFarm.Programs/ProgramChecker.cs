@@ -132,6 +132,7 @@ internal sealed class ProgramChecker
         return i;
     }
 
+    /// <summary>Whether a statement or an argument has a column (renumbering clears them, re-creating the statement).</summary>
     private static bool HasColumns(Statement s)
     {
         if ((s.Column | s.OpColumn | s.BindingColumn | s.SplitColumn) != 0)

@@ -25,13 +25,12 @@ public static class ProgramValidator
         [NotNullWhen(false)] out ProgramException? error)
     {
         ArgumentNullException.ThrowIfNull(statements);
-        var list = statements as IReadOnlyList<Statement> ?? [.. statements];
-        return ProgramChecker.For(header.IsDefault ? [] : header, list).Run(null, out program, out error);
+        return TryValidate(header, statements as IReadOnlyList<Statement> ?? [.. statements], null, out program, out error);
     }
 
     /// <summary>
     /// <see cref="TryValidate(ImmutableArray{string}, IEnumerable{Statement}, out Program?, out ProgramException?)"/>
-    /// for a list that starts with statements of <paramref name="basis"/> (a mutant of it): the leading statements
+    /// for a list that may start with statements of <paramref name="basis"/> (a mutant of it): the leading statements
     /// that are <paramref name="basis"/>'s own objects, at their own indexes and lines, already passed every check
     /// there, which depends only on the lines before; only their effects on names are replayed. Same result as
     /// validating the whole list.
@@ -39,12 +38,11 @@ public static class ProgramValidator
     public static bool TryValidate(
         ImmutableArray<string> header,
         IReadOnlyList<Statement> statements,
-        Program basis,
+        Program? basis,
         [NotNullWhen(true)] out Program? program,
         [NotNullWhen(false)] out ProgramException? error)
     {
         ArgumentNullException.ThrowIfNull(statements);
-        ArgumentNullException.ThrowIfNull(basis);
         return ProgramChecker.For(header.IsDefault ? [] : header, statements).Run(basis, out program, out error);
     }
 }
