@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using FuzzFarm.Programs;
 
 namespace FuzzFarm.Fuzzing;
@@ -13,17 +14,21 @@ internal sealed class NameSet
     /// <summary>Names are made for every generated line: the common ones are built once.</summary>
     private static readonly string[][] Names = [.. Prefixes.Select(p => Enumerable.Range(0, Cached).Select(i => p + i.ToString(CultureInfo.InvariantCulture)).ToArray())];
 
-    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    // The set is rebuilt for every insert of every mutant: a prefix's numbers below Cached are one bit each (no hashing);
+    // any other bound name (more digits, a leading zero, another spelling) is kept by its text.
+    private readonly ulong[] _usedNumbers = new ulong[Prefixes.Length];
+    private readonly HashSet<string> _usedOthers = new(StringComparer.Ordinal);
 
     public void Reset(IReadOnlyList<Statement> statements)
     {
-        _used.Clear();
-        _used.Add(Statement.MainThread);
+        Array.Clear(_usedNumbers);
+        _usedOthers.Clear();
+        Add(Statement.MainThread);
         foreach (var s in statements)
         {
             if (s.Binding is not null)
             {
-                _used.Add(s.Binding);
+                Add(s.Binding);
             }
         }
     }
@@ -44,13 +49,67 @@ internal sealed class NameSet
     public string Fresh(ParamKind kind)
     {
         var k = PrefixIndex(kind);
-        for (var i = 1; ; i++)
+        // The lowest free number from 1 (0 is t0's, and never handed out for the other prefixes either).
+        var free = ~_usedNumbers[k] & ~1UL;
+        if (free != 0)
         {
-            var name = i < Cached ? Names[k][i] : Prefixes[k] + i.ToString(CultureInfo.InvariantCulture);
-            if (_used.Add(name))
+            var i = BitOperations.TrailingZeroCount(free);
+            _usedNumbers[k] |= 1UL << i;
+            return Names[k][i];
+        }
+        for (var i = Cached; ; i++)
+        {
+            var name = Prefixes[k] + i.ToString(CultureInfo.InvariantCulture);
+            if (_usedOthers.Add(name))
             {
                 return name;
             }
         }
+    }
+
+    private void Add(string name)
+    {
+        if (CachedNumber(name, out var k, out var number))
+        {
+            _usedNumbers[k] |= 1UL << number;
+        }
+        else
+        {
+            _usedOthers.Add(name);
+        }
+    }
+
+    /// <summary>Whether <paramref name="name"/> is one of the cached names (a prefix and a number below Cached, as printed).</summary>
+    private static bool CachedNumber(string name, out int prefix, out int number)
+    {
+        prefix = number = 0;
+        if (name.Length is < 2 or > 3 || (name.Length == 3 && name[1] == '0'))
+        {
+            return false;
+        }
+        prefix = name[0] switch
+        {
+            'a' => 0,
+            't' => 1,
+            'p' => 2,
+            'h' => 3,
+            'f' => 4,
+            'u' => 5,
+            'w' => 6,
+            _ => -1,
+        };
+        if (prefix < 0)
+        {
+            return false;
+        }
+        for (var i = 1; i < name.Length; i++)
+        {
+            if (!char.IsAsciiDigit(name[i]))
+            {
+                return false;
+            }
+            number = number * 10 + (name[i] - '0');
+        }
+        return number < Cached;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FuzzFarm.Programs;
 
 namespace FuzzFarm.Fuzzing;
@@ -41,9 +42,6 @@ internal sealed class Scope
 {
     public const int MaxProcesses = 64;
 
-    private readonly Dictionary<string, int> _resourceByName = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _threadByName = new(StringComparer.Ordinal);
-
     public List<Resource> Resources { get; } = new(32);
 
     public List<ThreadState> Threads { get; } = new(8);
@@ -54,10 +52,7 @@ internal sealed class Scope
     {
         Resources.Clear();
         Threads.Clear();
-        _resourceByName.Clear();
-        _threadByName.Clear();
         Threads.Add(new ThreadState { Name = Statement.MainThread, Process = 0, Alive = true, BusyWith = -1 });
-        _threadByName[Statement.MainThread] = 0;
         ProcessCount = 1;
     }
 
@@ -71,9 +66,34 @@ internal sealed class Scope
         }
     }
 
-    public int ThreadIndex(string name) => _threadByName.TryGetValue(name, out var i) ? i : -1;
+    // Lookups scan from the end, so a name bound twice (a mutant before validation) means its last binding. A scope
+    // holds a few threads and a few dozen resources: a scan costs less than hashing every name a replay binds.
 
-    public int ResourceIndex(string name) => _resourceByName.TryGetValue(name, out var i) ? i : -1;
+    public int ThreadIndex(string name)
+    {
+        var threads = CollectionsMarshal.AsSpan(Threads);
+        for (var i = threads.Length - 1; i >= 0; i--)
+        {
+            if (string.Equals(threads[i].Name, name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public int ResourceIndex(string name)
+    {
+        var resources = CollectionsMarshal.AsSpan(Resources);
+        for (var i = resources.Length - 1; i >= 0; i--)
+        {
+            if (string.Equals(resources[i].Name, name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
 
     public bool IsIdle(int thread) => Threads[thread].Alive && Threads[thread].BusyWith < 0;
 
@@ -187,7 +207,6 @@ internal sealed class Scope
             default:
                 break;
         }
-        _resourceByName[s.Binding] = Resources.Count;
         Resources.Add(resource);
         if (s.Split && t >= 0)
         {
@@ -243,7 +262,6 @@ internal sealed class Scope
 
     private void AddThread(string name, int process)
     {
-        _threadByName[name] = Threads.Count;
         Threads.Add(new ThreadState { Name = name, Process = process, Alive = true, BusyWith = -1 });
     }
 
