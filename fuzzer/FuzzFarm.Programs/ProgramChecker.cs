@@ -11,7 +11,7 @@ internal sealed class ProgramChecker
 
     private ImmutableArray<string> header = [];
     private IReadOnlyList<Statement> statements = [];
-    private readonly Dictionary<string, int> slotByName = new(StringComparer.Ordinal);
+    private readonly SlotIndex slotByName = new();
     private readonly List<Slot> slots = [];
     // Per process: index of the statement that exited it, Free while it lives. Process 0 is t0's.
     private readonly List<int> exitedAt = [];
@@ -152,7 +152,7 @@ internal sealed class ProgramChecker
     private bool CheckStatement(int index, Statement s, out Statement? resolved)
     {
         resolved = null;
-        if (!slotByName.TryGetValue(s.Thread ?? "", out var thread) || slots[thread].Kind != ParamKind.Thread)
+        if (!slotByName.TryGet(s.Thread, out var thread) || slots[thread].Kind != ParamKind.Thread)
         {
             return Fail(index, StatementToken.Start, 0, NotAThread(index, s.Thread));
         }
@@ -213,7 +213,7 @@ internal sealed class ProgramChecker
         return true;
     }
 
-    private int SlotOf(Arg arg) => arg.Name is not null && slotByName.TryGetValue(arg.Name, out var slot) ? slot : Free;
+    private int SlotOf(Arg arg) => slotByName.TryGet(arg.Name, out var slot) ? slot : Free;
 
     /// <summary>
     /// A thread inside a split op runs nothing but its wait. A line of a thread whose process exits earlier is valid
@@ -262,7 +262,7 @@ internal sealed class ProgramChecker
         {
             return FailArg(index, info, position, "has a negative offset; expected name+offset with offset from 0 to 0x7fffffffffffffff");
         }
-        if (arg.Name is null || !slotByName.TryGetValue(arg.Name, out slot))
+        if (!slotByName.TryGet(arg.Name, out slot))
         {
             slot = Free;
             return Fail(index, StatementToken.Arg, position, Unbound(index, arg.Name, ParamKindText.Expected(kind)));
@@ -326,7 +326,7 @@ internal sealed class ProgramChecker
                 ? $"{info.Name}() binds a thread; expected a thread name t<digits>, e.g. t1 = {info.Name}()"
                 : $"'{name}' is reserved for threads bound by fork or thread; expected another name");
         }
-        if (slotByName.TryGetValue(name, out var previous))
+        if (slotByName.TryGet(name, out var previous))
         {
             return Fail(index, StatementToken.Binding, 0, previous == 0
                 ? $"'{name}' is the main thread; expected a new name"
@@ -413,7 +413,7 @@ internal sealed class ProgramChecker
     private string NotAThread(int index, string? name)
     {
         const string Expected = "t0 or a thread bound by fork or thread";
-        if (name is not null && slotByName.TryGetValue(name, out var slot))
+        if (slotByName.TryGet(name, out var slot))
         {
             return $"'{name}' is {ParamKindText.Article(slots[slot].Kind)}, not a thread; expected {Expected}";
         }

@@ -38,6 +38,30 @@ public class BuiltProgramTests
     }
 
     [Fact]
+    public void HundredsOfNamesResolveToTheirOwnSlotsAndARepeatIsRejected()
+    {
+        // Each use spells the name as a new string, as a parser does: lookups must compare text, not references.
+        const int Count = 300;
+        var statements = new List<Statement>();
+        for (var i = 0; i < Count; i++)
+        {
+            statements.Add(S($"m{i}", Op.Mmap, Arg.Num(4096), Arg.Of(Flag.Rw), Arg.Of(Flag.Private)));
+        }
+        for (var i = Count - 1; i >= 0; i--)
+        {
+            statements.Add(S(null, Op.Load, Arg.Ref(string.Concat("m", i.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+        }
+        var program = ProgramValidator.Validate([], statements);
+        Assert.Equal(Count + 1, program.SlotCount);
+        Assert.Equal(Enumerable.Range(1, Count), program.Statements.Take(Count).Select(s => s.BindingSlot));
+        Assert.Equal(Enumerable.Range(1, Count).Reverse(), program.Statements.Skip(Count).Select(s => s.Args[0].Slot));
+
+        statements.Add(S("m150", Op.Mmap, Arg.Num(4096), Arg.Of(Flag.Rw), Arg.Of(Flag.Private)));
+        var error = Assert.Throws<ProgramException>(() => ProgramValidator.Validate([], statements));
+        Assert.Contains("'m150' is already bound at line 151", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BuiltStatementsAreNumberedByTheirPrintedLine()
     {
         var a = Arg.Ref("a");
