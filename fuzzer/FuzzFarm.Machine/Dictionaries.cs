@@ -24,18 +24,10 @@ internal static class Dictionaries
             d.Clear();
             return;
         }
-        var keys = Scratch<TKey>.Keys ??= [];
-        keys.Clear();
-        keys.AddRange(d.Keys);
-        foreach (var key in keys)
+        // Remove does not invalidate an enumeration in progress (documented since .NET Core 3.0): no copy of the keys.
+        foreach (var key in d.Keys)
         {
             d.Remove(key);
         }
-    }
-
-    private static class Scratch<T>
-    {
-        [ThreadStatic]
-        public static List<T>? Keys;
     }
 }
