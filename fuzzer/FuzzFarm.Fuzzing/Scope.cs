@@ -95,25 +95,28 @@ internal sealed class Scope
         return -1;
     }
 
-    public bool IsIdle(int thread) => Threads[thread].Alive && Threads[thread].BusyWith < 0;
+    public bool IsIdle(int thread)
+    {
+        ref readonly var th = ref CollectionsMarshal.AsSpan(Threads)[thread];
+        return th.Alive && th.BusyWith < 0;
+    }
 
     public void Apply(Statement s, int index)
     {
+        // Resources and threads are updated in place: copying each struct out and back was most of a replay's work.
         var t = ThreadIndex(s.Thread);
-        var process = t >= 0 ? Threads[t].Process : 0;
+        var process = t >= 0 ? CollectionsMarshal.AsSpan(Threads)[t].Process : 0;
         switch (s.Op)
         {
             case Op.Fork when s.Binding is not null && ProcessCount < MaxProcesses:
                 var child = ProcessCount++;
                 AddThread(s.Binding, child);
                 var parentBit = 1UL << process;
-                for (var r = 0; r < Resources.Count; r++)
+                foreach (ref var res in CollectionsMarshal.AsSpan(Resources))
                 {
-                    var res = Resources[r];
                     if (res.Kind == ParamKind.Address && (res.Holders & parentBit) != 0 && !res.DontFork)
                     {
                         res.Holders |= 1UL << child;
-                        Resources[r] = res;
                     }
                 }
                 return;
@@ -121,57 +124,45 @@ internal sealed class Scope
                 AddThread(s.Binding, process);
                 return;
             case Op.Exit:
-                for (var i = 0; i < Threads.Count; i++)
+                foreach (ref var th in CollectionsMarshal.AsSpan(Threads))
                 {
-                    if (Threads[i].Process == process)
+                    if (th.Process == process)
                     {
-                        var th = Threads[i];
                         th.Alive = false;
-                        Threads[i] = th;
                     }
                 }
                 ClearHolder(process);
                 return;
             case Op.Munmap:
                 var m = AddressResource(s.Args[0]);
-                if (m >= 0 && s.Args[0].Number == 0 && Number(s.Args[1]) >= Resources[m].Length)
+                if (m >= 0 && s.Args[0].Number == 0 && Number(s.Args[1]) >= CollectionsMarshal.AsSpan(Resources)[m].Length)
                 {
-                    var res = Resources[m];
-                    res.Holders &= ~(1UL << process);
-                    Resources[m] = res;
+                    CollectionsMarshal.AsSpan(Resources)[m].Holders &= ~(1UL << process);
                 }
                 return;
             case Op.Madvise:
                 var a = AddressResource(s.Args[0]);
                 if (a >= 0 && s.Args[2].Flags is Flag.DontFork or Flag.DoFork)
                 {
-                    var res = Resources[a];
-                    res.DontFork = s.Args[2].Flags == Flag.DontFork;
-                    Resources[a] = res;
+                    CollectionsMarshal.AsSpan(Resources)[a].DontFork = s.Args[2].Flags == Flag.DontFork;
                 }
                 return;
             case Op.UffdRegister:
                 var registered = AddressResource(s.Args[1]);
                 if (registered >= 0 && s.Args[0].Name is { } uffd)
                 {
-                    var res = Resources[registered];
-                    res.Uffd = uffd;
-                    Resources[registered] = res;
+                    CollectionsMarshal.AsSpan(Resources)[registered].Uffd = uffd;
                 }
                 return;
             case Op.Wait:
                 var h = s.Args.Length == 1 && s.Args[0].Name is { } hn ? ResourceIndex(hn) : -1;
                 if (h >= 0)
                 {
-                    var res = Resources[h];
-                    res.WaitingThread = -1;
-                    Resources[h] = res;
+                    CollectionsMarshal.AsSpan(Resources)[h].WaitingThread = -1;
                 }
                 if (t >= 0)
                 {
-                    var th = Threads[t];
-                    th.BusyWith = -1;
-                    Threads[t] = th;
+                    CollectionsMarshal.AsSpan(Threads)[t].BusyWith = -1;
                 }
                 return;
             default:
@@ -210,9 +201,7 @@ internal sealed class Scope
         Resources.Add(resource);
         if (s.Split && t >= 0)
         {
-            var th = Threads[t];
-            th.BusyWith = Resources.Count - 1;
-            Threads[t] = th;
+            CollectionsMarshal.AsSpan(Threads)[t].BusyWith = Resources.Count - 1;
         }
     }
 
@@ -220,9 +209,9 @@ internal sealed class Scope
     public int CountIdle()
     {
         var n = 0;
-        for (var i = 0; i < Threads.Count; i++)
+        foreach (ref readonly var th in CollectionsMarshal.AsSpan(Threads))
         {
-            if (IsIdle(i))
+            if (th.Alive && th.BusyWith < 0)
             {
                 n++;
             }
@@ -233,7 +222,7 @@ internal sealed class Scope
     public int CountKind(ParamKind kind)
     {
         var n = 0;
-        foreach (var r in Resources)
+        foreach (ref readonly var r in CollectionsMarshal.AsSpan(Resources))
         {
             if (r.Kind == kind)
             {
@@ -246,7 +235,7 @@ internal sealed class Scope
     /// <summary>True if any thread of the process is inside a split op (so the process must not exit yet).</summary>
     public bool ProcessBusy(int process)
     {
-        foreach (var th in Threads)
+        foreach (ref readonly var th in CollectionsMarshal.AsSpan(Threads))
         {
             if (th.Process == process && th.Alive && th.BusyWith >= 0)
             {
@@ -268,14 +257,9 @@ internal sealed class Scope
     private void ClearHolder(int process)
     {
         var bit = 1UL << process;
-        for (var r = 0; r < Resources.Count; r++)
+        foreach (ref var res in CollectionsMarshal.AsSpan(Resources))
         {
-            var res = Resources[r];
-            if ((res.Holders & bit) != 0)
-            {
-                res.Holders &= ~bit;
-                Resources[r] = res;
-            }
+            res.Holders &= ~bit;
         }
     }
 }
