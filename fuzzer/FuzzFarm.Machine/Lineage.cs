@@ -18,15 +18,7 @@ internal sealed class Lineage
 
     public void Born(int pfn, Decision origin)
     {
-        if (pfn >= _parent.Length)
-        {
-            var size = Math.Max(pfn + 1, _parent.Length * 2);
-            Array.Resize(ref _parent, size);
-            Array.Resize(ref _origin, size);
-            Array.Resize(ref _kind, size);
-            Array.Resize(ref _through, size);
-            Array.Resize(ref _throughKind, size);
-        }
+        Reserve(pfn);
         _parent[pfn] = 0;
         _origin[pfn] = origin;
         _kind[pfn] = null;
@@ -44,6 +36,33 @@ internal sealed class Lineage
         _kind[pfn] = kind;
         _through[pfn] = through;
         _throughKind[pfn] = throughKind;
+    }
+
+    /// <summary>
+    /// <see cref="Born"/> then <see cref="CopiedFrom"/> for each of pfns [<paramref name="first"/>, +<paramref name="count"/>),
+    /// all copies of the same kind through the same mapping, each from its own subpage of one folio.
+    /// </summary>
+    public void CopiedRun(int first, int count, Decision origin, int source, PageKind kind, Decision through, PageKind throughKind)
+    {
+        Reserve(first + count - 1);
+        _parent.AsSpan(first, count).Fill(source);
+        _origin.AsSpan(first, count).Fill(origin);
+        _kind.AsSpan(first, count).Fill(kind);
+        _through.AsSpan(first, count).Fill(through);
+        _throughKind.AsSpan(first, count).Fill(throughKind);
+    }
+
+    private void Reserve(int pfn)
+    {
+        if (pfn >= _parent.Length)
+        {
+            var size = Math.Max(pfn + 1, _parent.Length * 2);
+            Array.Resize(ref _parent, size);
+            Array.Resize(ref _origin, size);
+            Array.Resize(ref _kind, size);
+            Array.Resize(ref _through, size);
+            Array.Resize(ref _throughKind, size);
+        }
     }
 
     public int ParentOf(int pfn) => _parent[pfn];

@@ -19,5 +19,17 @@ internal sealed class Pool<T>(Func<T> create)
         return _items[_used++];
     }
 
+    /// <summary>The next <paramref name="count"/> objects at once (each reset by the caller), in the order Rent gives them.</summary>
+    public ReadOnlySpan<T> RentMany(int count)
+    {
+        while (_items.Count < _used + count)
+        {
+            _items.Add(create());
+        }
+        var run = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_items).Slice(_used, count);
+        _used += count;
+        return run;
+    }
+
     public void ReturnAll() => _used = 0;
 }
