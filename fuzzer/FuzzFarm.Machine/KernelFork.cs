@@ -104,6 +104,17 @@ internal sealed partial class Kernel
         for (var u = 0; u < used.Length; u++)
         {
             var i = used[u];
+            if (table.IsKnownNone(i))
+            {
+                // Zapped entries of a split table: nothing to copy, and a child on the template must not have them.
+                var none = table.KnownNoneRunEnd(i);
+                if (template is not null)
+                {
+                    childTable!.ClearTemplate(i, none);
+                }
+                u += none - i - 1;
+                continue;
+            }
             if (table.IsTemplate(i))
             {
                 // Template entries are consecutive indexes of a split table: share or copy the run at once.

@@ -59,6 +59,11 @@ internal sealed partial class Kernel
                     u += end - i - 1;
                     continue;
                 }
+                if (table.IsKnownNone(i))
+                {
+                    u += table.KnownNoneRunEnd(i) - i - 1;
+                    continue;
+                }
                 ref var pte = ref table.At(i);
                 if (pte.IsSwap)
                 {

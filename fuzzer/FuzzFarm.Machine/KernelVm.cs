@@ -147,6 +147,12 @@ internal sealed partial class Kernel
                 {
                     continue;
                 }
+                if (table.IsKnownNone(i))
+                {
+                    // Already zapped: nothing to do for the run.
+                    u += table.KnownNoneRunEnd(i) - i - 1;
+                    continue;
+                }
                 if (table.IsTemplate(i))
                 {
                     // A split table's template entries are consecutive indexes: zap the run in range at once.

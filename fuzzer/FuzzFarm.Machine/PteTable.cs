@@ -20,6 +20,11 @@ internal sealed class PteTable
     private Decision _splitMappedBy;
     /// <summary>While split: which entries hold their own value (the rest are the split's template).</summary>
     private readonly ulong[] _written = new ulong[Geometry.PmdNr / 64];
+    /// <summary>
+    /// While split: written entries known to be none, because a zap cleared them off the template and nothing has
+    /// asked for them since (<see cref="At"/> forgets the bit, as its caller may write). Walkers skip these runs.
+    /// </summary>
+    private readonly ulong[] _none = new ulong[Geometry.PmdNr / 64];
 
     /// <summary>Index of the PMD: virtual address >> 21.</summary>
     public ulong Index;
@@ -82,6 +87,10 @@ internal sealed class PteTable
                 bits |= bit;
                 _ptes[i] = Template(i);
             }
+            else
+            {
+                _none[i >> 6] &= ~bit;
+            }
         }
         else if (!_isUsed[i])
         {
@@ -135,12 +144,21 @@ internal sealed class PteTable
     /// The end of the run of template entries that starts at <paramref name="i"/>: the first written entry after it,
     /// or <paramref name="limit"/>. Walkers treat a run at once, since its entries differ only in their subpage.
     /// </summary>
-    public int TemplateRunEnd(int i, int limit)
+    public int TemplateRunEnd(int i, int limit) => FirstSet(_written, invert: false, i, limit);
+
+    /// <summary>True when entry <paramref name="i"/> of a split PMD is known to be none (see <see cref="_none"/>).</summary>
+    public bool IsKnownNone(int i) => (_none[i >> 6] & (1UL << (i & 63))) != 0;
+
+    /// <summary>The end of the run of known-none entries that starts at <paramref name="i"/>.</summary>
+    public int KnownNoneRunEnd(int i) => FirstSet(_none, invert: true, i, Geometry.PmdNr);
+
+    /// <summary>The first index in [i, limit) whose bit is set (clear, when inverted), or limit.</summary>
+    private static int FirstSet(ulong[] words, bool invert, int i, int limit)
     {
         while (i < limit)
         {
             var w = i >> 6;
-            var bits = _written[w] & (ulong.MaxValue << (i & 63));
+            var bits = (invert ? ~words[w] : words[w]) & (ulong.MaxValue << (i & 63));
             if (bits != 0)
             {
                 return Math.Min(limit, (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits));
@@ -181,6 +199,7 @@ internal sealed class PteTable
         for (var i = first; i < end; i++)
         {
             _written[i >> 6] |= 1UL << (i & 63);
+            _none[i >> 6] |= 1UL << (i & 63);
         }
     }
 
@@ -209,6 +228,7 @@ internal sealed class PteTable
                 bits &= bits - 1;
             }
             _written[w] = 0;
+            _none[w] = 0;
         }
     }
 }

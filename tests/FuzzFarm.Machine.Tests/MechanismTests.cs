@@ -209,6 +209,34 @@ public class MechanismTests
         Assert.Equal(refs, f.RefCount);
     }
 
+    [Fact]
+    public void APageFaultedBackIntoAZappedRunOfASplitThpIsCopiedAtForkAndZappedByMunmap()
+    {
+        // dontneed of part of a THP leaves a run of zapped entries that walkers skip; a later fault inside the run
+        // must make that entry count again for fork, clear_refs and munmap.
+        var r = new Rig("v5.9");
+        var a = r.MapThp();
+        const ulong Zapped = 16 << 12;
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a + Zapped, 16 << 12, Flag.DontNeed));
+        var back = a + Zapped + (5 << 12);
+        r.Store(r.T0, back);
+        var written = r.Load(r.T0, back);
+        var page = Rig.PteOf(r.P0, back).Folio!;
+
+        var c = r.Fork(r.T0, 1);
+
+        Assert.Same(page, Rig.PteOf(c.Process, back).Folio);
+        Assert.Equal(written, r.Load(c, back));
+        Assert.Equal(2, page.Mapcount(0));
+        Assert.True(Rig.PteOf(c.Process, back - (1 << 12)).IsNone);
+        Assert.True(Rig.PteOf(c.Process, back + (1 << 12)).IsNone);
+        Assert.False(Rig.PteOf(c.Process, a).IsNone);
+
+        Assert.Equal(Status.Done, r.K.Munmap(c, a, 2 << 20));
+        Assert.Equal(1, page.Mapcount(0));
+        Assert.Equal(written, r.Load(r.T0, back));
+    }
+
     [Theory]
     [InlineData("v5.7", true)]
     [InlineData("v5.9", true)]
