@@ -103,7 +103,7 @@ internal sealed class Scope
 
     public void Apply(Statement s, int index)
     {
-        // Resources and threads are updated in place: copying each struct out and back was most of a replay's work.
+        // Resources and threads are updated in place, not copied out of their lists and written back.
         var t = ThreadIndex(s.Thread);
         var process = t >= 0 ? CollectionsMarshal.AsSpan(Threads)[t].Process : 0;
         switch (s.Op)
