@@ -11,6 +11,9 @@ internal sealed class NameSet
 
     private static readonly string[] Prefixes = ["a", "t", "p", "h", "f", "u", "w"];
 
+    /// <summary>Every prefix is one letter: this is them in order, for telling a name's prefix from its first character.</summary>
+    private static readonly string PrefixLetters = string.Concat(Prefixes);
+
     /// <summary>Names are made for every generated line: the common ones are built once.</summary>
     private static readonly string[][] Names = [.. Prefixes.Select(p => Enumerable.Range(0, Cached).Select(i => p + i.ToString(CultureInfo.InvariantCulture)).ToArray())];
 
@@ -87,17 +90,7 @@ internal sealed class NameSet
         {
             return false;
         }
-        prefix = name[0] switch
-        {
-            'a' => 0,
-            't' => 1,
-            'p' => 2,
-            'h' => 3,
-            'f' => 4,
-            'u' => 5,
-            'w' => 6,
-            _ => -1,
-        };
+        prefix = PrefixLetters.IndexOf(name[0], StringComparison.Ordinal);
         if (prefix < 0)
         {
             return false;
