@@ -28,7 +28,7 @@ internal sealed class SlotIndex
             var mask = _names.Length - 1;
             for (var i = Hash(name) & mask; _names[i] is { } held; i = (i + 1) & mask)
             {
-                if (ReferenceEquals(held, name) || string.Equals(held, name, StringComparison.Ordinal))
+                if (string.Equals(held, name, StringComparison.Ordinal))
                 {
                     slot = _slots[i];
                     return true;
