@@ -16,6 +16,8 @@ public sealed class FuzzEngine
 {
     private const int Attempts = 16;
 
+    private static readonly ViolationKind[] Kinds = Enum.GetValues<ViolationKind>();
+
     private readonly KernelProfile _profile;
     private readonly FuzzOptions _options;
     private readonly Rng _rng;
@@ -27,6 +29,8 @@ public sealed class FuzzEngine
     private readonly Dictionary<string, int> _shortestReported = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MachineError> _machineErrors = new(StringComparer.Ordinal);
     private readonly List<Statement> _work = new(Mutator.MaxStatements + 8);
+    // Violations shown so far, by ViolationKind; a batch reports how these grew during it.
+    private readonly long[] _violations = new long[Kinds.Length];
     private Executor _executor = new(ExecutionOptions.Fast);
     private List<CorpusInput>? _inputs;
     private List<Finding>? _findings;
@@ -64,6 +68,9 @@ public sealed class FuzzEngine
     /// <summary>Programs the machine threw on, one per throw site (machine bugs to report, not violations).</summary>
     public IReadOnlyCollection<MachineError> MachineErrors => _machineErrors.Values;
 
+    /// <summary>Violations the engine's batches have shown, every one counted (a line and signature per execution).</summary>
+    public long ViolationsSeen => _violations.Sum();
+
     /// <summary>Mutants the validator rejected (each was replaced by another attempt; not counted as executions).</summary>
     public long RejectedMutants { get; private set; }
 
@@ -78,6 +85,8 @@ public sealed class FuzzEngine
         _findings = null;
         _shorter = null;
         var start = Executions;
+        Span<long> before = stackalloc long[Kinds.Length];
+        _violations.CopyTo(before);
         while (Executions - start < executions)
         {
             var program = NextProgram();
@@ -109,7 +118,20 @@ public sealed class FuzzEngine
                 CheckObserved(program);
             }
         }
-        return new BatchResult((int)(Executions - start), _inputs ?? [], _findings ?? [], _shorter ?? []);
+        return new BatchResult((int)(Executions - start), _inputs ?? [], _findings ?? [], _shorter ?? [], Grown(before));
+    }
+
+    private List<ViolationCount> Grown(ReadOnlySpan<long> before)
+    {
+        var grown = new List<ViolationCount>();
+        for (var k = 0; k < Kinds.Length; k++)
+        {
+            if (_violations[k] > before[k])
+            {
+                grown.Add(new ViolationCount(ViolationKinds.Name(Kinds[k]), _violations[k] - before[k]));
+            }
+        }
+        return grown;
     }
 
     /// <summary>Runs a program from elsewhere (the hub, another engine, a seed folder) and keeps it if it adds coverage.</summary>
@@ -156,6 +178,7 @@ public sealed class FuzzEngine
     {
         foreach (var v in result.Violations)
         {
+            _violations[(int)v.Kind]++;
             ViolationSeen?.Invoke(program, v);
             var first = _firstSeen.TryAdd(v.Signature, Executions);
             // A shorter find may minimize to a shorter repro, or be a simpler root cause under the same signature: it

@@ -23,8 +23,11 @@ public sealed record FuzzSessionOptions(KernelProfile Profile, ulong Seed)
     public FuzzOptions Engine { get; init; } = FuzzOptions.Default;
 }
 
-/// <summary>Progress of a run, reported about once a second and at the end.</summary>
-public sealed record FuzzStatus(long Executions, TimeSpan Elapsed, int CoverageFeatures, int CorpusSize, int Signatures);
+/// <summary>
+/// Progress of a run, reported about once a second and at the end. <paramref name="Violations"/> counts every violation
+/// shown (a line and signature per execution), <paramref name="Signatures"/> the distinct signatures among them.
+/// </summary>
+public sealed record FuzzStatus(long Executions, TimeSpan Elapsed, int CoverageFeatures, int CorpusSize, int Signatures, long Violations);
 
 /// <summary>
 /// A signature found by the run: the engine's first sighting, and the run's execution count when it was seen (exact
@@ -37,7 +40,8 @@ public sealed record SessionFinding(Finding Finding, long Execution, int Engine)
 }
 
 public sealed record FuzzSessionResult(
-    long Executions, TimeSpan Elapsed, int CoverageFeatures, IReadOnlyList<SessionFinding> Findings, IReadOnlyList<Program> Corpus);
+    long Executions, TimeSpan Elapsed, int CoverageFeatures, IReadOnlyList<SessionFinding> Findings, IReadOnlyList<Program> Corpus,
+    long Violations);
 
 /// <summary>
 /// One engine per job, each on its own thread, in rounds of executions. After its round k an engine takes, in engine
@@ -79,7 +83,8 @@ public static class FuzzSession
         Gather(exchange, findings, candidates);
         progress?.Invoke(Status(engines, clock.Elapsed, candidates.Count));
         return new FuzzSessionResult(engines.Sum(e => e.Executions), clock.Elapsed, engines.Max(e => e.CoverageFeatures),
-            [.. findings.Select(f => f with { Shorter = candidates[f.Finding.Signature][1..] })], [.. engines[0].CorpusPrograms]);
+            [.. findings.Select(f => f with { Shorter = candidates[f.Finding.Signature][1..] })], [.. engines[0].CorpusPrograms],
+            engines.Sum(e => e.ViolationsSeen));
     }
 
     /// <summary>One engine's rounds, until its share of the execution limit, the time limit or cancellation.</summary>
@@ -161,7 +166,8 @@ public static class FuzzSession
     }
 
     private static FuzzStatus Status(FuzzEngine[] engines, TimeSpan elapsed, int signatures) =>
-        new(engines.Sum(e => e.Executions), elapsed, engines.Max(e => e.CoverageFeatures), engines.Sum(e => e.CorpusSize), signatures);
+        new(engines.Sum(e => e.Executions), elapsed, engines.Max(e => e.CoverageFeatures), engines.Sum(e => e.CorpusSize), signatures,
+            engines.Sum(e => e.ViolationsSeen));
 
     /// <summary>
     /// One engine's round: what it found, the engine's execution count at each finding, and its new inputs parsed for

@@ -1,11 +1,16 @@
 namespace FuzzFarm.Fuzzing;
 
 /// <summary>
-/// What one <see cref="FuzzEngine.RunBatch"/> did: executions run, inputs that reached new coverage, new signatures, and
-/// known signatures seen on a program shorter than any the engine reported for them (candidates for a shorter repro).
+/// What one <see cref="FuzzEngine.RunBatch"/> did: executions run, inputs that reached new coverage, new signatures,
+/// known signatures seen on a program shorter than any the engine reported for them (candidates for a shorter repro),
+/// and every violation its executions showed, counted by kind (known signatures included: what monitoring plots).
 /// </summary>
 public sealed record BatchResult(
-    int Executions, IReadOnlyList<CorpusInput> NewInputs, IReadOnlyList<Finding> Findings, IReadOnlyList<Finding> Shorter);
+    int Executions, IReadOnlyList<CorpusInput> NewInputs, IReadOnlyList<Finding> Findings, IReadOnlyList<Finding> Shorter,
+    IReadOnlyList<ViolationCount> Violations);
+
+/// <summary>How many violations of one kind (<c>lost-write</c> ...) the executions of a batch showed.</summary>
+public sealed record ViolationCount(string Kind, long Count);
 
 /// <summary>A program that reached <paramref name="NewFeatures"/> coverage features this engine had not seen.</summary>
 public sealed record CorpusInput(string ProgramText, int NewFeatures);

@@ -186,10 +186,13 @@ public sealed partial class MachineGrain(ILocalSiloDetails here, ILogger<Machine
                 _toPush.Add(new CorpusProgram(input.ProgramText, input.NewFeatures));
             }
         }
+        foreach (var violations in batch.Violations)
+        {
+            FarmMetrics.RecordViolations(_campaign, _profileName, violations.Kind, violations.Count);
+        }
         foreach (var finding in batch.Findings)
         {
             _findings++;
-            FarmMetrics.RecordViolation(_campaign, _profileName, finding.Kind);
             var report = Queue(finding);
             LogFound(log, report.ReportId, _campaign, _index, finding.Signature);
         }

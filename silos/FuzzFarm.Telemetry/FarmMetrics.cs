@@ -56,8 +56,9 @@ public static class FarmMetrics
     public static void RecordCorpus(string campaign, long size) =>
         Corpus.Record(size, new KeyValuePair<string, object?>("campaign", campaign));
 
-    public static void RecordViolation(string campaign, string profile, string kind) =>
-        Violations.Add(1, new TagList { { "campaign", campaign }, { "profile", profile }, { "kind", kind } });
+    /// <summary>Violations a machine's executions showed: every one, not only new signatures.</summary>
+    public static void RecordViolations(string campaign, string profile, string kind, long count) =>
+        Violations.Add(count, new TagList { { "campaign", campaign }, { "profile", profile }, { "kind", kind } });
 
     public static void RecordNewSignature(string campaign, string kind) =>
         NewSignatures.Add(1, new TagList { { "campaign", campaign }, { "kind", kind } });

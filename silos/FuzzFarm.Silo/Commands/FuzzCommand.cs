@@ -103,7 +103,7 @@ public sealed class FuzzCommand : ICliCommand
     }
 
     private static string StatusLine(KernelProfile profile, FuzzStatus s) => string.Create(Inv,
-        $"fuzz {profile.Name}: {s.Executions} execs, {PerSecond(s.Executions, s.Elapsed):F0}/s, coverage {s.CoverageFeatures}, corpus {s.CorpusSize}, signatures {s.Signatures}, {s.Elapsed.TotalSeconds:F0}s");
+        $"fuzz {profile.Name}: {s.Executions} execs, {PerSecond(s.Executions, s.Elapsed):F0}/s, coverage {s.CoverageFeatures}, corpus {s.CorpusSize}, signatures {s.Signatures}, violations {s.Violations}, {s.Elapsed.TotalSeconds:F0}s");
 
     private static double PerSecond(long executions, TimeSpan elapsed) => executions / Math.Max(elapsed.TotalSeconds, 1e-9);
 
@@ -141,7 +141,7 @@ public sealed class FuzzCommand : ICliCommand
     private static string Text(KernelProfile profile, FuzzSessionResult r, List<(SessionFinding Finding, Repro Repro, string File)> repros)
     {
         var sb = new StringBuilder();
-        sb.Append(Inv, $"fuzz {profile.Name}: {r.Executions} executions in {r.Elapsed.TotalSeconds:F1}s ({PerSecond(r.Executions, r.Elapsed):F0}/s), coverage {r.CoverageFeatures}, corpus {r.Corpus.Count}, {repros.Count} signature(s)\n");
+        sb.Append(Inv, $"fuzz {profile.Name}: {r.Executions} executions in {r.Elapsed.TotalSeconds:F1}s ({PerSecond(r.Executions, r.Elapsed):F0}/s), coverage {r.CoverageFeatures}, corpus {r.Corpus.Count}, {r.Violations} violation(s) of {repros.Count} signature(s)\n");
         foreach (var (found, repro, file) in repros)
         {
             sb.Append(Inv, $"  {repro.Signature}\n");
@@ -163,6 +163,7 @@ public sealed class FuzzCommand : ICliCommand
             w.WriteNumber("seconds", Math.Round(r.Elapsed.TotalSeconds, 3));
             w.WriteNumber("coverage", r.CoverageFeatures);
             w.WriteNumber("corpus", r.Corpus.Count);
+            w.WriteNumber("violations", r.Violations);
             w.WriteStartArray("signatures");
             foreach (var (found, repro, file) in repros)
             {
