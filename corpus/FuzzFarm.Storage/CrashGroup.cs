@@ -4,7 +4,9 @@ namespace FuzzFarm.Storage;
 /// All reports of one signature in a campaign. <see cref="Profiles"/> are the profiles it was seen on while fuzzing;
 /// the triage fields (minimized program, per-profile replay matrix, introduced/fixed in) are empty until triage ran.
 /// <see cref="Matrix"/> says whether the repro violates at all on a profile; <see cref="OtherSignatures"/> names what it
-/// shows on the profiles where it violates without the group's signature.
+/// shows on the profiles where it violates without the group's signature. <see cref="Hits"/> counts the stored reports
+/// (each machine's first find and its finds on shorter programs); <see cref="Seen"/> every violation the machines'
+/// executions showed, as of their last count sent.
 /// </summary>
 public sealed record CrashGroup(
     long Id,
@@ -14,6 +16,7 @@ public sealed record CrashGroup(
     DateTimeOffset FirstSeen,
     DateTimeOffset LastSeen,
     long Hits,
+    long Seen,
     IReadOnlyList<string> Profiles,
     string? MinimizedText,
     IReadOnlyDictionary<string, bool> Matrix,
@@ -24,3 +27,6 @@ public sealed record CrashGroup(
 
 /// <summary>One stored report of a group.</summary>
 public sealed record CrashInstance(string ReportId, long GroupId, string Profile, int Machine, string ProgramText, DateTimeOffset ObservedAt);
+
+/// <summary>A machine incarnation's running total of violations seen with one signature.</summary>
+public sealed record SeenCount(string Signature, long Seen);

@@ -10,7 +10,8 @@ public sealed class CrashStore
         coalesce(g.introduced_in, '{}'), coalesce(g.fixed_in, '{}'), g.triaged_at,
         coalesce((SELECT array_agg(m.profile ORDER BY m.profile) FROM crash_profile_matrix m WHERE m.group_id = g.id), '{}'),
         coalesce((SELECT array_agg(m.violates ORDER BY m.profile) FROM crash_profile_matrix m WHERE m.group_id = g.id), '{}'),
-        coalesce((SELECT array_agg(m.other_signature ORDER BY m.profile) FROM crash_profile_matrix m WHERE m.group_id = g.id), '{}')
+        coalesce((SELECT array_agg(m.other_signature ORDER BY m.profile) FROM crash_profile_matrix m WHERE m.group_id = g.id), '{}'),
+        coalesce((SELECT sum(s.seen) FROM crash_seen s WHERE s.group_id = g.id), 0)::bigint
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -88,6 +89,41 @@ public sealed class CrashStore
 
         await transaction.CommitAsync(ct);
         return new CrashRecorded(groupId, newReport, newGroup, triaged);
+    }
+
+    /// <summary>
+    /// Stores one machine incarnation's running totals of violations seen per signature. A total never goes down, so the
+    /// larger of the stored and the given one is kept: sending the same totals twice, or late, counts nothing twice.
+    /// Totals of signatures that have no group yet (their first report is not stored) are left out; returns the
+    /// signatures whose totals were stored.
+    /// </summary>
+    public Task<IReadOnlyList<string>> RecordSeenAsync(string campaign, int machine, Guid incarnation, IReadOnlyList<SeenCount> totals, CancellationToken ct) =>
+        _retry.RunAsync(_dataSource, c => RecordSeenOnceAsync(campaign, machine, incarnation, totals, c), ct);
+
+    private async Task<IReadOnlyList<string>> RecordSeenOnceAsync(string campaign, int machine, Guid incarnation, IReadOnlyList<SeenCount> totals, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var upsert = new NpgsqlCommand("""
+            WITH totals AS (SELECT * FROM unnest($4::text[], $5::bigint[]) AS t(signature, seen)),
+            stored AS (
+                INSERT INTO crash_seen (group_id, machine, incarnation, seen)
+                SELECT g.id, $2, $3, t.seen FROM totals t JOIN crash_groups g ON g.campaign = $1 AND g.signature = t.signature
+                ON CONFLICT (group_id, machine, incarnation) DO UPDATE SET seen = greatest(crash_seen.seen, EXCLUDED.seen)
+                RETURNING group_id)
+            SELECT g.signature FROM stored JOIN crash_groups g ON g.id = stored.group_id
+            """, connection);
+        upsert.Parameters.Add(new NpgsqlParameter { Value = campaign });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = machine });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = incarnation });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = totals.Select(t => t.Signature).ToArray() });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = totals.Select(t => t.Seen).ToArray() });
+        var stored = new List<string>(totals.Count);
+        await using var reader = await upsert.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            stored.Add(reader.GetString(0));
+        }
+        return stored;
     }
 
     private static async Task<long> FindGroupAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CrashReport report, CancellationToken ct)
@@ -212,6 +248,7 @@ public sealed class CrashStore
             FirstSeen: Timestamps.FromDb(reader.GetDateTime(4)),
             LastSeen: Timestamps.FromDb(reader.GetDateTime(5)),
             Hits: reader.GetInt64(6),
+            Seen: reader.GetInt64(15),
             Profiles: reader.GetFieldValue<string[]>(7),
             MinimizedText: reader.IsDBNull(8) ? null : reader.GetString(8),
             Matrix: matrix,

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using FuzzFarm.Machine;
 using FuzzFarm.Oracle;
 using FuzzFarm.Programs;
@@ -29,8 +30,9 @@ public sealed class FuzzEngine
     private readonly Dictionary<string, int> _shortestReported = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MachineError> _machineErrors = new(StringComparer.Ordinal);
     private readonly List<Statement> _work = new(Mutator.MaxStatements + 8);
-    // Violations shown so far, by ViolationKind; a batch reports how these grew during it.
+    // Violations shown so far, by ViolationKind (a batch reports how these grew during it) and by signature.
     private readonly long[] _violations = new long[Kinds.Length];
+    private readonly Dictionary<string, long> _violationsBySignature = new(StringComparer.Ordinal);
     private Executor _executor = new(ExecutionOptions.Fast);
     private List<CorpusInput>? _inputs;
     private List<Finding>? _findings;
@@ -70,6 +72,9 @@ public sealed class FuzzEngine
 
     /// <summary>Violations the engine's batches have shown, every one counted (a line and signature per execution).</summary>
     public long ViolationsSeen => _violations.Sum();
+
+    /// <summary>The same count per signature, every signature the engine has shown. Read on the engine's thread.</summary>
+    public IReadOnlyDictionary<string, long> ViolationsBySignature => _violationsBySignature;
 
     /// <summary>Mutants the validator rejected (each was replaced by another attempt; not counted as executions).</summary>
     public long RejectedMutants { get; private set; }
@@ -179,6 +184,7 @@ public sealed class FuzzEngine
         foreach (var v in result.Violations)
         {
             _violations[(int)v.Kind]++;
+            CollectionsMarshal.GetValueRefOrAddDefault(_violationsBySignature, v.Signature, out _)++;
             ViolationSeen?.Invoke(program, v);
             var first = _firstSeen.TryAdd(v.Signature, Executions);
             // A shorter find may minimize to a shorter repro, or be a simpler root cause under the same signature: it

@@ -4,6 +4,7 @@ using FuzzFarm.Grains.Contracts;
 using FuzzFarm.Grains.Placement;
 using FuzzFarm.Machine;
 using FuzzFarm.Programs;
+using FuzzFarm.Storage;
 using FuzzFarm.Telemetry;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Placement;
@@ -20,7 +21,7 @@ namespace FuzzFarm.Grains;
 /// campaign moves a machine to even out the silos' load: it delivers its reports and starts again there.
 /// </summary>
 [SpreadByIndexPlacement]
-public sealed partial class MachineGrain(ILocalSiloDetails here, ILogger<MachineGrain> log) : Grain, IMachineGrain
+public sealed partial class MachineGrain(ILocalSiloDetails here, FarmDatabase database, ILogger<MachineGrain> log) : Grain, IMachineGrain
 {
     private static readonly TimeSpan SliceBudget = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan SyncPeriod = TimeSpan.FromSeconds(1);
@@ -38,6 +39,8 @@ public sealed partial class MachineGrain(ILocalSiloDetails here, ILogger<Machine
     private readonly List<CorpusProgram> _toPush = [];
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
     private readonly List<ViolationReport> _pendingReports = [];
+    // Per signature, the running total of violations this incarnation has had stored (see DeliverSeenAsync).
+    private readonly Dictionary<string, long> _seenStored = new(StringComparer.Ordinal);
     private string _campaign = "";
     private int _index;
     private string _profileName = "";
@@ -127,6 +130,7 @@ public sealed partial class MachineGrain(ILocalSiloDetails here, ILogger<Machine
         await DeliverReportsAsync();
         if (_pendingReports.Count == 0)
         {
+            await DeliverSeenAsync();
             FinishIfDone();
         }
         return Status();
@@ -220,6 +224,11 @@ public sealed partial class MachineGrain(ILocalSiloDetails here, ILogger<Machine
             return;
         }
         await DeliverReportsAsync();
+        if (_pendingReports.Count == 0)
+        {
+            // Not while reports wait: the store is likely down, and their groups must exist to count in.
+            await DeliverSeenAsync();
+        }
         if (!_stopping && _sinceDriven.Elapsed > Lease)
         {
             LogOrphaned(log, _campaign, _index, RuntimeIdentity);
@@ -290,6 +299,48 @@ public sealed partial class MachineGrain(ILocalSiloDetails here, ILogger<Machine
         }
     }
 
+    /// <summary>
+    /// Stores the running totals of violations per signature that grew since last stored. Totals are idempotent (the
+    /// store keeps the larger), so a failed or repeated send is simply tried again at the next sync; a signature whose
+    /// first report is not stored yet has no group to count in and waits too. Best effort: what a machine counted after
+    /// its last successful send is lost with it.
+    /// </summary>
+    private async Task DeliverSeenAsync()
+    {
+        if (_engine is null)
+        {
+            return;
+        }
+        var grown = new List<SeenCount>();
+        foreach (var (signature, seen) in _engine.ViolationsBySignature)
+        {
+            if (seen > _seenStored.GetValueOrDefault(signature))
+            {
+                grown.Add(new SeenCount(signature, seen));
+            }
+        }
+        if (grown.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            using var budget = new CancellationTokenSource(ReportBudget);
+            var stored = (await database.Crashes.RecordSeenAsync(_campaign, _index, _incarnation, grown, budget.Token)).ToHashSet(StringComparer.Ordinal);
+            foreach (var count in grown)
+            {
+                if (stored.Contains(count.Signature))
+                {
+                    _seenStored[count.Signature] = count.Seen;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            LogSeenRetry(log, _campaign, _index, e.Message);
+        }
+    }
+
     private void FinishIfDone()
     {
         _syncTimer?.Dispose();
@@ -306,6 +357,9 @@ public sealed partial class MachineGrain(ILocalSiloDetails here, ILogger<Machine
 
     [LoggerMessage(Level = LogLevel.Information, Message = "machine {Campaign}/{Index} on {Silo} moving to {Target}")]
     private static partial void LogMoving(ILogger logger, string campaign, int index, string silo, SiloAddress target);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "machine {Campaign}/{Index}: violation counts not stored, retrying at the next sync: {Error}")]
+    private static partial void LogSeenRetry(ILogger logger, string campaign, int index, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "machine {Campaign}/{Index} stopped")]
     private static partial void LogStopped(ILogger logger, string campaign, int index);

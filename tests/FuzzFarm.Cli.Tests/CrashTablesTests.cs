@@ -9,7 +9,7 @@ public sealed class CrashTablesTests
 {
     private static readonly CrashGroup Group = new(
         Id: 2, Campaign: "c", Signature: "lost-write in do_wp_page: copy by page_count [base]", Kind: "lost-write",
-        FirstSeen: DateTimeOffset.UnixEpoch, LastSeen: DateTimeOffset.UnixEpoch, Hits: 1, Profiles: ["v5.9"],
+        FirstSeen: DateTimeOffset.UnixEpoch, LastSeen: DateTimeOffset.UnixEpoch, Hits: 1, Seen: 40, Profiles: ["v5.9"],
         MinimizedText: "a = mmap(4K, rw, private)\n",
         Matrix: new Dictionary<string, bool> { ["v5.7"] = true, ["v5.9"] = true, ["v6.15"] = false },
         OtherSignatures: new Dictionary<string, string> { ["v5.7"] = "lost-write in do_wp_page: copy by mapcount [base]" },

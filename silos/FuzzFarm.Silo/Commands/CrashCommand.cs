@@ -50,7 +50,7 @@ public sealed class CrashCommand : ICliCommand
         output.WriteLine(string.Create(inv, $"# crash group {group.Id} of campaign {group.Campaign}"));
         output.WriteLine($"# signature: {group.Signature}");
         output.WriteLine($"# kind: {group.Kind}");
-        output.WriteLine(string.Create(inv, $"# hits: {group.Hits}, first seen {group.FirstSeen:u}, last seen {group.LastSeen:u}, fuzzed on {string.Join(", ", group.Profiles)}"));
+        output.WriteLine(string.Create(inv, $"# seen: {group.Seen} violations, {group.Hits} reports stored; first seen {group.FirstSeen:u}, last seen {group.LastSeen:u}, fuzzed on {string.Join(", ", group.Profiles)}"));
         output.WriteLine($"# introduced in: {CrashTables.ProfileList(group.IntroducedIn)}; fixed in: {CrashTables.ProfileList(group.FixedIn)}");
         CrashTables.WriteOthers(output, group);
         output.WriteLine($"# profiles ({CrashTables.Legend}):");

@@ -8,7 +8,10 @@ public static class CrashTables
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>One row per group: id, hits, minimized size, campaign (when several), signature.</summary>
+    /// <summary>
+    /// One row per group: id, violations seen (every one the machines counted), reports stored (finds sent to triage),
+    /// minimized size, campaign (when several), signature.
+    /// </summary>
     public static void WriteGroups(TextWriter output, IReadOnlyList<CrashGroup> groups, bool withCampaign)
     {
         if (groups.Count == 0)
@@ -17,11 +20,11 @@ public static class CrashTables
             return;
         }
         var campaignWidth = withCampaign ? Math.Max("CAMPAIGN".Length, groups.Max(g => g.Campaign.Length)) : 0;
-        output.WriteLine(Row("ID", "HITS", "LINES", withCampaign ? "CAMPAIGN".PadRight(campaignWidth) + "  " : "", "SIGNATURE"));
+        output.WriteLine(Row("ID", "SEEN", "REPORTS", "LINES", withCampaign ? "CAMPAIGN".PadRight(campaignWidth) + "  " : "", "SIGNATURE"));
         foreach (var g in groups)
         {
             output.WriteLine(Row(
-                g.Id.ToString(Inv), g.Hits.ToString(Inv), g.MinimizedText is { } m ? Lines(m).Count.ToString(Inv) : "-",
+                g.Id.ToString(Inv), g.Seen.ToString(Inv), g.Hits.ToString(Inv), g.MinimizedText is { } m ? Lines(m).Count.ToString(Inv) : "-",
                 withCampaign ? g.Campaign.PadRight(campaignWidth) + "  " : "", g.Signature));
         }
     }
@@ -91,6 +94,6 @@ public static class CrashTables
     /// <summary>Profiles as the tables print them: comma-separated, "-" for none.</summary>
     public static string ProfileList(IReadOnlyCollection<string> profiles) => profiles.Count == 0 ? "-" : string.Join(", ", profiles);
 
-    private static string Row(string id, string hits, string lines, string campaign, string signature) =>
-        $"{id,6}  {hits,6}  {lines,5}  {campaign}{signature}";
+    private static string Row(string id, string seen, string reports, string lines, string campaign, string signature) =>
+        $"{id,6}  {seen,9}  {reports,7}  {lines,5}  {campaign}{signature}";
 }
