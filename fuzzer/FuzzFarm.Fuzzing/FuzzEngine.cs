@@ -27,6 +27,8 @@ public sealed class FuzzEngine
     private readonly CoverageMap _coverage = new();
     private readonly Corpus _corpus = new();
     private readonly Dictionary<string, long> _firstSeen = new(StringComparer.Ordinal);
+    // The signatures this engine reported as found, republished whole on each new one (rare) for other threads.
+    private string[] _signatures = [];
     private readonly Dictionary<string, int> _shortestReported = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MachineError> _machineErrors = new(StringComparer.Ordinal);
     private readonly List<Statement> _work = new(Mutator.MaxStatements + 8);
@@ -66,6 +68,12 @@ public sealed class FuzzEngine
 
     /// <summary>Each signature seen so far, with the execution (1-based, this engine's count) that first showed it.</summary>
     public IReadOnlyDictionary<string, long> FirstSeen => _firstSeen;
+
+    /// <summary>
+    /// The signatures this engine found (reported as findings), safe to read from another thread while it runs;
+    /// <see cref="FirstSeen"/> also holds those first seen on external inputs.
+    /// </summary>
+    public IReadOnlyList<string> Signatures => Volatile.Read(ref _signatures);
 
     /// <summary>Programs the machine threw on, one per throw site (machine bugs to report, not violations).</summary>
     public IReadOnlyCollection<MachineError> MachineErrors => _machineErrors.Values;
@@ -150,6 +158,7 @@ public sealed class FuzzEngine
         }
         foreach (var v in result.Violations)
         {
+            // Not a find of this engine's (never reported), so not in Signatures either.
             _firstSeen.TryAdd(v.Signature, Executions);
         }
         if (_coverage.CountNew(result.CoverageUnordered) == 0)
@@ -186,7 +195,7 @@ public sealed class FuzzEngine
             _violations[(int)v.Kind]++;
             CollectionsMarshal.GetValueRefOrAddDefault(_violationsBySignature, v.Signature, out _)++;
             ViolationSeen?.Invoke(program, v);
-            var first = _firstSeen.TryAdd(v.Signature, Executions);
+            var first = FirstSighting(v.Signature);
             // A shorter find may minimize to a shorter repro, or be a simpler root cause under the same signature: it
             // is reported too, each time the signature shows on fewer lines than ever before in this engine.
             if (!first && program.Statements.Length >= _shortestReported.GetValueOrDefault(v.Signature, int.MaxValue))
@@ -204,6 +213,16 @@ public sealed class FuzzEngine
                 (_shorter ??= []).Add(finding);
             }
         }
+    }
+
+    private bool FirstSighting(string signature)
+    {
+        if (!_firstSeen.TryAdd(signature, Executions))
+        {
+            return false;
+        }
+        Volatile.Write(ref _signatures, [.. _signatures, signature]);
+        return true;
     }
 
     /// <summary>A mutant keeps its parent's line numbers; the finding's line must be the one in its printed text.</summary>

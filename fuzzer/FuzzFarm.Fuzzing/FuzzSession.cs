@@ -76,12 +76,12 @@ public static class FuzzSession
         while (!Task.WaitAll(lanes, TimeSpan.FromSeconds(1)))
         {
             Gather(exchange, findings, candidates);
-            progress?.Invoke(Status(engines, clock.Elapsed, candidates.Count));
+            progress?.Invoke(Status(engines, clock.Elapsed));
         }
         // Rethrows a lane's exception, if any.
         Task.WaitAll(lanes, CancellationToken.None);
         Gather(exchange, findings, candidates);
-        progress?.Invoke(Status(engines, clock.Elapsed, candidates.Count));
+        progress?.Invoke(Status(engines, clock.Elapsed));
         return new FuzzSessionResult(engines.Sum(e => e.Executions), clock.Elapsed, engines.Max(e => e.CoverageFeatures),
             [.. findings.Select(f => f with { Shorter = candidates[f.Finding.Signature][1..] })], [.. engines[0].CorpusPrograms],
             engines.Sum(e => e.ViolationsSeen));
@@ -165,9 +165,10 @@ public static class FuzzSession
         }
     }
 
-    private static FuzzStatus Status(FuzzEngine[] engines, TimeSpan elapsed, int signatures) =>
-        new(engines.Sum(e => e.Executions), elapsed, engines.Max(e => e.CoverageFeatures), engines.Sum(e => e.CorpusSize), signatures,
-            engines.Sum(e => e.ViolationsSeen));
+    /// <summary>Live figures: findings are gathered round by round, but the status counts signatures as engines see them.</summary>
+    private static FuzzStatus Status(FuzzEngine[] engines, TimeSpan elapsed) =>
+        new(engines.Sum(e => e.Executions), elapsed, engines.Max(e => e.CoverageFeatures), engines.Sum(e => e.CorpusSize),
+            engines.SelectMany(e => e.Signatures).Distinct(StringComparer.Ordinal).Count(), engines.Sum(e => e.ViolationsSeen));
 
     /// <summary>
     /// One engine's round: what it found, the engine's execution count at each finding, and its new inputs parsed for

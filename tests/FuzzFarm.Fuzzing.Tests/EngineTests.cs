@@ -41,6 +41,20 @@ public class EngineTests
     }
 
     [Fact]
+    public void SignaturesListsTheFindsInOrderButNotWhatExternalInputsShowed()
+    {
+        var engine = new FuzzEngine(KernelProfile.Parse("v5.7"), 2);
+        // The seed violates on v5.7: seen on an external input, it is in FirstSeen but was never reported as a find.
+        var seed = Seeds.Named("s2-vmsplice-thp").Program;
+        engine.AddExternalInput(seed);
+        Assert.NotEmpty(engine.FirstSeen);
+        Assert.Empty(engine.Signatures);
+        var found = Enumerable.Range(0, 3).SelectMany(_ => engine.RunBatch(4000).Findings).Select(f => f.Signature).ToList();
+        Assert.NotEmpty(found);
+        Assert.Equal(found, engine.Signatures);
+    }
+
+    [Fact]
     public void ExternalInputIsKeptOnlyWhenItAddsCoverage()
     {
         var engine = new FuzzEngine(KernelProfile.Parse("v5.7"), 1);
