@@ -47,4 +47,27 @@ internal sealed class CoverageMap
         Count += n;
         return n;
     }
+
+    /// <summary>
+    /// Features seen by any of the maps. Safe while their engines run: a slot only ever goes from clear to set, and
+    /// a word read mid-update counts the features before or after it.
+    /// </summary>
+    public static int CountUnion(IReadOnlyList<CoverageMap> maps)
+    {
+        if (maps.Count == 1)
+        {
+            return maps[0].Count;
+        }
+        var n = 0;
+        for (var w = 0; w < maps[0]._words.Length; w++)
+        {
+            var word = 0UL;
+            foreach (var map in maps)
+            {
+                word |= Volatile.Read(ref map._words[w]);
+            }
+            n += System.Numerics.BitOperations.PopCount(word);
+        }
+        return n;
+    }
 }

@@ -66,6 +66,8 @@ public sealed class FuzzEngine
 
     public int CoverageFeatures => _coverage.Count;
 
+    internal CoverageMap Coverage => _coverage;
+
     /// <summary>Each signature seen so far, with the execution (1-based, this engine's count) that first showed it.</summary>
     public IReadOnlyDictionary<string, long> FirstSeen => _firstSeen;
 
@@ -89,6 +91,9 @@ public sealed class FuzzEngine
 
     /// <summary>Programs currently in the corpus, for sharing with other engines or a hub.</summary>
     public IEnumerable<Program> CorpusPrograms => _corpus.Entries.Select(e => e.Program);
+
+    /// <summary>The corpus with each input's features, for merging engines' corpora.</summary>
+    internal IReadOnlyList<CorpusEntry> CorpusEntries => _corpus.Entries;
 
     /// <summary>Runs at least <paramref name="executions"/> programs (checking a new input adds one more).</summary>
     public BatchResult RunBatch(int executions)

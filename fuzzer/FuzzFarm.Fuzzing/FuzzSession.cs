@@ -82,9 +82,31 @@ public static class FuzzSession
         Task.WaitAll(lanes, CancellationToken.None);
         Gather(exchange, findings, candidates);
         progress?.Invoke(Status(engines, clock.Elapsed));
-        return new FuzzSessionResult(engines.Sum(e => e.Executions), clock.Elapsed, engines.Max(e => e.CoverageFeatures),
-            [.. findings.Select(f => f with { Shorter = candidates[f.Finding.Signature][1..] })], [.. engines[0].CorpusPrograms],
+        return new FuzzSessionResult(engines.Sum(e => e.Executions), clock.Elapsed, Coverage(engines),
+            [.. findings.Select(f => f with { Shorter = candidates[f.Finding.Signature][1..] })], MergedCorpus(engines),
             engines.Sum(e => e.ViolationsSeen));
+    }
+
+    private static int Coverage(FuzzEngine[] engines) => CoverageMap.CountUnion([.. engines.Select(e => e.Coverage)]);
+
+    /// <summary>
+    /// Every engine's corpus, minimized together: a set that reaches every feature any engine kept an input for. One
+    /// engine's corpus alone misses what the others found in their last rounds (and, in a run stopped by the clock,
+    /// more). In engine order, so a seed replays.
+    /// </summary>
+    private static IReadOnlyList<Program> MergedCorpus(FuzzEngine[] engines)
+    {
+        if (engines.Length == 1)
+        {
+            return [.. engines[0].CorpusPrograms];
+        }
+        var merged = new Corpus();
+        foreach (var entry in engines.SelectMany(e => e.CorpusEntries))
+        {
+            merged.Add(new CorpusEntry(entry.Program, entry.Features, entry.NewFeatures));
+        }
+        merged.Minimize();
+        return [.. merged.Entries.Select(e => e.Program)];
     }
 
     /// <summary>One engine's rounds, until its share of the execution limit, the time limit or cancellation.</summary>
@@ -103,11 +125,13 @@ public static class FuzzSession
                 // Parsed here, once, rather than by each engine that takes them.
                 var shared = jobs > 1 ? batch.NewInputs.Select(i => ProgramParser.Parse(i.ProgramText)).ToArray() : [];
                 exchange.Publish(lane, new Round(batch, [.. batch.Findings.Select(f => engine.FirstSeen[f.Signature])], shared));
-                for (var other = 0; k > 0 && other < jobs; other++)
+                // Running another's inputs counts as executions: an engine at its quota takes no more (it would only
+                // overshoot the run's limit, for a corpus the merged one at the end already holds).
+                for (var other = 0; k > 0 && other < jobs && engine.Executions < quota; other++)
                 {
                     if (other != lane && exchange.WaitFor(other, k - 1) is { } theirs)
                     {
-                        foreach (var program in theirs.Shared)
+                        foreach (var program in theirs.Shared.TakeWhile(_ => engine.Executions < quota))
                         {
                             engine.AddExternalInput(program);
                         }
@@ -167,7 +191,7 @@ public static class FuzzSession
 
     /// <summary>Live figures: findings are gathered round by round, but the status counts signatures as engines see them.</summary>
     private static FuzzStatus Status(FuzzEngine[] engines, TimeSpan elapsed) =>
-        new(engines.Sum(e => e.Executions), elapsed, engines.Max(e => e.CoverageFeatures), engines.Sum(e => e.CorpusSize),
+        new(engines.Sum(e => e.Executions), elapsed, Coverage(engines), engines.Sum(e => e.CorpusSize),
             engines.SelectMany(e => e.Signatures).Distinct(StringComparer.Ordinal).Count(), engines.Sum(e => e.ViolationsSeen));
 
     /// <summary>
