@@ -81,11 +81,30 @@ public sealed class FarmDatabase : IAsyncDisposable
         {
             throw new StorageException($"invalid database connection string: {StorageException.OneLine(e)}", invalidInput: true, e);
         }
+        catch (KeyNotFoundException e)
+        {
+            // Npgsql's way of refusing an unknown keyword with an empty value ("Foo=;"): its message names nothing.
+            throw new StorageException($"invalid database connection string: {UnknownKeyword(connectionString)}", invalidInput: true, e);
+        }
         if (string.IsNullOrWhiteSpace(builder.Host))
         {
             throw new StorageException("invalid database connection string: no Host", invalidInput: true);
         }
         return builder;
+    }
+
+    private static string UnknownKeyword(string connectionString)
+    {
+        var known = new NpgsqlConnectionStringBuilder();
+        foreach (var part in connectionString.Split(';'))
+        {
+            var key = part.Split('=', 2)[0].Trim();
+            if (key.Length > 0 && !known.ContainsKey(key))
+            {
+                return $"unknown keyword '{key}'";
+            }
+        }
+        return "an unknown keyword";
     }
 
     private static async Task CheckReachableAsync(NpgsqlDataSource dataSource, string description, CancellationToken ct)

@@ -13,6 +13,7 @@ public sealed class BadInputTests(PostgresFixture postgres) : IClassFixture<Post
     [Theory]
     [InlineData("Host=127.0.0.1;Port=1;Username=nobody;Database=nothing;Timeout=3", "cannot connect")]
     [InlineData("this is not a connection string", "connection string")]
+    [InlineData("garbage=;;", "unknown keyword 'garbage'")]
     public async Task A_wrong_connection_string_is_one_line_and_exit_2(string connectionString, string expected)
     {
         foreach (var args in new[]

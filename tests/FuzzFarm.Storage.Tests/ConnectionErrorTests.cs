@@ -13,6 +13,8 @@ public sealed class ConnectionErrorTests(PostgresFixture postgres) : IClassFixtu
     [InlineData("this is not a connection string", "invalid database connection string")]
     [InlineData("Host=127.0.0.1;Port=notaport", "invalid database connection string")]
     [InlineData("Port=5432;Username=x", "no Host")]
+    [InlineData("garbage=;;", "invalid database connection string: unknown keyword 'garbage'")]
+    [InlineData("Host=127.0.0.1;Colour=", "invalid database connection string: unknown keyword 'Colour'")]
     [InlineData("  ", "empty")]
     public async Task A_malformed_connection_string_is_invalid_input(string connectionString, string expected)
     {
