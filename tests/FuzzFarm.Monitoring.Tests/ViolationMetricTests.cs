@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Npgsql;
 using Xunit;
 
@@ -25,5 +27,24 @@ public sealed class ViolationMetricTests(CampaignFixture campaign)
 
         Assert.True(reports > 0, $"the campaign stored no crash report; run output:\n{campaign.Output}");
         Assert.True(violations > 10 * reports, $"fuzzfarm_violations_total is {violations} for {reports} stored reports");
+    }
+
+    [Fact]
+    public async Task TheRunSummarySaysTheViolationsItsCrashGroupsCounted()
+    {
+        var summary = Regex.Match(campaign.Output, @"crash groups (\d+), violations (\d+)");
+        Assert.True(summary.Success, $"no summary line in:\n{campaign.Output}");
+
+        await using var source = NpgsqlDataSource.Create(campaign.ConnectionString);
+        await using var seen = source.CreateCommand(
+            "SELECT coalesce(sum(s.seen), 0)::bigint, count(DISTINCT g.id) FROM crash_groups g LEFT JOIN crash_seen s ON s.group_id = g.id WHERE g.campaign = $1");
+        seen.Parameters.Add(new NpgsqlParameter { Value = campaign.Campaign });
+        await using var reader = await seen.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal(reader.GetInt64(1).ToString(CultureInfo.InvariantCulture), summary.Groups[1].Value);
+        Assert.Equal(reader.GetInt64(0).ToString(CultureInfo.InvariantCulture), summary.Groups[2].Value);
+        Assert.True(reader.GetInt64(0) > reader.GetInt64(1), $"summary: {summary.Value}");
+        // The live status line says it too.
+        Assert.Matches(@"crashes \d+ \(\d+ triaged, [\d.]+k? violations\)", campaign.Output);
     }
 }

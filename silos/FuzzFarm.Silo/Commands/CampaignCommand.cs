@@ -2,6 +2,7 @@ using FuzzFarm.Grains;
 using FuzzFarm.Grains.Contracts;
 using FuzzFarm.Silo.Farm;
 using FuzzFarm.Silo.Hosting;
+using FuzzFarm.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -81,7 +82,7 @@ public sealed class CampaignCommand : ICliCommand
                     await Console.Error.WriteLineAsync($"fuzzfarm campaign: no campaign named '{name}'");
                     return 2;
                 }
-                Print(status);
+                Print(status, await TryListGroupsAsync(database, name, cancellation));
                 return 0;
             }
             finally
@@ -91,7 +92,20 @@ public sealed class CampaignCommand : ICliCommand
         }
     }
 
-    private static void Print(CampaignStatus status)
+    /// <summary>The campaign's crash groups; null (said on the status) when the store does not answer.</summary>
+    private static async Task<IReadOnlyList<CrashGroup>?> TryListGroupsAsync(FarmDatabase database, string campaign, CancellationToken cancellation)
+    {
+        try
+        {
+            return await database.Crashes.ListGroupsAsync(campaign, cancellation);
+        }
+        catch (Exception e) when (e is StorageException or Npgsql.NpgsqlException or TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    private static void Print(CampaignStatus status, IReadOnlyList<CrashGroup>? groups)
     {
         var output = Console.Out;
         var c = status.Config!;
@@ -99,6 +113,9 @@ public sealed class CampaignCommand : ICliCommand
             $"seed {c.Seed}, duration {(c.Duration is { } d ? $"{d.TotalMinutes} min" : "until stopped")}, started {status.StartedAt:u}");
         output.WriteLine($"executions {status.Executions}, coverage {status.CoverageFeatures}, corpus {status.Hub.CorpusSize} " +
             $"(resumed {status.Hub.Resumed}, corrupt rows {status.Hub.CorruptRows}), findings {status.Findings}, reports pending {status.PendingReports}");
+        output.WriteLine(groups is null ? "crash groups ? (store unavailable)"
+            : $"crash groups {groups.Count} ({groups.Count(g => g.TriagedAt is not null)} triaged), " +
+              $"violations {groups.Sum(g => g.Seen)} (every one the machines counted, in {groups.Sum(g => g.Hits)} stored reports)");
         foreach (var m in status.Machines)
         {
             output.WriteLine($"  machine {m.Index} on {m.Silo}: {(m.Fuzzing ? "fuzzing" : "idle")}, {m.Executions} executions, " +

@@ -81,7 +81,7 @@ public sealed class RunCommand : ICliCommand
             {
                 status = await grain.GetStatusAsync();
             }
-            var (groups, triaged) = await CountGroupsAsync(database, status.Name);
+            var (groups, triaged, violations) = await CountGroupsAsync(database, status.Name);
             var now = clock.Elapsed;
             samples.Enqueue((now, status.Executions));
             while (samples.Count > 6)
@@ -90,7 +90,7 @@ public sealed class RunCommand : ICliCommand
             }
             var (oldestAt, oldestExecutions) = samples.Peek();
             var rate = (status.Executions - oldestExecutions) / Math.Max((now - oldestAt).TotalSeconds, 1e-3);
-            line.Write(StatusLine.Format(status, now, Math.Max(rate, 0), groups, triaged));
+            line.Write(StatusLine.Format(status, now, Math.Max(rate, 0), groups, triaged, violations));
             if (status.State != CampaignState.Running && status.PendingReports == 0)
             {
                 line.Finish();
@@ -107,9 +107,11 @@ public sealed class RunCommand : ICliCommand
         }
     }
 
-    /// <summary>Crash groups and those triaged; -1 for both when the store cannot be read.</summary>
-    private static async Task<(int Groups, int Triaged)> CountGroupsAsync(FarmDatabase database, string campaign) =>
-        await TryListGroupsAsync(database, campaign) is { } groups ? (groups.Count, groups.Count(g => g.TriagedAt is not null)) : (-1, -1);
+    /// <summary>Crash groups, those triaged, and the violations they counted; -1 for all when the store cannot be read.</summary>
+    private static async Task<(int Groups, int Triaged, long Violations)> CountGroupsAsync(FarmDatabase database, string campaign) =>
+        await TryListGroupsAsync(database, campaign) is { } groups
+            ? (groups.Count, groups.Count(g => g.TriagedAt is not null), groups.Sum(g => g.Seen))
+            : (-1, -1, -1);
 
     /// <summary>The campaign's crash groups, or null when the store does not answer within two seconds.</summary>
     private static async Task<IReadOnlyList<CrashGroup>?> TryListGroupsAsync(FarmDatabase database, string campaign)
@@ -175,7 +177,8 @@ public sealed class RunCommand : ICliCommand
         await output.WriteLineAsync(
             $"campaign {status.Name} on {status.Config?.Profile}: {status.Config?.Machines} machines, {status.Executions} executions, " +
             $"coverage {status.CoverageFeatures}, corpus {status.Hub.CorpusSize} (resumed {status.Hub.Resumed}" +
-            (status.Hub.CorruptRows > 0 ? $", {status.Hub.CorruptRows} corrupt rows skipped" : "") + $"), crash groups {groups.Count}");
+            (status.Hub.CorruptRows > 0 ? $", {status.Hub.CorruptRows} corrupt rows skipped" : "") +
+            $"), crash groups {groups.Count}, violations {groups.Sum(g => g.Seen)}");
         await output.WriteLineAsync();
         CrashTables.WriteGroups(output, groups, withCampaign: false);
         if (groups.Count > 0)
