@@ -12,6 +12,8 @@ internal static partial class CampaignStatusText
 
     public static long Pending(string text) => Number(PendingPattern(), text);
 
+    public static long Violations(string text) => Number(ViolationsPattern(), text);
+
     /// <summary>The silo of every machine that reports itself fuzzing.</summary>
     public static IReadOnlyList<string> FuzzingSilos(string text) =>
         MachinePattern().Matches(text).Where(m => m.Groups[2].Value == "fuzzing").Select(m => m.Groups[1].Value).ToList();
@@ -30,6 +32,9 @@ internal static partial class CampaignStatusText
 
     [GeneratedRegex(@"reports pending (\d+)")]
     private static partial Regex PendingPattern();
+
+    [GeneratedRegex(@"^crash groups \d+ \(\d+ triaged\), violations (\d+) ", RegexOptions.Multiline)]
+    private static partial Regex ViolationsPattern();
 
     [GeneratedRegex(@"^  machine \d+ on (\S+): (fuzzing|idle),", RegexOptions.Multiline)]
     private static partial Regex MachinePattern();

@@ -52,6 +52,12 @@ public sealed class ClusterCampaignTests(PostgresFixture postgres) : IClassFixtu
             var groups = await database.Crashes.ListGroupsAsync("v57", CancellationToken.None);
             return groups.All(g => g.Seen >= 1) && groups.Sum(g => g.Seen) > 10 * groups.Sum(g => g.Hits);
         }, TimeSpan.FromSeconds(30), () => cluster.AllLines);
+        // And campaign status says so (read again until a total still on its way from a stopped machine has landed).
+        await Eventually.HoldsAsync(async () =>
+        {
+            var said = CampaignStatusText.Violations((await cluster.ClientAsync("campaign", "status", "v57")).Stdout);
+            return said > 0 && said == (await database.Crashes.ListGroupsAsync("v57", CancellationToken.None)).Sum(g => g.Seen);
+        }, TimeSpan.FromSeconds(30), () => cluster.AllLines);
         var stored = await FarmQueries.ScalarAsync(cs, "SELECT count(*) FROM corpus_entries WHERE campaign = 'v57'");
         Assert.True(stored > 0, "the corpus was persisted");
 
