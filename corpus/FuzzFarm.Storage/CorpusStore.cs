@@ -2,8 +2,11 @@ using Npgsql;
 
 namespace FuzzFarm.Storage;
 
-/// <summary>A stored corpus input. <see cref="Id"/> lets a caller name a row whose text no longer parses.</summary>
-public sealed record CorpusRow(long Id, string Hash, string Text, int Features, DateTimeOffset AddedAt);
+/// <summary>
+/// A stored corpus input. <see cref="Id"/> lets a caller name a row whose text no longer parses; <see cref="FeatureSet"/>
+/// is every coverage feature the program reaches, null for a row stored before features were kept.
+/// </summary>
+public sealed record CorpusRow(long Id, string Hash, string Text, int Features, DateTimeOffset AddedAt, uint[]? FeatureSet);
 
 /// <summary>Each campaign's corpus, so a restarted campaign resumes from what it had found. Idempotent by hash.</summary>
 public sealed class CorpusStore
@@ -18,7 +21,8 @@ public sealed class CorpusStore
     }
 
     /// <summary>Adds the entries whose hash the campaign does not have yet; returns how many were new.</summary>
-    public Task<int> AddAsync(string campaign, IEnumerable<(string Hash, string Text, int Features)> entries, CancellationToken ct)
+    public Task<int> AddAsync(string campaign, IEnumerable<(string Hash, string Text, int Features, uint[]? FeatureSet)> entries,
+        CancellationToken ct)
     {
         var list = entries.ToList();
         if (list.Count == 0)
@@ -27,19 +31,27 @@ public sealed class CorpusStore
         }
         return _retry.RunAsync(_dataSource, async c =>
         {
-            // One round trip for the whole batch; duplicates inside the batch are dropped by the same conflict rule.
-            await using var command = _dataSource.CreateCommand("""
-                INSERT INTO corpus_entries (campaign, hash, program_text, features)
-                SELECT $1, h, t, f FROM unnest($2::text[], $3::text[], $4::integer[]) AS e (h, t, f)
-                ON CONFLICT (campaign, hash) DO NOTHING
-                """);
-            command.Parameters.Add(new NpgsqlParameter { Value = campaign });
-            command.Parameters.Add(new NpgsqlParameter { Value = list.Select(e => e.Hash).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter { Value = list.Select(e => e.Text).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter { Value = list.Select(e => e.Features).ToArray() });
+            // One round trip for the whole batch; a hash already stored, or twice in the batch, is skipped by the conflict rule.
+            await using var batch = _dataSource.CreateBatch();
+            foreach (var e in list)
+            {
+                var command = new NpgsqlBatchCommand("""
+                    INSERT INTO corpus_entries (campaign, hash, program_text, features, feature_set) VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (campaign, hash) DO NOTHING
+                    """);
+                command.Parameters.Add(new NpgsqlParameter { Value = campaign });
+                command.Parameters.Add(new NpgsqlParameter { Value = e.Hash });
+                command.Parameters.Add(new NpgsqlParameter { Value = e.Text });
+                command.Parameters.Add(new NpgsqlParameter { Value = e.Features });
+                // PostgreSQL has no unsigned integers: the machine's 32-bit features are stored as their signed bits.
+                command.Parameters.Add(e.FeatureSet is null
+                    ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer }
+                    : new NpgsqlParameter { Value = e.FeatureSet.Select(f => unchecked((int)f)).ToArray() });
+                batch.BatchCommands.Add(command);
+            }
             try
             {
-                return await command.ExecuteNonQueryAsync(c);
+                return await batch.ExecuteNonQueryAsync(c);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
             {
@@ -53,14 +65,15 @@ public sealed class CorpusStore
         _retry.RunAsync<IReadOnlyList<CorpusRow>>(_dataSource, async c =>
         {
             await using var command = _dataSource.CreateCommand(
-                "SELECT id, hash, program_text, features, added_at FROM corpus_entries WHERE campaign = $1 ORDER BY id");
+                "SELECT id, hash, program_text, features, added_at, feature_set FROM corpus_entries WHERE campaign = $1 ORDER BY id");
             command.Parameters.Add(new NpgsqlParameter { Value = campaign });
             await using var reader = await command.ExecuteReaderAsync(c);
             var rows = new List<CorpusRow>();
             while (await reader.ReadAsync(c))
             {
                 rows.Add(new CorpusRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
-                    Timestamps.FromDb(reader.GetDateTime(4))));
+                    Timestamps.FromDb(reader.GetDateTime(4)),
+                    reader.IsDBNull(5) ? null : [.. reader.GetFieldValue<int[]>(5).Select(f => unchecked((uint)f))]));
             }
             return rows;
         }, ct);

@@ -129,7 +129,7 @@ public sealed class FuzzEngine
             var features = result.Coverage.ToArray();
             var fresh = _coverage.Add(features);
             _corpus.Add(new CorpusEntry(program, features, fresh));
-            (_inputs ??= []).Add(new CorpusInput(ProgramPrinter.Print(program), fresh));
+            (_inputs ??= []).Add(new CorpusInput(ProgramPrinter.Print(program), fresh, features));
             // After the warm-up only, which must draw exactly what blind generation draws.
             if (Executions > _options.WarmUpExecutions)
             {

@@ -12,8 +12,12 @@ public sealed record BatchResult(
 /// <summary>How many violations of one kind (<c>lost-write</c> ...) the executions of a batch showed.</summary>
 public sealed record ViolationCount(string Kind, long Count);
 
-/// <summary>A program that reached <paramref name="NewFeatures"/> coverage features this engine had not seen.</summary>
-public sealed record CorpusInput(string ProgramText, int NewFeatures);
+/// <summary>
+/// A program that reached <paramref name="NewFeatures"/> coverage features this engine had not seen;
+/// <paramref name="Features"/> are all the features it reaches (sorted, distinct), for a hub to tell whether it adds
+/// anything to the corpus of the whole farm.
+/// </summary>
+public sealed record CorpusInput(string ProgramText, int NewFeatures, uint[] Features);
 
 /// <summary>The first sighting of a violation signature in an engine: the program (canonical text) and the line that violated.</summary>
 public sealed record Finding(string Signature, string Kind, string ProgramText, int Line)

@@ -8,8 +8,12 @@ namespace FuzzFarm.Grains;
 
 /// <summary>
 /// The campaign-wide corpus. On activation it loads the campaign's stored corpus (that is how a restarted campaign
-/// resumes); every new program is kept in memory for the machines and written to PostgreSQL by a timer that retries
-/// until the write succeeds. A stored row that no longer parses is reported on one line and skipped, never deleted.
+/// resumes); a pushed program is kept only if it reaches a coverage feature no program here reaches, as syz-manager
+/// keeps only inputs with new signal for the whole farm. A machine's input is new to that machine, but machines that
+/// have not yet replayed the hub (all of them, after a restart) find the same features again by other programs: kept
+/// whole, the corpus grew with every restart and every machine replayed it all. Kept programs stay in memory for
+/// the machines and are written to PostgreSQL by a timer that retries until the write succeeds. A stored row that no
+/// longer parses is reported on one line and skipped, never deleted.
 /// </summary>
 public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<CorpusHubGrain> log) : Grain, ICorpusHubGrain
 {
@@ -20,12 +24,14 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
     private readonly Guid _epoch = Guid.NewGuid();
     private readonly List<string> _programs = [];
     private readonly HashSet<string> _hashes = new(StringComparer.Ordinal);
-    private readonly List<(string Hash, string Text, int Features)> _toPersist = [];
+    private readonly List<(string Hash, string Text, int Features, uint[]? FeatureSet)> _toPersist = [];
+    private readonly HashSet<uint> _covered = [];
     private string _campaign = "";
     private bool _loaded;
     private bool _closing;
     private int _resumed;
     private int _corrupt;
+    private int _redundant;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -49,15 +55,33 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
         foreach (var program in programs)
         {
             var hash = CorpusHashes.Of(program.Text);
-            if (_hashes.Add(hash))
+            if (_hashes.Contains(hash))
             {
-                _programs.Add(program.Text);
-                _toPersist.Add((hash, program.Text, program.Features));
-                added++;
+                continue;
             }
+            if (!Covers(program.FeatureSet))
+            {
+                _redundant++;
+                continue;
+            }
+            _hashes.Add(hash);
+            _programs.Add(program.Text);
+            _toPersist.Add((hash, program.Text, program.Features, program.FeatureSet));
+            added++;
         }
         FarmMetrics.RecordCorpus(_campaign, _programs.Count);
         return Task.FromResult(added);
+    }
+
+    /// <summary>Adds the features to the hub's; whether one of them was new.</summary>
+    private bool Covers(uint[] features)
+    {
+        var adds = false;
+        foreach (var f in features)
+        {
+            adds |= _covered.Add(f);
+        }
+        return adds;
     }
 
     public Task<CorpusSlice> PullAsync(Guid epoch, int cursor)
@@ -74,7 +98,7 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
     }
 
     public Task<HubStatus> GetStatusAsync() =>
-        Task.FromResult(new HubStatus(_programs.Count, _loaded, _resumed, _corrupt, _toPersist.Count));
+        Task.FromResult(new HubStatus(_programs.Count, _loaded, _resumed, _corrupt, _toPersist.Count, _redundant));
 
     private async Task PersistAsync(CancellationToken cancellation)
     {
@@ -113,9 +137,11 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
                 LogCorruptRow(log, row.Id, _campaign, error.Line, error.Column, error.Message);
                 continue;
             }
+            // Every stored row is kept (it was new when stored); one stored before features were kept counts none.
             if (_hashes.Add(row.Hash))
             {
                 _programs.Add(row.Text);
+                _covered.UnionWith(row.FeatureSet ?? []);
                 _resumed++;
             }
         }

@@ -6,7 +6,10 @@ namespace FuzzFarm.Grains;
 [Alias("FuzzFarm.ICorpusHubGrain")]
 public interface ICorpusHubGrain : IGrainWithStringKey
 {
-    /// <summary>Adds programs that reached new coverage on some machine; returns how many were new to the hub.</summary>
+    /// <summary>
+    /// Offers programs that reached new coverage on some machine; the hub keeps those that reach a feature its corpus
+    /// does not, and returns how many it kept.
+    /// </summary>
     [Alias("Push")]
     Task<int> PushAsync(IReadOnlyList<CorpusProgram> programs);
 

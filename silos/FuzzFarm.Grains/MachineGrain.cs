@@ -187,7 +187,7 @@ public sealed partial class MachineGrain(ILocalSiloDetails here, FarmDatabase da
         {
             if (_known.Add(CorpusHashes.Of(input.ProgramText)))
             {
-                _toPush.Add(new CorpusProgram(input.ProgramText, input.NewFeatures));
+                _toPush.Add(new CorpusProgram(input.ProgramText, input.NewFeatures, input.Features));
             }
         }
         foreach (var violations in batch.Violations)

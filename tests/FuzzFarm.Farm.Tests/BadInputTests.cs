@@ -66,9 +66,9 @@ public sealed class BadInputTests(PostgresFixture postgres) : IClassFixture<Post
             await database.Campaigns.UpsertAsync(new CampaignRecord("corrupt", "v5.7", 1, 7, "stopped", DateTimeOffset.UtcNow), CancellationToken.None);
             await database.Corpus.AddAsync("corrupt",
             [
-                ("good1", "a = mmap(4K, rw, private)\nstore(a, 1)\n", 3),
-                ("bad", "a = mmap(4K, rw, private\n", 2),
-                ("good2", "a = mmap(2M, rw, private)\nt1 = fork()\n", 4),
+                ("good1", "a = mmap(4K, rw, private)\nstore(a, 1)\n", 3, null),
+                ("bad", "a = mmap(4K, rw, private\n", 2, null),
+                ("good2", "a = mmap(2M, rw, private)\nt1 = fork()\n", 4, null),
             ], CancellationToken.None);
         }
         var run = await FarmProcess.RunAsync(TimeSpan.FromMinutes(3),

@@ -21,8 +21,8 @@ public sealed class CorpusAndStatsTests(PostgresFixture postgres) : IClassFixtur
     {
         await using var db = await OpenWithCampaignAsync("corpus");
 
-        var added = await db.Corpus.AddAsync("corpus", [("h1", "p1\n", 10), ("h2", "p2\n", 20), ("h1", "p1 again\n", 99)], CancellationToken.None);
-        var addedAgain = await db.Corpus.AddAsync("corpus", [("h2", "p2\n", 20), ("h3", "p3\n", 30)], CancellationToken.None);
+        var added = await db.Corpus.AddAsync("corpus", [("h1", "p1\n", 10, null), ("h2", "p2\n", 20, null), ("h1", "p1 again\n", 99, null)], CancellationToken.None);
+        var addedAgain = await db.Corpus.AddAsync("corpus", [("h2", "p2\n", 20, null), ("h3", "p3\n", 30, null)], CancellationToken.None);
         var nothing = await db.Corpus.AddAsync("corpus", [], CancellationToken.None);
 
         Assert.Equal(2, added);
@@ -31,6 +31,20 @@ public sealed class CorpusAndStatsTests(PostgresFixture postgres) : IClassFixtur
         var rows = await db.Corpus.LoadAsync("corpus", CancellationToken.None);
         Assert.Equal([("h1", "p1\n", 10), ("h2", "p2\n", 20), ("h3", "p3\n", 30)], rows.Select(r => (r.Hash, r.Text, r.Features)));
         Assert.Equal(rows.Select(r => r.Id).Order(), rows.Select(r => r.Id));
+        Assert.All(rows, r => Assert.Null(r.FeatureSet));
+    }
+
+    [Fact]
+    public async Task A_program_s_feature_set_comes_back_whole_high_bits_included()
+    {
+        await using var db = await OpenWithCampaignAsync("corpus-features");
+        uint[] features = [0, 7, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF];
+
+        await db.Corpus.AddAsync("corpus-features", [("f1", "p1\n", 5, features), ("f2", "p2\n", 0, [])], CancellationToken.None);
+
+        var rows = await db.Corpus.LoadAsync("corpus-features", CancellationToken.None);
+        Assert.Equal(features, rows[0].FeatureSet);
+        Assert.Equal([], rows[1].FeatureSet!);
     }
 
     [Fact]
@@ -39,8 +53,8 @@ public sealed class CorpusAndStatsTests(PostgresFixture postgres) : IClassFixtur
         await using var db = await OpenWithCampaignAsync("corpus-a");
         await db.Campaigns.UpsertAsync(new CampaignRecord("corpus-b", "v5.7", 1, 1, "running", T0), CancellationToken.None);
 
-        await db.Corpus.AddAsync("corpus-a", [("same", "a\n", 1)], CancellationToken.None);
-        var addedToB = await db.Corpus.AddAsync("corpus-b", [("same", "b\n", 2)], CancellationToken.None);
+        await db.Corpus.AddAsync("corpus-a", [("same", "a\n", 1, null)], CancellationToken.None);
+        var addedToB = await db.Corpus.AddAsync("corpus-b", [("same", "b\n", 2, null)], CancellationToken.None);
 
         Assert.Equal(1, addedToB);
         Assert.Equal("a\n", Assert.Single(await db.Corpus.LoadAsync("corpus-a", CancellationToken.None)).Text);

@@ -25,7 +25,7 @@ public sealed class OutageTests
             db.Crashes.RecordAsync(Report($"during-{i}"), CancellationToken.None),
             db.Crashes.RecordAsync(Report($"during-{i}"), CancellationToken.None),
         }).ToList();
-        var corpus = db.Corpus.AddAsync("outage", [("h-1", "p1\n", 1), ("h-2", "p2\n", 2)], CancellationToken.None);
+        var corpus = db.Corpus.AddAsync("outage", [("h-1", "p1\n", 1, null), ("h-2", "p2\n", 2, null)], CancellationToken.None);
         var sample = db.Stats.AddSampleAsync("outage", "silo", 0, T0, 10, 1, 2, 3, Origin, CancellationToken.None);
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.DoesNotContain(writes, w => w.IsCompletedSuccessfully);
