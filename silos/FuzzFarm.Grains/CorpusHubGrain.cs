@@ -33,11 +33,13 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
     private int _corrupt;
     private int _redundant;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _campaign = this.GetPrimaryKeyString();
-        this.RegisterGrainTimer(PersistAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = PersistPeriod });
-        return Task.CompletedTask;
+        // Before the first push is taken: a push tested against a corpus not yet loaded would be kept for features the
+        // stored programs reach. If the store does not answer, the timer retries the load.
+        await TryLoadAsync();
+        this.RegisterGrainTimer(PersistAsync, new GrainTimerCreationOptions { DueTime = PersistPeriod, Period = PersistPeriod });
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
