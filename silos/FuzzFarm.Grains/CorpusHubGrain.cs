@@ -34,6 +34,7 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
     private int _resumed;
     private int _corrupt;
     private int _redundant;
+    private int _pruned;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -102,7 +103,7 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
     }
 
     public Task<HubStatus> GetStatusAsync() =>
-        Task.FromResult(new HubStatus(_programs.Count, _loaded, _resumed, _corrupt, _toPersist.Count, _redundant));
+        Task.FromResult(new HubStatus(_programs.Count, _loaded, _resumed, _corrupt, _toPersist.Count, _redundant, _pruned));
 
     private async Task PersistAsync(CancellationToken cancellation)
     {
@@ -133,6 +134,7 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
             LogStoreUnavailable(log, _campaign, "load", e.Message);
             return;
         }
+        var usable = new List<CorpusRow>(rows.Count);
         foreach (var row in rows)
         {
             if (!ProgramParser.TryParse(row.Text, out _, out var error))
@@ -141,13 +143,37 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
                 LogCorruptRow(log, row.Id, _campaign, error.Line, error.Column, error.Message);
                 continue;
             }
-            // Every stored row is kept (it was new when stored); one stored before features were kept counts none.
             if (_hashes.Add(row.Hash))
             {
+                usable.Add(row);
+            }
+        }
+        // What the machines replay is a set cover of the stored programs' features (greedy, widest first, as afl-cmin
+        // does): a program stored for a feature that later ones also reach is left out, not deleted. Rows stored
+        // before features were kept are all handed out, counting none.
+        var kept = new HashSet<long>();
+        foreach (var row in usable.Where(r => r.FeatureSet is not null).OrderByDescending(r => r.FeatureSet!.Length).ThenBy(r => r.Id))
+        {
+            if (Covers(row.FeatureSet!))
+            {
+                kept.Add(row.Id);
+            }
+        }
+        foreach (var row in usable)
+        {
+            if (row.FeatureSet is null || kept.Contains(row.Id))
+            {
                 _programs.Add(row.Text);
-                _covered.UnionWith(row.FeatureSet ?? []);
                 _resumed++;
             }
+            else
+            {
+                _pruned++;
+            }
+        }
+        if (_pruned > 0)
+        {
+            LogPruned(log, _campaign, _resumed, _pruned);
         }
         _loaded = true;
         FarmMetrics.RecordCorpus(_campaign, _programs.Count);
@@ -167,6 +193,9 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
             LogStoreUnavailable(log, _campaign, "write", e.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "corpus of {Campaign}: resumed {Resumed} programs; {Pruned} stored ones reach no feature those do not, left in the store")]
+    private static partial void LogPruned(ILogger logger, string campaign, int resumed, int pruned);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "corpus row {RowId} of campaign {Campaign} does not parse (line {Line}, column {Column}: {Error}): skipped, left in the database")]
     private static partial void LogCorruptRow(ILogger logger, long rowId, string campaign, int line, int column, string error);

@@ -10,6 +10,8 @@ internal static partial class CampaignStatusText
 
     public static long Resumed(string text) => Number(ResumedPattern(), text);
 
+    public static long Pruned(string text) => Number(PrunedPattern(), text);
+
     public static long Pending(string text) => Number(PendingPattern(), text);
 
     public static long Violations(string text) => Number(ViolationsPattern(), text);
@@ -29,6 +31,9 @@ internal static partial class CampaignStatusText
 
     [GeneratedRegex(@"\(resumed (\d+),")]
     private static partial Regex ResumedPattern();
+
+    [GeneratedRegex(@"\(resumed \d+, pruned (\d+),")]
+    private static partial Regex PrunedPattern();
 
     [GeneratedRegex(@"reports pending (\d+)")]
     private static partial Regex PendingPattern();

@@ -112,7 +112,7 @@ public sealed class CampaignCommand : ICliCommand
         output.WriteLine($"campaign {status.Name}: {status.State.ToString().ToLowerInvariant()}, profile {c.Profile}, {c.Machines} machines, " +
             $"seed {c.Seed}, duration {(c.Duration is { } d ? $"{d.TotalMinutes} min" : "until stopped")}, started {status.StartedAt:u}");
         output.WriteLine($"executions {status.Executions}, coverage {status.CoverageFeatures}, corpus {status.Hub.CorpusSize} " +
-            $"(resumed {status.Hub.Resumed}, corrupt rows {status.Hub.CorruptRows}, redundant pushes {status.Hub.Redundant}), findings {status.Findings}, reports pending {status.PendingReports}");
+            $"(resumed {status.Hub.Resumed}, pruned {status.Hub.Pruned}, corrupt rows {status.Hub.CorruptRows}, redundant pushes {status.Hub.Redundant}), findings {status.Findings}, reports pending {status.PendingReports}");
         output.WriteLine(groups is null ? "crash groups ? (store unavailable)"
             : $"crash groups {groups.Count} ({groups.Count(g => g.TriagedAt is not null)} triaged), " +
               $"violations {groups.Sum(g => g.Seen)} (every one the machines counted, in {groups.Sum(g => g.Hits)} stored reports)");

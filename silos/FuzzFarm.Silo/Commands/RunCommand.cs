@@ -177,6 +177,7 @@ public sealed class RunCommand : ICliCommand
         await output.WriteLineAsync(
             $"campaign {status.Name} on {status.Config?.Profile}: {status.Config?.Machines} machines, {status.Executions} executions, " +
             $"coverage {status.CoverageFeatures}, corpus {status.Hub.CorpusSize} (resumed {status.Hub.Resumed}" +
+            (status.Hub.Pruned > 0 ? $", {status.Hub.Pruned} stored ones pruned" : "") +
             (status.Hub.CorruptRows > 0 ? $", {status.Hub.CorruptRows} corrupt rows skipped" : "") +
             $"), crash groups {groups.Count}, violations {groups.Sum(g => g.Seen)}");
         await output.WriteLineAsync();
