@@ -64,7 +64,7 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
             {
                 continue;
             }
-            if (!Covers(program.FeatureSet))
+            if (!AddsCoverage(program.FeatureSet))
             {
                 _redundant++;
                 continue;
@@ -79,7 +79,7 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
     }
 
     /// <summary>Adds the features to the hub's; whether one of them was new.</summary>
-    private bool Covers(uint[] features)
+    private bool AddsCoverage(uint[] features)
     {
         var adds = false;
         foreach (var f in features)
@@ -154,7 +154,7 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
         var kept = new HashSet<long>();
         foreach (var row in usable.Where(r => r.FeatureSet is not null).OrderByDescending(r => r.FeatureSet!.Length).ThenBy(r => r.Id))
         {
-            if (Covers(row.FeatureSet!))
+            if (AddsCoverage(row.FeatureSet!))
             {
                 kept.Add(row.Id);
             }
