@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FuzzFarm.Silo.Commands;
 
 namespace FuzzFarm.Silo;
@@ -24,6 +25,13 @@ public static class Program
             e.Cancel = !cancellation.IsCancellationRequested;
             cancellation.Cancel();
         };
+        // SIGTERM (kill, timeout, a service manager) likewise: `fuzz` writes its findings, `run` stops its campaign and
+        // prints its summary. Without this, `fuzz` died with its findings unwritten and `run` went on to its end.
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = !cancellation.IsCancellationRequested;
+            cancellation.Cancel();
+        });
         try
         {
             return await command.RunAsync(new CliArgs(args.Skip(1)), cancellation.Token);
