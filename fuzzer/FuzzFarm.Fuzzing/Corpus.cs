@@ -93,18 +93,8 @@ internal sealed class Corpus
         // Greedy set cover: widest entries first (cheapest among equals); keep one if it adds a feature.
         foreach (var i in order)
         {
-            var adds = false;
-            foreach (var f in _entries[i].Features)
+            if (FeatureCover.Adds(covered, _entries[i].Features))
             {
-                if (!covered.Contains(f))
-                {
-                    adds = true;
-                    break;
-                }
-            }
-            if (adds)
-            {
-                covered.UnionWith(_entries[i].Features);
                 kept.Add(_entries[i]);
             }
         }

@@ -1,3 +1,4 @@
+using FuzzFarm.Fuzzing;
 using FuzzFarm.Grains.Contracts;
 using FuzzFarm.Programs;
 using FuzzFarm.Storage;
@@ -64,7 +65,7 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
             {
                 continue;
             }
-            if (!AddsCoverage(program.FeatureSet))
+            if (!FeatureCover.Adds(_covered, program.FeatureSet))
             {
                 _redundant++;
                 continue;
@@ -76,17 +77,6 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
         }
         FarmMetrics.RecordCorpus(_campaign, _programs.Count);
         return Task.FromResult(added);
-    }
-
-    /// <summary>Adds the features to the hub's; whether one of them was new.</summary>
-    private bool AddsCoverage(uint[] features)
-    {
-        var adds = false;
-        foreach (var f in features)
-        {
-            adds |= _covered.Add(f);
-        }
-        return adds;
     }
 
     public Task<CorpusSlice> PullAsync(Guid epoch, int cursor)
@@ -154,7 +144,7 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
         var kept = new HashSet<long>();
         foreach (var row in usable.Where(r => r.FeatureSet is not null).OrderByDescending(r => r.FeatureSet!.Length).ThenBy(r => r.Id))
         {
-            if (AddsCoverage(row.FeatureSet!))
+            if (FeatureCover.Adds(_covered, row.FeatureSet!))
             {
                 kept.Add(row.Id);
             }

@@ -82,26 +82,13 @@ public sealed class CampaignCommand : ICliCommand
                     await Console.Error.WriteLineAsync($"fuzzfarm campaign: no campaign named '{name}'");
                     return 2;
                 }
-                Print(status, await TryListGroupsAsync(database, name, cancellation));
+                Print(status, await CrashGroupReader.TryListAsync(database, name));
                 return 0;
             }
             finally
             {
                 await client.StopAsync(CancellationToken.None);
             }
-        }
-    }
-
-    /// <summary>The campaign's crash groups; null (said on the status) when the store does not answer.</summary>
-    private static async Task<IReadOnlyList<CrashGroup>?> TryListGroupsAsync(FarmDatabase database, string campaign, CancellationToken cancellation)
-    {
-        try
-        {
-            return await database.Crashes.ListGroupsAsync(campaign, cancellation);
-        }
-        catch (Exception e) when (e is StorageException or Npgsql.NpgsqlException or TimeoutException)
-        {
-            return null;
         }
     }
 

@@ -109,23 +109,9 @@ public sealed class RunCommand : ICliCommand
 
     /// <summary>Crash groups, those triaged, and the violations they counted; -1 for all when the store cannot be read.</summary>
     private static async Task<(int Groups, int Triaged, long Violations)> CountGroupsAsync(FarmDatabase database, string campaign) =>
-        await TryListGroupsAsync(database, campaign) is { } groups
+        await CrashGroupReader.TryListAsync(database, campaign) is { } groups
             ? (groups.Count, groups.Count(g => g.TriagedAt is not null), groups.Sum(g => g.Seen))
             : (-1, -1, -1);
-
-    /// <summary>The campaign's crash groups, or null when the store does not answer within two seconds.</summary>
-    private static async Task<IReadOnlyList<CrashGroup>?> TryListGroupsAsync(FarmDatabase database, string campaign)
-    {
-        try
-        {
-            using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            return await database.Crashes.ListGroupsAsync(campaign, budget.Token);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-    }
 
     /// <summary>
     /// Until every group has a triaged repro and no triage grain is still minimizing a shorter report (the embedded silo
@@ -157,7 +143,7 @@ public sealed class RunCommand : ICliCommand
     /// <summary>Crash groups, those triaged, and (once all are) their triage grains still at work; all -1 when the store cannot be read.</summary>
     private static async Task<(int Groups, int Triaged, int Busy)> CountTriageAsync(FarmDatabase database, IGrainFactory grains, string campaign)
     {
-        if (await TryListGroupsAsync(database, campaign) is not { } groups)
+        if (await CrashGroupReader.TryListAsync(database, campaign) is not { } groups)
         {
             return (-1, -1, -1);
         }
