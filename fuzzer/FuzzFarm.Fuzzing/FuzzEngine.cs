@@ -17,8 +17,6 @@ public sealed class FuzzEngine
 {
     private const int Attempts = 16;
 
-    private static readonly ViolationKind[] Kinds = Enum.GetValues<ViolationKind>();
-
     private readonly KernelProfile _profile;
     private readonly FuzzOptions _options;
     private readonly Rng _rng;
@@ -32,9 +30,10 @@ public sealed class FuzzEngine
     private readonly Dictionary<string, int> _shortestReported = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MachineError> _machineErrors = new(StringComparer.Ordinal);
     private readonly List<Statement> _work = new(Mutator.MaxStatements + 8);
-    // Violations shown so far, by ViolationKind (a batch reports how these grew during it) and by signature.
-    private readonly long[] _violations = new long[Kinds.Length];
+    // Violations shown so far, in all and by signature, and those of the running batch by signature (with each
+    // signature's kind name), which the batch reports.
     private readonly Dictionary<string, long> _violationsBySignature = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Kind, long Count)> _batchViolations = new(StringComparer.Ordinal);
     private Executor _executor = new(ExecutionOptions.Fast);
     private List<CorpusInput>? _inputs;
     private List<Finding>? _findings;
@@ -81,7 +80,7 @@ public sealed class FuzzEngine
     public IReadOnlyCollection<MachineError> MachineErrors => _machineErrors.Values;
 
     /// <summary>Violations the engine's batches have shown, every one counted (a line and signature per execution).</summary>
-    public long ViolationsSeen => _violations.Sum();
+    public long ViolationsSeen { get; private set; }
 
     /// <summary>The same count per signature, every signature the engine has shown. Read on the engine's thread.</summary>
     public IReadOnlyDictionary<string, long> ViolationsBySignature => _violationsBySignature;
@@ -103,8 +102,7 @@ public sealed class FuzzEngine
         _findings = null;
         _shorter = null;
         var start = Executions;
-        Span<long> before = stackalloc long[Kinds.Length];
-        _violations.CopyTo(before);
+        _batchViolations.Clear();
         while (Executions - start < executions)
         {
             var program = NextProgram();
@@ -136,20 +134,17 @@ public sealed class FuzzEngine
                 CheckObserved(program);
             }
         }
-        return new BatchResult((int)(Executions - start), _inputs ?? [], _findings ?? [], _shorter ?? [], Grown(before));
+        return new BatchResult((int)(Executions - start), _inputs ?? [], _findings ?? [], _shorter ?? [], BatchViolations());
     }
 
-    private List<ViolationCount> Grown(ReadOnlySpan<long> before)
+    private List<ViolationCount> BatchViolations()
     {
-        var grown = new List<ViolationCount>();
-        for (var k = 0; k < Kinds.Length; k++)
+        var counts = new List<ViolationCount>(_batchViolations.Count);
+        foreach (var (signature, (kind, count)) in _batchViolations)
         {
-            if (_violations[k] > before[k])
-            {
-                grown.Add(new ViolationCount(ViolationKinds.Name(Kinds[k]), _violations[k] - before[k]));
-            }
+            counts.Add(new ViolationCount(kind, signature, count));
         }
-        return grown;
+        return counts;
     }
 
     /// <summary>Runs a program from elsewhere (the hub, another engine, a seed folder) and keeps it if it adds coverage.</summary>
@@ -197,8 +192,10 @@ public sealed class FuzzEngine
     {
         foreach (var v in result.Violations)
         {
-            _violations[(int)v.Kind]++;
+            ViolationsSeen++;
             CollectionsMarshal.GetValueRefOrAddDefault(_violationsBySignature, v.Signature, out _)++;
+            ref var inBatch = ref CollectionsMarshal.GetValueRefOrAddDefault(_batchViolations, v.Signature, out var known);
+            inBatch = (known ? inBatch.Kind : v.KindName, inBatch.Count + 1);
             ViolationSeen?.Invoke(program, v);
             var first = FirstSighting(v.Signature);
             // A shorter find may minimize to a shorter repro, or be a simpler root cause under the same signature: it

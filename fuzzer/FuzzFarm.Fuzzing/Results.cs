@@ -3,14 +3,14 @@ namespace FuzzFarm.Fuzzing;
 /// <summary>
 /// What one <see cref="FuzzEngine.RunBatch"/> did: executions run, inputs that reached new coverage, new signatures,
 /// known signatures seen on a program shorter than any the engine reported for them (candidates for a shorter repro),
-/// and every violation its executions showed, counted by kind (known signatures included: what monitoring plots).
+/// and every violation its executions showed, counted by signature (known signatures included: what monitoring plots).
 /// </summary>
 public sealed record BatchResult(
     int Executions, IReadOnlyList<CorpusInput> NewInputs, IReadOnlyList<Finding> Findings, IReadOnlyList<Finding> Shorter,
     IReadOnlyList<ViolationCount> Violations);
 
-/// <summary>How many violations of one kind (<c>lost-write</c> ...) the executions of a batch showed.</summary>
-public sealed record ViolationCount(string Kind, long Count);
+/// <summary>How many violations of one signature, of kind <paramref name="Kind"/> (<c>lost-write</c> ...), the executions of a batch showed.</summary>
+public sealed record ViolationCount(string Kind, string Signature, long Count);
 
 /// <summary>
 /// A program that reached <paramref name="NewFeatures"/> coverage features this engine had not seen;

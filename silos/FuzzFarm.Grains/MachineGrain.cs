@@ -192,7 +192,7 @@ public sealed partial class MachineGrain(ILocalSiloDetails here, FarmDatabase da
         }
         foreach (var violations in batch.Violations)
         {
-            FarmMetrics.RecordViolations(_campaign, _profileName, violations.Kind, violations.Count);
+            FarmMetrics.RecordViolations(_campaign, _profileName, violations.Kind, violations.Signature, violations.Count);
         }
         foreach (var finding in batch.Findings)
         {

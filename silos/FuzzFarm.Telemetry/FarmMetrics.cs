@@ -24,7 +24,7 @@ public static class FarmMetrics
         Meter.CreateGauge<long>("fuzzfarm.corpus.size", description: "Programs in the campaign-wide corpus");
 
     private static readonly Counter<long> Violations =
-        Meter.CreateCounter<long>("fuzzfarm.violations", description: "Invariant violations observed, by kind and profile");
+        Meter.CreateCounter<long>("fuzzfarm.violations", description: "Invariant violations observed, by kind, signature and profile");
 
     private static readonly Counter<long> NewSignatures =
         Meter.CreateCounter<long>("fuzzfarm.signatures.new", description: "Violation signatures seen for the first time in a campaign");
@@ -56,9 +56,13 @@ public static class FarmMetrics
     public static void RecordCorpus(string campaign, long size) =>
         Corpus.Record(size, new KeyValuePair<string, object?>("campaign", campaign));
 
-    /// <summary>Violations a machine's executions showed: every one, not only new signatures.</summary>
-    public static void RecordViolations(string campaign, string profile, string kind, long count) =>
-        Violations.Add(count, new TagList { { "campaign", campaign }, { "profile", profile }, { "kind", kind } });
+    /// <summary>
+    /// Violations a machine's executions showed: every one, not only new signatures. The signature is a label: a
+    /// campaign shows a few dozen (one per kernel decision and page kind), and which bug the farm keeps hitting is
+    /// what a watcher asks first.
+    /// </summary>
+    public static void RecordViolations(string campaign, string profile, string kind, string signature, long count) =>
+        Violations.Add(count, new TagList { { "campaign", campaign }, { "profile", profile }, { "kind", kind }, { "signature", signature } });
 
     public static void RecordNewSignature(string campaign, string kind) =>
         NewSignatures.Add(1, new TagList { { "campaign", campaign }, { "kind", kind } });

@@ -29,6 +29,38 @@ public sealed class ViolationMetricTests(CampaignFixture campaign)
         Assert.True(violations > 10 * reports, $"fuzzfarm_violations_total is {violations} for {reports} stored reports");
     }
 
+    /// <summary>
+    /// The counter's signature label is the crash groups' signature: each signature it counts has a stored group of
+    /// the same kind (a first sighting is always reported; the last second's may not have been scraped).
+    /// </summary>
+    [RequiresPrometheusFact]
+    public async Task TheViolationCounterIsLabelledWithTheStoredSignatures()
+    {
+        var range = await campaign.ScrapedRangeAsync();
+        var samples = await campaign.Prometheus!.QueryAsync(
+            $"sum by (signature, kind) (fuzzfarm_violations_total{{campaign=\"{campaign.Campaign}\"}})", range.To);
+        var counted = samples.Select(s => (Signature: (string?)s!["metric"]!["signature"], Kind: (string?)s["metric"]!["kind"])).ToList();
+
+        await using var source = NpgsqlDataSource.Create(campaign.ConnectionString);
+        await using var groups = source.CreateCommand("SELECT signature, kind FROM crash_groups WHERE campaign = $1");
+        groups.Parameters.Add(new NpgsqlParameter { Value = campaign.Campaign });
+        var stored = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var reader = await groups.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                stored[reader.GetString(0)] = reader.GetString(1);
+            }
+        }
+
+        Assert.True(counted.Count >= 2, $"{counted.Count} signatures counted; stored groups: {string.Join("; ", stored.Keys)}");
+        foreach (var (signature, kind) in counted)
+        {
+            Assert.True(signature is not null && stored.TryGetValue(signature, out var storedKind) && storedKind == kind,
+                $"counted signature '{signature}' ({kind}) is not a stored crash group's; stored: {string.Join("; ", stored.Select(g => $"{g.Key} ({g.Value})"))}");
+        }
+    }
+
     [Fact]
     public async Task TheRunSummarySaysTheViolationsItsCrashGroupsCounted()
     {
