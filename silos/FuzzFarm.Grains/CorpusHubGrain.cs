@@ -124,43 +124,25 @@ public sealed partial class CorpusHubGrain(FarmDatabase database, ILogger<Corpus
             LogStoreUnavailable(log, _campaign, "load", e.Message);
             return;
         }
-        var usable = new List<CorpusRow>(rows.Count);
-        foreach (var row in rows)
+        // Programs pushed while the store did not answer are in already.
+        var selection = CorpusResume.Select([.. rows.Where(r => !_hashes.Contains(r.Hash))], _covered);
+        foreach (var (row, error) in selection.Corrupt)
         {
-            if (!ProgramParser.TryParse(row.Text, out _, out var error))
-            {
-                _corrupt++;
-                LogCorruptRow(log, row.Id, _campaign, error.Line, error.Column, error.Message);
-                continue;
-            }
-            if (_hashes.Add(row.Hash))
-            {
-                usable.Add(row);
-            }
+            _corrupt++;
+            LogCorruptRow(log, row.Id, _campaign, error.Line, error.Column, error.Message);
         }
-        // What the machines replay is a set cover of the stored programs' features (greedy, widest first, as afl-cmin
-        // does): a program stored for a feature that later ones also reach is left out, not deleted. Rows stored
-        // before features were kept are all handed out, counting none.
-        var kept = new HashSet<long>();
-        foreach (var row in usable.Where(r => r.FeatureSet is not null).OrderByDescending(r => r.FeatureSet!.Length).ThenBy(r => r.Id))
+        // A pruned program pushed again is not new: the store has it.
+        foreach (var row in selection.Pruned)
         {
-            if (FeatureCover.Adds(_covered, row.FeatureSet!))
-            {
-                kept.Add(row.Id);
-            }
+            _hashes.Add(row.Hash);
         }
-        foreach (var row in usable)
+        foreach (var row in selection.Kept)
         {
-            if (row.FeatureSet is null || kept.Contains(row.Id))
-            {
-                _programs.Add(row.Text);
-                _resumed++;
-            }
-            else
-            {
-                _pruned++;
-            }
+            _hashes.Add(row.Hash);
+            _programs.Add(row.Text);
         }
+        _resumed += selection.Kept.Count;
+        _pruned += selection.Pruned.Count;
         if (_pruned > 0)
         {
             LogPruned(log, _campaign, _resumed, _pruned);

@@ -1,5 +1,6 @@
 using FuzzFarm.Grains;
 using FuzzFarm.Grains.Contracts;
+using FuzzFarm.Machine;
 using FuzzFarm.Silo.Farm;
 using FuzzFarm.Silo.Hosting;
 using FuzzFarm.Storage;
@@ -15,7 +16,7 @@ public sealed class CampaignCommand : ICliCommand
 
     public string Name => "campaign";
 
-    public string Usage => "campaign start|status|stop NAME [--profile P] [--machines N] [--minutes N] [--seed S] [--db CS]";
+    public string Usage => "campaign start|status|stop NAME [--profile P] [--machines N] [--minutes N] [--seed S] [--corpus DIR] [--db CS]";
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken cancellation)
     {
@@ -30,11 +31,17 @@ public sealed class CampaignCommand : ICliCommand
             throw new UsageException($"unknown action '{action}': expected start, status or stop");
         }
         var config = action == "start" ? CampaignOptions.Read(args, name, profileRequired: false, defaultMachines: 3) : null;
+        var corpusDir = action == "start" ? args.Option("corpus") : null;
         var db = args.Option("db");
         args.EnsureAllConsumed();
         if (args.Positionals.Count > 2)
         {
             throw new UsageException($"unexpected argument '{args.Positionals[2]}'");
+        }
+        var seeds = CorpusFolder.ReadSeeds(corpusDir, Console.Error);
+        if (!seeds.Ok)
+        {
+            return 2;
         }
 
         var (database, connectionString) = await FarmDatabaseOpener.OpenAsync(db, cancellation);
@@ -81,6 +88,20 @@ public sealed class CampaignCommand : ICliCommand
                 {
                     await Console.Error.WriteLineAsync($"fuzzfarm campaign: no campaign named '{name}'");
                     return 2;
+                }
+                if (seeds.Programs is not null)
+                {
+                    try
+                    {
+                        var seeded = await CorpusSeeder.PushAsync(client.Services.GetRequiredService<IClusterClient>(), name,
+                            KernelProfile.Parse(status.Config!.Profile), seeds.Programs);
+                        await Console.Error.WriteLineAsync(CorpusSeeder.Describe(seeds.Dir!, seeded));
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        await Console.Error.WriteLineAsync($"fuzzfarm campaign: {name} started, but seeding its corpus from {seeds.Dir} failed: {OneLine(e.Message)}");
+                        return 3;
+                    }
                 }
                 Print(status, await CrashGroupReader.TryListAsync(database, name));
                 return 0;

@@ -8,6 +8,7 @@ public static class CommandList
         new RunCommand(),
         new SiloCommand(),
         new CampaignCommand(),
+        new CorpusCommand(),
         new CrashesCommand(),
         new CrashCommand(),
         new RetriageCommand(),

@@ -52,7 +52,7 @@ public sealed class FuzzCommand : ICliCommand
         {
             EnsureFolder("corpus", corpusDir);
         }
-        var initial = corpusDir is null ? [] : LoadCorpus(corpusDir);
+        var initial = corpusDir is null ? [] : CorpusFolder.Load(corpusDir, Console.Error);
         if (initial is null)
         {
             return Task.FromResult(2);
@@ -81,7 +81,7 @@ public sealed class FuzzCommand : ICliCommand
         }
         if (corpusDir is not null)
         {
-            SaveCorpus(corpusDir, result.Corpus);
+            CorpusFolder.Save(corpusDir, result.Corpus.Select(ProgramPrinter.Print));
         }
         Console.Out.Write(json ? Json(profile, (ulong)seed, result, repros) : Text(profile, result, repros));
         return Task.FromResult(result.Findings.Count > 0 ? 1 : 0);
@@ -106,37 +106,6 @@ public sealed class FuzzCommand : ICliCommand
         $"fuzz {profile.Name}: {s.Executions} execs, {PerSecond(s.Executions, s.Elapsed):F0}/s, coverage {s.CoverageFeatures}, corpus {s.CorpusSize}, signatures {s.Signatures}, violations {s.Violations}, {s.Elapsed.TotalSeconds:F0}s");
 
     private static double PerSecond(long executions, TimeSpan elapsed) => executions / Math.Max(elapsed.TotalSeconds, 1e-9);
-
-    /// <summary>Programs of a corpus folder (*.ff); null after reporting the first invalid one.</summary>
-    private static List<FuzzFarm.Programs.Program>? LoadCorpus(string dir)
-    {
-        var programs = new List<FuzzFarm.Programs.Program>();
-        foreach (var file in Directory.GetFiles(dir, "*.ff").Order(StringComparer.Ordinal))
-        {
-            if (!ProgramParser.TryParse(File.ReadAllText(file), out var program, out var error))
-            {
-                Console.Error.WriteLine(error.Format(file));
-                return null;
-            }
-            programs.Add(program);
-        }
-        return programs;
-    }
-
-    private static void SaveCorpus(string dir, IReadOnlyList<FuzzFarm.Programs.Program> corpus)
-    {
-        foreach (var program in corpus)
-        {
-            var text = ProgramPrinter.Print(program);
-            // Named by content, so saving twice or merging folders never duplicates an input.
-            var hash = 14695981039346656037UL;
-            foreach (var b in Encoding.UTF8.GetBytes(text))
-            {
-                hash = (hash ^ b) * 1099511628211UL;
-            }
-            File.WriteAllText(Path.Combine(dir, hash.ToString("x16", Inv) + ".ff"), text);
-        }
-    }
 
     private static string Text(KernelProfile profile, FuzzSessionResult r, List<(SessionFinding Finding, Repro Repro, string File)> repros)
     {

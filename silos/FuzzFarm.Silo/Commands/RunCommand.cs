@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FuzzFarm.Grains;
 using FuzzFarm.Grains.Contracts;
+using FuzzFarm.Machine;
 using FuzzFarm.Silo.Farm;
 using FuzzFarm.Silo.Hosting;
 using FuzzFarm.Storage;
@@ -20,7 +21,7 @@ public sealed class RunCommand : ICliCommand
 
     public string Name => "run";
 
-    public string Usage => "run --profile P [--minutes N] [--machines N] [--seed S] [--campaign NAME] [--db CS] " + MetricsOptions.Usage;
+    public string Usage => "run --profile P [--minutes N] [--machines N] [--seed S] [--campaign NAME] [--corpus DIR] [--db CS] " + MetricsOptions.Usage;
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken cancellation)
     {
@@ -33,11 +34,17 @@ public sealed class RunCommand : ICliCommand
             config = config with { Duration = TimeSpan.FromMinutes(2) };
         }
         var db = args.Option("db");
+        var corpusDir = args.Option("corpus");
         var telemetry = MetricsOptions.Read(args);
         args.EnsureAllConsumed();
         if (args.Positionals.Count > 0)
         {
             throw new UsageException($"unexpected argument '{args.Positionals[0]}'");
+        }
+        var seeds = CorpusFolder.ReadSeeds(corpusDir, Console.Error);
+        if (!seeds.Ok)
+        {
+            return 2;
         }
 
         var (database, _) = await FarmDatabaseOpener.OpenAsync(db, cancellation);
@@ -48,10 +55,16 @@ public sealed class RunCommand : ICliCommand
             await host.StartAsync(CancellationToken.None);
             try
             {
-                var grain = host.Services.GetRequiredService<IGrainFactory>().GetGrain<ICampaignGrain>(campaign);
+                var grains = host.Services.GetRequiredService<IGrainFactory>();
+                var grain = grains.GetGrain<ICampaignGrain>(campaign);
                 var status = await grain.StartAsync(config);
+                if (seeds.Programs is not null)
+                {
+                    var seeded = await CorpusSeeder.PushAsync(grains, campaign, KernelProfile.Parse(status.Config!.Profile), seeds.Programs);
+                    await Console.Error.WriteLineAsync(CorpusSeeder.Describe(seeds.Dir!, seeded));
+                }
                 var final = await WatchAsync(grain, database, status, cancellation);
-                await WaitForTriageAsync(database, host.Services.GetRequiredService<IGrainFactory>(), campaign);
+                await WaitForTriageAsync(database, grains, campaign);
                 return await SummarizeAsync(database, final);
             }
             finally

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+using FuzzFarm.Programs;
+using FuzzFarm.Silo.Commands;
+using FfProgram = FuzzFarm.Programs.Program;
+
+namespace FuzzFarm.Silo.Farm;
+
+/// <summary>
+/// A corpus on disk: one program per <c>*.ff</c> file, named by a hash of its canonical text, so that saving twice or
+/// merging folders never duplicates an input. <c>fuzz --corpus</c>, <c>run --corpus</c>, <c>campaign start --corpus</c>
+/// and <c>corpus export</c> share it.
+/// </summary>
+internal static class CorpusFolder
+{
+    /// <summary>The folder's programs in file-name order; null after writing the first invalid one's error (FILE:line:column).</summary>
+    public static List<FfProgram>? Load(string dir, TextWriter errors)
+    {
+        var programs = new List<FfProgram>();
+        foreach (var file in Directory.GetFiles(dir, "*.ff").Order(StringComparer.Ordinal))
+        {
+            if (!ProgramParser.TryParse(File.ReadAllText(file), out var program, out var error))
+            {
+                errors.WriteLine(error.Format(file));
+                return null;
+            }
+            programs.Add(program);
+        }
+        return programs;
+    }
+
+    /// <summary>
+    /// The programs of an existing folder given to <c>--corpus</c> to seed a campaign (null when the option is absent).
+    /// Read before anything starts, so a bad file stops the command with nothing stored: <c>ok</c> is false then, and
+    /// its error (FILE:line:column) has been written.
+    /// </summary>
+    public static (string? Dir, List<FfProgram>? Programs, bool Ok) ReadSeeds(string? dir, TextWriter errors)
+    {
+        if (dir is null)
+        {
+            return (null, null, true);
+        }
+        if (!Directory.Exists(dir))
+        {
+            throw new UsageException($"--corpus {dir}: no such folder");
+        }
+        var programs = Load(dir, errors);
+        return (dir, programs, programs is not null);
+    }
+
+    /// <summary>Writes each program text (canonical, as <see cref="ProgramPrinter"/> prints) to its own file.</summary>
+    public static void Save(string dir, IEnumerable<string> texts)
+    {
+        foreach (var text in texts)
+        {
+            File.WriteAllText(Path.Combine(dir, FileName(text)), text);
+        }
+    }
+
+    /// <summary>FNV-1a of the UTF-8 text, 16 hex digits, <c>.ff</c>.</summary>
+    public static string FileName(string text)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+        return hash.ToString("x16", CultureInfo.InvariantCulture) + ".ff";
+    }
+}
