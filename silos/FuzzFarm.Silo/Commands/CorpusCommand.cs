@@ -31,14 +31,7 @@ public sealed class CorpusCommand : ICliCommand
         {
             throw new UsageException($"unexpected argument '{args.Positionals[2]}'");
         }
-        try
-        {
-            Directory.CreateDirectory(outDir);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"--out {outDir}: cannot use it as a folder: {e.Message}");
-        }
+        FolderOption.Create("out", outDir);
 
         var (database, _) = await FarmDatabaseOpener.OpenAsync(db, cancellation);
         await using (database)

@@ -47,10 +47,10 @@ public sealed class FuzzCommand : ICliCommand
             throw new UsageException("--seconds and --executions must be positive, --jobs between 1 and 256, --seed non-negative");
         }
         // Both folders are made before fuzzing, so a bad path fails at once instead of losing the run's findings.
-        EnsureFolder("out", outDir);
+        FolderOption.Create("out", outDir);
         if (corpusDir is not null)
         {
-            EnsureFolder("corpus", corpusDir);
+            FolderOption.Create("corpus", corpusDir);
         }
         var initial = corpusDir is null ? [] : CorpusFolder.Load(corpusDir, Console.Error);
         if (initial is null)
@@ -89,18 +89,6 @@ public sealed class FuzzCommand : ICliCommand
 
     /// <summary>Where the unminimized find goes: beside its repro, <c>NN-signature.original.ff</c>.</summary>
     private static string OriginalFile(string reproFile) => Path.ChangeExtension(reproFile, ".original.ff");
-
-    private static void EnsureFolder(string option, string dir)
-    {
-        try
-        {
-            Directory.CreateDirectory(dir);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"--{option} {dir}: cannot use it as a folder: {e.Message}");
-        }
-    }
 
     private static string StatusLine(KernelProfile profile, FuzzStatus s) => string.Create(Inv,
         $"fuzz {profile.Name}: {s.Executions} execs, {PerSecond(s.Executions, s.Elapsed):F0}/s, coverage {s.CoverageFeatures}, corpus {s.CorpusSize}, signatures {s.Signatures}, violations {s.Violations}, {s.Elapsed.TotalSeconds:F0}s");
