@@ -197,6 +197,11 @@ internal sealed partial class Kernel
                 }
                 continue;
             }
+            if (f.Large && template is null && ShareSubpageRun(parent, table, childTable, used, u, area, f) is var run and > 1)
+            {
+                u += run - 1;
+                continue;
+            }
             AddMap(f, sub);
             if (f.Anon)
             {
@@ -281,6 +286,49 @@ internal sealed partial class Kernel
             }
         }
         Coverage.HitRun(CovPoint.ForkCopyPinned, f, first, count, f.RefCount, 0);
+        return count;
+    }
+
+    /// <summary>
+    /// What the general path of <see cref="CopyTable"/> does for each shared PTE, for the run of entries from
+    /// <c>used[u]</c> that map consecutive subpages of the large folio <paramref name="f"/> inside <paramref name="area"/>
+    /// (a PTE-mapped THP is hundreds of them per fork): each entry is written as there, and the counts and coverage are
+    /// taken for the run at once, in the same order. Returns the run's length; 1 means the general path goes on with
+    /// <c>used[u]</c>, whose child entry it has already taken.
+    /// </summary>
+    private int ShareSubpageRun(Process parent, PteTable table, PteTable child, ReadOnlySpan<short> used, int u, Vma area, Folio f)
+    {
+        // A maybe-pinned anon folio may be copied entry by entry (by each subpage's exclusivity): not here.
+        if (Profile.ForkCopiesPinned && f.Anon && parent.HasPinned && f.MaybeDmaPinned)
+        {
+            return 1;
+        }
+        var first = used[u];
+        var tStart = table.Index << Geometry.PmdShift;
+        var limit = area.End - tStart >= Geometry.PmdSize ? Geometry.PmdNr : (int)((area.End - tStart) >> Geometry.PageShift);
+        var count = 1;
+        while (u + count < used.Length && used[u + count] == first + count && first + count < limit && !table.IsKnownNone(first + count)
+            && table.Peek(first + count) is { Folio: { } next, Sub: var sub } && ReferenceEquals(next, f) && sub == first + count)
+        {
+            count++;
+        }
+        if (count == 1)
+        {
+            return 1;
+        }
+        for (var i = first; i < first + count; i++)
+        {
+            ref var cpte = ref child.At(i);
+            ref var ppte = ref table.At(i);
+            if (area.IsCow && ppte.Writable)
+            {
+                ppte.Flags &= ~PteFlags.Write;
+            }
+            cpte = ppte;
+            cpte.Flags &= ~PteFlags.UffdWp;
+            cpte.Grant = cpte.MappedBy = Decision.ForkShare;
+        }
+        ShareTemplateRun(f, first, count);
         return count;
     }
 

@@ -20,6 +20,30 @@ public class MechanismTests
     }
 
     [Fact]
+    public void ForkSharesEachMappedSubpageOfAPteMappedThpWriteProtected()
+    {
+        var r = new Rig("v5.7");
+        var a = r.MapThp();
+        // Unmapping the last subpage splits the PMD and leaves a VMA that covers only part of the table.
+        Assert.Equal(Status.Done, r.K.Munmap(r.T0, a + (2 << 20) - 4096, 4096));
+        r.Store(r.T0, a + 8192);
+        var f = Rig.FolioOf(r.P0, a);
+        Assert.True(f.Large);
+        var refs = f.RefCount;
+        var c = r.Fork(r.T0, 1);
+        Assert.Equal(refs + 511, f.RefCount);
+        for (var i = 0; i < 512; i++)
+        {
+            var at = a + ((ulong)i << 12);
+            var mapped = i < 511;
+            Assert.Equal(mapped ? 2 : 0, f.Mapcount(i));
+            Assert.Equal(mapped, Rig.PteOf(c.Process, at).Folio == f && Rig.PteOf(c.Process, at).Sub == i);
+            Assert.False(Rig.PteOf(c.Process, at).Writable);
+            Assert.False(Rig.PteOf(r.P0, at).Writable);
+        }
+    }
+
+    [Fact]
     public void VmspliceTakesOneReferencePerPageAndMunmapDropsTheMapping()
     {
         var r = new Rig("v5.7");
