@@ -207,14 +207,7 @@ internal sealed partial class Kernel
             {
                 f.Exclusive[sub] = false;
             }
-            ref var ppte = ref table.At(i);
-            if (area.IsCow && ppte.Writable)
-            {
-                ppte.Flags &= ~PteFlags.Write;
-            }
-            cpte = ppte;
-            cpte.Flags &= ~PteFlags.UffdWp;
-            cpte.Grant = cpte.MappedBy = Decision.ForkShare;
+            ShareEntry(ref table.At(i), ref cpte, area);
             Coverage.Hit(CovPoint.ForkShare, f, sub);
             if (Tracing && !f.Large)
             {
@@ -318,18 +311,22 @@ internal sealed partial class Kernel
         }
         for (var i = first; i < first + count; i++)
         {
-            ref var cpte = ref child.At(i);
-            ref var ppte = ref table.At(i);
-            if (area.IsCow && ppte.Writable)
-            {
-                ppte.Flags &= ~PteFlags.Write;
-            }
-            cpte = ppte;
-            cpte.Flags &= ~PteFlags.UffdWp;
-            cpte.Grant = cpte.MappedBy = Decision.ForkShare;
+            ShareEntry(ref table.At(i), ref child.At(i), area);
         }
         ShareTemplateRun(f, first, count);
         return count;
+    }
+
+    /// <summary>copy_present_pte sharing a page: the parent's entry loses write in a COW mapping; the child's is a copy, without uffd-wp.</summary>
+    private static void ShareEntry(ref Pte parentPte, ref Pte childPte, Vma area)
+    {
+        if (area.IsCow && parentPte.Writable)
+        {
+            parentPte.Flags &= ~PteFlags.Write;
+        }
+        childPte = parentPte;
+        childPte.Flags &= ~PteFlags.UffdWp;
+        childPte.Grant = childPte.MappedBy = Decision.ForkShare;
     }
 
     /// <summary>
