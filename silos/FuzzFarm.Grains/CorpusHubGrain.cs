@@ -1,6 +1,5 @@
 using FuzzFarm.Fuzzing;
 using FuzzFarm.Grains.Contracts;
-using FuzzFarm.Programs;
 using FuzzFarm.Storage;
 using FuzzFarm.Telemetry;
 using Microsoft.Extensions.Logging;
