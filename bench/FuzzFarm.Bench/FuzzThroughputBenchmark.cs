@@ -10,7 +10,11 @@ namespace FuzzFarm.Bench;
 /// oracle, coverage, corpus) with one engine, then with one engine per core, and the scaling between them. Each figure
 /// is given per wall-clock second and per CPU-second of the process (GC and JIT included): on a shared machine the
 /// wall-clock figure moves with the neighbours' load, the CPU-second one much less, and "per core" is the latter.
-/// Options: <c>--profile P</c> (v5.9), <c>--seconds N</c> per measurement (10), <c>--jobs N</c> (processor count).
+/// A 10-second run measures a young corpus, whose programs are cheaper than those an engine runs after a minute (on
+/// v5.7, forks of processes holding PTE-mapped THPs): the last line is one engine's rate over the second half of a
+/// longer run, what an overnight campaign sees.
+/// Options: <c>--profile P</c> (v5.9), <c>--seconds N</c> per measurement (10), <c>--jobs N</c> (processor count),
+/// <c>--steady-seconds N</c> for the long run (60; 0 skips it).
 /// </summary>
 internal static class FuzzThroughputBenchmark
 {
@@ -21,6 +25,7 @@ internal static class FuzzThroughputBenchmark
         var profile = KernelProfile.Parse(Option(args, "--profile") ?? "v5.9");
         var seconds = int.Parse(Option(args, "--seconds") ?? "10", Inv);
         var jobs = int.Parse(Option(args, "--jobs") ?? Environment.ProcessorCount.ToString(Inv), Inv);
+        var steadySeconds = int.Parse(Option(args, "--steady-seconds") ?? "60", Inv);
         // Warm-up: JIT and the first corpus, outside the measurement.
         FuzzSession.Run(new FuzzSessionOptions(profile, 99) { MaxExecutions = 200_000 }, null, CancellationToken.None);
         var (one, oneCpu) = Measure(profile, 1, seconds);
@@ -33,6 +38,12 @@ internal static class FuzzThroughputBenchmark
         }
         var blind = FuzzSession.Run(new FuzzSessionOptions(profile, 1) { Duration = TimeSpan.FromSeconds(seconds), Engine = FuzzOptions.Blind }, null, CancellationToken.None);
         Console.WriteLine(string.Create(Inv, $"blind generation on {profile.Name}, 1 job: {blind.Executions / blind.Elapsed.TotalSeconds:F0} executions/s"));
+        if (steadySeconds > 0)
+        {
+            var (steady, steadyCpu) = MeasureSecondHalf(profile, steadySeconds);
+            Console.WriteLine(string.Create(Inv,
+                $"fuzz loop on {profile.Name}, 1 job, seconds {steadySeconds / 2}-{steadySeconds} of a {steadySeconds} s run: {steady:F0} executions/s, {steadyCpu:F0} per CPU-second"));
+        }
         return oneCpu >= 100_000 ? 0 : 1;
     }
 
@@ -44,6 +55,25 @@ internal static class FuzzThroughputBenchmark
         var r = FuzzSession.Run(new FuzzSessionOptions(profile, 1) { Jobs = jobs, Duration = TimeSpan.FromSeconds(seconds) }, null, CancellationToken.None);
         self.Refresh();
         return (r.Executions / r.Elapsed.TotalSeconds, r.Executions / (self.TotalProcessorTime - cpu0).TotalSeconds);
+    }
+
+    /// <summary>One engine's executions per wall-clock second and per CPU-second over the second half of a run.</summary>
+    private static (double Wall, double Cpu) MeasureSecondHalf(KernelProfile profile, int seconds)
+    {
+        using var self = Process.GetCurrentProcess();
+        (TimeSpan At, long Executions, TimeSpan Cpu)? half = null;
+        var r = FuzzSession.Run(new FuzzSessionOptions(profile, 1) { Duration = TimeSpan.FromSeconds(seconds) }, status =>
+        {
+            if (half is null && status.Elapsed.TotalSeconds >= seconds / 2.0)
+            {
+                self.Refresh();
+                half = (status.Elapsed, status.Executions, self.TotalProcessorTime);
+            }
+        }, CancellationToken.None);
+        self.Refresh();
+        var (at, executions, cpu) = half ?? throw new InvalidOperationException("the run reported no progress past its half");
+        var done = r.Executions - executions;
+        return (done / (r.Elapsed - at).TotalSeconds, done / (self.TotalProcessorTime - cpu).TotalSeconds);
     }
 
     private static string? Option(IReadOnlyList<string> args, string name)
