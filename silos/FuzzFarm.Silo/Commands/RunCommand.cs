@@ -27,7 +27,7 @@ public sealed class RunCommand : ICliCommand
     {
         var profileText = args.RequiredOption("profile");
         var profile = Profiles.Validate(profileText);
-        var campaign = CampaignOptions.Name(args.Option("campaign") ?? "local-" + profile);
+        var campaign = args.Option("campaign") is { } named ? CampaignOptions.Name(named) : CampaignOptions.LocalName(profile);
         var config = CampaignOptions.Read(args, campaign, profileRequired: true, defaultMachines: Environment.ProcessorCount)!;
         if (config.Duration is null)
         {

@@ -11,6 +11,36 @@ public static class CampaignOptions
     public static string Name(string name) =>
         CampaignNames.IsValid(name) ? name : throw new UsageException($"campaign name '{name}' is invalid: use {CampaignNames.Describe}");
 
+    /// <summary>
+    /// <c>run</c>'s campaign when none is named: <c>local-PROFILE</c>, with a derived profile's '+' written '.' and
+    /// its '=' written '-' (<c>local-v5.9.fork_copies_pinned-false</c>), since campaign names allow neither; a name
+    /// over 64 characters keeps its first 47 and a hash of the whole profile.
+    /// </summary>
+    public static string LocalName(string profile)
+    {
+        var name = new StringBuilder("local-");
+        foreach (var c in profile)
+        {
+            name.Append(c switch
+            {
+                '+' => '.',
+                '=' => '-',
+                _ when char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' => c,
+                _ => '_',
+            });
+        }
+        if (name.Length <= 64)
+        {
+            return name.ToString();
+        }
+        var hash = 14695981039346656037UL;
+        foreach (var b in Encoding.UTF8.GetBytes(profile))
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name.ToString(0, 47)}-{hash:x16}");
+    }
+
     public static CampaignConfig? Read(CliArgs args, string campaign, bool profileRequired, int defaultMachines)
     {
         var profileText = profileRequired ? args.RequiredOption("profile") : args.Option("profile");
