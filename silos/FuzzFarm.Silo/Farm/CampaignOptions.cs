@@ -33,12 +33,7 @@ public static class CampaignOptions
         {
             return name.ToString();
         }
-        var hash = 14695981039346656037UL;
-        foreach (var b in Encoding.UTF8.GetBytes(profile))
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name.ToString(0, 47)}-{hash:x16}");
+        return $"{name.ToString(0, 47)}-{TextHash.Hex16(profile)}";
     }
 
     public static CampaignConfig? Read(CliArgs args, string campaign, bool profileRequired, int defaultMachines)

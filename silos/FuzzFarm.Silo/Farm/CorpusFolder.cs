@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using FuzzFarm.Programs;
 using FuzzFarm.Silo.Commands;
 using FfProgram = FuzzFarm.Programs.Program;
@@ -57,14 +55,6 @@ internal static class CorpusFolder
         }
     }
 
-    /// <summary>FNV-1a of the UTF-8 text, 16 hex digits, <c>.ff</c>.</summary>
-    public static string FileName(string text)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var b in Encoding.UTF8.GetBytes(text))
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-        return hash.ToString("x16", CultureInfo.InvariantCulture) + ".ff";
-    }
+    /// <summary>The file a program text is saved to: <see cref="TextHash.Hex16"/> of the text, <c>.ff</c>.</summary>
+    public static string FileName(string text) => TextHash.Hex16(text) + ".ff";
 }
