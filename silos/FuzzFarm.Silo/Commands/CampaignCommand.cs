@@ -38,8 +38,7 @@ public sealed class CampaignCommand : ICliCommand
         {
             throw new UsageException($"unexpected argument '{args.Positionals[2]}'");
         }
-        var seeds = CorpusFolder.ReadSeeds(corpusDir, Console.Error);
-        if (!seeds.Ok)
+        if (!CorpusFolder.TryReadSeeds(corpusDir, Console.Error, out var seeds))
         {
             return 2;
         }
@@ -89,17 +88,17 @@ public sealed class CampaignCommand : ICliCommand
                     await Console.Error.WriteLineAsync($"fuzzfarm campaign: no campaign named '{name}'");
                     return 2;
                 }
-                if (seeds.Programs is not null)
+                if (seeds is not null)
                 {
                     try
                     {
                         var seeded = await CorpusSeeder.PushAsync(client.Services.GetRequiredService<IClusterClient>(), name,
-                            KernelProfile.Parse(status.Config!.Profile), seeds.Programs);
-                        await Console.Error.WriteLineAsync(CorpusSeeder.Describe(seeds.Dir!, seeded));
+                            KernelProfile.Parse(status.Config!.Profile), seeds);
+                        await Console.Error.WriteLineAsync(CorpusSeeder.Describe(corpusDir!, seeded));
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
-                        await Console.Error.WriteLineAsync($"fuzzfarm campaign: {name} started, but seeding its corpus from {seeds.Dir} failed: {OneLine(e.Message)}");
+                        await Console.Error.WriteLineAsync($"fuzzfarm campaign: {name} started, but seeding its corpus from {corpusDir} failed: {OneLine(e.Message)}");
                         return 3;
                     }
                 }

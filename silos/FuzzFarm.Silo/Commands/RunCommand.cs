@@ -41,8 +41,7 @@ public sealed class RunCommand : ICliCommand
         {
             throw new UsageException($"unexpected argument '{args.Positionals[0]}'");
         }
-        var seeds = CorpusFolder.ReadSeeds(corpusDir, Console.Error);
-        if (!seeds.Ok)
+        if (!CorpusFolder.TryReadSeeds(corpusDir, Console.Error, out var seeds))
         {
             return 2;
         }
@@ -58,10 +57,10 @@ public sealed class RunCommand : ICliCommand
                 var grains = host.Services.GetRequiredService<IGrainFactory>();
                 var grain = grains.GetGrain<ICampaignGrain>(campaign);
                 var status = await grain.StartAsync(config);
-                if (seeds.Programs is not null)
+                if (seeds is not null)
                 {
-                    var seeded = await CorpusSeeder.PushAsync(grains, campaign, KernelProfile.Parse(status.Config!.Profile), seeds.Programs);
-                    await Console.Error.WriteLineAsync(CorpusSeeder.Describe(seeds.Dir!, seeded));
+                    var seeded = await CorpusSeeder.PushAsync(grains, campaign, KernelProfile.Parse(status.Config!.Profile), seeds);
+                    await Console.Error.WriteLineAsync(CorpusSeeder.Describe(corpusDir!, seeded));
                 }
                 var final = await WatchAsync(grain, database, status, cancellation);
                 await WaitForTriageAsync(database, grains, campaign);

@@ -28,22 +28,23 @@ internal static class CorpusFolder
     }
 
     /// <summary>
-    /// The programs of an existing folder given to <c>--corpus</c> to seed a campaign (null when the option is absent).
-    /// Read before anything starts, so a bad file stops the command with nothing stored: <c>ok</c> is false then, and
+    /// Reads the folder given to <c>--corpus</c> to seed a campaign (<paramref name="programs"/> is null when the option
+    /// is absent). Read before anything starts, so a bad file stops the command with nothing stored: false then, and
     /// its error (FILE:line:column) has been written.
     /// </summary>
-    public static (string? Dir, List<FfProgram>? Programs, bool Ok) ReadSeeds(string? dir, TextWriter errors)
+    public static bool TryReadSeeds(string? dir, TextWriter errors, out List<FfProgram>? programs)
     {
+        programs = null;
         if (dir is null)
         {
-            return (null, null, true);
+            return true;
         }
         if (!Directory.Exists(dir))
         {
             throw new UsageException($"--corpus {dir}: no such folder");
         }
-        var programs = Load(dir, errors);
-        return (dir, programs, programs is not null);
+        programs = Load(dir, errors);
+        return programs is not null;
     }
 
     /// <summary>Writes each program text (canonical, as <see cref="ProgramPrinter"/> prints) to its own file.</summary>
