@@ -38,6 +38,7 @@ public sealed class FuzzEngine
     private List<CorpusInput>? _inputs;
     private List<Finding>? _findings;
     private List<Finding>? _shorter;
+    private List<MachineError>? _newMachineErrors;
 
     public FuzzEngine(KernelProfile profile, ulong seed, FuzzOptions? options = null)
     {
@@ -102,6 +103,7 @@ public sealed class FuzzEngine
         _findings = null;
         _shorter = null;
         var start = Executions;
+        var rejectedBefore = RejectedMutants;
         _batchViolations.Clear();
         while (Executions - start < executions)
         {
@@ -134,7 +136,19 @@ public sealed class FuzzEngine
                 CheckObserved(program);
             }
         }
-        return new BatchResult((int)(Executions - start), _inputs ?? [], _findings ?? [], _shorter ?? [], BatchViolations());
+        return new BatchResult((int)(Executions - start), _inputs ?? [], _findings ?? [], _shorter ?? [], BatchViolations())
+        {
+            RejectedMutants = (int)(RejectedMutants - rejectedBefore),
+            MachineErrors = TakeNewMachineErrors(),
+        };
+    }
+
+    /// <summary>Machine errors first seen since the last batch returned (external inputs' included), handed over once.</summary>
+    private IReadOnlyList<MachineError> TakeNewMachineErrors()
+    {
+        IReadOnlyList<MachineError> errors = _newMachineErrors ?? [];
+        _newMachineErrors = null;
+        return errors;
     }
 
     private List<ViolationCount> BatchViolations()
@@ -176,12 +190,16 @@ public sealed class FuzzEngine
         Executions++;
         try
         {
+            _options.BeforeExecute?.Invoke(program);
             return _executor.Run(program, _profile);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             var error = MachineError.From(e, ProgramPrinter.Print(program), _profile.Name);
-            _machineErrors.TryAdd(error.Key, error);
+            if (_machineErrors.TryAdd(error.Key, error))
+            {
+                (_newMachineErrors ??= []).Add(error);
+            }
             // The executor's pooled state may be half-updated: start from a clean one.
             _executor = new Executor(ExecutionOptions.Fast);
             return null;

@@ -19,6 +19,12 @@ public sealed record FuzzOptions
     /// <summary>Upper bound on the number of calls of a generated program.</summary>
     public int MaxGeneratedCalls { get; init; } = 14;
 
+    /// <summary>
+    /// Runs before each execution; whatever it throws is taken as the machine throwing on that program. For tests of
+    /// how a machine bug is reported: the machine itself is expected never to throw.
+    /// </summary>
+    internal Action<Programs.Program>? BeforeExecute { get; init; }
+
     public static FuzzOptions Default { get; } = new();
 
     public static FuzzOptions Blind { get; } = new() { CoverageGuided = false };

@@ -41,7 +41,14 @@ public sealed record SessionFinding(Finding Finding, long Execution, int Engine)
 
 public sealed record FuzzSessionResult(
     long Executions, TimeSpan Elapsed, int CoverageFeatures, IReadOnlyList<SessionFinding> Findings, IReadOnlyList<Program> Corpus,
-    long Violations);
+    long Violations)
+{
+    /// <summary>Mutants the validators rejected, all engines together (not executed, so not in <see cref="Executions"/>).</summary>
+    public long RejectedMutants { get; init; }
+
+    /// <summary>Each place where the machine threw, with the first program that made it (engine order): simulator bugs.</summary>
+    public IReadOnlyList<MachineError> MachineErrors { get; init; } = [];
+}
 
 /// <summary>
 /// One engine per job, each on its own thread, in rounds of executions. After its round k an engine takes, in engine
@@ -84,7 +91,11 @@ public static class FuzzSession
         progress?.Invoke(Status(engines, clock.Elapsed));
         return new FuzzSessionResult(engines.Sum(e => e.Executions), clock.Elapsed, Coverage(engines),
             [.. findings.Select(f => f with { Shorter = candidates[f.Finding.Signature][1..] })], MergedCorpus(engines),
-            engines.Sum(e => e.ViolationsSeen));
+            engines.Sum(e => e.ViolationsSeen))
+        {
+            RejectedMutants = engines.Sum(e => e.RejectedMutants),
+            MachineErrors = [.. engines.SelectMany(e => e.MachineErrors).DistinctBy(e => e.Key, StringComparer.Ordinal)],
+        };
     }
 
     private static int Coverage(FuzzEngine[] engines) => CoverageMap.CountUnion([.. engines.Select(e => e.Coverage)]);

@@ -7,7 +7,14 @@ namespace FuzzFarm.Fuzzing;
 /// </summary>
 public sealed record BatchResult(
     int Executions, IReadOnlyList<CorpusInput> NewInputs, IReadOnlyList<Finding> Findings, IReadOnlyList<Finding> Shorter,
-    IReadOnlyList<ViolationCount> Violations);
+    IReadOnlyList<ViolationCount> Violations)
+{
+    /// <summary>Mutants the validator rejected in this batch (each replaced by another attempt, not executed).</summary>
+    public int RejectedMutants { get; init; }
+
+    /// <summary>Places where the machine threw, first seen by the engine in this batch (bugs in the simulator).</summary>
+    public IReadOnlyList<MachineError> MachineErrors { get; init; } = [];
+}
 
 /// <summary>How many violations of one signature, of kind <paramref name="Kind"/> (<c>lost-write</c> ...), the executions of a batch showed.</summary>
 public sealed record ViolationCount(string Kind, string Signature, long Count);

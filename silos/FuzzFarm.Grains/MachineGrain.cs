@@ -190,6 +190,15 @@ public sealed partial class MachineGrain(ILocalSiloDetails here, FarmDatabase da
                 _toPush.Add(new CorpusProgram(input.ProgramText, input.NewFeatures, input.Features));
             }
         }
+        if (batch.RejectedMutants > 0)
+        {
+            FarmMetrics.RecordRejectedMutants(_campaign, _profileName, batch.RejectedMutants);
+        }
+        foreach (var error in batch.MachineErrors)
+        {
+            FarmMetrics.RecordMachineError(_campaign, _profileName, error.Exception);
+            LogMachineError(log, _campaign, _index, error.Exception, error.Message, error.Site, error.ProgramText);
+        }
         foreach (var violations in batch.Violations)
         {
             FarmMetrics.RecordViolations(_campaign, _profileName, violations.Kind, violations.Signature, violations.Count);
@@ -360,6 +369,10 @@ public sealed partial class MachineGrain(ILocalSiloDetails here, FarmDatabase da
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "machine {Campaign}/{Index}: violation counts not stored, retrying at the next sync: {Error}")]
     private static partial void LogSeenRetry(ILogger logger, string campaign, int index, string error);
+
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "machine {Campaign}/{Index}: the simulated machine threw {Exception}: {Reason} at {Site}, a simulator bug; the program is skipped. Program:\n{Program}")]
+    private static partial void LogMachineError(ILogger logger, string campaign, int index, string exception, string reason, string site, string program);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "machine {Campaign}/{Index} stopped")]
     private static partial void LogStopped(ILogger logger, string campaign, int index);

@@ -38,6 +38,12 @@ public static class FarmMetrics
     private static readonly Counter<long> ReprosReplaced =
         Meter.CreateCounter<long>("fuzzfarm.triage.repros_replaced", description: "Stored repros replaced by a shorter one, minimized from a later report");
 
+    private static readonly Counter<long> RejectedMutants =
+        Meter.CreateCounter<long>("fuzzfarm.mutants.rejected", description: "Mutants the validator rejected before running them (not executions)");
+
+    private static readonly Counter<long> MachineErrors =
+        Meter.CreateCounter<long>("fuzzfarm.machine.errors", description: "Places where the simulated machine threw (simulator bugs), each counted once per machine");
+
     // Up and down with each machine's fuzz loop, so it is right per silo even when machines come and go.
     private static readonly UpDownCounter<long> MachinesRunning =
         Meter.CreateUpDownCounter<long>("fuzzfarm.machines.running", description: "Machine grains running a fuzz loop on this silo");
@@ -52,6 +58,13 @@ public static class FarmMetrics
         MachineRate.Record(perSecond, tags);
         Coverage.Record(coverage, tags);
     }
+
+    public static void RecordRejectedMutants(string campaign, string profile, long count) =>
+        RejectedMutants.Add(count, new TagList { { "campaign", campaign }, { "profile", profile } });
+
+    /// <summary>A machine met a new place where the simulator throws; the exception's type is the label, the rest goes to the log.</summary>
+    public static void RecordMachineError(string campaign, string profile, string exception) =>
+        MachineErrors.Add(1, new TagList { { "campaign", campaign }, { "profile", profile }, { "exception", exception } });
 
     public static void RecordCorpus(string campaign, long size) =>
         Corpus.Record(size, new KeyValuePair<string, object?>("campaign", campaign));

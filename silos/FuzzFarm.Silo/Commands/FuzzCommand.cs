@@ -12,7 +12,9 @@ namespace FuzzFarm.Silo.Commands;
 /// <c>fuzz</c>: a local coverage-guided fuzzing run on one profile, one engine per job. Prints a status line on stderr
 /// at most once a second; at the end minimizes each signature found (its first find and its shortest later finds; the
 /// shortest result is kept), replays it on every profile, writes the repros to the output folder, each beside the
-/// program as found, and prints a summary. Exit 0 nothing found, 1 violations found, 2 invalid input.
+/// program as found, and prints a summary. A program the machine threw on (a bug in the simulator, not in the kernel
+/// under test) is written there too, once per throw site, as <c>machine-error-NN.ff</c>. Exit 0 nothing found, 1
+/// violations or machine errors found, 2 invalid input.
 /// </summary>
 public sealed class FuzzCommand : ICliCommand
 {
@@ -79,13 +81,24 @@ public sealed class FuzzCommand : ICliCommand
             File.WriteAllText(OriginalFile(file), repro.OriginalText(note));
             repros.Add((found, repro, file));
         }
+        var machineErrors = result.MachineErrors.Select((e, i) => (Error: e, File: WriteMachineError(outDir, e, i + 1))).ToList();
         if (corpusDir is not null)
         {
             CorpusFolder.Save(corpusDir, result.Corpus.Select(ProgramPrinter.Print));
         }
-        Console.Out.Write(json ? Json(profile, (ulong)seed, result, repros) : Text(profile, result, repros));
-        return Task.FromResult(result.Findings.Count > 0 ? 1 : 0);
+        Console.Out.Write(json ? Json(profile, (ulong)seed, result, repros, machineErrors) : Text(profile, result, repros, machineErrors));
+        return Task.FromResult(result.Findings.Count > 0 || machineErrors.Count > 0 ? 1 : 0);
     }
+
+    /// <summary>The program the machine threw on, with what it threw in its header, so that <c>replay</c> shows it again.</summary>
+    private static string WriteMachineError(string outDir, MachineError error, int number)
+    {
+        var file = Path.Combine(outDir, string.Create(Inv, $"machine-error-{number:D2}.ff"));
+        File.WriteAllText(file, $"# machine error: {error.Exception}: {OneLine(error.Message)}\n# at {error.Site}\n# profile: {error.Profile}\n{error.ProgramText}");
+        return file;
+    }
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 
     /// <summary>Where the unminimized find goes: beside its repro, <c>NN-signature.original.ff</c>.</summary>
     private static string OriginalFile(string reproFile) => Path.ChangeExtension(reproFile, ".original.ff");
@@ -95,10 +108,20 @@ public sealed class FuzzCommand : ICliCommand
 
     private static double PerSecond(long executions, TimeSpan elapsed) => executions / Math.Max(elapsed.TotalSeconds, 1e-9);
 
-    private static string Text(KernelProfile profile, FuzzSessionResult r, List<(SessionFinding Finding, Repro Repro, string File)> repros)
+    private static string Text(KernelProfile profile, FuzzSessionResult r, List<(SessionFinding Finding, Repro Repro, string File)> repros,
+        List<(MachineError Error, string File)> machineErrors)
     {
         var sb = new StringBuilder();
         sb.Append(Inv, $"fuzz {profile.Name}: {r.Executions} executions in {r.Elapsed.TotalSeconds:F1}s ({PerSecond(r.Executions, r.Elapsed):F0}/s), coverage {r.CoverageFeatures}, corpus {r.Corpus.Count}, {r.Violations} violation(s) of {repros.Count} signature(s)\n");
+        sb.Append(Inv, $"  mutants rejected by validation: {r.RejectedMutants} ({RejectedPercent(r):F1}% of programs made)\n");
+        if (machineErrors.Count > 0)
+        {
+            sb.Append(Inv, $"  the machine threw at {machineErrors.Count} place(s): bugs in the simulator, not violations\n");
+            foreach (var (error, file) in machineErrors)
+            {
+                sb.Append(Inv, $"    {error.Exception}: {OneLine(error.Message)} at {error.Site}; program: {file}\n");
+            }
+        }
         foreach (var (found, repro, file) in repros)
         {
             sb.Append(Inv, $"  {repro.Signature}\n");
@@ -108,7 +131,11 @@ public sealed class FuzzCommand : ICliCommand
         return sb.ToString();
     }
 
-    private static string Json(KernelProfile profile, ulong seed, FuzzSessionResult r, List<(SessionFinding Finding, Repro Repro, string File)> repros)
+    /// <summary>Rejected mutants among all programs made (executed ones and rejected ones).</summary>
+    private static double RejectedPercent(FuzzSessionResult r) => 100.0 * r.RejectedMutants / Math.Max(1, r.Executions + r.RejectedMutants);
+
+    private static string Json(KernelProfile profile, ulong seed, FuzzSessionResult r, List<(SessionFinding Finding, Repro Repro, string File)> repros,
+        List<(MachineError Error, string File)> machineErrors)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream))
@@ -121,6 +148,18 @@ public sealed class FuzzCommand : ICliCommand
             w.WriteNumber("coverage", r.CoverageFeatures);
             w.WriteNumber("corpus", r.Corpus.Count);
             w.WriteNumber("violations", r.Violations);
+            w.WriteNumber("rejected_mutants", r.RejectedMutants);
+            w.WriteStartArray("machine_errors");
+            foreach (var (error, file) in machineErrors)
+            {
+                w.WriteStartObject();
+                w.WriteString("exception", error.Exception);
+                w.WriteString("message", error.Message);
+                w.WriteString("site", error.Site);
+                w.WriteString("file", file);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteStartArray("signatures");
             foreach (var (found, repro, file) in repros)
             {
