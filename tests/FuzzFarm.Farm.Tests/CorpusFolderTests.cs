@@ -103,6 +103,38 @@ public sealed class CorpusFolderTests(PostgresFixture postgres) : IClassFixture<
     }
 
     [Fact]
+    public async Task Campaign_start_with_a_folder_seeds_the_campaign_on_a_running_silo_and_a_bad_file_starts_nothing()
+    {
+        var cs = await postgres.CreateDatabaseAsync();
+        var seeds = Path.Combine(_folder, "start");
+        Directory.CreateDirectory(seeds);
+        File.WriteAllText(Path.Combine(seeds, "uffd.ff"), UffdWp);
+        File.WriteAllText(Path.Combine(seeds, "thp.ff"), VmspliceThp);
+        var bad = Path.Combine(_folder, "start-bad");
+        Directory.CreateDirectory(bad);
+        File.WriteAllText(Path.Combine(bad, "bad.ff"), "a = mmap(4K, rw, private)\nstore(b, 1)\n");
+        using var cluster = await SiloCluster.StartAsync(cs, 1);
+
+        var refused = await cluster.ClientAsync("campaign", "start", "refused", "--profile", "v5.7", "--machines", "1", "--corpus", bad);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Single(refused.Lines, l => l.StartsWith(Path.Combine(bad, "bad.ff") + ":2:", StringComparison.Ordinal));
+        Assert.Equal(0, await FarmQueries.ScalarAsync(cs, "SELECT count(*) FROM campaigns"));
+
+        var start = await cluster.ClientAsync("campaign", "start", "seededc", "--profile", "v5.7", "--machines", "1", "--corpus", seeds);
+        Assert.True(start.ExitCode == 0, string.Join('\n', start.Lines));
+        Assert.Single(start.Lines, l => l.StartsWith($"corpus {seeds}: 2 programs, ", StringComparison.Ordinal));
+        await using (var database = await FarmDatabase.OpenAsync(cs, CancellationToken.None))
+        {
+            await Eventually.HoldsAsync(async () =>
+            {
+                var stored = (await database.Corpus.LoadAsync("seededc", CancellationToken.None)).Select(r => r.Text).ToHashSet(StringComparer.Ordinal);
+                return stored.Contains(Canonical(UffdWp)) && stored.Contains(Canonical(VmspliceThp));
+            }, Short, () => ["the seeds are not both in the stored corpus"]);
+        }
+        Assert.Equal(0, (await cluster.ClientAsync("campaign", "stop", "seededc")).ExitCode);
+    }
+
+    [Fact]
     public async Task A_bad_file_in_the_folder_stops_run_before_anything_is_stored()
     {
         var cs = await postgres.CreateDatabaseAsync();
