@@ -395,6 +395,16 @@ internal sealed partial class Kernel
 
     internal void FlushTlbAll(Process p) => FlushTlb(p, 0, ulong.MaxValue);
 
+    /// <summary>
+    /// pmdp_invalidate: a huge PMD is rewritten (change_huge_pmd, clear_soft_dirty_pmd) with a flush of its range, so
+    /// no stale entry outlives the change, whatever happens to the flush of the PTEs around it.
+    /// </summary>
+    internal void FlushPmd(Process p, ulong pmdStart)
+    {
+        var first = pmdStart >> Geometry.PageShift;
+        FlushTlb(p, first, first + Geometry.PmdNr - 1);
+    }
+
     /// <summary>A PTE lost write permission or changed, and the flush is deferred or missing.</summary>
     internal static void MarkStale(Process p, ulong firstPage, ulong lastPage, Decision cause)
     {

@@ -145,7 +145,8 @@ internal sealed partial class Kernel
             && table.Peek(idx).Sub == op.OrigSub && table.Peek(idx).Flags == op.OrigFlags && !p.Exited;
         if (same)
         {
-            InstallCopy(p, table!, idx, op.Addr, op.NewFolio!, op.CopyDecision, unshare: false);
+            // The store held the mmap lock across its window, so the VMA is the one its fault saw.
+            InstallCopy(p, p.FindVma(op.Addr)!, table!, idx, op.Addr, op.NewFolio!, op.CopyDecision, unshare: false);
         }
         else
         {

@@ -23,12 +23,14 @@ internal sealed partial class Kernel
     /// <summary>
     /// handle_mm_fault for <paramref name="p"/> at <paramref name="addr"/>. <paramref name="t"/> is the thread that
     /// waits if the fault blocks (for a remote GUP, the caller). <paramref name="forced"/>: a read GUP turned into a
-    /// write by 5.8's COW breaking (for the hang signature).
+    /// write by 5.8's COW breaking (for the hang signature). GUP checked the VMA against the caller's read, so a forced
+    /// write may fault a mapping without VM_WRITE, as FOLL_FORCE does: the page is copied or reused, mapped dirty but
+    /// not writable (<see cref="WriteBits"/>), and GUP takes it through FOLL_COW.
     /// </summary>
     internal FaultResult Fault(SimThread t, Process p, ulong addr, FaultKind kind, AsyncOp? split = null, bool forced = false)
     {
         var vma = p.FindVma(addr);
-        if (vma is null || (kind == FaultKind.Write ? !vma.Write : !vma.Read))
+        if (vma is null || (kind == FaultKind.Write ? !vma.Write && !forced : !vma.Read))
         {
             Coverage.Hit(CovPoint.Segv, (int)kind);
             Error = vma is null ? $"SIGSEGV: no mapping at 0x{addr:x}" : $"SIGSEGV: {(kind == FaultKind.Write ? "write to" : "read of")} 0x{addr:x} not permitted";
@@ -84,6 +86,13 @@ internal sealed partial class Kernel
             _ => FaultResult.Ok,
         };
     }
+
+    /// <summary>
+    /// maybe_mkwrite(pte_mkdirty(...)) of a write fault that reuses or copies an anonymous page: only a VM_WRITE mapping
+    /// gets the write bit.
+    /// </summary>
+    internal static PteFlags WriteBits(Vma vma) =>
+        PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : PteFlags.None);
 
     /// <summary>do_huge_pmd_anonymous_page on a read: the huge zero page, read-only (use_zero_page).</summary>
     private FaultResult MapHugeZero(Process p, PteTable table, ulong pmdStart)
@@ -261,11 +270,11 @@ internal sealed partial class Kernel
                 }
                 return FaultResult.Ok;
             }
-            pte.Flags |= PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+            pte.Flags |= WriteBits(vma);
             pte.Grant = reuse;
             if (Tracing)
             {
-                Note($"{DecisionText.Of(reuse)}: P{p.Id} 0x{addr & ~0xfffUL:x} pfn {f.Pfn}{SubText(f, sub)} ({Counts(f, sub)}) -> writable");
+                Note($"{DecisionText.Of(reuse)}: P{p.Id} 0x{addr & ~0xfffUL:x} pfn {f.Pfn}{SubText(f, sub)} ({Counts(f, sub)}) -> {(vma.Write ? "writable" : "dirty, read-only (forced write, FOLL_COW)")}");
             }
             return FaultResult.Ok;
         }
@@ -410,12 +419,12 @@ internal sealed partial class Kernel
             }
             return FaultResult.Split;
         }
-        InstallCopy(p, table, idx, addr, n, decision, unshare);
+        InstallCopy(p, vma, table, idx, addr, n, decision, unshare);
         return FaultResult.Ok;
     }
 
     /// <summary>The second half of wp_page_copy: ptep_clear_flush, map the copy, drop the old page.</summary>
-    internal void InstallCopy(Process p, PteTable table, int idx, ulong addr, Folio n, Decision decision, bool unshare)
+    internal void InstallCopy(Process p, Vma vma, PteTable table, int idx, ulong addr, Folio n, Decision decision, bool unshare)
     {
         ref var pte = ref table.At(idx);
         var old = pte.Folio!;
@@ -428,14 +437,14 @@ internal sealed partial class Kernel
         // maps it read-only and clean, carrying over the old PTE's soft-dirty and uffd-wp bits.
         pte.Flags = unshare
             ? PteFlags.Present | (pte.Flags & (PteFlags.SoftDirty | PteFlags.UffdWp))
-            : PteFlags.Present | PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+            : PteFlags.Present | WriteBits(vma);
         pte.Grant = pte.MappedBy = decision;
         AddMap(n, 0);
         RemoveMap(old, oldSub);
         Coverage.Hit(CovPoint.WpInstall, old, oldSub);
         if (Tracing)
         {
-            Note($"wp_page_copy: P{p.Id} 0x{addr & ~0xfffUL:x} now maps pfn {n.Pfn}{(unshare ? " read-only (unshare)" : " writable")}; old pfn {old.Pfn}{SubText(old, oldSub)} {(old.Zero ? "(zero page)" : $"ref {old.RefCount}, map {old.Mapcount(oldSub)}")}");
+            Note($"wp_page_copy: P{p.Id} 0x{addr & ~0xfffUL:x} now maps pfn {n.Pfn}{(unshare ? " read-only (unshare)" : vma.Write ? " writable" : " dirty, read-only (forced write, FOLL_COW)")}; old pfn {old.Pfn}{SubText(old, oldSub)} {(old.Zero ? "(zero page)" : $"ref {old.RefCount}, map {old.Mapcount(oldSub)}")}");
         }
     }
 
@@ -476,11 +485,11 @@ internal sealed partial class Kernel
             }
             if (Tracing)
             {
-                Note($"{DecisionText.Of(reuse)}: P{p.Id} THP pfn {f.Pfn} (ref {f.RefCount}, compound map {f.CompoundMapcount}, max map {f.MaxMapcount()}){(unshare ? ": marked exclusive" : " -> PMD writable")}");
+                Note($"{DecisionText.Of(reuse)}: P{p.Id} THP pfn {f.Pfn} (ref {f.RefCount}, compound map {f.CompoundMapcount}, max map {f.MaxMapcount()}){(unshare ? ": marked exclusive" : vma.Write ? " -> PMD writable" : " -> PMD dirty, read-only (forced write, FOLL_COW)")}");
             }
             if (!unshare)
             {
-                table.HugeFlags |= PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+                table.HugeFlags |= WriteBits(vma);
                 table.HugeGrant = reuse;
             }
             return FaultResult.Ok;
@@ -507,7 +516,7 @@ internal sealed partial class Kernel
         var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
         FlushTlb(p, first, first + Geometry.PmdNr - 1);
         table.Huge = n;
-        table.HugeFlags = PteFlags.Present | PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+        table.HugeFlags = PteFlags.Present | WriteBits(vma);
         table.HugeGrant = table.HugeMappedBy = copy;
         n.CompoundMapcount = 1;
         n.RefCount = 1;

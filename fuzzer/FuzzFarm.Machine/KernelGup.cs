@@ -45,6 +45,9 @@ internal sealed partial class Kernel
         for (var a = first; a < end; a += (ulong)Geometry.PageSize)
         {
             var done = false;
+            // FOLL_COW: a forced write fault on a mapping without VM_WRITE leaves the page dirty but read-only; GUP then
+            // takes a dirty entry as written (5.8's can_follow_write_pte: pte_write || (FOLL_COW && pte_dirty)).
+            var followCow = false;
             for (var attempt = 0; attempt < 8 && !done; attempt++)
             {
                 var vma = p.FindVma(a);
@@ -61,15 +64,17 @@ internal sealed partial class Kernel
                     forced = true;
                     Coverage.Hit(CovPoint.GupForcedWrite, (int)(flags & (Foll.Get | Foll.Pin)));
                 }
-                if ((foll & Foll.Write) != 0 ? !vma.Write : !vma.Read)
+                // check_vma_flags sees the caller's flags, not the forced write.
+                if ((flags & Foll.Write) != 0 ? !vma.Write : !vma.Read)
                 {
                     ReleasePages(pages, (flags & Foll.Pin) != 0);
-                    return Fail($"EFAULT: 0x{a:x} does not allow {((foll & Foll.Write) != 0 ? "writing" : "reading")}");
+                    return Fail($"EFAULT: 0x{a:x} does not allow {((flags & Foll.Write) != 0 ? "writing" : "reading")}");
                 }
                 var table = p.Table(a);
                 Folio? f = null;
                 var sub = 0;
                 var writable = false;
+                var dirty = false;
                 var pmd = false;
                 var grant = Decision.None;
                 if (table?.Huge is not null)
@@ -77,6 +82,7 @@ internal sealed partial class Kernel
                     f = table.Huge;
                     sub = PteIndex(a);
                     writable = (table.HugeFlags & PteFlags.Write) != 0;
+                    dirty = (table.HugeFlags & PteFlags.Dirty) != 0;
                     grant = table.HugeGrant;
                     pmd = true;
                 }
@@ -86,10 +92,11 @@ internal sealed partial class Kernel
                     f = pte.Folio;
                     sub = pte.Sub;
                     writable = pte.Writable;
+                    dirty = (pte.Flags & PteFlags.Dirty) != 0;
                     grant = pte.Grant;
                 }
                 var need = f is null ? ((foll & Foll.Write) != 0 ? FaultKind.Write : FaultKind.Read)
-                    : (foll & Foll.Write) != 0 && !writable ? FaultKind.Write
+                    : (foll & Foll.Write) != 0 && !writable && !(followCow && dirty) ? FaultKind.Write
                     : MustUnshare(vma, f, sub, pmd, foll) ? FaultKind.Unshare
                     : (FaultKind)255;
                 if (need != (FaultKind)255)
@@ -110,6 +117,7 @@ internal sealed partial class Kernel
                         ReleasePages(pages, (flags & Foll.Pin) != 0);
                         return Fail($"EFAULT: {Error}");
                     }
+                    followCow |= forced && need == FaultKind.Write && !vma.Write;
                     continue;
                 }
                 Grab(f!, sub, pmd, flags);

@@ -43,6 +43,7 @@ internal sealed partial class Kernel
                 var flags = table.HugeFlags & ~PteFlags.SoftDirty;
                 wp += Apply(p, ref flags, false, tStart >> Geometry.PageShift, (tStart >> Geometry.PageShift) + Geometry.PmdNr - 1, cause);
                 table.HugeFlags = flags;
+                FlushPmd(p, tStart);
                 continue;
             }
             // Template entries all sit in one VMA with one folio and flags: one treatment, applied run by run.

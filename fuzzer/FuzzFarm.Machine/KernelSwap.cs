@@ -210,12 +210,14 @@ internal sealed partial class Kernel
             Coverage.Hit(CovPoint.SwapOutSkipShared, f);
             return;
         }
-        if ((Profile.PinnedNotSwapcached || Profile.AnonExclusive) && f.MaybeDmaPinned)
+        // 5.11's reclaim only refuses to add a maybe-pinned page to the swapcache (#14): one already there is unmapped
+        // as any other. 5.19's try_to_unmap refuses an exclusive one (page_try_share_anon_rmap fails on a pinned page).
+        if (f.MaybeDmaPinned && ((Profile.PinnedNotSwapcached && !f.SwapCache) || (Profile.AnonExclusive && f.Exclusive[0])))
         {
             Coverage.Hit(CovPoint.SwapOutSkipPinned, f);
             if (Tracing)
             {
-                Note($"pageout: pfn {f.Pfn} maybe pinned (ref {f.RefCount}): not swapped");
+                Note($"pageout: pfn {f.Pfn} maybe pinned (ref {f.RefCount}{(f.SwapCache ? ", in swapcache" : "")}): not swapped");
             }
             return;
         }
@@ -327,7 +329,7 @@ internal sealed partial class Kernel
             if (write && (pte.Flags & PteFlags.UffdWp) == 0)
             {
                 Coverage.Hit(CovPoint.SwapReuse, f);
-                pte.Flags |= PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
+                pte.Flags |= WriteBits(vma);
                 // The swap-in maps the page writable at once: that is how the page came here.
                 pte.Grant = pte.MappedBy = reuse;
                 if (Tracing)

@@ -367,8 +367,9 @@ internal sealed partial class Kernel
                 {
                     var flags = UffdBits(table.HugeFlags, uffd);
                     var write = ProtWrite(vma, table.Huge, 0, flags, uffd, pmd: true);
-                    changed += Apply(p, ref flags, write, tStart, tEnd - 1, cause);
+                    changed += Apply(p, ref flags, write, tStart >> Geometry.PageShift, (tEnd - 1) >> Geometry.PageShift, cause);
                     table.HugeFlags = flags;
+                    FlushPmd(p, tStart);
                     if (write)
                     {
                         table.HugeGrant = vma.Shared ? Decision.MprotectWritableShared : Decision.MprotectWritable;

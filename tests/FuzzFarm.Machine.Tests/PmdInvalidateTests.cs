@@ -1,0 +1,50 @@
+using FuzzFarm.Oracle;
+using FuzzFarm.Programs;
+using Xunit;
+
+namespace FuzzFarm.Machine.Tests;
+
+/// <summary>
+/// A huge PMD is write-protected through pmdp_invalidate, which flushes its range at once (clear_soft_dirty_pmd,
+/// change_huge_pmd): the missing or deferred flushes of clear_refs (#0) and mprotect leave stale entries for PTEs only.
+/// </summary>
+public class PmdInvalidateTests
+{
+    [Theory]
+    [InlineData("clear_refs(t0)")]
+    [InlineData("mprotect(a, 2M, r)")]
+    public void Write_protecting_a_PMD_mapped_THP_leaves_no_TLB_entry_for_it(string protect)
+    {
+        foreach (var profile in KernelProfile.Named)
+        {
+            var r = new Rig(profile.Name);
+            var a = r.MapThp();
+            r.Store(r.T0, a + 8);
+            Assert.NotNull(Rig.FolioOf(r.P0, a));
+            var status = protect.StartsWith("clear_refs", StringComparison.Ordinal)
+                ? r.K.ClearRefs(r.T0, r.T0, null)
+                : r.K.Mprotect(r.T0, a, 2 << 20, Flag.R, null);
+            Assert.Equal(Status.Done, status);
+
+            Assert.NotNull(r.P0.Table(a)!.Huge);
+            Assert.False(r.T0.Tlb.TryFind(a >> 12, out _), $"{profile.Name}: a TLB entry for the THP survived {protect}");
+        }
+    }
+
+    [Fact]
+    public void A_write_after_clear_refs_on_a_PMD_mapped_THP_is_kept_and_seen_by_soft_dirty_on_every_profile()
+    {
+        var program = ProgramParser.Parse("""
+            a = mmap(2M, rw, private)
+            madvise(a, 2M, hugepage)
+            store(a, 1)
+            clear_refs(t0)
+            store(a+8, 2)
+            pagemap(a)
+            """);
+
+        var violating = KernelProfile.Named.Where(p => new Executor().Run(program, p).Verdict == Verdict.Violation).Select(p => p.Name);
+
+        Assert.Empty(violating);
+    }
+}
