@@ -1,4 +1,3 @@
-using FuzzFarm.Oracle;
 using FuzzFarm.Programs;
 using Xunit;
 
@@ -30,7 +29,7 @@ public class PinnedSwapcacheTests
     {
         var program = ProgramParser.Parse(PinnedInSwapcache);
 
-        var violating = KernelProfile.Named.Where(p => new Executor().Run(program, p).Verdict == Verdict.Violation).Select(p => p.Name);
+        var violating = Rig.ViolatingProfiles(program);
 
         Assert.Equal(["v5.18"], violating);
     }

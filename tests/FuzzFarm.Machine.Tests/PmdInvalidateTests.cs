@@ -1,4 +1,3 @@
-using FuzzFarm.Oracle;
 using FuzzFarm.Programs;
 using Xunit;
 
@@ -43,7 +42,7 @@ public class PmdInvalidateTests
             pagemap(a)
             """);
 
-        var violating = KernelProfile.Named.Where(p => new Executor().Run(program, p).Verdict == Verdict.Violation).Select(p => p.Name);
+        var violating = Rig.ViolatingProfiles(program);
 
         Assert.Empty(violating);
     }

@@ -1,3 +1,4 @@
+using FuzzFarm.Oracle;
 using FuzzFarm.Programs;
 using Xunit;
 
@@ -13,6 +14,13 @@ internal sealed class Rig
     }
 
     public Kernel K { get; } = new();
+
+    /// <summary>The named profiles, oldest first, on which <paramref name="program"/> shows a violation.</summary>
+    public static List<string> ViolatingProfiles(FuzzFarm.Programs.Program program)
+    {
+        var executor = new Executor();
+        return [.. KernelProfile.Named.Where(k => executor.Run(program, k).Violations.Count > 0).Select(k => k.Name)];
+    }
 
     public SimThread T0 { get; }
 

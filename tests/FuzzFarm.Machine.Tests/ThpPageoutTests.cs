@@ -118,7 +118,7 @@ public class ThpPageoutTests
             """;
         var program = ProgramParser.Parse(text);
         var executor = new Executor();
-        var violating = KernelProfile.Named.Where(k => executor.Run(program, k).Violations.Count > 0).Select(k => k.Name);
+        var violating = Rig.ViolatingProfiles(program);
         Assert.Equal(profiles, string.Join(' ', violating));
         Assert.Equal(signature, Assert.Single(executor.Run(program, KernelProfile.Parse("v5.7")).Violations).Signature);
     }
