@@ -106,6 +106,14 @@ public sealed class Coverage
         });
 
     /// <summary>
+    /// A write-protect that left entries allowing writes in <paramref name="cpus"/> CPUs' TLBs, its flush deferred or
+    /// missing: the first step of every stale-TLB loss, which no page count shows. One feature per cause and number of
+    /// CPUs (up to 3), so that a program reaching it for a rarer cause (uffd-wp's pending flush) is kept apart.
+    /// </summary>
+    internal void HitStaleLeft(Decision cause, int cpus) =>
+        Add(((uint)CovPoint.StaleLeft << 16) | ((uint)cause << 4) | (uint)Math.Min(cpus, 3));
+
+    /// <summary>
     /// A decision point reached with a stale TLB entry in play: which decision left it stale, with the page's refcount
     /// (up to 15). One stale window (uffd-wp's pending flush) is far rarer than another (clear_refs' missing one), and a
     /// count-bucketed hit would not tell them apart.
@@ -251,4 +259,5 @@ internal enum CovPoint : ushort
     WriteDuringCopy,
     NestedFlush,
     CopyWhileWritable,
+    StaleLeft,
 }

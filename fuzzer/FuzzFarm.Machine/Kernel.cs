@@ -405,13 +405,18 @@ internal sealed partial class Kernel
         FlushTlb(p, first, first + Geometry.PmdNr - 1);
     }
 
-    /// <summary>A PTE lost write permission or changed, and the flush is deferred or missing.</summary>
-    internal static void MarkStale(Process p, ulong firstPage, ulong lastPage, Decision cause)
+    /// <summary>
+    /// A PTE lost write permission or changed, and the flush is deferred or missing. Returns how many CPUs kept an
+    /// entry that still allows writing.
+    /// </summary>
+    internal static int MarkStale(Process p, ulong firstPage, ulong lastPage, Decision cause)
     {
+        var cpus = 0;
         foreach (var t in p.Threads)
         {
-            t.Tlb.MarkStale(firstPage, lastPage, cause);
+            cpus += t.Tlb.MarkStale(firstPage, lastPage, cause) > 0 ? 1 : 0;
         }
+        return cpus;
     }
 
     // ---- mmap lock ----------------------------------------------------------------------------------------

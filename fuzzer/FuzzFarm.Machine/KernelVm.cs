@@ -429,7 +429,10 @@ internal sealed partial class Kernel
         if (was && !write)
         {
             Coverage.Hit(CovPoint.MprotectWp, (int)cause);
-            MarkStale(p, firstPage, lastPage, cause);
+            if (MarkStale(p, firstPage, lastPage, cause) is var cpus and > 0)
+            {
+                Coverage.HitStaleLeft(cause, cpus);
+            }
             return 1;
         }
         return 0;

@@ -44,8 +44,11 @@ internal sealed class Tlb
         return _scratch.Count;
     }
 
-    /// <summary>Marks entries of pages [first, last] stale (the PTE changed, no flush yet).</summary>
-    public void MarkStale(ulong first, ulong last, Decision cause)
+    /// <summary>
+    /// Marks entries of pages [first, last] stale (the PTE changed, no flush yet); returns how many of them still
+    /// allowed writing.
+    /// </summary>
+    public int MarkStale(ulong first, ulong last, Decision cause)
     {
         if (first == last)
         {
@@ -53,18 +56,22 @@ internal sealed class Tlb
             if (!Unsafe.IsNullRef(ref one) && one.Stale == Decision.None)
             {
                 one.Stale = cause;
+                return one.Writable ? 1 : 0;
             }
-            return;
+            return 0;
         }
         InRange(first, last);
+        var writable = 0;
         foreach (var page in _scratch)
         {
             ref var e = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, page);
             if (e.Stale == Decision.None)
             {
                 e.Stale = cause;
+                writable += e.Writable ? 1 : 0;
             }
         }
+        return writable;
     }
 
     /// <summary>The cached pages in [first, last], into the scratch list.</summary>

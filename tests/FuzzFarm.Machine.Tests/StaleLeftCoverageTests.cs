@@ -1,0 +1,58 @@
+using FuzzFarm.Oracle;
+using FuzzFarm.Programs;
+using Xunit;
+
+namespace FuzzFarm.Machine.Tests;
+
+/// <summary>
+/// A write-protect whose flush is deferred or missing, while other CPUs hold entries that still allow writing, is a
+/// coverage feature of its own, by cause and number of CPUs: the first step of every stale-TLB loss, reached before any
+/// write goes through such an entry.
+/// </summary>
+public class StaleLeftCoverageTests
+{
+    [Theory]
+    // uffd-wp's protect defers its flush: t1, which wrote the page, keeps a writable entry (1 CPU).
+    [InlineData("t1: store(a, 2)", "w = uffd_wp(u, a, 4K, on) &", 1)]
+    // t0 and t1 both wrote it: 2 CPUs.
+    [InlineData("t1: store(a, 2)\nstore(a+8, 3)", "w = uffd_wp(u, a, 4K, on) &", 2)]
+    // t1 only read the page (the zero page, mapped read-only): no entry allows writing.
+    [InlineData("t1: load(a)", "w = uffd_wp(u, a, 4K, on) &", 0)]
+    public void A_write_protect_leaving_writable_entries_is_a_feature_by_cpus(string before, string protect, int cpus)
+    {
+        var program = ProgramParser.Parse($"""
+            a = mmap(4K, rw, private)
+            u = uffd()
+            uffd_register(u, a, 4K)
+            t1 = thread()
+            {before}
+            {protect}
+            wait(w)
+            """);
+
+        var left = new Executor().Run(program, KernelProfile.Parse("v5.9")).Coverage.ToArray()
+            .Where(f => f >> 16 == (uint)CovPoint.StaleLeft).ToList();
+
+        Assert.Equal(cpus == 0 ? [] : [cpus], left.Select(f => (int)(f & 0xf)));
+    }
+
+    [Fact]
+    public void Each_cause_is_a_feature_apart()
+    {
+        var clearRefs = Left("clear_refs(t0)");
+        var uffdWp = Left("w = uffd_wp(u, a, 4K, on) &\nwait(w)");
+
+        Assert.Single(clearRefs);
+        Assert.Single(uffdWp);
+        Assert.NotEqual(clearRefs[0], uffdWp[0]);
+    }
+
+    private static List<uint> Left(string protect) =>
+        [.. new Executor().Run(ProgramParser.Parse($"""
+            a = mmap(4K, rw, private)
+            u = uffd()
+            uffd_register(u, a, 4K)
+            store(a, 1)
+            {protect}
+            """), KernelProfile.Parse("v5.9")).Coverage.ToArray().Where(f => f >> 16 == (uint)CovPoint.StaleLeft)];
+}
