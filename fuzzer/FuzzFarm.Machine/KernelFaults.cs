@@ -94,6 +94,9 @@ internal sealed partial class Kernel
     internal static PteFlags WriteBits(Vma vma) =>
         PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : PteFlags.None);
 
+    /// <summary>What <see cref="WriteBits"/> gives, for the trace.</summary>
+    private static string WriteBitsText(Vma vma) => vma.Write ? "writable" : "dirty, read-only (forced write, FOLL_COW)";
+
     /// <summary>do_huge_pmd_anonymous_page on a read: the huge zero page, read-only (use_zero_page).</summary>
     private FaultResult MapHugeZero(Process p, PteTable table, ulong pmdStart)
     {
@@ -274,7 +277,7 @@ internal sealed partial class Kernel
             pte.Grant = reuse;
             if (Tracing)
             {
-                Note($"{DecisionText.Of(reuse)}: P{p.Id} 0x{addr & ~0xfffUL:x} pfn {f.Pfn}{SubText(f, sub)} ({Counts(f, sub)}) -> {(vma.Write ? "writable" : "dirty, read-only (forced write, FOLL_COW)")}");
+                Note($"{DecisionText.Of(reuse)}: P{p.Id} 0x{addr & ~0xfffUL:x} pfn {f.Pfn}{SubText(f, sub)} ({Counts(f, sub)}) -> {WriteBitsText(vma)}");
             }
             return FaultResult.Ok;
         }
@@ -444,7 +447,7 @@ internal sealed partial class Kernel
         Coverage.Hit(CovPoint.WpInstall, old, oldSub);
         if (Tracing)
         {
-            Note($"wp_page_copy: P{p.Id} 0x{addr & ~0xfffUL:x} now maps pfn {n.Pfn}{(unshare ? " read-only (unshare)" : vma.Write ? " writable" : " dirty, read-only (forced write, FOLL_COW)")}; old pfn {old.Pfn}{SubText(old, oldSub)} {(old.Zero ? "(zero page)" : $"ref {old.RefCount}, map {old.Mapcount(oldSub)}")}");
+            Note($"wp_page_copy: P{p.Id} 0x{addr & ~0xfffUL:x} now maps pfn {n.Pfn}{(unshare ? " read-only (unshare)" : " " + WriteBitsText(vma))}; old pfn {old.Pfn}{SubText(old, oldSub)} {(old.Zero ? "(zero page)" : $"ref {old.RefCount}, map {old.Mapcount(oldSub)}")}");
         }
     }
 
@@ -485,7 +488,7 @@ internal sealed partial class Kernel
             }
             if (Tracing)
             {
-                Note($"{DecisionText.Of(reuse)}: P{p.Id} THP pfn {f.Pfn} (ref {f.RefCount}, compound map {f.CompoundMapcount}, max map {f.MaxMapcount()}){(unshare ? ": marked exclusive" : vma.Write ? " -> PMD writable" : " -> PMD dirty, read-only (forced write, FOLL_COW)")}");
+                Note($"{DecisionText.Of(reuse)}: P{p.Id} THP pfn {f.Pfn} (ref {f.RefCount}, compound map {f.CompoundMapcount}, max map {f.MaxMapcount()}){(unshare ? ": marked exclusive" : " -> PMD " + WriteBitsText(vma))}");
             }
             if (!unshare)
             {
