@@ -56,7 +56,7 @@ public sealed class CampaignCommand : ICliCommand
             }
             catch (Exception e) when (!cancellation.IsCancellationRequested)
             {
-                var reason = e is OperationCanceledException ? $"none answered within {ConnectTimeout.TotalSeconds:0} s" : OneLine(e.Message);
+                var reason = e is OperationCanceledException ? $"none answered within {ConnectTimeout.TotalSeconds:0} s" : OneLine.Of(e.Message);
                 await Console.Error.WriteLineAsync($"fuzzfarm campaign: no silo reachable through {database.Description}: {reason}");
                 return 3;
             }
@@ -75,12 +75,12 @@ public sealed class CampaignCommand : ICliCommand
                 }
                 catch (ArgumentException e)
                 {
-                    throw new UsageException(OneLine(e.Message));
+                    throw new UsageException(OneLine.Of(e.Message));
                 }
                 catch (Exception e) when (e is not UsageException and not OperationCanceledException)
                 {
                     // The cluster or its store failed us (not the user's input): one line, exit 3.
-                    await Console.Error.WriteLineAsync($"fuzzfarm campaign: {action} {name} failed: {OneLine(e.Message)}");
+                    await Console.Error.WriteLineAsync($"fuzzfarm campaign: {action} {name} failed: {OneLine.Of(e.Message)}");
                     return 3;
                 }
                 if (status.State == CampaignState.Unknown)
@@ -98,7 +98,7 @@ public sealed class CampaignCommand : ICliCommand
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
-                        await Console.Error.WriteLineAsync($"fuzzfarm campaign: {name} started, but seeding its corpus from {corpusDir} failed: {OneLine(e.Message)}");
+                        await Console.Error.WriteLineAsync($"fuzzfarm campaign: {name} started, but seeding its corpus from {corpusDir} failed: {OneLine.Of(e.Message)}");
                         return 3;
                     }
                 }
@@ -129,7 +129,4 @@ public sealed class CampaignCommand : ICliCommand
                 $"coverage {m.CoverageFeatures}, corpus {m.CorpusSize}, findings {m.Findings}, pending {m.PendingReports}");
         }
     }
-
-    private static string OneLine(string text) =>
-        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -94,11 +94,9 @@ public sealed class FuzzCommand : ICliCommand
     private static string WriteMachineError(string outDir, MachineError error, int number)
     {
         var file = Path.Combine(outDir, string.Create(Inv, $"machine-error-{number:D2}.ff"));
-        File.WriteAllText(file, $"# machine error: {error.Exception}: {OneLine(error.Message)}\n# at {error.Site}\n# profile: {error.Profile}\n{error.ProgramText}");
+        File.WriteAllText(file, $"# machine error: {error.Exception}: {OneLine.Of(error.Message)}\n# at {error.Site}\n# profile: {error.Profile}\n{error.ProgramText}");
         return file;
     }
-
-    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 
     /// <summary>Where the unminimized find goes: beside its repro, <c>NN-signature.original.ff</c>.</summary>
     private static string OriginalFile(string reproFile) => Path.ChangeExtension(reproFile, ".original.ff");
@@ -119,7 +117,7 @@ public sealed class FuzzCommand : ICliCommand
             sb.Append(Inv, $"  the machine threw at {machineErrors.Count} place(s): bugs in the simulator, not violations\n");
             foreach (var (error, file) in machineErrors)
             {
-                sb.Append(Inv, $"    {error.Exception}: {OneLine(error.Message)} at {error.Site}; program: {file}\n");
+                sb.Append(Inv, $"    {error.Exception}: {OneLine.Of(error.Message)} at {error.Site}; program: {file}\n");
             }
         }
         foreach (var (found, repro, file) in repros)
