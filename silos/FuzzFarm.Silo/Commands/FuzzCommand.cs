@@ -23,7 +23,8 @@ public sealed class FuzzCommand : ICliCommand
     public string Name => "fuzz";
 
     public string Usage =>
-        "fuzz --profile P [--seconds N] [--executions N] [--seed S] [--corpus DIR] [--jobs N] [--out DIR] [--json]";
+        "fuzz --profile P [--seconds N] [--executions N] [--seed S] [--corpus DIR (grown in place)] [--jobs N] " +
+        "[--out DIR] [--json]";
 
     public Task<int> RunAsync(CliArgs args, CancellationToken cancellation)
     {
