@@ -48,6 +48,8 @@ public enum Decision : byte
     ForkShareHuge,
     ForkShareHugetlb,
     ForkCopyPinnedHugetlb,
+    WpCopyMmOwner,
+    HugetlbReuseExclusive,
 }
 
 public static class DecisionText
@@ -102,6 +104,8 @@ public static class DecisionText
         Decision.ForkShareHuge => "copy_huge_pmd: share with child",
         Decision.ForkShareHugetlb => "copy_hugetlb_page_range: share with child",
         Decision.ForkCopyPinnedHugetlb => "copy_hugetlb_page_range: copy pinned page for child",
+        Decision.WpCopyMmOwner => "do_wp_page: copy by mm ownership",
+        Decision.HugetlbReuseExclusive => "hugetlb_wp: reuse anon-exclusive",
         _ => "none",
     };
 }

@@ -348,7 +348,7 @@ internal sealed partial class Kernel
                     // a folio left with one mapping is copied instead, so that the large folio can be freed.
                     var mapped = f.TotalMapcount();
                     var onlyUs = mapped > 1 && !MappedByOtherMm(p, f, addr);
-                    return onlyUs && mapped == f.RefCount ? (Decision.WpReuseMmOwner, Decision.None) : (Decision.None, Decision.WpCopyPageCount);
+                    return onlyUs && mapped == f.RefCount ? (Decision.WpReuseMmOwner, Decision.None) : (Decision.None, Decision.WpCopyMmOwner);
                 }
         }
     }
@@ -657,8 +657,11 @@ internal sealed partial class Kernel
             }
             return FaultResult.Ok;
         }
+        // Every kernel's hugetlb_wp reuses by mapcount; a page_count rule (a proposed fix for the vmsplice leak) would,
+        // like do_wp_page's, reuse an anon-exclusive page first, or a pinned page would be copied away from its pin.
         var reuse = Profile.HugetlbReuse == HugetlbRule.Mapcount
             ? (f.CompoundMapcount == 1 ? Decision.HugetlbReuseMapcount : Decision.None)
+            : Profile.AnonExclusive && f.Exclusive[0] ? Decision.HugetlbReuseExclusive
             : (f.RefCount == 1 ? Decision.HugetlbReusePageCount : Decision.None);
         if (reuse != Decision.None)
         {

@@ -127,6 +127,14 @@ public sealed class KernelProfile
             }
             values[(int)info.Switch] = index;
         }
+        // FAULT_FLAG_UNSHARE exists to make a page anon-exclusive, and GUP retries until it is: without the flag the
+        // retry could never end, and no kernel had one without the other.
+        if (values[(int)Switch.RoPinUnshare] != (int)RoPinUnshareRule.None && values[(int)Switch.AnonExclusive] == 0)
+        {
+            var unshare = SwitchInfo.Get(Switch.RoPinUnshare).Values[values[(int)Switch.RoPinUnshare]];
+            error = $"profile '{text}': ro_pin_unshare={unshare} needs anon_exclusive=true; add +anon_exclusive=true or +ro_pin_unshare=none";
+            return false;
+        }
         var name = new StringBuilder(named.Name);
         for (var i = 1; i < parts.Length; i++)
         {

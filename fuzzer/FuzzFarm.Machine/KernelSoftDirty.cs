@@ -18,7 +18,10 @@ internal sealed partial class Kernel
             return Fail("ESRCH: process exited");
         }
         var writeLock = Profile.ClearRefsWriteLock;
-        if (LockBusy(p, writeLock))
+        // Before 5.11 (#13) the walk holds the read lock, but clearing VM_SOFTDIRTY, which every VMA has from its
+        // mmap until a clear_refs, first takes the write lock and then downgrades: that waits for readers too.
+        var upgrade = !writeLock && AnyVmaSoftDirty(p);
+        if (LockBusy(p, writeLock || upgrade))
         {
             return BlockOnLock(t, p);
         }
@@ -100,7 +103,7 @@ internal sealed partial class Kernel
         }
         if (Tracing)
         {
-            Note($"clear_refs: P{p.Id} soft-dirty cleared, {wp} PTEs write-protected{(skipped > 0 ? $", {skipped} maybe-pinned PTEs skipped" : "")}; mmap lock {(writeLock ? "write" : "read")}; {(Profile.ClearRefsFlush ? "TLB flush at the end" : "no TLB flush")}");
+            Note($"clear_refs: P{p.Id} soft-dirty cleared, {wp} PTEs write-protected{(skipped > 0 ? $", {skipped} maybe-pinned PTEs skipped" : "")}; mmap lock {(writeLock ? "write" : upgrade ? "read (write to clear VM_SOFTDIRTY)" : "read")}; {(Profile.ClearRefsFlush ? "TLB flush at the end" : "no TLB flush")}");
         }
         if (split is not null)
         {
@@ -135,7 +138,19 @@ internal sealed partial class Kernel
         return Status.Done;
     }
 
-    /// <summary>clear_refs leaves a writable maybe-pinned page of a COW mapping alone (5.14+ profiles).</summary>
+    private static bool AnyVmaSoftDirty(Process p)
+    {
+        foreach (var v in p.Vmas)
+        {
+            if (v.SoftDirty)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>clear_refs leaves a writable maybe-pinned page of a COW mapping alone (5.11+ profiles).</summary>
     private bool SkipsPinned(Process p, Vma? vma, PteFlags flags, Folio f) =>
         Profile.ClearRefsSkipsPinned && (flags & PteFlags.Write) != 0 && vma is { IsCow: true } && p.HasPinned && f.MaybeDmaPinned;
 

@@ -54,7 +54,7 @@ internal sealed partial class Kernel
     /// <summary>
     /// UFFDIO_WRITEPROTECT: change_protection with the uffd-wp bit set or cleared. Unprotecting rebuilds the PTE from
     /// the private mapping's read-only vm_page_prot, so it also drops write permission (before 6.0's upgrade). The
-    /// flush comes at the end of the walk (at <c>wait</c> when split); unprotecting wakes the range's waiters.
+    /// flush comes at the end of the walk (at <c>wait</c> when split); unprotecting then wakes the range's waiters.
     /// </summary>
     internal Status UffdWp(SimThread t, int uffd, ulong addr, long len, bool on, AsyncOp? split)
     {
@@ -91,15 +91,13 @@ internal sealed partial class Kernel
         {
             Note($"uffd_wp {(on ? "on" : "off")}: P{p.Id} [0x{addr:x}, 0x{end:x}): {changed} PTEs lost write permission; flush {(split is null ? "now" : "deferred to wait")}");
         }
-        if (!on)
-        {
-            WakeUffdWaiters(uffd, addr, end);
-        }
         if (split is not null)
         {
             split.Kind = AsyncKind.UffdWp;
             split.Addr = addr;
             split.Len = (long)(end - addr);
+            // The uffd whose waiters wait() wakes, plus one (0: protecting wakes nobody).
+            split.Value = on ? 0 : (ulong)uffd + 1;
             split.Pending = true;
             split.Lock = 1;
             p.LockReaders++;
@@ -107,7 +105,24 @@ internal sealed partial class Kernel
             return Status.Pending;
         }
         FlushTlb(p, addr >> Geometry.PageShift, (end >> Geometry.PageShift) - 1);
+        if (!on)
+        {
+            WakeUffdWaiters(uffd, addr, end);
+        }
         return Status.Done;
+    }
+
+    /// <summary>
+    /// The second half of a split UFFDIO_WRITEPROTECT: change_protection's flush and unlock, and only then, as
+    /// userfaultfd_writeprotect does once mwriteprotect_range has returned, the wake of the range's waiters.
+    /// </summary>
+    internal void FinishUffdWp(AsyncOp op)
+    {
+        FinishFlush(op, flush: true);
+        if (op.Value != 0)
+        {
+            WakeUffdWaiters((int)op.Value - 1, op.Addr, op.Addr + (ulong)op.Len);
+        }
     }
 
     private void WakeUffdWaiters(int uffd, ulong start, ulong end)

@@ -303,11 +303,16 @@ internal sealed partial class Kernel
         {
             return false;
         }
+        if (vma.Shared)
+        {
+            // A clean shared PTE may still need its write fault for write-notify: dirty is required on every profile.
+            return (flags & PteFlags.Dirty) != 0;
+        }
         if (Profile.MprotectWritable == MprotectWritableRule.ExclusiveDirty && (flags & PteFlags.Dirty) == 0)
         {
             return false;
         }
-        return vma.Shared || (f.Anon && f.Exclusive[sub]);
+        return f.Anon && f.Exclusive[sub];
     }
 
     /// <summary>

@@ -333,7 +333,7 @@ public sealed partial class Executor
                 _kernel.FinishFlush(op, flush: true);
                 return Status.Done;
             case AsyncKind.UffdWp:
-                _kernel.FinishFlush(op, flush: true);
+                _kernel.FinishUffdWp(op);
                 return Status.Done;
             case AsyncKind.ClearRefs:
                 _kernel.FinishClearRefs(op);

@@ -80,6 +80,6 @@ public class UnshareCopyTests
 
         // __wp_can_reuse_large_anon_folio: one remaining mapping frees the large folio instead of reusing it.
         Assert.NotSame(thp, Rig.FolioOf(r.P0, a));
-        Assert.Equal(Decision.WpCopyPageCount, Rig.PteOf(r.P0, a).Grant);
+        Assert.Equal(Decision.WpCopyMmOwner, Rig.PteOf(r.P0, a).Grant);
     }
 }
