@@ -34,6 +34,7 @@ public sealed class KernelProfile
         OdirectFollPin = values[(int)Switch.OdirectFollPin] != 0;
         MprotectWritable = (MprotectWritableRule)values[(int)Switch.MprotectWritable];
         UffdWpShmemHugetlb = values[(int)Switch.UffdWpShmemHugetlb] != 0;
+        UffdUnprotectPageProt = values[(int)Switch.UffdUnprotectPageProt] != 0;
     }
 
     public string Name { get; }
@@ -56,6 +57,8 @@ public sealed class KernelProfile
     public bool OdirectFollPin { get; }
     public MprotectWritableRule MprotectWritable { get; }
     public bool UffdWpShmemHugetlb { get; }
+
+    public bool UffdUnprotectPageProt { get; }
 
     /// <summary>The value word of a switch, e.g. <c>page_count</c> or <c>true</c>.</summary>
     public string ValueOf(Switch s) => SwitchInfo.Get(s).Values[_values[(int)s]];
@@ -183,8 +186,9 @@ public sealed class KernelProfile
         // (#24, with can_change_pmd_writable: both in the savedwrite series merged for 6.2).
         Add("v6.2", (Switch.RoPinUnshare, (int)RoPinUnshareRule.AnonAndLongtermCow),
             (Switch.MprotectWritable, (int)MprotectWritableRule.Exclusive));
-        // Row J: PTE-mapped THP reuse; O_DIRECT on FOLL_PIN (landed between 6.3 and 6.5).
-        Add("v6.15", (Switch.PteThpReuse, (int)PteThpRule.MmOwner), (Switch.OdirectFollPin, T));
+        // Row J: PTE-mapped THP reuse; O_DIRECT on FOLL_PIN (landed between 6.3 and 6.5); uffd-wp unprotect by
+        // vm_page_prot (6.3).
+        Add("v6.15", (Switch.PteThpReuse, (int)PteThpRule.MmOwner), (Switch.OdirectFollPin, T), (Switch.UffdUnprotectPageProt, T));
         return [.. list];
     }
 }

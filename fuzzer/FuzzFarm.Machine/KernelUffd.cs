@@ -52,9 +52,9 @@ internal sealed partial class Kernel
     }
 
     /// <summary>
-    /// UFFDIO_WRITEPROTECT: change_protection with the uffd-wp bit set or cleared. Unprotecting rebuilds the PTE from
-    /// the private mapping's read-only vm_page_prot, so it also drops write permission (before 6.0's upgrade). The
-    /// flush comes at the end of the walk (at <c>wait</c> when split); unprotecting then wakes the range's waiters.
+    /// UFFDIO_WRITEPROTECT: change_protection with the uffd-wp bit set or cleared. Unprotecting rebuilds a private PTE
+    /// read-only, so it also drops write permission (until 6.3, when it took mprotect's upgrade). The flush comes at
+    /// the end of the walk (at <c>wait</c> when split); unprotecting then wakes the range's waiters.
     /// </summary>
     internal Status UffdWp(SimThread t, int uffd, ulong addr, long len, bool on, AsyncOp? split)
     {

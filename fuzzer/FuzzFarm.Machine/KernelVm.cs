@@ -292,7 +292,7 @@ internal sealed partial class Kernel
         return true;
     }
 
-    /// <summary>can_change_pte_writable() (6.0+): may change_protection map this PTE writable at once?</summary>
+    /// <summary>can_change_pte_writable() (6.0+): may change_protection map this private PTE writable at once?</summary>
     private bool CanChangeWritable(Vma vma, Folio f, int sub, PteFlags flags)
     {
         if (Profile.MprotectWritable == MprotectWritableRule.Never || !vma.Write || (flags & PteFlags.UffdWp) != 0)
@@ -302,11 +302,6 @@ internal sealed partial class Kernel
         if (!vma.SoftDirty && (flags & PteFlags.SoftDirty) == 0)
         {
             return false;
-        }
-        if (vma.Shared)
-        {
-            // A clean shared PTE may still need its write fault for write-notify: dirty is required on every profile.
-            return (flags & PteFlags.Dirty) != 0;
         }
         if (Profile.MprotectWritable == MprotectWritableRule.ExclusiveDirty && (flags & PteFlags.Dirty) == 0)
         {
@@ -321,30 +316,26 @@ internal sealed partial class Kernel
     /// </summary>
     private bool ProtWrite(Vma vma, Folio f, int sub, PteFlags flags, int uffd, bool pmd = false)
     {
+        // Before 6.3, uffd-wp unprotect rebuilt the PTE from vm_get_page_prot(vm_flags): read-only for a private
+        // mapping, with no upgrade, and writable for a shared one, write-notify or not.
+        var unprotectByFlags = uffd == 2 && !Profile.UffdUnprotectPageProt;
         if (!vma.Shared)
         {
             // A private mapping's vm_page_prot is read-only: writes are granted by faults only. The 6.0 upgrade is
             // change_pte_range's; change_huge_pmd's came with 6.2's; hugetlb_change_protection has none, so hugetlb
             // stays read-only.
-            return !f.Hugetlb && (!pmd || Profile.MprotectWritable == MprotectWritableRule.Exclusive) && CanChangeWritable(vma, f, sub, flags);
+            return !unprotectByFlags && !f.Hugetlb && (!pmd || Profile.MprotectWritable == MprotectWritableRule.Exclusive)
+                && CanChangeWritable(vma, f, sub, flags);
         }
         if (!vma.Write || (flags & PteFlags.UffdWp) != 0)
         {
             return false;
         }
         // vm_page_prot is writable unless soft-dirty is tracked (VM_SOFTDIRTY clear: write-notify); hugetlb has no
-        // soft-dirty tracking.
-        if (vma.SoftDirty || f.Hugetlb)
-        {
-            return true;
-        }
-        if (Profile.MprotectWritable == MprotectWritableRule.Never)
-        {
-            // Before 6.0, mprotect upgraded any dirty PTE of a write-notify mapping, soft-dirty or not (the inverted
-            // VM_SOFTDIRTY test that 6.0 fixed), and uffd-wp resolve used vm_get_page_prot, which is writable.
-            return uffd != 0 || (flags & PteFlags.Dirty) != 0;
-        }
-        return CanChangeWritable(vma, f, sub, flags);
+        // soft-dirty tracking. A tracked shmem PTE is never upgraded: mprotect_fixup asks vma_wants_writenotify with
+        // the old vm_page_prot, which fails its pgprot_modify test, so neither MM_CP_DIRTY_ACCT (before 6.0) nor
+        // MM_CP_TRY_CHANGE_WRITABLE is set for it (Peter Xu, 76aefad628aa: "Functionally it was still correct").
+        return vma.SoftDirty || f.Hugetlb || unprotectByFlags;
     }
 
     /// <summary>

@@ -42,4 +42,9 @@ public enum Switch
     MprotectWritable,
     /// <summary>5.19: userfaultfd write-protect mode accepts shmem and hugetlb mappings (vma_can_userfault's FIXME gone).</summary>
     UffdWpShmemHugetlb,
+    /// <summary>
+    /// 6.3: UFFDIO_WRITEPROTECT off rebuilds PTEs from vma->vm_page_prot and upgrades them as mprotect does
+    /// (931298e103c2); before, from vm_get_page_prot, which ignores write-notify and never upgrades a private PTE.
+    /// </summary>
+    UffdUnprotectPageProt,
 }

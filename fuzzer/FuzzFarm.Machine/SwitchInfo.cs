@@ -34,6 +34,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "change_protection maps exclusive anon PTEs (dirty only), or also clean PTEs and PMDs, writable at once"),
         new(Machine.Switch.UffdWpShmemHugetlb, "uffd_wp_shmem_hugetlb", Bool,
             "userfaultfd write-protect mode can register shared (shmem) and hugetlb mappings"),
+        new(Machine.Switch.UffdUnprotectPageProt, "uffd_unprotect_page_prot", Bool,
+            "uffd-wp unprotect keeps soft-dirty write-notify and upgrades exclusive anon PTEs as mprotect does"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];

@@ -99,18 +99,30 @@ public class ZappedPageTests
         pagemap(a)
         """;
 
+    /// <summary>
+    /// mprotect_fixup asks vma_wants_writenotify with the old vm_page_prot, which fails its pgprot_modify test for a
+    /// tracked shmem VMA: no kernel upgrades its PTEs (76aefad628aa: the inverted soft-dirty test "was still correct"
+    /// before 6.0), so the store faults and sets soft-dirty.
+    /// </summary>
     [Theory]
-    [InlineData("v5.19", true)]
-    [InlineData("v6.0", false)]
-    [InlineData("latest", false)]
-    public void MprotectUpgradesADirtySharedPteUnderSoftDirtyOnlyBefore6_0(string profile, bool lost)
+    [InlineData("v5.7")]
+    [InlineData("v5.19")]
+    [InlineData("v6.0")]
+    [InlineData("latest")]
+    public void MprotectNeverUpgradesASoftDirtyTrackedSharedPte(string profile)
     {
-        var violations = Run(SharedRewriteAfterClearRefs, profile);
-        Assert.Equal(lost, violations.Any(v => v.Signature == "lost-write in change_protection: writable shared page [shmem]"));
+        Assert.Empty(Run(SharedRewriteAfterClearRefs, profile));
     }
 
-    [Fact]
-    public void UffdWpResolveOnSharedMemoryKeepsSoftDirtyTracking()
+    /// <summary>
+    /// Until 6.3 (931298e103c2) uffd-wp unprotect rebuilt the PTE from vm_get_page_prot, writable for a shared VMA
+    /// even while soft-dirty is tracked: the next store is not seen by pagemap.
+    /// </summary>
+    [Theory]
+    [InlineData("v5.19", true)]
+    [InlineData("v6.2", true)]
+    [InlineData("latest", false)]
+    public void UffdWpUnprotectOnSharedMemoryKeepsSoftDirtyTrackingOnlyFrom6_3(string profile, bool lost)
     {
         var violations = Run("""
             a = mmap(4K, rw, shared)
@@ -118,11 +130,12 @@ public class ZappedPageTests
             clear_refs(t0)
             u = uffd()
             uffd_register(u, a, 4K)
+            uffd_wp(u, a, 4K, on)
             uffd_wp(u, a, 4K, off)
             store(a, 0)
             pagemap(a)
-            """, "latest");
-        Assert.Empty(violations);
+            """, profile);
+        Assert.Equal(lost, violations.Any(v => v.Signature == "lost-write in change_protection: writable shared page [shmem]"));
     }
 
     [Fact]
