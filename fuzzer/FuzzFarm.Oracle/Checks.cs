@@ -262,7 +262,8 @@ public sealed partial class Executor
                 var value = Kernel.ReadWord(piece.Folio, piece.Sub, bad);
                 var expected = _ref.Read(tr.Key, bad);
                 var at = (piece.Addr & ~0xfffUL) + (ulong)(bad * 8);
-                var landing = new Landing { Folio = piece.Folio, Sub = piece.Sub, Kind = piece.Kind, Grant = piece.Grant };
+                // With the page's address, the cause is how the owner came to map the page, as for a load.
+                var landing = new Landing { Folio = piece.Folio, Sub = piece.Sub, Kind = piece.Kind, Grant = piece.Grant, Page = at >> Geometry.PageShift };
                 Report(piece.Owner, value, expected, landing, at, $"{op} of P{piece.Owner.Id}'s 0x{at:x}");
             }
         }

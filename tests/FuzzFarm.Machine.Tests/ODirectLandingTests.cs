@@ -55,7 +55,8 @@ public class ODirectLandingTests
     {
         // A fuzzer find: the parent's O_DIRECT read in flight across fork lands in the THP its own write left to the
         // child, and the child reads it through the PMD its reuse made writable. The signature names the page as
-        // process_vm_readv found it; it once said [pte-mapped-thp], which do_huge_pmd_wp_page never handles.
+        // process_vm_readv found it (it once said [pte-mapped-thp]) and, as a load would, how the child came to map
+        // it: fork's share, not the reuse that later made it writable.
         var program = ProgramParser.Parse("""
             t1 = thread()
             a = mmap(2M, rw, private)
@@ -70,7 +71,7 @@ public class ODirectLandingTests
             x = process_vm_readv(t2, a+2044K, 8)
             """);
         var result = new Executor().Run(program, KernelProfile.Parse("v5.9"));
-        Assert.Equal(["cross-process-visibility in do_huge_pmd_wp_page: reuse by mapcount [thp]"], result.Violations.Select(v => v.Signature));
+        Assert.Equal(["cross-process-visibility in copy_huge_pmd: share with child [thp]"], result.Violations.Select(v => v.Signature));
     }
 
     /// <summary>The parent's COW copy leaves its O_DIRECT read in flight to the page the child keeps.</summary>
@@ -102,5 +103,27 @@ public class ODirectLandingTests
         // 'do_swap_page: map read-only', apart from the bug they are.
         var result = new Executor().Run(ProgramParser.Parse(ReadLostAtTheParentsCow + then), KernelProfile.Parse("v6.2"));
         Assert.Equal(["lost-write in do_wp_page: copy by page_count [base]"], result.Violations.Select(v => v.Signature));
+    }
+
+    [Theory]
+    [InlineData("t3: load(a+8)")]
+    [InlineData("t1: x = process_vm_readv(t3, a+8, 8)")]
+    public void AReadInFlightAcrossForkIsOneSignatureWhoeverObservesIt(string observe)
+    {
+        // The parent's O_DIRECT data reaches the child's page through fork's sharing; the child's own load and the
+        // parent's remote read of the child were once signed apart (share with child, and the later reuse).
+        var program = ProgramParser.Parse("""
+            a = mmap(4K, rw, private)
+            f = file(0)
+            t1 = thread()
+            w = pread_direct(f, 0, a, 4K) &
+            t1: t3 = fork()
+            t1: store(a, 0)
+            wait(w)
+            t3: store(a, 0)
+
+            """ + observe);
+        var result = new Executor().Run(program, KernelProfile.Parse("v5.9"));
+        Assert.Equal(["cross-process-visibility in copy_present_pte: share with child [base]"], result.Violations.Select(v => v.Signature));
     }
 }
