@@ -10,6 +10,20 @@ namespace FuzzFarm.Machine.Tests;
 /// </summary>
 public class LockAndWakeOrderTests
 {
+    /// <summary>A written page a pipe also references (page_count 2), registered with a uffd; three more threads.</summary>
+    private const string FourThreadsOnAVmsplicedUffdPage = """
+        a = mmap(4K, rw, private)
+        store(a, 1)
+        p = pipe()
+        vmsplice(p, a, 4K)
+        u = uffd()
+        uffd_register(u, a, 4K)
+        t1 = thread()
+        t2 = thread()
+        t3 = thread()
+
+        """;
+
     /// <summary>
     /// Before 5.11 clear_refs takes the write lock to clear VM_SOFTDIRTY (set by mmap) and then downgrades (#13): it
     /// waits for the in-flight store and uffd_wp, flushes nothing inside their window, and S6's loss stays.
@@ -17,16 +31,7 @@ public class LockAndWakeOrderTests
     [Fact]
     public void A_first_clear_refs_waits_for_readers_on_every_profile()
     {
-        var program = ProgramParser.Parse("""
-            a = mmap(4K, rw, private)
-            store(a, 1)
-            p = pipe()
-            vmsplice(p, a, 4K)
-            u = uffd()
-            uffd_register(u, a, 4K)
-            t1 = thread()
-            t2 = thread()
-            t3 = thread()
+        var program = ProgramParser.Parse(FourThreadsOnAVmsplicedUffdPage + """
             t2: store(a+8, 2)
             w = uffd_wp(u, a, 4K, off) &
             t1: c = store(a, 3) &
@@ -47,16 +52,7 @@ public class LockAndWakeOrderTests
     [Fact]
     public void A_split_unprotect_wakes_its_waiters_after_its_flush()
     {
-        var program = ProgramParser.Parse("""
-            a = mmap(4K, rw, private)
-            store(a, 1)
-            p = pipe()
-            vmsplice(p, a, 4K)
-            u = uffd()
-            uffd_register(u, a, 4K)
-            t1 = thread()
-            t2 = thread()
-            t3 = thread()
+        var program = ProgramParser.Parse(FourThreadsOnAVmsplicedUffdPage + """
             t3: store(a+8, 2)
             w1 = uffd_wp(u, a, 4K, on) &
             t2: c = store(a, 3) &

@@ -78,6 +78,9 @@ public class ProfileTests
     [InlineData("v5.9+fork_copies_pinned=maybe", "bad value 'maybe' for switch 'fork_copies_pinned' in profile 'v5.9+fork_copies_pinned=maybe'; valid values: false, true")]
     [InlineData("v5.9+base_reuse", "switch 'base_reuse' in profile 'v5.9+base_reuse' needs a value: base_reuse=<mapcount|page_count|page_count_free_swap>")]
     [InlineData("latest+", "unknown switch '' in profile 'latest+'")]
+    // GUP retries an unshare until the page is anon-exclusive: without the flag it never could be.
+    [InlineData("v5.19+anon_exclusive=false", "profile 'v5.19+anon_exclusive=false': ro_pin_unshare=anon needs anon_exclusive=true")]
+    [InlineData("v5.18+ro_pin_unshare=anon_and_longterm_cow", "profile 'v5.18+ro_pin_unshare=anon_and_longterm_cow': ro_pin_unshare=anon_and_longterm_cow needs anon_exclusive=true")]
     public void BadProfilesGiveOneLineErrorsNamingTheBadPart(string text, string messageStart)
     {
         var e = Assert.Throws<ProfileException>(() => KernelProfile.Parse(text));
