@@ -48,4 +48,24 @@ public class UffdWpTests
         Assert.False(pte.Writable);
         Assert.Equal(PteFlags.UffdWp, pte.Flags & PteFlags.UffdWp);
     }
+
+    /// <summary>
+    /// Unprotecting took mprotect's upgrade of an exclusive anon PTE only in 6.3 (931298e103c2): before, the PTE came
+    /// back from vm_get_page_prot, read-only, and the next store faults to reuse the page.
+    /// </summary>
+    [Theory]
+    [InlineData("v6.0", false)]
+    [InlineData("v6.2", false)]
+    [InlineData("v6.15", true)]
+    public void Unprotecting_an_exclusive_page_maps_it_writable_only_from_6_3(string profile, bool writable)
+    {
+        var r = new Rig(profile);
+        var a = r.Map(4096);
+        r.Store(r.T0, a);
+        var u = r.WriteProtect(a, 4096);
+
+        Assert.Equal(Status.Done, r.K.UffdWp(r.T0, u, a, 4096, false, null));
+
+        Assert.Equal(writable, Rig.PteOf(r.P0, a).Writable);
+    }
 }
