@@ -196,6 +196,16 @@ internal sealed partial class Kernel
     /// <summary>Blocks the faulting thread until the uffd handler resolves the write-protect fault.</summary>
     private FaultResult BlockOnUffd(SimThread t, int uffd, ulong addr, PageKind kind, bool forced)
     {
+        if (_faultMayNotRetry)
+        {
+            Coverage.Hit(CovPoint.WpUffdBlock, 2);
+            Error = $"handle_userfault at 0x{addr & ~0xfffUL:x}: no FAULT_FLAG_ALLOW_RETRY under pin_user_pages (VM_FAULT_SIGBUS)";
+            if (Tracing)
+            {
+                Note(Error);
+            }
+            return FaultResult.Segv;
+        }
         Coverage.Hit(CovPoint.WpUffdBlock, forced ? 1 : 0);
         t.State = RunState.Blocked;
         t.BlockedOn = BlockKind.Uffd;

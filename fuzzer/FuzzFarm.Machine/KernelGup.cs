@@ -23,6 +23,8 @@ internal sealed partial class Kernel
 {
     private readonly Pool<Pipe> _pipes = new(() => new Pipe());
     private readonly Pool<Pin> _pins = new(() => new Pin());
+    // Set while slow GUP without FOLL_UNLOCKABLE faults: a uffd fault then fails instead of blocking.
+    private bool _faultMayNotRetry;
 
     private Status Gup(SimThread t, Process p, ulong addr, long len, Foll flags, List<GupPage> pages)
     {
@@ -106,7 +108,12 @@ internal sealed partial class Kernel
                     {
                         Note($"gup: {FollText(foll)} P{p.Id} 0x{a:x}: {(need == FaultKind.Unshare ? "must unshare" : f is null ? "not present" : "not writable")}{(forced ? " (read GUP forced to write)" : "")}: fault");
                     }
+                    // pin_user_pages holds the mmap lock and passes no `locked`: its faults may not retry, so
+                    // handle_userfault fails them (VM_FAULT_SIGBUS) instead of waiting. GUP-fast's fallback and
+                    // pin_user_pages_remote may drop the lock, and wait.
+                    _faultMayNotRetry = (flags & (Foll.Pin | Foll.Fast | Foll.Remote)) == Foll.Pin;
                     var r = Fault(t, p, a, need, null, forced && need == FaultKind.Write);
+                    _faultMayNotRetry = false;
                     if (r == FaultResult.Blocked)
                     {
                         ReleasePages(pages, (flags & Foll.Pin) != 0);

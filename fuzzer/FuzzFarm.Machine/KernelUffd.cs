@@ -40,6 +40,13 @@ internal sealed partial class Kernel
                 }
             }
         }
+        foreach (var v in p.Vmas)
+        {
+            if (v.End > addr && v.Start < end && v.Uffd >= 0 && v.Uffd != uffd)
+            {
+                return Fail($"EBUSY: [0x{v.Start:x}, 0x{v.End:x}) is registered with another userfaultfd");
+            }
+        }
         SplitVmas(p, addr, end);
         foreach (var v in p.Vmas)
         {
@@ -67,11 +74,13 @@ internal sealed partial class Kernel
         {
             return Status.Failed;
         }
+        // mwriteprotect_range asks only that the range be registered, with any userfaultfd of the mm; its faults still
+        // go to the registered one, and only this one's waiters are woken.
         foreach (var v in p.Vmas)
         {
-            if (v.End > addr && v.Start < end && v.Uffd != uffd)
+            if (v.End > addr && v.Start < end && v.Uffd < 0)
             {
-                return Fail($"ENOENT: [0x{v.Start:x}, 0x{v.End:x}) is not registered with this userfaultfd");
+                return Fail($"ENOENT: [0x{v.Start:x}, 0x{v.End:x}) is not registered with a userfaultfd");
             }
         }
         if (LockBusy(p, false))

@@ -68,4 +68,56 @@ public class UffdWpTests
 
         Assert.Equal(writable, Rig.PteOf(r.P0, a).Writable);
     }
+
+    /// <summary>
+    /// A range registered with one userfaultfd is refused to another (EBUSY), but either may write-protect it; its
+    /// faults still go to the first, whose handler here is not the blocked thread: 5.8's forced write waits, no hang.
+    /// </summary>
+    [Fact]
+    public void A_second_userfaultfd_cannot_take_over_a_registered_range()
+    {
+        var program = ProgramParser.Parse("""
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            u = uffd()
+            uffd_register(u, a, 4K)
+            t1 = thread()
+            t1: v = uffd()
+            t1: uffd_register(v, a, 4K)
+            t1: uffd_wp(v, a, 4K, on)
+            f = file(4K)
+            t1: write(f, 0, a, 4K)
+            uffd_resolve(u)
+            t1: load(a)
+            """);
+        var result = new Oracle.Executor().Run(program, KernelProfile.Parse("v5.8"));
+
+        Assert.Empty(result.Violations);
+        Assert.Contains(result.Skipped, s => s.Line == 7 && s.Reason.Contains("EBUSY", StringComparison.Ordinal));
+        Assert.Empty(Rig.ViolatingProfiles(program));
+    }
+
+    /// <summary>
+    /// pin_user_pages faults with the mmap lock held and no FAULT_FLAG_ALLOW_RETRY: handle_userfault fails the fault,
+    /// so 5.8's forced write makes the handler's own slow pin fail (EFAULT), where a fast pin's fallback waits: S3.
+    /// </summary>
+    [Theory]
+    [InlineData("r|longterm", false)]
+    [InlineData("r|longterm|fast", true)]
+    public void The_handlers_own_pin_hangs_on_5_8_only_when_it_may_retry(string flags, bool hangs)
+    {
+        var program = ProgramParser.Parse($"""
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            t1 = fork()
+            u = uffd()
+            uffd_register(u, a, 4K)
+            uffd_wp(u, a, 4K, on)
+            h = pin(a, 4K, {flags})
+            """);
+        var result = new Oracle.Executor().Run(program, KernelProfile.Parse("v5.8"));
+
+        Assert.Equal(hangs, result.Violations.Any(v => v.Kind == Oracle.ViolationKind.Hang));
+        Assert.Equal(!hangs, result.Skipped.Any(s => s.Line == 7 && s.Reason.Contains("EFAULT", StringComparison.Ordinal)));
+    }
 }
