@@ -47,7 +47,7 @@ internal sealed partial class Kernel
                 return Fail($"EBUSY: [0x{v.Start:x}, 0x{v.End:x}) is registered with another userfaultfd");
             }
         }
-        SplitVmas(p, addr, end);
+        SplitVmasToChange(p, addr, end, v => v.Uffd != uffd);
         foreach (var v in p.Vmas)
         {
             if (v.Start >= addr && v.End <= end)
@@ -55,6 +55,7 @@ internal sealed partial class Kernel
                 v.Uffd = uffd;
             }
         }
+        MergeVmas(p, addr, end);
         return Status.Done;
     }
 

@@ -115,6 +115,49 @@ internal sealed partial class Kernel
         SplitVmaAt(p, end);
     }
 
+    /// <summary>
+    /// Splits at the range's ends only where the VMA there is to change: mprotect_fixup, madvise_update_vma and
+    /// userfaultfd_register leave a VMA already as asked alone, and so neither split it nor its THP.
+    /// </summary>
+    private void SplitVmasToChange(Process p, ulong start, ulong end, Func<Vma, bool> changes)
+    {
+        foreach (var at in (ReadOnlySpan<ulong>)[start, end])
+        {
+            if (p.FindVma(at) is { } v && changes(v))
+            {
+                SplitVmaAt(p, at);
+            }
+        }
+    }
+
+    /// <summary>
+    /// vma_merge after a change of flags over [start, end): neighbours with the same flags (VM_SOFTDIRTY aside), the
+    /// same userfaultfd and the same backing at contiguous offsets become one VMA again, so that a range split and
+    /// restored is one VMA (a THP may back it) as it was. Separate mmaps never touch here (a PMD-sized gap lies
+    /// between them), so only pieces of one mapping, which share an anon_vma, meet. hugetlb VMAs are VM_DONTEXPAND
+    /// (VM_SPECIAL): never merged.
+    /// </summary>
+    private static void MergeVmas(Process p, ulong start, ulong end)
+    {
+        for (var i = p.Vmas.Count - 1; i > 0; i--)
+        {
+            var prev = p.Vmas[i - 1];
+            var v = p.Vmas[i];
+            if (prev.End != v.Start || v.Start < start || v.Start > end || !Mergeable(prev, v))
+            {
+                continue;
+            }
+            prev.End = v.End;
+            prev.SoftDirty |= v.SoftDirty;
+            p.Vmas.RemoveAt(i);
+        }
+    }
+
+    private static bool Mergeable(Vma a, Vma b) =>
+        !a.Hugetlb && !b.Hugetlb && a.Read == b.Read && a.Write == b.Write && a.Shared == b.Shared && a.MayWrite == b.MayWrite
+        && a.DontCopy == b.DontCopy && a.HugePage == b.HugePage && a.NoHugePage == b.NoHugePage && a.Uffd == b.Uffd
+        && a.Shm == b.Shm && (a.Shm is null || a.ShmOffset + (long)(a.End - a.Start) == b.ShmOffset);
+
     /// <summary>Zaps [start, end): unmaps pages and swap entries, splitting THP PMDs that are only partly covered.</summary>
     private void ZapRange(Process p, ulong start, ulong end)
     {
@@ -258,7 +301,8 @@ internal sealed partial class Kernel
         }
         foreach (var v in p.Vmas)
         {
-            if (v.Hugetlb && v.End > addr && v.Start < end && (!Geometry.PmdAligned(addr) || !Geometry.PmdAligned(end)))
+            // hugetlb_vm_op_split: only an end that falls inside a hugetlb VMA must be 2M-aligned.
+            if (v.Hugetlb && ((v.Start < addr && addr < v.End && !Geometry.PmdAligned(addr)) || (v.Start < end && end < v.End && !Geometry.PmdAligned(end))))
             {
                 return Fail("EINVAL: hugetlb ranges must be 2M-aligned");
             }
@@ -445,23 +489,20 @@ internal sealed partial class Kernel
         {
             return BlockOnLock(t, p);
         }
-        SplitVmas(p, addr, end);
+        var read = (prot & (Flag.R | Flag.Rw)) != 0;
+        var write = (prot & Flag.Rw) != 0;
+        SplitVmasToChange(p, addr, end, v => v.Read != read || v.Write != write);
         var changed = 0;
         foreach (var v in p.Vmas)
         {
-            if (v.Start < addr || v.End > end)
-            {
-                continue;
-            }
-            var read = (prot & (Flag.R | Flag.Rw)) != 0;
-            var write = (prot & Flag.Rw) != 0;
-            if (v.Read == read && v.Write == write)
+            if (v.Start < addr || v.End > end || (v.Read == read && v.Write == write))
             {
                 continue;
             }
             v.SetProt(prot);
             changed += ChangeProtection(p, v, v.Start, v.End, 0, Decision.MprotectFlushPending);
         }
+        MergeVmas(p, addr, end);
         if (Tracing)
         {
             Note($"mprotect: P{p.Id} [0x{addr:x}, 0x{end:x}) {(prot == Flag.Rw ? "rw" : prot == Flag.R ? "r" : "none")}: {changed} entries lost write permission");
@@ -523,7 +564,13 @@ internal sealed partial class Kernel
             case Flag.DoFork:
             case Flag.HugePage:
             case Flag.NoHugePage:
-                SplitVmas(p, addr, end);
+                SplitVmasToChange(p, addr, end, v => advice switch
+                {
+                    Flag.DontFork => !v.DontCopy,
+                    Flag.DoFork => v.DontCopy,
+                    Flag.HugePage => !v.HugePage || v.NoHugePage,
+                    _ => !v.NoHugePage || v.HugePage,
+                });
                 foreach (var v in p.Vmas)
                 {
                     if (v.Start >= addr && v.End <= end)
@@ -537,6 +584,7 @@ internal sealed partial class Kernel
                         }
                     }
                 }
+                MergeVmas(p, addr, end);
                 break;
             case Flag.DontNeed:
                 ZapRange(p, addr, end);
