@@ -153,6 +153,18 @@ internal sealed partial class Kernel
         }
     }
 
+    private static bool TouchesHugetlb(Process p, ulong start, ulong end)
+    {
+        foreach (var v in p.Vmas)
+        {
+            if (v.Hugetlb && v.Start < end && v.End > start)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static bool Mergeable(Vma a, Vma b) =>
         !a.Hugetlb && !b.Hugetlb && a.Read == b.Read && a.Write == b.Write && a.Shared == b.Shared && a.MayWrite == b.MayWrite
         && a.DontCopy == b.DontCopy && a.HugePage == b.HugePage && a.NoHugePage == b.NoHugePage && a.Uffd == b.Uffd
@@ -587,16 +599,18 @@ internal sealed partial class Kernel
                 MergeVmas(p, addr, end);
                 break;
             case Flag.DontNeed:
+                if (!Profile.HugetlbDontneed && TouchesHugetlb(p, addr, end))
+                {
+                    // madvise_dontneed_free_valid_vma: can_madv_lru_vma refuses hugetlb before 5.18.
+                    return Fail("EINVAL: madvise(dontneed) of a hugetlb mapping (hugetlb_dontneed=false)");
+                }
                 ZapRange(p, addr, end);
                 break;
             case Flag.PageOut:
-                foreach (var v in p.Vmas)
+                if (TouchesHugetlb(p, addr, end))
                 {
-                    if (v.Hugetlb && v.Start < end && v.End > addr)
-                    {
-                        // can_madv_lru_vma: hugetlb pages are not on the LRU.
-                        return Fail("EINVAL: madvise(pageout) of a hugetlb mapping");
-                    }
+                    // can_madv_lru_vma: hugetlb pages are not on the LRU.
+                    return Fail("EINVAL: madvise(pageout) of a hugetlb mapping");
                 }
                 foreach (var table in p.Tables)
                 {

@@ -47,4 +47,6 @@ public enum Switch
     /// (931298e103c2); before, from vm_get_page_prot, which ignores write-notify and never upgrades a private PTE.
     /// </summary>
     UffdUnprotectPageProt,
+    /// <summary>5.18: madvise(MADV_DONTNEED) accepts hugetlb mappings (90e7e7f5ef3f); before, EINVAL.</summary>
+    HugetlbDontneed,
 }

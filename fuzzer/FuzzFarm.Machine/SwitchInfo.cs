@@ -36,6 +36,7 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "userfaultfd write-protect mode can register shared (shmem) and hugetlb mappings"),
         new(Machine.Switch.UffdUnprotectPageProt, "uffd_unprotect_page_prot", Bool,
             "uffd-wp unprotect keeps soft-dirty write-notify and upgrades exclusive anon PTEs as mprotect does"),
+        new(Machine.Switch.HugetlbDontneed, "hugetlb_dontneed", Bool, "madvise(dontneed) accepts hugetlb mappings"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];

@@ -43,4 +43,22 @@ public class HugetlbLeakVariantTests
         Assert.NotEmpty(violations);
         Assert.All(violations, v => Assert.Equal(Leak, v.Signature));
     }
+
+    [Fact]
+    public void A_child_can_drop_its_hugetlb_mapping_by_dontneed_only_from_5_18()
+    {
+        // Before 5.18 madvise(dontneed) refuses hugetlb (EINVAL): the child keeps its mapping, and the parent copies.
+        var program = ProgramParser.Parse("""
+            a = mmap(2M, rw, private|hugetlb)
+            store(a, 1)
+            t1 = fork()
+            t1: p = pipe()
+            t1: vmsplice(p, a, 4K)
+            t1: madvise(a, 2M, dontneed)
+            store(a, 2)
+            t1: read(p, 4K)
+            """);
+
+        Assert.Equal(["v5.18", "v5.19", "v6.0", "v6.2", "v6.15"], Rig.ViolatingProfiles(program));
+    }
 }

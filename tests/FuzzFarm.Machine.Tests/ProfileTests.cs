@@ -40,6 +40,8 @@ public class ProfileTests
     [InlineData("v5.19", "uffd_wp_shmem_hugetlb", "true")]
     [InlineData("v6.2", "uffd_unprotect_page_prot", "false")]
     [InlineData("v6.15", "uffd_unprotect_page_prot", "true")]
+    [InlineData("v5.12", "hugetlb_dontneed", "false")]
+    [InlineData("v5.18", "hugetlb_dontneed", "true")]
     public void NamedProfilesFollowTheMatrix(string profile, string sw, string value)
     {
         Assert.Contains(new KeyValuePair<string, string>(sw, value), KernelProfile.Parse(profile).Switches);
