@@ -164,7 +164,11 @@ internal sealed partial class Kernel
                 ref var spte = ref table.At(i);
                 spte.Flags &= ~PteFlags.SwapExclusive;
                 cpte = spte;
-                cpte.Flags &= ~PteFlags.UffdWp;
+                // The child's VMA is never registered (no UFFD_FEATURE_EVENT_FORK here).
+                if (Profile.ForkClearsSwapUffdWp)
+                {
+                    cpte.Flags &= ~PteFlags.UffdWp;
+                }
                 Coverage.Hit(CovPoint.ForkSwap, Swap[pte.SwapSlot].Count);
                 continue;
             }

@@ -36,6 +36,7 @@ public sealed class KernelProfile
         UffdWpShmemHugetlb = values[(int)Switch.UffdWpShmemHugetlb] != 0;
         UffdUnprotectPageProt = values[(int)Switch.UffdUnprotectPageProt] != 0;
         HugetlbDontneed = values[(int)Switch.HugetlbDontneed] != 0;
+        ForkClearsSwapUffdWp = values[(int)Switch.ForkClearsSwapUffdWp] != 0;
     }
 
     public string Name { get; }
@@ -62,6 +63,8 @@ public sealed class KernelProfile
     public bool UffdUnprotectPageProt { get; }
 
     public bool HugetlbDontneed { get; }
+
+    public bool ForkClearsSwapUffdWp { get; }
 
     /// <summary>The value word of a switch, e.g. <c>page_count</c> or <c>true</c>.</summary>
     public string ValueOf(Switch s) => SwitchInfo.Get(s).Values[_values[(int)s]];
@@ -178,9 +181,10 @@ public sealed class KernelProfile
         Add("v5.11", (Switch.ClearRefsSkipsPinned, T), (Switch.ClearRefsWriteLock, T), (Switch.PinnedNotSwapcached, T));
         // Row E: the TLB flush fixes, hugetlb early COW.
         Add("v5.12", (Switch.ClearRefsFlush, T), (Switch.UffdWpFlushBeforeCopy, T), (Switch.ForkCopiesPinnedHugetlb, T));
-        // Row F: COW fixes part 1, page_count for THP and swap-in; MADV_DONTNEED of hugetlb mappings.
+        // Row F: COW fixes part 1, page_count for THP and swap-in; MADV_DONTNEED of hugetlb mappings; fork's uffd-wp
+        // fix for swap entries (5.14).
         Add("v5.18", (Switch.BaseReuse, (int)BaseReuseRule.PageCountFreeSwap), (Switch.PmdThpReuse, (int)PmdThpRule.PageCountSplit),
-            (Switch.SwapinReuse, (int)SwapinRule.PageCount), (Switch.HugetlbDontneed, T));
+            (Switch.SwapinReuse, (int)SwapinRule.PageCount), (Switch.HugetlbDontneed, T), (Switch.ForkClearsSwapUffdWp, T));
         // Row G: COW fixes part 2, PageAnonExclusive and R/O pin unsharing; uffd-wp on shmem and hugetlb (b1f9e876862d).
         Add("v5.19", (Switch.AnonExclusive, T), (Switch.RoPinUnshare, (int)RoPinUnshareRule.Anon), (Switch.UffdWpShmemHugetlb, T));
         // Row H: mprotect maps exclusive anon pages writable.

@@ -49,4 +49,9 @@ public enum Switch
     UffdUnprotectPageProt,
     /// <summary>5.18: madvise(MADV_DONTNEED) accepts hugetlb mappings (90e7e7f5ef3f); before, EINVAL.</summary>
     HugetlbDontneed,
+    /// <summary>
+    /// 5.14: fork clears the uffd-wp bit of a swap entry it copies into a VMA not registered in the child (8f34f1eac382);
+    /// before, the child's swap-in mapped the page write-protected.
+    /// </summary>
+    ForkClearsSwapUffdWp,
 }

@@ -37,6 +37,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
         new(Machine.Switch.UffdUnprotectPageProt, "uffd_unprotect_page_prot", Bool,
             "uffd-wp unprotect keeps soft-dirty write-notify and upgrades exclusive anon PTEs as mprotect does"),
         new(Machine.Switch.HugetlbDontneed, "hugetlb_dontneed", Bool, "madvise(dontneed) accepts hugetlb mappings"),
+        new(Machine.Switch.ForkClearsSwapUffdWp, "fork_clears_swap_uffd_wp", Bool,
+            "fork drops the uffd-wp bit of swap entries the child's VMA is not registered for"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];

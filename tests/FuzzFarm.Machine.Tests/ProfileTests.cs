@@ -42,6 +42,8 @@ public class ProfileTests
     [InlineData("v6.15", "uffd_unprotect_page_prot", "true")]
     [InlineData("v5.12", "hugetlb_dontneed", "false")]
     [InlineData("v5.18", "hugetlb_dontneed", "true")]
+    [InlineData("v5.12", "fork_clears_swap_uffd_wp", "false")]
+    [InlineData("v5.18", "fork_clears_swap_uffd_wp", "true")]
     public void NamedProfilesFollowTheMatrix(string profile, string sw, string value)
     {
         Assert.Contains(new KeyValuePair<string, string>(sw, value), KernelProfile.Parse(profile).Switches);

@@ -120,4 +120,32 @@ public class UffdWpTests
         Assert.Equal(hangs, result.Violations.Any(v => v.Kind == Oracle.ViolationKind.Hang));
         Assert.Equal(!hangs, result.Skipped.Any(s => s.Line == 7 && s.Reason.Contains("EFAULT", StringComparison.Ordinal)));
     }
+
+    /// <summary>
+    /// Before 5.14 fork copied a swap entry whole, uffd-wp bit included: the child's swap-in maps the page
+    /// write-protected and its write goes through do_wp_page, which copies (the parent's pipe holds a reference)
+    /// instead of reusing by mapcount+swapcount. v5.7 still reuses in do_wp_page; v5.8 hangs on the parent's own
+    /// vmsplice (forced write on its uffd-wp page).
+    /// </summary>
+    [Fact]
+    public void A_forked_swap_entry_keeps_its_uffd_wp_bit_before_5_14()
+    {
+        var program = ProgramParser.Parse("""
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            u = uffd()
+            uffd_register(u, a, 4K)
+            uffd_wp(u, a, 4K, on)
+            madvise(a, 4K, pageout)
+            t1 = fork()
+            load(a)
+            p = pipe()
+            vmsplice(p, a, 4K)
+            munmap(a, 4K)
+            t1: store(a, 2)
+            read(p, 4K)
+            """);
+
+        Assert.Equal(["v5.7", "v5.8"], Rig.ViolatingProfiles(program));
+    }
 }
