@@ -96,8 +96,9 @@ internal sealed partial class Kernel
         {
             return;
         }
-        // vma_adjust_trans_huge: a PMD-mapped THP cannot straddle two VMAs.
-        if (p.Table(addr) is { Huge: { Hugetlb: false } } table)
+        // vma_adjust_trans_huge: a PMD-mapped THP cannot straddle two VMAs. Only an unaligned boundary cuts one: at an
+        // aligned one, the THP starting there lies wholly inside the tail.
+        if (!Geometry.PmdAligned(addr) && p.Table(addr) is { Huge: { Hugetlb: false } } table)
         {
             SplitPmd(p, table);
         }

@@ -55,4 +55,28 @@ public class VmaMergeTests
         Assert.Equal(Status.Done, r.K.Munmap(r.T0, a + (2 << 20), (2 << 20) + 4096));
         Assert.Single(r.P0.Vmas);
     }
+
+    [Theory]
+    [InlineData("mprotect(a, 2M, r)")]
+    [InlineData("munmap(a, 2M)")]
+    public void A_vma_boundary_at_a_2m_aligned_address_leaves_the_thp_after_it_whole(string change)
+    {
+        // S2's THP leak on the second of two THPs, after a change to the first: vma_adjust_trans_huge splits a PMD
+        // only at an unaligned boundary.
+        var program = ProgramParser.Parse($"""
+            a = mmap(4M, rw, private)
+            madvise(a, 4M, hugepage)
+            store(a, 1)
+            store(a+2M, 1)
+            {change}
+            t1 = fork()
+            t1: p = pipe()
+            t1: vmsplice(p, a+2M, 4K)
+            t1: munmap(a+2M, 2M)
+            store(a+2M, 2)
+            t1: read(p, 4K)
+            """);
+
+        Assert.Equal(["v5.7", "v5.9-rc4", "v5.9", "v5.11", "v5.12"], Rig.ViolatingProfiles(program));
+    }
 }
