@@ -435,7 +435,7 @@ internal sealed partial class Kernel
         {
             Note($"{t} blocks on the mmap lock of P{p.Id}");
         }
-        CheckHang(t, "mmap_lock: blocked on a lock its own op holds");
+        t.HangCause = "mmap_lock: blocked on a lock its own op holds";
         return Status.Blocked;
     }
 
@@ -443,6 +443,7 @@ internal sealed partial class Kernel
     {
         t.State = RunState.Running;
         t.BlockedOn = BlockKind.None;
+        t.HangCause = null;
         Woken.Add(t);
         if (Tracing)
         {
@@ -451,11 +452,17 @@ internal sealed partial class Kernel
     }
 
     /// <summary>
-    /// A thread just blocked: follow who could wake it (a uffd's handler, the thread of the op holding a lock).
-    /// If that leads back to the thread, nothing ever will: a hang.
+    /// Once the program is over, a thread still blocked by the kernel's doing: follow who could wake it (a uffd's
+    /// handler, the thread of the op holding a lock). If that leads back to the thread, nothing ever will: a hang.
+    /// Judged at the end, because a thread that blocks may yet be served (another thread resolves its fault), and
+    /// the wait that closes the cycle may come after the kernel's.
     /// </summary>
-    private void CheckHang(SimThread t, string cause)
+    internal KernelEvent? Hang(SimThread t)
     {
+        if (t.State != RunState.Blocked || t.HangCause is not { } cause)
+        {
+            return null;
+        }
         var current = t;
         for (var hops = 0; hops < 64; hops++)
         {
@@ -471,19 +478,19 @@ internal sealed partial class Kernel
             }
             if (next is null)
             {
-                return;
+                return null;
             }
             if (next == t)
             {
                 Coverage.Hit(CovPoint.Hang, hops);
-                Events.Add(new KernelEvent(true, $"hang in {cause}", $"{t} waits for an event only it{(hops > 0 ? " (or a thread it blocks)" : "")} could deliver"));
-                return;
+                return new KernelEvent(true, $"hang in {cause}", $"{t} waits for an event only it{(hops > 0 ? " (or a thread it blocks)" : "")} could deliver");
             }
             if (next.State != RunState.Blocked)
             {
-                return;
+                return null;
             }
             current = next;
         }
+        return null;
     }
 }

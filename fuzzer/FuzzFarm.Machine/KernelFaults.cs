@@ -217,10 +217,7 @@ internal sealed partial class Kernel
         }
         // Only a write the thread did not ask for (5.8's forced COW on a read GUP) makes a self-wait the kernel's
         // doing; a handler writing its own protected range is the program's deadlock, not a kernel hang.
-        if (forced)
-        {
-            CheckHang(t, $"handle_userfault: read GUP forced write on a uffd-wp page [{PageKindNames.Of(kind)}]");
-        }
+        t.HangCause = forced ? $"handle_userfault: read GUP forced write on a uffd-wp page [{PageKindNames.Of(kind)}]" : null;
         return FaultResult.Blocked;
     }
 

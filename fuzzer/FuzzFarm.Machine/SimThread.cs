@@ -30,6 +30,11 @@ internal sealed class SimThread
     public ulong BlockedAddr;
     /// <summary>Set by the runner: the statement to run again when the thread wakes.</summary>
     public int PendingStatement = -1;
+    /// <summary>
+    /// While blocked by the kernel's doing (5.8's forced write, a lock its own op holds): the hang's cause, should
+    /// nothing ever wake the thread. A wait the program chose has none.
+    /// </summary>
+    public string? HangCause;
 
     public void Reset(int slot, string name, Process process)
     {
@@ -40,6 +45,7 @@ internal sealed class SimThread
         BlockedOn = BlockKind.None;
         BlockedId = 0;
         PendingStatement = -1;
+        HangCause = null;
         Tlb.Clear();
     }
 

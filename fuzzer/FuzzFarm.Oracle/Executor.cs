@@ -77,6 +77,7 @@ public sealed partial class Executor
             RunWoken();
             EndTrace(st);
         }
+        ReportHangs();
         _result.SetCoverage(_kernel.Coverage.Unordered);
         _program = null!;
         return _result;
@@ -160,7 +161,22 @@ public sealed partial class Executor
 
     private void Skip(string reason) => _result.SkipList.Add(new Skip(_line, _thread, reason));
 
-    /// <summary>Turns the kernel's warnings and hangs into violations at the current line.</summary>
+    /// <summary>Threads the kernel left blocked for good, each at the line it blocked on.</summary>
+    private void ReportHangs()
+    {
+        foreach (var t in _kernel.Threads)
+        {
+            if (t is { PendingStatement: >= 0 } && _kernel.Hang(t) is { } hang)
+            {
+                var st = _program.Statements[t.PendingStatement];
+                _line = st.Line;
+                _thread = st.Thread;
+                AddViolation(ViolationKind.Hang, hang.Signature, hang.Detail);
+            }
+        }
+    }
+
+    /// <summary>Turns the kernel's warnings into violations at the current line.</summary>
     private void TakeKernelEvents()
     {
         foreach (var e in _kernel.Events)

@@ -148,4 +148,55 @@ public class UffdWpTests
 
         Assert.Equal(["v5.7", "v5.8"], Rig.ViolatingProfiles(program));
     }
+
+    /// <summary>5.8's forced write on the handler's range is no hang when another thread serves it later.</summary>
+    [Theory]
+    [InlineData("t1: uffd_resolve(u)")]
+    [InlineData("t1: uffd_wp(u, a, 4K, off)")]
+    public void A_forced_wait_another_thread_serves_later_is_no_hang(string serve)
+    {
+        var program = ProgramParser.Parse($"""
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            u = uffd()
+            uffd_register(u, a, 4K)
+            uffd_wp(u, a, 4K, on)
+            t1 = thread()
+            f = file(4K)
+            write(f, 0, a, 4K)
+            {serve}
+            load(a)
+            """);
+
+        Assert.Empty(Rig.ViolatingProfiles(program));
+    }
+
+    /// <summary>
+    /// t0's forced write on b waits for b's handler t1; t1's own store then waits for a's handler t0. The cycle closes
+    /// after the forced wait, and is still the kernel's doing on 5.8.
+    /// </summary>
+    [Fact]
+    public void A_cycle_closed_after_the_forced_wait_is_a_hang_on_5_8()
+    {
+        var program = ProgramParser.Parse("""
+            a = mmap(4K, rw, private)
+            b = mmap(4K, rw, private)
+            store(a, 1)
+            store(b, 2)
+            u0 = uffd()
+            uffd_register(u0, a, 4K)
+            uffd_wp(u0, a, 4K, on)
+            t1 = thread()
+            t1: u1 = uffd()
+            t1: uffd_register(u1, b, 4K)
+            t1: uffd_wp(u1, b, 4K, on)
+            p = pipe()
+            vmsplice(p, b, 4K)
+            t1: store(a, 3)
+            """);
+
+        Assert.Equal(["v5.8"], Rig.ViolatingProfiles(program));
+        var hang = Assert.Single(new Oracle.Executor().Run(program, KernelProfile.Parse("v5.8")).Violations);
+        Assert.Equal(13, hang.Line);
+    }
 }
