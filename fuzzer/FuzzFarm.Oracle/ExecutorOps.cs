@@ -105,6 +105,7 @@ public sealed partial class Executor
                 Bind(st, st.BindingSlot);
                 break;
             case Op.Exit:
+                FinishOpsOf(t.Process);
                 s = _kernel.Exit(t);
                 break;
             case Op.Pipe:
@@ -308,6 +309,23 @@ public sealed partial class Executor
         var op = _kernel.NewAsync(kind, t);
         Bind(st, op.Id);
         return op;
+    }
+
+    /// <summary>
+    /// exit_group: a thread of the process stopped inside a split op finishes that syscall before it dies, as its
+    /// wait would have (its wait line is skipped once it has exited); else the op's lock and pins would stay held.
+    /// </summary>
+    private void FinishOpsOf(Process p)
+    {
+        for (var i = 0; i < _kernel.Async.Count; i++)
+        {
+            var op = _kernel.Async[i];
+            if (op.Pending && op.Thread.Process == p)
+            {
+                Trace($"exit finishes {op.Thread}'s {op.Kind} first");
+                Wait(op);
+            }
+        }
     }
 
     private Status Wait(AsyncOp op)
