@@ -16,19 +16,33 @@ internal sealed class CorpusEntry(Program program, uint[] features, int newFeatu
     /// <summary>Estimated run cost (<see cref="CostEstimate"/>): lines plus pages touched.</summary>
     public int Cost { get; } = CostEstimate.Of(program);
 
-    /// <summary>Selection weight, recomputed when the corpus changes.</summary>
+    /// <summary>The features' dense ids in the corpus holding the entry, parallel to <see cref="Features"/>.</summary>
+    public int[] Ids { get; set; } = [];
+
+    /// <summary>Selection weight, recomputed when the corpus changes and as the engine's hit counts grow.</summary>
     public double Weight { get; set; }
 }
 
 /// <summary>
 /// The programs that reached new coverage. Selection favours entries holding rare features (covered by few other
-/// entries) and short programs; minimization keeps a small subset that still covers every feature (greedy set cover,
-/// as afl-cmin and syz-manager do). Everything is ordered deterministically, so a seed replays.
+/// entries, or reached by few executions when the engine counts them) and short programs; minimization keeps a small
+/// subset that still covers every feature (greedy set cover, as afl-cmin and syz-manager do). Everything is ordered
+/// deterministically, so a seed replays.
 /// </summary>
-internal sealed class Corpus
+internal sealed class Corpus(FeatureHits? hits = null)
 {
+    /// <summary>
+    /// A feature reached by this many executions weighs half as much as one never reached since it was found; the
+    /// factor makes a seldom-exercised feature outweigh the rest of its input's.
+    /// </summary>
+    private const double HitScale = 256;
+    private const double SeldomFactor = 8;
+
     private readonly List<CorpusEntry> _entries = [];
-    private readonly Dictionary<uint, int> _coveredBy = [];
+    // Each feature gets a dense id on first sight, so that reweighing (every few thousand executions, over every
+    // feature of every entry) reads counts from an array instead of a dictionary.
+    private readonly Dictionary<uint, int> _ids = [];
+    private readonly List<int> _coveredBy = [];
     private readonly List<double> _cumulative = [];
     private int _addedSinceReweigh;
     private int _sizeAtLastMinimize;
@@ -40,13 +54,22 @@ internal sealed class Corpus
     public void Add(CorpusEntry entry)
     {
         _entries.Add(entry);
-        foreach (var f in entry.Features)
+        var ids = new int[entry.Features.Length];
+        for (var k = 0; k < ids.Length; k++)
         {
-            _coveredBy[f] = _coveredBy.GetValueOrDefault(f) + 1;
+            ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_ids, entry.Features[k], out var known);
+            if (!known)
+            {
+                id = _coveredBy.Count;
+                _coveredBy.Add(0);
+            }
+            ids[k] = id;
+            _coveredBy[id]++;
         }
-        // Rarity weights cost a pass over every feature: refresh them only as the corpus grows by a quarter, and
-        // give each entry added in between a provisional weight from its own new features.
-        entry.Weight = (1.0 + entry.NewFeatures) / (4 + entry.Cost);
+        entry.Ids = ids;
+        // Reweighing every entry costs a pass over every feature: do it only as the corpus grows by a quarter (or as
+        // the engine asks), and weigh the new entry alone in between.
+        entry.Weight = WeightOf(entry);
         _cumulative.Add((_cumulative.Count == 0 ? 0 : _cumulative[^1]) + entry.Weight);
         if (++_addedSinceReweigh >= Math.Max(16, _entries.Count / 4))
         {
@@ -100,35 +123,46 @@ internal sealed class Corpus
         }
         _entries.Clear();
         _entries.AddRange(kept);
-        _coveredBy.Clear();
+        var counts = CollectionsMarshal.AsSpan(_coveredBy);
+        counts.Clear();
         foreach (var e in _entries)
         {
-            foreach (var f in e.Features)
+            foreach (var id in e.Ids)
             {
-                _coveredBy[f] = _coveredBy.GetValueOrDefault(f) + 1;
+                counts[id]++;
             }
         }
         _sizeAtLastMinimize = _entries.Count;
         Reweigh();
     }
 
-    private void Reweigh()
+    /// <summary>Recomputes every entry's weight: the counts it depends on change with the corpus and every execution.</summary>
+    public void Reweigh()
     {
         _cumulative.Clear();
         _addedSinceReweigh = 0;
         var sum = 0.0;
-        for (var i = 0; i < _entries.Count; i++)
+        foreach (var e in _entries)
         {
-            var e = _entries[i];
-            var rarity = 0.0;
-            foreach (var f in e.Features)
-            {
-                rarity += 1.0 / _coveredBy[f];
-            }
-            // Short, cheap programs give more variety per second; the 1 keeps every entry reachable.
-            e.Weight = (1.0 + rarity) / (4 + e.Cost);
+            e.Weight = WeightOf(e);
             sum += e.Weight;
             _cumulative.Add(sum);
         }
+    }
+
+    private double WeightOf(CorpusEntry e)
+    {
+        var counts = CollectionsMarshal.AsSpan(_coveredBy);
+        var rarity = 0.0;
+        for (var k = 0; k < e.Ids.Length; k++)
+        {
+            rarity += 1.0 / counts[e.Ids[k]];
+            if (hits is not null)
+            {
+                rarity += SeldomFactor * HitScale / (HitScale + hits.Of(e.Features[k]));
+            }
+        }
+        // Short, cheap programs give more variety per second; the 1 keeps every entry reachable.
+        return (1.0 + rarity) / (4 + e.Cost);
     }
 }

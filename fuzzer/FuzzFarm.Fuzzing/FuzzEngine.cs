@@ -17,19 +17,24 @@ public sealed class FuzzEngine
 {
     private const int Attempts = 16;
 
+    /// <summary>Executions between two reweighings of the corpus by how often its features are reached.</summary>
+    private const int ReweighEvery = 8192;
+
     private readonly KernelProfile _profile;
     private readonly FuzzOptions _options;
     private readonly Rng _rng;
     private readonly Generator _generator;
     private readonly Mutator _mutator;
     private readonly CoverageMap _coverage = new();
-    private readonly Corpus _corpus = new();
+    private readonly FeatureHits _hits = new();
+    private readonly Corpus _corpus;
+    private long _nextReweigh = ReweighEvery;
     private readonly Dictionary<string, long> _firstSeen = new(StringComparer.Ordinal);
     // The signatures this engine reported as found, republished whole on each new one (rare) for other threads.
     private string[] _signatures = [];
     private readonly Dictionary<string, int> _shortestReported = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MachineError> _machineErrors = new(StringComparer.Ordinal);
-    private readonly List<Statement> _work = new(Mutator.MaxStatements + 8);
+    private readonly List<Statement> _work = new(Mutator.MaxStatements + Mutator.MaxObservations);
     // Violations shown so far, in all and by signature, and those of the running batch by signature (with each
     // signature's kind name), which the batch reports.
     private readonly Dictionary<string, long> _violationsBySignature = new(StringComparer.Ordinal);
@@ -49,6 +54,7 @@ public sealed class FuzzEngine
         var grammar = new Grammar(_rng);
         _generator = new Generator(_rng, grammar);
         _mutator = new Mutator(_rng, grammar);
+        _corpus = new Corpus(_hits);
     }
 
     public KernelProfile Profile => _profile;
@@ -119,6 +125,15 @@ public sealed class FuzzEngine
             {
                 _coverage.Add(result.CoverageUnordered);
                 continue;
+            }
+            _hits.Record(result.CoverageUnordered);
+            if (Executions >= _nextReweigh)
+            {
+                _nextReweigh = Executions + ReweighEvery;
+                if (_corpus.Count > 0)
+                {
+                    _corpus.Reweigh();
+                }
             }
             if (_coverage.CountNew(result.CoverageUnordered) == 0)
             {
@@ -261,13 +276,14 @@ public sealed class FuzzEngine
     /// <summary>
     /// Runs a program that reached a new state once more with every effect observed: the oracle only judges what is
     /// observed, and the mutant that first reaches a state seldom observes the word it got wrong. The observed copy
-    /// only reports; the corpus keeps the program as it was.
+    /// only reports, so it may pass the corpus's length cap (a program at the cap would otherwise observe nothing); the
+    /// corpus keeps the program as it was.
     /// </summary>
     private void CheckObserved(Program program)
     {
         _work.Clear();
         _work.AddRange(program.Statements);
-        if (_mutator.ObserveWrites(_work) && TryValidate(program, out var observed) && Execute(observed) is { } result)
+        if (_mutator.ObserveWrites(_work, Mutator.MaxStatements + Mutator.MaxObservations) && TryValidate(program, out var observed) && Execute(observed) is { } result)
         {
             Report(observed, result);
         }

@@ -13,8 +13,14 @@ internal sealed class Mutator
 {
     public const int MaxStatements = 28;
 
+    /// <summary>Lines <see cref="ObserveWrites"/> adds at most.</summary>
+    public const int MaxObservations = 8;
+
     /// <summary>Share of in-window inserts that run on a new thread (see <see cref="InsertInWindow"/>).</summary>
     private const int FreshThreadPercent = 30;
+
+    /// <summary>Share of the other in-window inserts that run on a thread that touched the op's mapping before it.</summary>
+    private const int WarmThreadPercent = 50;
 
     private readonly Rng _rng;
     private readonly Grammar _grammar;
@@ -68,7 +74,7 @@ internal sealed class Mutator
             Kind.Splice => donor is not null && Splice(s, donor),
             Kind.Squash => _rng.Percent(50) ? Unsplit(s) : FoldThread(s),
             Kind.Split => SplitOne(s),
-            Kind.ObserveWrites => ObserveWrites(s),
+            Kind.ObserveWrites => ObserveWrites(s, MaxStatements),
             Kind.ChangeAccess => ChangeAccess(s),
             _ => false,
         };
@@ -102,7 +108,8 @@ internal sealed class Mutator
     /// Inserts a call inside a split op's window (after the op, up to its wait), mostly on the op's mapping. Races
     /// happen there: another thread acting on the same pages mid-operation, and a split call nests a second window.
     /// The window's own thread is busy, so the call lands on another: sometimes on a thread made for it just before the
-    /// op, a CPU whose TLB holds nothing yet, so that its access faults where the others' may go through stale entries.
+    /// op, a CPU whose TLB holds nothing yet, so that its access faults; sometimes on a thread that accessed the mapping
+    /// before the op, whose TLB may hold an entry the op left stale; otherwise on any idle thread.
     /// </summary>
     public bool InsertInWindow(List<Statement> s)
     {
@@ -135,7 +142,26 @@ internal sealed class Mutator
             s.RemoveAt(split);
             return false;
         }
-        return Insert(s, position, CallMix.Racing, AddressOf(s[split]));
+        var focus = AddressOf(s[split]);
+        var warm = focus is not null && _rng.Percent(WarmThreadPercent) ? WarmThread(s, split, focus) : null;
+        return Insert(s, position, CallMix.Racing, focus, warm);
+    }
+
+    /// <summary>A thread other than the op's that loaded or stored to <paramref name="mapping"/> before line <paramref name="split"/>, or null.</summary>
+    private string? WarmThread(List<Statement> s, int split, string mapping)
+    {
+        string? chosen = null;
+        var seen = 0;
+        for (var i = 0; i < split; i++)
+        {
+            var st = s[i];
+            if (st.Op is Op.Load or Op.Store && st.Thread != s[split].Thread && st.Args[0].Name == mapping && st.Thread != chosen
+                && _rng.Next(++seen) == 0)
+            {
+                chosen = st.Thread;
+            }
+        }
+        return chosen;
     }
 
     private static int ThreadCount(List<Statement> s)
@@ -585,15 +611,15 @@ internal sealed class Mutator
     /// a load of every written word from each process that maps it (on a random idle thread of that process, as
     /// TLBs are per thread), its soft-dirty bit, a dma_read through every pin that covers it or that the device wrote
     /// through, and a read of every pipe that holds spliced pages; first, a load of each word a store overwrites, just
-    /// before it. At most eight lines.
+    /// before it. At most <see cref="MaxObservations"/> lines, and none past <paramref name="limit"/> lines in all.
     /// </summary>
-    public bool ObserveWrites(List<Statement> s)
+    public bool ObserveWrites(List<Statement> s, int limit)
     {
-        const int max = 8;
-        var added = ObserveBeforeOverwrites(s, max / 2);
+        const int max = MaxObservations;
+        var added = ObserveBeforeOverwrites(s, max / 2, limit);
         _scope.Build(s, s.Count);
         var seen = new HashSet<(string, long)>();
-        for (var i = 0; i < s.Count && added < max && s.Count < MaxStatements; i++)
+        for (var i = 0; i < s.Count && added < max && s.Count < limit; i++)
         {
             var st = s[i];
             if (st.Op == Op.Vmsplice && st.Args[0].Name is { } pipe && seen.Add((pipe, -1)))
@@ -602,7 +628,7 @@ internal sealed class Mutator
                 var t = p < 0 ? -1 : IdleThreadOf(_scope.Resources[p].Process);
                 if (t >= 0)
                 {
-                    added += Add(s, t, Op.Read, [Arg.Ref(pipe), st.Args[2]]);
+                    added += Add(s, limit, t, Op.Read, [Arg.Ref(pipe), st.Args[2]]);
                 }
                 continue;
             }
@@ -611,7 +637,7 @@ internal sealed class Mutator
                 var t = _grammar.PickIdleThread(_scope);
                 if (t >= 0)
                 {
-                    added += Add(s, t, Op.DmaRead, [st.Args[0], st.Args[1]]);
+                    added += Add(s, limit, t, Op.DmaRead, [st.Args[0], st.Args[1]]);
                 }
                 continue;
             }
@@ -633,11 +659,11 @@ internal sealed class Mutator
                 {
                     continue;
                 }
-                added += Add(s, t, Op.Load, [Arg.Ref(name, offset)]);
+                added += Add(s, limit, t, Op.Load, [Arg.Ref(name, offset)]);
                 if (!paged)
                 {
                     paged = true;
-                    added += Add(s, t, Op.Pagemap, [Arg.Ref(name, offset)]);
+                    added += Add(s, limit, t, Op.Pagemap, [Arg.Ref(name, offset)]);
                 }
             }
             for (var k = 0; k < i && added < max; k++)
@@ -649,7 +675,7 @@ internal sealed class Mutator
                     var t = _grammar.PickIdleThread(_scope);
                     if (t >= 0)
                     {
-                        added += Add(s, t, Op.DmaRead, [Arg.Ref(h), Arg.Num(offset - pinned.Args[0].Number)]);
+                        added += Add(s, limit, t, Op.DmaRead, [Arg.Ref(h), Arg.Num(offset - pinned.Args[0].Number)]);
                     }
                 }
             }
@@ -661,11 +687,11 @@ internal sealed class Mutator
     /// A lost write shows only until the word is written again: before each store to a word an earlier store or memset
     /// wrote, a load of it by an idle thread of the overwriting process. Returns the lines added.
     /// </summary>
-    private int ObserveBeforeOverwrites(List<Statement> s, int max)
+    private int ObserveBeforeOverwrites(List<Statement> s, int max, int limit)
     {
         var added = 0;
         // From the end: an insertion moves only the lines after it, which are done.
-        for (var j = s.Count - 1; j > 0 && added < max && s.Count < MaxStatements; j--)
+        for (var j = s.Count - 1; j > 0 && added < max && s.Count < limit; j--)
         {
             var st = s[j];
             if (st.Op != Op.Store || st.Args[0].Name is not { } name || !WrittenBefore(s, j, name, st.Args[0].Number))
@@ -699,9 +725,9 @@ internal sealed class Mutator
         return false;
     }
 
-    private int Add(List<Statement> s, int thread, Op op, Arg[] args)
+    private int Add(List<Statement> s, int limit, int thread, Op op, Arg[] args)
     {
-        if (s.Count >= MaxStatements)
+        if (s.Count >= limit)
         {
             return 0;
         }

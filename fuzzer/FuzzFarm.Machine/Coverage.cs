@@ -107,11 +107,13 @@ public sealed class Coverage
 
     /// <summary>
     /// A write-protect that left entries allowing writes in <paramref name="cpus"/> CPUs' TLBs, its flush deferred or
-    /// missing: the first step of every stale-TLB loss, which no page count shows. One feature per cause and number of
-    /// CPUs (up to 3), so that a program reaching it for a rarer cause (uffd-wp's pending flush) is kept apart.
+    /// missing: the first step of every stale-TLB loss, which no page count shows. One feature per cause, number of
+    /// CPUs (up to 3) and the page's refcount (1, 2, 3 or more), so that a program reaching it for a rarer cause
+    /// (uffd-wp's pending flush) is kept apart, and again when the page is also referenced elsewhere (a pipe, a pin,
+    /// the swap cache): only then does the next write fault copy it under the page_count rule, the step a loss needs.
     /// </summary>
-    internal void HitStaleLeft(Decision cause, int cpus) =>
-        Add(((uint)CovPoint.StaleLeft << 16) | ((uint)cause << 4) | (uint)Math.Min(cpus, 3));
+    internal void HitStaleLeft(Decision cause, int cpus, Folio folio) =>
+        Add(((uint)CovPoint.StaleLeft << 16) | ((uint)Math.Min(folio.RefCount, 3) << 12) | ((uint)cause << 4) | (uint)Math.Min(cpus, 3));
 
     /// <summary>
     /// A decision point reached with a stale TLB entry in play: which decision left it stale, with the page's refcount

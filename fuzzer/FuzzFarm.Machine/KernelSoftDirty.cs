@@ -44,7 +44,7 @@ internal sealed partial class Kernel
                 }
                 Coverage.Hit(CovPoint.ClearRefsPmd, table.Huge, 0, true);
                 var flags = table.HugeFlags & ~PteFlags.SoftDirty;
-                wp += Apply(p, ref flags, false, tStart >> Geometry.PageShift, (tStart >> Geometry.PageShift) + Geometry.PmdNr - 1, cause);
+                wp += Apply(p, ref flags, false, tStart >> Geometry.PageShift, (tStart >> Geometry.PageShift) + Geometry.PmdNr - 1, cause, table.Huge);
                 table.HugeFlags = flags;
                 FlushPmd(p, tStart);
                 continue;
@@ -93,7 +93,7 @@ internal sealed partial class Kernel
                 }
                 Coverage.Hit(CovPoint.ClearRefsWp, f, pte.Sub);
                 var flags = pte.Flags & ~PteFlags.SoftDirty;
-                wp += Apply(p, ref flags, false, a >> Geometry.PageShift, a >> Geometry.PageShift, cause);
+                wp += Apply(p, ref flags, false, a >> Geometry.PageShift, a >> Geometry.PageShift, cause, f);
                 pte.Flags = flags;
             }
             if (template is not null && !templateSkips)
@@ -170,7 +170,7 @@ internal sealed partial class Kernel
         Coverage.HitRun(CovPoint.ClearRefsWp, f, first, count, f.RefCount, 0);
         var flags = table.TemplateFlags & ~PteFlags.SoftDirty;
         var page = (tStart >> Geometry.PageShift) + (ulong)first;
-        wp += Apply(p, ref flags, false, page, page + (ulong)count - 1, cause) * count;
+        wp += Apply(p, ref flags, false, page, page + (ulong)count - 1, cause, f) * count;
     }
 
     /// <summary>

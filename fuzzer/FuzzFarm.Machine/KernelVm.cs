@@ -420,7 +420,7 @@ internal sealed partial class Kernel
                 {
                     var flags = UffdBits(table.HugeFlags, uffd);
                     var write = ProtWrite(vma, table.Huge, 0, flags, uffd, pmd: true);
-                    changed += Apply(p, ref flags, write, tStart >> Geometry.PageShift, (tEnd - 1) >> Geometry.PageShift, cause);
+                    changed += Apply(p, ref flags, write, tStart >> Geometry.PageShift, (tEnd - 1) >> Geometry.PageShift, cause, table.Huge);
                     table.HugeFlags = flags;
                     FlushPmd(p, tStart);
                     if (write)
@@ -450,7 +450,7 @@ internal sealed partial class Kernel
                 var flags = UffdBits(pte.Flags, uffd);
                 var write = !pte.Folio!.Zero && ProtWrite(vma, pte.Folio, pte.Sub, flags, uffd);
                 var wasWritable = pte.Writable;
-                changed += Apply(p, ref flags, write, a >> Geometry.PageShift, a >> Geometry.PageShift, cause);
+                changed += Apply(p, ref flags, write, a >> Geometry.PageShift, a >> Geometry.PageShift, cause, pte.Folio);
                 pte.Flags = flags;
                 if (write && !wasWritable)
                 {
@@ -475,7 +475,7 @@ internal sealed partial class Kernel
         _ => flags,
     };
 
-    private int Apply(Process p, ref PteFlags flags, bool write, ulong firstPage, ulong lastPage, Decision cause)
+    private int Apply(Process p, ref PteFlags flags, bool write, ulong firstPage, ulong lastPage, Decision cause, Folio folio)
     {
         var was = (flags & PteFlags.Write) != 0;
         flags = write ? flags | PteFlags.Write : flags & ~PteFlags.Write;
@@ -484,7 +484,7 @@ internal sealed partial class Kernel
             Coverage.Hit(CovPoint.MprotectWp, (int)cause);
             if (MarkStale(p, firstPage, lastPage, cause) is var cpus and > 0)
             {
-                Coverage.HitStaleLeft(cause, cpus);
+                Coverage.HitStaleLeft(cause, cpus, folio);
             }
             return 1;
         }

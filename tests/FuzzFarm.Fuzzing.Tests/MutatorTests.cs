@@ -171,6 +171,64 @@ public class MutatorTests
     }
 
     [Fact]
+    public void InsertingInAWindowOftenRunsOnAThreadThatTouchedTheMappingBeforeTheOp()
+    {
+        // t2 stored to a before the op: its TLB may hold an entry the op leaves stale. t3 only touched b.
+        const string parent = """
+            a = mmap(4K, rw, private)
+            b = mmap(4K, rw, private)
+            t1 = thread()
+            t2 = thread()
+            t3 = thread()
+            t2: store(a, 1)
+            t3: store(b, 1)
+            w = mprotect(a, 4K, r) &
+            t1: load(a)
+            wait(w)
+            """;
+        var rng = new Rng(8);
+        var mutator = new Mutator(rng, new Grammar(rng));
+        int inserted = 0, onWarm = 0, onCold = 0;
+        for (var i = 0; i < 2000; i++)
+        {
+            var s = Lines(parent);
+            var before = s.Count;
+            if (!mutator.InsertInWindow(s) || s.Count != before + 1)
+            {
+                continue;
+            }
+            inserted++;
+            var split = s.FindIndex(x => x.Split);
+            var wait = s.FindIndex(x => x.Op == Op.Wait);
+            var added = s.Skip(split + 1).Take(wait - split - 1).Where(x => !(x.Thread == "t1" && x.Op == Op.Load)).ToList();
+            onWarm += added.Count(x => x.Thread == "t2");
+            onCold += added.Count(x => x.Thread == "t3");
+        }
+        Assert.True(inserted > 500, $"{inserted} insertions");
+        // Half of the inserts not on a fresh thread go to t2 for its access; the rest share t2 and t3 (and t1, busy).
+        Assert.True(onWarm > 2 * onCold, $"{onWarm} on the thread that stored to the mapping, {onCold} on one that did not");
+    }
+
+    [Fact]
+    public void ObservingAProgramAtTheLengthCapPassesTheCapOnlyWhenAllowed()
+    {
+        var lines = new List<string> { "a = mmap(4K, rw, private)" };
+        for (var k = 1; k < Mutator.MaxStatements; k++)
+        {
+            lines.Add($"store(a+{8 * k}, {k})");
+        }
+        var rng = new Rng(2);
+        var mutator = new Mutator(rng, new Grammar(rng));
+        var capped = Lines(string.Join('\n', lines));
+        var observed = Lines(string.Join('\n', lines));
+
+        Assert.False(mutator.ObserveWrites(capped, Mutator.MaxStatements));
+        Assert.True(mutator.ObserveWrites(observed, Mutator.MaxStatements + Mutator.MaxObservations));
+        Assert.Equal(Mutator.MaxStatements + Mutator.MaxObservations, observed.Count);
+        Assert.All(observed.Skip(Mutator.MaxStatements), x => Assert.Contains(x.Op, new[] { Op.Load, Op.Pagemap }));
+    }
+
+    [Fact]
     public void ObservingWritesLoadsAnOverwrittenWordJustBeforeItsOverwriteAndEveryWrittenWordAtTheEnd()
     {
         const string parent = """
@@ -184,7 +242,7 @@ public class MutatorTests
         var mutator = new Mutator(rng, new Grammar(rng));
         var s = Lines(parent);
 
-        Assert.True(mutator.ObserveWrites(s));
+        Assert.True(mutator.ObserveWrites(s, Mutator.MaxStatements));
 
         // A loss of the first store shows only until the third overwrites it.
         var overwrite = s.FindIndex(x => x.Op == Op.Store && x.Args[1].Number == 3);

@@ -6,7 +6,7 @@ namespace FuzzFarm.Machine.Tests;
 
 /// <summary>
 /// A write-protect whose flush is deferred or missing, while other CPUs hold entries that still allow writing, is a
-/// coverage feature of its own, by cause and number of CPUs: the first step of every stale-TLB loss, reached before any
+/// coverage feature of its own, by cause, number of CPUs and page refcount: the first step of every stale-TLB loss, reached before any
 /// write goes through such an entry.
 /// </summary>
 public class StaleLeftCoverageTests
@@ -45,6 +45,19 @@ public class StaleLeftCoverageTests
         Assert.Single(clearRefs);
         Assert.Single(uffdWp);
         Assert.NotEqual(clearRefs[0], uffdWp[0]);
+    }
+
+    [Fact]
+    public void A_page_referenced_elsewhere_is_a_feature_apart()
+    {
+        // A pipe's reference makes the next write fault copy the page under the page_count rule: the step a loss needs.
+        var alone = Left("w = uffd_wp(u, a, 4K, on) &\nwait(w)");
+        var spliced = Left("p = pipe()\nvmsplice(p, a, 4K)\nw = uffd_wp(u, a, 4K, on) &\nwait(w)");
+
+        Assert.Single(alone);
+        Assert.Single(spliced);
+        Assert.NotEqual(alone[0], spliced[0]);
+        Assert.Equal(alone[0] & 0xfff, spliced[0] & 0xfff);
     }
 
     private static List<uint> Left(string protect) =>
