@@ -48,7 +48,7 @@ internal sealed partial class Kernel
     public readonly List<AsyncOp> Async = [];
     /// <summary>Threads woken since the runner last looked, in wake order.</summary>
     public readonly List<SimThread> Woken = [];
-    /// <summary>Kernel warnings and hangs since the runner last looked.</summary>
+    /// <summary>Kernel warnings since the runner last looked (hangs are judged when the program is over).</summary>
     public readonly List<KernelEvent> Events = [];
 
     /// <summary>Starts a fresh machine: one process (P0) whose thread t0 sits in slot 0.</summary>
@@ -134,7 +134,7 @@ internal sealed partial class Kernel
     internal void Warn(string signature, string detail)
     {
         Coverage.Hit(CovPoint.KernelWarn, 0);
-        Events.Add(new KernelEvent(false, signature, detail));
+        Events.Add(new KernelEvent(signature, detail));
         if (Tracing)
         {
             Note($"WARN {signature}: {detail}");
@@ -483,7 +483,7 @@ internal sealed partial class Kernel
             if (next == t)
             {
                 Coverage.Hit(CovPoint.Hang, hops);
-                return new KernelEvent(true, $"hang in {cause}", $"{t} waits for an event only it{(hops > 0 ? " (or a thread it blocks)" : "")} could deliver");
+                return new KernelEvent($"hang in {cause}", $"{t} waits for an event only it{(hops > 0 ? " (or a thread it blocks)" : "")} could deliver");
             }
             if (next.State != RunState.Blocked)
             {

@@ -26,5 +26,5 @@ internal struct Landing
     public ulong Page;
 }
 
-/// <summary>An assertion of the simulated kernel that failed (a kernel-warn), or a hang.</summary>
-internal readonly record struct KernelEvent(bool Hang, string Signature, string Detail);
+/// <summary>An assertion of the simulated kernel that failed (a kernel-warn, in <see cref="Kernel.Events"/>), or a hang (<see cref="Kernel.Hang"/>).</summary>
+internal readonly record struct KernelEvent(string Signature, string Detail);

@@ -181,7 +181,7 @@ public sealed partial class Executor
     {
         foreach (var e in _kernel.Events)
         {
-            AddViolation(e.Hang ? ViolationKind.Hang : ViolationKind.KernelWarn, e.Signature, e.Detail);
+            AddViolation(ViolationKind.KernelWarn, e.Signature, e.Detail);
         }
         _kernel.Events.Clear();
     }
