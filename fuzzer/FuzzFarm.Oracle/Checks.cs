@@ -329,7 +329,11 @@ public sealed partial class Executor
         if (!dirty && !_clearing.Contains(p.Id) && p.FindVma(addr) is { Hugetlb: false } && _dirtySinceClear.TryGetValue(PageKey(p, addr), out var token))
         {
             var l = LandingAt(ref _tokens[token], addr);
-            var cause = l.Stale != Decision.None ? l.Stale : l.Grant;
+            // A stale entry explains a missing soft-dirty bit only when clear_refs left it: it is the write-protect
+            // that should have made the write fault. Through an entry another write-protect (mprotect, uffd-wp) left
+            // stale, the write is the one the writable PTE before it would have taken without a fault too, so the
+            // decision that made that PTE writable without the bit is the cause.
+            var cause = l.Stale is Decision.ClearRefsNoFlush or Decision.ClearRefsFlushPending ? l.Stale : l.Grant;
             AddViolation(ViolationKind.LostWrite, Signature(ViolationKind.LostWrite, cause, l.Kind),
                 $"pagemap of P{p.Id}'s 0x{addr & ~0xfffUL:x} reads soft-dirty 0, but {_tokens.Print(token)} wrote the page since the last clear_refs" +
                 (l.Stale != Decision.None ? " (through a stale TLB entry, without a fault)" : ""));
