@@ -135,9 +135,14 @@ internal sealed partial class Kernel
     private FaultResult AnonFault(Process p, Vma vma, PteTable table, ulong addr, FaultKind kind)
     {
         var pmdStart = addr & ~(ulong)(Geometry.PmdSize - 1);
-        if (vma.ThpEligible(pmdStart) && !table.HasPtes)
+        // __handle_mm_fault tries a huge PMD only while the PMD is none, i.e. no PTE table sits under it.
+        if (vma.ThpEligible(pmdStart) && !table.Allocated)
         {
             return kind == FaultKind.Read ? MapHugeZero(p, table, pmdStart) : NewThp(p, vma, table, pmdStart);
+        }
+        if (Tracing && vma.ThpEligible(pmdStart) && !table.HasPtes)
+        {
+            Note($"__handle_mm_fault: P{p.Id} 0x{pmdStart:x} PMD not none (an emptied PTE table is kept): base page");
         }
         ref var pte = ref table.At(PteIndex(addr));
         if (kind == FaultKind.Read)

@@ -100,6 +100,12 @@ internal sealed partial class Kernel
         PteTable? childTable = null;
         Vma? area = null;
         var template = TemplateShare(parent, c, table, tStart, ref childTable);
+        if (table.Kept && CopiesTable(parent, tStart))
+        {
+            // copy_pte_range allocates the child's table even when every entry it copies is none.
+            childTable ??= GetTable(c, tStart);
+            childTable.Kept = true;
+        }
         var used = table.Used;
         for (var u = 0; u < used.Length; u++)
         {
@@ -218,6 +224,20 @@ internal sealed partial class Kernel
                 Note($"copy_present_pte: P{parent.Id} 0x{a:x} pfn {f.Pfn} shared with P{c.Id}, write-protected ({Counts(f, sub)})");
             }
         }
+    }
+
+    /// <summary>Whether copy_page_range walks this table: a private VMA the child gets overlaps its 2M.</summary>
+    private static bool CopiesTable(Process parent, ulong tStart)
+    {
+        var tEnd = tStart + (ulong)Geometry.PmdSize;
+        foreach (var v in parent.Vmas)
+        {
+            if (v.Start < tEnd && tStart < v.End && !v.DontCopy && !v.Shared)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>

@@ -37,6 +37,7 @@ public sealed class KernelProfile
         UffdUnprotectPageProt = values[(int)Switch.UffdUnprotectPageProt] != 0;
         HugetlbDontneed = values[(int)Switch.HugetlbDontneed] != 0;
         ForkClearsSwapUffdWp = values[(int)Switch.ForkClearsSwapUffdWp] != 0;
+        PtReclaim = values[(int)Switch.PtReclaim] != 0;
     }
 
     public string Name { get; }
@@ -65,6 +66,8 @@ public sealed class KernelProfile
     public bool HugetlbDontneed { get; }
 
     public bool ForkClearsSwapUffdWp { get; }
+
+    public bool PtReclaim { get; }
 
     /// <summary>The value word of a switch, e.g. <c>page_count</c> or <c>true</c>.</summary>
     public string ValueOf(Switch s) => SwitchInfo.Get(s).Values[_values[(int)s]];
@@ -194,8 +197,9 @@ public sealed class KernelProfile
         Add("v6.2", (Switch.RoPinUnshare, (int)RoPinUnshareRule.AnonAndLongtermCow),
             (Switch.MprotectWritable, (int)MprotectWritableRule.Exclusive));
         // Row J: PTE-mapped THP reuse; O_DIRECT on FOLL_PIN (landed between 6.3 and 6.5); uffd-wp unprotect by
-        // vm_page_prot (6.3).
-        Add("v6.15", (Switch.PteThpReuse, (int)PteThpRule.MmOwner), (Switch.OdirectFollPin, T), (Switch.UffdUnprotectPageProt, T));
+        // vm_page_prot (6.3); empty PTE tables freed by MADV_DONTNEED (6.14, x86-64).
+        Add("v6.15", (Switch.PteThpReuse, (int)PteThpRule.MmOwner), (Switch.OdirectFollPin, T), (Switch.UffdUnprotectPageProt, T),
+            (Switch.PtReclaim, T));
         return [.. list];
     }
 }

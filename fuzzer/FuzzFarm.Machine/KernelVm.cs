@@ -172,7 +172,12 @@ internal sealed partial class Kernel
         && a.Shm == b.Shm && (a.Shm is null || a.ShmOffset + (long)(a.End - a.Start) == b.ShmOffset);
 
     /// <summary>Zaps [start, end): unmaps pages and swap entries, splitting THP PMDs that are only partly covered.</summary>
-    private void ZapRange(Process p, ulong start, ulong end)
+    /// <summary>
+    /// Zaps [start, end) of every table of <paramref name="p"/>. A PTE table it empties is kept (Linux frees tables with
+    /// their VMAs), unless <paramref name="reclaim"/> (MADV_DONTNEED under PT_RECLAIM) and the zap covered the table's
+    /// whole 2M inside one VMA: zap_pte_range then frees the empty table.
+    /// </summary>
+    private void ZapRange(Process p, ulong start, ulong end, bool reclaim = false)
     {
         foreach (var table in p.Tables)
         {
@@ -194,6 +199,7 @@ internal sealed partial class Kernel
                 }
                 SplitPmd(p, table);
             }
+            var zapped = table.Kept;
             var used = table.Used;
             for (var u = 0; u < used.Length; u++)
             {
@@ -216,14 +222,39 @@ internal sealed partial class Kernel
                     var runEnd = table.TemplateRunEnd(i, stop);
                     if (ZapTemplateRun(table, i, runEnd - i))
                     {
+                        zapped = true;
                         u += runEnd - i - 1;
                         continue;
                     }
                 }
-                ZapEntry(ref table.At(i));
+                ref var pte = ref table.At(i);
+                zapped |= !pte.IsNone;
+                ZapEntry(ref pte);
+            }
+            if (zapped)
+            {
+                KeepOrReclaim(p, table, start, end, reclaim);
             }
         }
         FinishGather(p, start >> Geometry.PageShift, (end >> Geometry.PageShift) - 1);
+    }
+
+    /// <summary>After a zap of a PTE table that Linux has allocated: free it (PT_RECLAIM) or keep it, maybe empty.</summary>
+    private void KeepOrReclaim(Process p, PteTable table, ulong start, ulong end, bool reclaim)
+    {
+        var tStart = table.Index << Geometry.PmdShift;
+        var tEnd = tStart + (ulong)Geometry.PmdSize;
+        // madvise zaps VMA by VMA, and reclaim_pt_is_enabled wants a zap of the table's whole range.
+        if (reclaim && start <= tStart && tEnd <= end && p.FindVma(tStart) is { } vma && vma.End >= tEnd && !table.HasPtes)
+        {
+            table.Reset(table.Index);
+            if (Tracing)
+            {
+                Note($"zap_pte_range: P{p.Id} 0x{tStart:x} PTE table empty: freed (PT_RECLAIM)");
+            }
+            return;
+        }
+        table.Kept = true;
     }
 
     private void ZapEntry(ref Pte pte)
@@ -605,7 +636,7 @@ internal sealed partial class Kernel
                     // madvise_dontneed_free_valid_vma: can_madv_lru_vma refuses hugetlb before 5.18.
                     return Fail("EINVAL: madvise(dontneed) of a hugetlb mapping (hugetlb_dontneed=false)");
                 }
-                ZapRange(p, addr, end);
+                ZapRange(p, addr, end, reclaim: Profile.PtReclaim);
                 break;
             case Flag.PageOut:
                 if (TouchesHugetlb(p, addr, end))

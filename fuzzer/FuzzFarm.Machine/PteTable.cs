@@ -36,9 +36,19 @@ internal sealed class PteTable
     /// <summary>The decision that made the PMD map <see cref="Huge"/> (see <see cref="Pte.MappedBy"/>).</summary>
     public Decision HugeMappedBy;
 
+    /// <summary>
+    /// The PMD points at this table even when every entry is none: a zap emptied it, and Linux frees page tables with
+    /// their VMAs (or, with PT_RECLAIM, when MADV_DONTNEED empties a whole one), not when their last entry goes.
+    /// </summary>
+    public bool Kept;
+
+    /// <summary>Linux's PMD points at a PTE table here (not none), so a fault maps base pages, never a THP.</summary>
+    public bool Allocated => Kept || HasPtes;
+
     public void Reset(ulong index)
     {
         Index = index;
+        Kept = false;
         Huge = null;
         HugeFlags = PteFlags.None;
         HugeGrant = Decision.None;

@@ -54,4 +54,9 @@ public enum Switch
     /// before, the child's swap-in mapped the page write-protected.
     /// </summary>
     ForkClearsSwapUffdWp,
+    /// <summary>
+    /// 6.14: madvise(MADV_DONTNEED) frees a PTE table it empties when it zaps the table's whole 2M (CONFIG_PT_RECLAIM);
+    /// before, the table stays until munmap, and while it stays the range faults base pages, never a THP.
+    /// </summary>
+    PtReclaim,
 }

@@ -39,6 +39,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
         new(Machine.Switch.HugetlbDontneed, "hugetlb_dontneed", Bool, "madvise(dontneed) accepts hugetlb mappings"),
         new(Machine.Switch.ForkClearsSwapUffdWp, "fork_clears_swap_uffd_wp", Bool,
             "fork drops the uffd-wp bit of swap entries the child's VMA is not registered for"),
+        new(Machine.Switch.PtReclaim, "pt_reclaim", Bool,
+            "madvise(dontneed) of a PTE table's whole 2M frees the emptied table (so the range may fault a THP again)"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];
