@@ -117,11 +117,12 @@ public sealed class Coverage
 
     /// <summary>
     /// A decision point reached with a stale TLB entry in play: which decision left it stale, with the page's refcount
-    /// (up to 15). One stale window (uffd-wp's pending flush) is far rarer than another (clear_refs' missing one), and a
-    /// count-bucketed hit would not tell them apart.
+    /// (up to 15), and whether the op's window is still open (a split op, which a later line can race). One stale window
+    /// (uffd-wp's pending flush) is far rarer than another (clear_refs' missing one), and a count-bucketed hit would not
+    /// tell them apart.
     /// </summary>
-    internal void HitCause(CovPoint point, Decision cause, Folio folio) =>
-        Add(((uint)point << 16) | 0x4000u | ((uint)cause << 4) | (uint)Math.Min(folio.RefCount, 15));
+    internal void HitCause(CovPoint point, Decision cause, Folio folio, bool windowOpen = false) =>
+        Add(((uint)point << 16) | 0x4000u | (windowOpen ? 0x1000u : 0) | ((uint)cause << 4) | (uint)Math.Min(folio.RefCount, 15));
 
     /// <summary>Records a decision point with a small number describing the state (a count, a branch index).</summary>
     internal void Hit(CovPoint point, int value) => Add(((uint)point << 16) | 0x8000u | (uint)Bucket(value));

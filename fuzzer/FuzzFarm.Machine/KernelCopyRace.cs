@@ -12,13 +12,14 @@ internal sealed partial class Kernel
     /// CPU can write the old page after the copy is taken, so this state comes one step before a write during the copy;
     /// as a feature of its own it gives the fuzzer that step.
     /// </summary>
-    private void NoteCopyWhileWritable(Process p, ulong page, Folio f, int sub)
+    private void NoteCopyWhileWritable(Process p, ulong page, Folio f, int sub, bool split)
     {
         foreach (var t in p.Threads)
         {
             if (t.Tlb.TryFind(page, out var e) && e.Writable && e.Folio == f)
             {
-                Coverage.HitCause(CovPoint.CopyWhileWritable, e.Stale, f);
+                // A split copy has its window open already: the write that loses is one insert away.
+                Coverage.HitCause(CovPoint.CopyWhileWritable, e.Stale, f, windowOpen: split);
                 if (Tracing)
                 {
                     Note($"copy of pfn {f.Pfn}{SubText(f, sub)} starts while cpu {t} can still write it through a stale TLB entry");

@@ -408,7 +408,7 @@ internal sealed partial class Kernel
             }
             FlushTlb(p, page, page);
         }
-        NoteCopyWhileWritable(p, page, old, pte.Sub);
+        NoteCopyWhileWritable(p, page, old, pte.Sub, split is not null && !unshare);
         var n = AllocSmall(decision);
         n.Exclusive[0] = true;
         if (!old.Zero)

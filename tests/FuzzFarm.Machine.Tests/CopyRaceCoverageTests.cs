@@ -50,6 +50,22 @@ public class CopyRaceCoverageTests
     }
 
     [Fact]
+    public void A_copy_under_a_stale_writable_entry_whose_window_is_open_is_a_feature_apart_from_an_atomic_one()
+    {
+        var split = CopyWhileWritable(Prefix + "t1: wait(c)\n");
+        var atomic = CopyWhileWritable(Prefix.Replace("t1: c = store(a+8, 2) &", "t1: store(a+8, 2)", StringComparison.Ordinal));
+
+        // 0x1000: the split store's window is open, so a later line can write the page before the copy is installed.
+        Assert.Contains(split, f => (f & 0x1000u) != 0);
+        Assert.NotEmpty(atomic);
+        Assert.DoesNotContain(atomic, f => (f & 0x1000u) != 0);
+    }
+
+    private static uint[] CopyWhileWritable(string text) =>
+        new Executor().Run(ProgramParser.Parse(text), KernelProfile.Parse("v5.9")).Coverage.ToArray()
+            .Where(f => f >> 16 == (uint)CovPoint.CopyWhileWritable).ToArray();
+
+    [Fact]
     public void A_stale_write_during_a_copy_is_a_feature_apart_from_one_outside_it()
     {
         var during = Stale(Prefix + "store(a+16, 3)\nt1: wait(c)\n");
