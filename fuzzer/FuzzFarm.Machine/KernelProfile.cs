@@ -38,6 +38,7 @@ public sealed class KernelProfile
         HugetlbDontneed = values[(int)Switch.HugetlbDontneed] != 0;
         ForkClearsSwapUffdWp = values[(int)Switch.ForkClearsSwapUffdWp] != 0;
         PtReclaim = values[(int)Switch.PtReclaim] != 0;
+        HugetlbDontneedAlignDown = values[(int)Switch.HugetlbDontneedAlignDown] != 0;
     }
 
     public string Name { get; }
@@ -68,6 +69,8 @@ public sealed class KernelProfile
     public bool ForkClearsSwapUffdWp { get; }
 
     public bool PtReclaim { get; }
+
+    public bool HugetlbDontneedAlignDown { get; }
 
     /// <summary>The value word of a switch, e.g. <c>page_count</c> or <c>true</c>.</summary>
     public string ValueOf(Switch s) => SwitchInfo.Get(s).Values[_values[(int)s]];
@@ -193,9 +196,10 @@ public sealed class KernelProfile
         // Row H: mprotect maps exclusive anon pages writable.
         Add("v6.0", (Switch.MprotectWritable, (int)MprotectWritableRule.ExclusiveDirty));
         // Row I: R/O long-term pins also unshare the zero page; mprotect maps clean exclusive PTEs and PMDs writable
-        // (#24, with can_change_pmd_writable: both in the savedwrite series merged for 6.2).
+        // (#24, with can_change_pmd_writable: both in the savedwrite series merged for 6.2); hugetlb MADV_DONTNEED
+        // rounds its end down (6.1).
         Add("v6.2", (Switch.RoPinUnshare, (int)RoPinUnshareRule.AnonAndLongtermCow),
-            (Switch.MprotectWritable, (int)MprotectWritableRule.Exclusive));
+            (Switch.MprotectWritable, (int)MprotectWritableRule.Exclusive), (Switch.HugetlbDontneedAlignDown, T));
         // Row J: PTE-mapped THP reuse; O_DIRECT on FOLL_PIN (landed between 6.3 and 6.5); uffd-wp unprotect by
         // vm_page_prot (6.3); empty PTE tables freed by MADV_DONTNEED (6.14, x86-64).
         Add("v6.15", (Switch.PteThpReuse, (int)PteThpRule.MmOwner), (Switch.OdirectFollPin, T), (Switch.UffdUnprotectPageProt, T),

@@ -88,6 +88,21 @@ internal sealed partial class Kernel
         return true;
     }
 
+    /// <summary>
+    /// madvise_dontneed_free_valid_vma on a hugetlb mapping: the start must be huge-page aligned (CheckRange refuses it
+    /// otherwise), the end is rounded to whole huge pages, up in 5.18 and down from 6.1. The length to zap, or
+    /// <paramref name="len"/> itself where nothing is rounded.
+    /// </summary>
+    private long HugetlbDontneedLength(Process p, ulong addr, long len)
+    {
+        if (len <= 0 || len > MaxMapping || !Geometry.PmdAligned(addr) || p.FindVma(addr) is not { Hugetlb: true })
+        {
+            return len;
+        }
+        var mask = (long)Geometry.PmdSize - 1;
+        return Profile.HugetlbDontneedAlignDown ? len & ~mask : (len + mask) & ~mask;
+    }
+
     /// <summary>Makes sure a VMA boundary falls at <paramref name="addr"/>.</summary>
     private void SplitVmaAt(Process p, ulong addr)
     {
@@ -594,6 +609,15 @@ internal sealed partial class Kernel
     internal Status Madvise(SimThread t, ulong addr, long len, Flag advice)
     {
         var p = t.Process;
+        if (advice == Flag.DontNeed && Profile.HugetlbDontneed && HugetlbDontneedLength(p, addr, len) is var whole && whole != len)
+        {
+            if (whole == 0)
+            {
+                // The end rounded down to the start: madvise returns 0 and frees nothing.
+                return Status.Done;
+            }
+            len = whole;
+        }
         if (!CheckRange(p, addr, len, out var end))
         {
             return Status.Failed;

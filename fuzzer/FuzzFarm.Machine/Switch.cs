@@ -59,4 +59,9 @@ public enum Switch
     /// before, the table stays until munmap, and while it stays the range faults base pages, never a THP.
     /// </summary>
     PtReclaim,
+    /// <summary>
+    /// 6.1: madvise(MADV_DONTNEED) of a hugetlb mapping rounds the end down to whole huge pages (8ebe0a5eaaeb); 5.18
+    /// rounded it up, so a 4K length freed the whole huge page.
+    /// </summary>
+    HugetlbDontneedAlignDown,
 }

@@ -41,6 +41,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "fork drops the uffd-wp bit of swap entries the child's VMA is not registered for"),
         new(Machine.Switch.PtReclaim, "pt_reclaim", Bool,
             "madvise(dontneed) of a PTE table's whole 2M frees the emptied table (so the range may fault a THP again)"),
+        new(Machine.Switch.HugetlbDontneedAlignDown, "hugetlb_dontneed_align_down", Bool,
+            "madvise(dontneed) of a hugetlb mapping rounds its end down to whole huge pages (up before)"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];

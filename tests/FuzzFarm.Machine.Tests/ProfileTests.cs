@@ -46,6 +46,8 @@ public class ProfileTests
     [InlineData("v5.18", "fork_clears_swap_uffd_wp", "true")]
     [InlineData("v6.2", "pt_reclaim", "false")]
     [InlineData("v6.15", "pt_reclaim", "true")]
+    [InlineData("v6.0", "hugetlb_dontneed_align_down", "false")]
+    [InlineData("v6.2", "hugetlb_dontneed_align_down", "true")]
     public void NamedProfilesFollowTheMatrix(string profile, string sw, string value)
     {
         Assert.Contains(new KeyValuePair<string, string>(sw, value), KernelProfile.Parse(profile).Switches);
