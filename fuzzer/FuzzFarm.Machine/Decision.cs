@@ -50,6 +50,7 @@ public enum Decision : byte
     ForkCopyPinnedHugetlb,
     WpCopyMmOwner,
     HugetlbReuseExclusive,
+    PmdCopyFallback,
 }
 
 public static class DecisionText
@@ -106,6 +107,7 @@ public static class DecisionText
         Decision.ForkCopyPinnedHugetlb => "copy_hugetlb_page_range: copy pinned page for child",
         Decision.WpCopyMmOwner => "do_wp_page: copy by mm ownership",
         Decision.HugetlbReuseExclusive => "hugetlb_wp: reuse anon-exclusive",
+        Decision.PmdCopyFallback => "do_huge_pmd_wp_page_fallback: copy to base pages",
         _ => "none",
     };
 }

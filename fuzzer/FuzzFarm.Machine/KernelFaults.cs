@@ -478,10 +478,13 @@ internal sealed partial class Kernel
         {
             return FaultResult.Ok;
         }
-        if (f.Zero && (unshare || Profile.PmdThpReuse != PmdThpRule.MapcountCopy))
+        // 5.7 copies to a new THP only where __transparent_hugepage_enabled(vma) allows one: not after
+        // madvise(nohugepage), which changes the flags and leaves the PMD as it was.
+        var thpAllowed = vma.HugePage && !vma.NoHugePage;
+        if (f.Zero && (unshare || Profile.PmdThpReuse != PmdThpRule.MapcountCopy || !thpAllowed))
         {
             // From 5.8 (3917c80280c9, THP COW by split) the huge zero PMD is split and the PTE fault copies the zero
-            // page; 5.7 allocates a new THP below ("goto alloc").
+            // page; 5.7 allocates a new THP below ("goto alloc") where it may, else splits too.
             if (Tracing)
             {
                 Note($"do_huge_pmd_wp_page: P{p.Id} huge zero page: split PMD, fault per PTE");
@@ -518,6 +521,10 @@ internal sealed partial class Kernel
             SplitPmd(p, table);
             return FaultResult.Ok;
         }
+        if (!thpAllowed)
+        {
+            return CopyThpToBasePages(p, vma, table, f);
+        }
         // 5.7: allocate a new THP and copy the whole folio (a cleared one for the huge zero page).
         var copy = f.Zero ? Decision.PmdCopyHugeZero : Decision.PmdCopyThp;
         Coverage.Hit(CovPoint.PmdCopy, f, 0, true);
@@ -540,6 +547,42 @@ internal sealed partial class Kernel
         {
             Note($"{DecisionText.Of(copy)}: P{p.Id} {(f.Zero ? "huge zero page" : $"THP pfn {f.Pfn}")} (compound map {f.CompoundMapcount + 1}) copied to THP pfn {n.Pfn}");
         }
+        return FaultResult.Ok;
+    }
+
+    /// <summary>
+    /// 5.7's do_huge_pmd_wp_page_fallback: a THP the VMA allows no new THP for is copied into 512 base pages, each
+    /// mapped dirty (and writable in a VM_WRITE mapping) by its own PTE; the THP loses its PMD mapping.
+    /// </summary>
+    private FaultResult CopyThpToBasePages(Process p, Vma vma, PteTable table, Folio f)
+    {
+        Coverage.Hit(CovPoint.PmdCopy, f, 0, pmdMapped: false);
+        var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
+        FlushTlb(p, first, first + Geometry.PmdNr - 1);
+        _lineage.CopiedRun(_pfn + 1, Geometry.PmdNr, Decision.PmdCopyFallback, f.Pfn, PageKind.Base, table.HugeMappedBy, f.Kind(pmdMapped: true));
+        var copies = _smallFolios.RentMany(Geometry.PmdNr);
+        var flags = PteFlags.Present | WriteBits(vma);
+        table.Huge = null;
+        table.HugeFlags = PteFlags.None;
+        for (var i = 0; i < Geometry.PmdNr; i++)
+        {
+            var n = copies[i];
+            n.Reset(++_pfn, Decision.PmdCopyFallback);
+            n.Anon = true;
+            CopyPage(f, i, n, 0);
+            n.Exclusive[0] = true;
+            ref var pte = ref table.At(i);
+            pte.Folio = n;
+            pte.Sub = 0;
+            pte.Flags = flags;
+            pte.Grant = pte.MappedBy = Decision.PmdCopyFallback;
+            AddMap(n, 0);
+        }
+        if (Tracing)
+        {
+            Note($"do_huge_pmd_wp_page_fallback: P{p.Id} THP pfn {f.Pfn} (compound map {f.CompoundMapcount}) copied to base pages pfn {_pfn - Geometry.PmdNr + 1}..{_pfn}: the VMA allows no new THP");
+        }
+        RemovePmdMap(f);
         return FaultResult.Ok;
     }
 

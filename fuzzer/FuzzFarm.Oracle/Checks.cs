@@ -468,13 +468,13 @@ public sealed partial class Executor
     private static Decision ForkShareBefore(Decision copy) => copy switch
     {
         Decision.HugetlbCopy => Decision.ForkShareHugetlb,
-        Decision.PmdCopyThp or Decision.PmdCopyHugeZero => Decision.ForkShareHuge,
+        Decision.PmdCopyThp or Decision.PmdCopyHugeZero or Decision.PmdCopyFallback => Decision.ForkShareHuge,
         _ => Decision.ForkShare,
     };
 
     /// <summary>Decisions of a fault that copies a page (fork's early copy of a pinned page is not one).</summary>
     private static bool IsCopy(Decision d) => d is Decision.WpCopyMapcount or Decision.WpCopyPageCount or Decision.WpCopyZero
-        or Decision.PmdCopyThp or Decision.PmdCopyHugeZero or Decision.HugetlbCopy or Decision.UnshareCopy;
+        or Decision.PmdCopyThp or Decision.PmdCopyHugeZero or Decision.PmdCopyFallback or Decision.HugetlbCopy or Decision.UnshareCopy;
 
     /// <summary>
     /// The decision behind a lost write: the stale TLB entry it went through, when that left the write on a page the
