@@ -171,7 +171,7 @@ internal sealed partial class Kernel
                 spte.Flags &= ~PteFlags.SwapExclusive;
                 cpte = spte;
                 // The child's VMA is never registered (no UFFD_FEATURE_EVENT_FORK here).
-                if (Profile.ForkClearsSwapUffdWp)
+                if (Profile.ForkClearsUffdWp)
                 {
                     cpte.Flags &= ~PteFlags.UffdWp;
                 }
@@ -185,7 +185,7 @@ internal sealed partial class Kernel
             if (f.Zero)
             {
                 cpte = pte;
-                cpte.Flags &= ~PteFlags.UffdWp;
+                cpte.Flags &= ChildUffdWpMask(area);
                 continue;
             }
             if (Profile.ForkCopiesPinned && f.Anon && parent.HasPinned && f.MaybeDmaPinned && (!Profile.AnonExclusive || f.Exclusive[sub]))
@@ -225,6 +225,13 @@ internal sealed partial class Kernel
             }
         }
     }
+
+    /// <summary>
+    /// The flags a present entry keeps in the child: the child's VMA is never registered, and from 5.14 fork drops the
+    /// uffd-wp bit by it; before, copy_present_pte and copy_huge_pmd asked the parent's VMA (8f34f1eac382, point 1).
+    /// </summary>
+    private PteFlags ChildUffdWpMask(Vma parentArea) =>
+        Profile.ForkClearsUffdWp || !parentArea.UffdWp ? ~PteFlags.UffdWp : ~PteFlags.None;
 
     /// <summary>Whether copy_page_range walks this table: a private VMA the child gets overlaps its 2M.</summary>
     private static bool CopiesTable(Process parent, ulong tStart)
@@ -342,14 +349,14 @@ internal sealed partial class Kernel
     }
 
     /// <summary>copy_present_pte sharing a page: the parent's entry loses write in a COW mapping; the child's is a copy, without uffd-wp.</summary>
-    private static void ShareEntry(ref Pte parentPte, ref Pte childPte, Vma area)
+    private void ShareEntry(ref Pte parentPte, ref Pte childPte, Vma area)
     {
         if (area.IsCow && parentPte.Writable)
         {
             parentPte.Flags &= ~PteFlags.Write;
         }
         childPte = parentPte;
-        childPte.Flags &= ~PteFlags.UffdWp;
+        childPte.Flags &= ChildUffdWpMask(area);
         childPte.Grant = childPte.MappedBy = Decision.ForkShare;
     }
 
@@ -392,7 +399,7 @@ internal sealed partial class Kernel
             table.WriteProtectTemplate();
         }
         childTable = GetTable(c, tStart);
-        childTable.MapAll(f, table.TemplateFlags & ~PteFlags.UffdWp, Decision.ForkShare, Decision.ForkShare);
+        childTable.MapAll(f, table.TemplateFlags & ChildUffdWpMask(vma), Decision.ForkShare, Decision.ForkShare);
         return f;
     }
 
@@ -413,7 +420,7 @@ internal sealed partial class Kernel
             table.HugeFlags &= ~PteFlags.Write;
         }
         ct.Huge = f;
-        ct.HugeFlags = table.HugeFlags & ~PteFlags.UffdWp;
+        ct.HugeFlags = table.HugeFlags & ChildUffdWpMask(vma);
         ct.HugeGrant = ct.HugeMappedBy = f.Hugetlb ? Decision.ForkShareHugetlb : Decision.ForkShareHuge;
         Coverage.Hit(CovPoint.ForkShare, f, 0, true);
         if (Tracing)

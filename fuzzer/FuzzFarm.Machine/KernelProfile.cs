@@ -36,7 +36,7 @@ public sealed class KernelProfile
         UffdWpShmemHugetlb = values[(int)Switch.UffdWpShmemHugetlb] != 0;
         UffdUnprotectPageProt = values[(int)Switch.UffdUnprotectPageProt] != 0;
         HugetlbDontneed = values[(int)Switch.HugetlbDontneed] != 0;
-        ForkClearsSwapUffdWp = values[(int)Switch.ForkClearsSwapUffdWp] != 0;
+        ForkClearsUffdWp = values[(int)Switch.ForkClearsUffdWp] != 0;
         PtReclaim = values[(int)Switch.PtReclaim] != 0;
         HugetlbDontneedAlignDown = values[(int)Switch.HugetlbDontneedAlignDown] != 0;
     }
@@ -66,7 +66,7 @@ public sealed class KernelProfile
 
     public bool HugetlbDontneed { get; }
 
-    public bool ForkClearsSwapUffdWp { get; }
+    public bool ForkClearsUffdWp { get; }
 
     public bool PtReclaim { get; }
 
@@ -190,7 +190,7 @@ public sealed class KernelProfile
         // Row F: COW fixes part 1, page_count for THP and swap-in; MADV_DONTNEED of hugetlb mappings; fork's uffd-wp
         // fix for swap entries (5.14).
         Add("v5.18", (Switch.BaseReuse, (int)BaseReuseRule.PageCountFreeSwap), (Switch.PmdThpReuse, (int)PmdThpRule.PageCountSplit),
-            (Switch.SwapinReuse, (int)SwapinRule.PageCount), (Switch.HugetlbDontneed, T), (Switch.ForkClearsSwapUffdWp, T));
+            (Switch.SwapinReuse, (int)SwapinRule.PageCount), (Switch.HugetlbDontneed, T), (Switch.ForkClearsUffdWp, T));
         // Row G: COW fixes part 2, PageAnonExclusive and R/O pin unsharing; uffd-wp on shmem and hugetlb (b1f9e876862d).
         Add("v5.19", (Switch.AnonExclusive, T), (Switch.RoPinUnshare, (int)RoPinUnshareRule.Anon), (Switch.UffdWpShmemHugetlb, T));
         // Row H: mprotect maps exclusive anon pages writable.

@@ -50,10 +50,11 @@ public enum Switch
     /// <summary>5.18: madvise(MADV_DONTNEED) accepts hugetlb mappings (90e7e7f5ef3f); before, EINVAL.</summary>
     HugetlbDontneed,
     /// <summary>
-    /// 5.14: fork clears the uffd-wp bit of a swap entry it copies into a VMA not registered in the child (8f34f1eac382);
-    /// before, the child's swap-in mapped the page write-protected.
+    /// 5.14: fork clears the uffd-wp bit of every entry it copies into a VMA not registered in the child (8f34f1eac382);
+    /// before, it asked the parent's VMA, so the child's present PTEs and PMDs kept the bit where the parent's range was
+    /// registered, and its swap entries kept it always: a registration in the child, or a swap-in, then met it.
     /// </summary>
-    ForkClearsSwapUffdWp,
+    ForkClearsUffdWp,
     /// <summary>
     /// 6.14: madvise(MADV_DONTNEED) frees a PTE table it empties when it zaps the table's whole 2M (CONFIG_PT_RECLAIM);
     /// before, the table stays until munmap, and while it stays the range faults base pages, never a THP.
