@@ -204,7 +204,7 @@ internal sealed partial class Kernel
         if (_faultMayNotRetry)
         {
             Coverage.Hit(CovPoint.WpUffdBlock, 2);
-            Error = $"handle_userfault at 0x{addr & ~0xfffUL:x}: no FAULT_FLAG_ALLOW_RETRY under pin_user_pages (VM_FAULT_SIGBUS)";
+            Error = $"handle_userfault at 0x{addr & ~0xfffUL:x}: no FAULT_FLAG_ALLOW_RETRY for a GUP that holds the mmap lock (VM_FAULT_SIGBUS)";
             if (Tracing)
             {
                 Note(Error);

@@ -110,8 +110,10 @@ internal sealed partial class Kernel
                     }
                     // pin_user_pages holds the mmap lock and passes no `locked`: its faults may not retry, so
                     // handle_userfault fails them (VM_FAULT_SIGBUS) instead of waiting. GUP-fast's fallback and
-                    // pin_user_pages_remote may drop the lock, and wait.
-                    _faultMayNotRetry = (flags & (Foll.Pin | Foll.Fast | Foll.Remote)) == Foll.Pin;
+                    // pin_user_pages_remote may drop the lock, and wait; but before 6.3 a FOLL_LONGTERM fallback
+                    // (__gup_longterm_unlocked) took the lock itself and passed no `locked` either.
+                    _faultMayNotRetry = (flags & (Foll.Pin | Foll.Fast | Foll.Remote)) == Foll.Pin
+                        || ((flags & (Foll.Pin | Foll.Fast | Foll.Longterm)) == (Foll.Pin | Foll.Fast | Foll.Longterm) && !Profile.LongtermFastRetry);
                     var r = Fault(t, p, a, need, null, forced && need == FaultKind.Write);
                     _faultMayNotRetry = false;
                     if (r == FaultResult.Blocked)

@@ -65,4 +65,10 @@ public enum Switch
     /// rounded it up, so a 4K length freed the whole huge page.
     /// </summary>
     HugetlbDontneedAlignDown,
+    /// <summary>
+    /// 6.3: pin_user_pages_fast with FOLL_LONGTERM falls back to a GUP that may drop the mmap lock and retry a fault
+    /// (FOLL_UNLOCKABLE), so a userfaultfd fault waits; before, __gup_longterm_unlocked took the lock and passed no
+    /// `locked`, and handle_userfault failed the fault (VM_FAULT_SIGBUS, EFAULT).
+    /// </summary>
+    LongtermFastRetry,
 }

@@ -43,6 +43,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "madvise(dontneed) of a PTE table's whole 2M frees the emptied table (so the range may fault a THP again)"),
         new(Machine.Switch.HugetlbDontneedAlignDown, "hugetlb_dontneed_align_down", Bool,
             "madvise(dontneed) of a hugetlb mapping rounds its end down to whole huge pages (up before)"),
+        new(Machine.Switch.LongtermFastRetry, "longterm_fast_retry", Bool,
+            "a fast long-term pin's fault may retry, so a userfaultfd fault waits (EFAULT before)"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];
