@@ -91,9 +91,9 @@ internal sealed partial class Kernel
     /// <summary>
     /// madvise_dontneed_free_valid_vma on a hugetlb mapping: the start must be huge-page aligned (CheckRange refuses it
     /// otherwise), the end is rounded to whole huge pages, up in 5.18 and down from 6.1. The length to zap, or
-    /// <paramref name="len"/> itself where nothing is rounded.
+    /// <paramref name="len"/> itself where nothing is rounded (the oracle discards the same range).
     /// </summary>
-    private long HugetlbDontneedLength(Process p, ulong addr, long len)
+    internal long HugetlbDontneedLength(Process p, ulong addr, long len)
     {
         if (len <= 0 || len > MaxMapping || !Geometry.PmdAligned(addr) || p.FindVma(addr) is not { Hugetlb: true })
         {

@@ -51,8 +51,8 @@ public sealed partial class Executor
                 s = _kernel.Madvise(t, Addr(a[0]), a[1].Number, a[2].Flags);
                 if (s == Status.Done && a[2].Flags == Flag.DontNeed)
                 {
-                    // dontneed discards private contents: reads give 0 again.
-                    Zapped(p, Addr(a[0]), a[1].Number, discard: true);
+                    // dontneed discards private contents: reads give 0 again (over whole huge pages of a hugetlb mapping).
+                    Zapped(p, Addr(a[0]), _kernel.HugetlbDontneedLength(p, Addr(a[0]), a[1].Number), discard: true);
                 }
                 break;
             case Op.Store:
