@@ -152,6 +152,32 @@ internal sealed partial class Kernel
         return f;
     }
 
+    /// <summary>
+    /// Copies subpages [first, first + count) of <paramref name="f"/> into new exclusive base pages that the same entries
+    /// of <paramref name="target"/> map with <paramref name="flags"/>. Lineage and pool objects are taken for the run at
+    /// once (what AllocSmall and CopiedFrom do per page): a THP is hundreds of copies, alike but for their subpage.
+    /// </summary>
+    internal void CopySubpagesToBase(Folio f, int first, int count, PteTable target, PteFlags flags, Decision decision, Decision through,
+        PageKind throughKind)
+    {
+        _lineage.CopiedRun(_pfn + 1, count, decision, f.Pfn, PageKind.Base, through, throughKind);
+        var copies = _smallFolios.RentMany(count);
+        for (var k = 0; k < count; k++)
+        {
+            var n = copies[k];
+            n.Reset(++_pfn, decision);
+            n.Anon = true;
+            CopyPage(f, first + k, n, 0);
+            n.Exclusive[0] = true;
+            ref var pte = ref target.At(first + k);
+            pte.Folio = n;
+            pte.Sub = 0;
+            pte.Flags = flags;
+            pte.Grant = pte.MappedBy = decision;
+            AddMap(n, 0);
+        }
+    }
+
     internal Folio AllocHuge(Decision origin, bool hugetlb)
     {
         var f = _hugeFolios.Rent();

@@ -559,25 +559,10 @@ internal sealed partial class Kernel
         Coverage.Hit(CovPoint.PmdCopy, f, 0, pmdMapped: false);
         var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
         FlushTlb(p, first, first + Geometry.PmdNr - 1);
-        _lineage.CopiedRun(_pfn + 1, Geometry.PmdNr, Decision.PmdCopyFallback, f.Pfn, PageKind.Base, table.HugeMappedBy, f.Kind(pmdMapped: true));
-        var copies = _smallFolios.RentMany(Geometry.PmdNr);
-        var flags = PteFlags.Present | WriteBits(vma);
+        var through = table.HugeMappedBy;
         table.Huge = null;
         table.HugeFlags = PteFlags.None;
-        for (var i = 0; i < Geometry.PmdNr; i++)
-        {
-            var n = copies[i];
-            n.Reset(++_pfn, Decision.PmdCopyFallback);
-            n.Anon = true;
-            CopyPage(f, i, n, 0);
-            n.Exclusive[0] = true;
-            ref var pte = ref table.At(i);
-            pte.Folio = n;
-            pte.Sub = 0;
-            pte.Flags = flags;
-            pte.Grant = pte.MappedBy = Decision.PmdCopyFallback;
-            AddMap(n, 0);
-        }
+        CopySubpagesToBase(f, 0, Geometry.PmdNr, table, PteFlags.Present | WriteBits(vma), Decision.PmdCopyFallback, through, f.Kind(pmdMapped: true));
         if (Tracing)
         {
             Note($"do_huge_pmd_wp_page_fallback: P{p.Id} THP pfn {f.Pfn} (compound map {f.CompoundMapcount}) copied to base pages pfn {_pfn - Geometry.PmdNr + 1}..{_pfn}: the VMA allows no new THP");

@@ -286,28 +286,10 @@ internal sealed partial class Kernel
         childTable ??= GetTable(c, tStart);
         var flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (area.Write ? PteFlags.Write : 0);
         var count = end - first;
-        // The pages' lineage and pool objects are taken for the run at once (what AllocSmall and CopiedFrom do per page):
-        // a pinned THP is hundreds of copies per fork, all alike but for their subpage.
-        _lineage.CopiedRun(_pfn + 1, count, Decision.ForkCopyPinned, f.Pfn, PageKind.Base, pte.MappedBy, f.Kind(pmdMapped: false));
-        var copies = _smallFolios.RentMany(count);
-        for (var k = 0; k < count; k++)
+        CopySubpagesToBase(f, first, count, childTable, flags, Decision.ForkCopyPinned, pte.MappedBy, f.Kind(pmdMapped: false));
+        for (var i = first; Tracing && i < end; i++)
         {
-            var i = first + k;
-            var n = copies[k];
-            n.Reset(++_pfn, Decision.ForkCopyPinned);
-            n.Anon = true;
-            CopyPage(f, i, n, 0);
-            n.Exclusive[0] = true;
-            ref var cpte = ref childTable.At(i);
-            cpte.Folio = n;
-            cpte.Sub = 0;
-            cpte.Flags = flags;
-            cpte.Grant = cpte.MappedBy = Decision.ForkCopyPinned;
-            AddMap(n, 0);
-            if (Tracing)
-            {
-                Note($"copy_present_page: P{parent.Id} 0x{tStart + ((ulong)i << Geometry.PageShift):x} pfn {f.Pfn}{SubText(f, i)} maybe pinned ({Counts(f, i)}): child gets copy pfn {n.Pfn}, parent PTE untouched");
-            }
+            Note($"copy_present_page: P{parent.Id} 0x{tStart + ((ulong)i << Geometry.PageShift):x} pfn {f.Pfn}{SubText(f, i)} maybe pinned ({Counts(f, i)}): child gets copy pfn {childTable.Peek(i).Folio!.Pfn}, parent PTE untouched");
         }
         Coverage.HitRun(CovPoint.ForkCopyPinned, f, first, count, f.RefCount, 0);
         return count;
