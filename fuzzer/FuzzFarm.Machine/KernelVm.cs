@@ -682,6 +682,9 @@ internal sealed partial class Kernel
                     }
                     PageOutPtes(p, table, addr, end);
                 }
+                // madvise_pageout gathers in an mmu_gather too: its tlb_finish_mmu flushes the whole mm when another
+                // flush is pending (a split mprotect, uffd_wp or pre-5.12 clear_refs), whatever it paged out.
+                FlushIfNested(p, own: 0);
                 break;
             default:
                 return Fail($"EINVAL: advice {advice}");

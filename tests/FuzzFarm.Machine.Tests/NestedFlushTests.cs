@@ -32,6 +32,22 @@ public class NestedFlushTests
         Assert.Equal(0, r.P0.TlbFlushPending);
     }
 
+    [Theory]
+    [InlineData("v5.9")]
+    [InlineData("v6.15")]
+    public void A_pageout_beside_a_pending_uffd_wp_flushes_the_other_page_too(string profile)
+    {
+        var r = TwoWrittenPages(profile, out var a, out var u);
+        var op = Split(r, AsyncKind.UffdWp);
+        Assert.Equal(Status.Pending, r.K.UffdWp(r.T0, u, a, Page, true, op));
+        Assert.True(r.T0.Tlb.TryFind(a >> 12, out _));
+
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a + Page, Page, Flag.PageOut));
+
+        Assert.False(r.T0.Tlb.TryFind(a >> 12, out _));
+        r.K.FinishFlush(op, flush: true);
+    }
+
     [Fact]
     public void A_zap_with_nothing_pending_flushes_only_its_range()
     {
