@@ -186,10 +186,9 @@ internal sealed partial class Kernel
         && a.DontCopy == b.DontCopy && a.HugePage == b.HugePage && a.NoHugePage == b.NoHugePage && a.Uffd == b.Uffd
         && a.Shm == b.Shm && (a.Shm is null || a.ShmOffset + (long)(a.End - a.Start) == b.ShmOffset);
 
-    /// <summary>Zaps [start, end): unmaps pages and swap entries, splitting THP PMDs that are only partly covered.</summary>
     /// <summary>
-    /// Zaps [start, end) of every table of <paramref name="p"/>. A PTE table it empties is kept (Linux frees tables with
-    /// their VMAs), unless <paramref name="reclaim"/> (MADV_DONTNEED under PT_RECLAIM) and the zap covered the table's
+    /// Zaps [start, end) of every table of <paramref name="p"/>: unmaps pages and swap entries, splitting THP PMDs that
+    /// are only partly covered. A PTE table it empties is kept (Linux frees tables with their VMAs), unless <paramref name="reclaim"/> (MADV_DONTNEED under PT_RECLAIM) and the zap covered the table's
     /// whole 2M inside one VMA: zap_pte_range then frees the empty table.
     /// </summary>
     private void ZapRange(Process p, ulong start, ulong end, bool reclaim = false)
