@@ -147,7 +147,10 @@ internal sealed class Mutator
         return Insert(s, position, CallMix.Racing, focus, warm);
     }
 
-    /// <summary>A thread other than the op's that loaded or stored to <paramref name="mapping"/> before line <paramref name="split"/>, or null.</summary>
+    /// <summary>
+    /// A thread other than the op's that loaded or stored to <paramref name="mapping"/> before line <paramref name="split"/>,
+    /// or null. In a store's window (a COW copy in flight) only one that stored: a load leaves no writable entry.
+    /// </summary>
     private string? WarmThread(List<Statement> s, int split, string mapping)
     {
         string? chosen = null;
@@ -155,7 +158,7 @@ internal sealed class Mutator
         for (var i = 0; i < split; i++)
         {
             var st = s[i];
-            if (st.Op is Op.Load or Op.Store && st.Thread != s[split].Thread && st.Args[0].Name == mapping && st.Thread != chosen
+            if ((st.Op == Op.Store || (st.Op == Op.Load && s[split].Op != Op.Store)) && st.Thread != s[split].Thread && st.Args[0].Name == mapping && st.Thread != chosen
                 && _rng.Next(++seen) == 0)
             {
                 chosen = st.Thread;

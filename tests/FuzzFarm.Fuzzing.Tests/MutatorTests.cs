@@ -210,6 +210,41 @@ public class MutatorTests
     }
 
     [Fact]
+    public void InsertingInAStoresWindowFavoursAThreadThatStoredToTheMappingOverOneThatOnlyLoaded()
+    {
+        // A store's window is a COW copy in flight: only a writable stale entry can write the old page, and only a
+        // store leaves one. t2 stored to a before the split store; t3 only loaded it.
+        const string parent = """
+            a = mmap(4K, rw, private)
+            t1 = thread()
+            t2 = thread()
+            t3 = thread()
+            t2: store(a, 1)
+            t3: load(a)
+            c = store(a, 2) &
+            wait(c)
+            """;
+        var rng = new Rng(8);
+        var mutator = new Mutator(rng, new Grammar(rng));
+        int onWriter = 0, onReader = 0;
+        for (var i = 0; i < 2000; i++)
+        {
+            var s = Lines(parent);
+            var before = s.Count;
+            if (!mutator.InsertInWindow(s) || s.Count != before + 1)
+            {
+                continue;
+            }
+            var split = s.FindIndex(x => x.Split);
+            var wait = s.FindIndex(x => x.Op == Op.Wait);
+            var added = s.Skip(split + 1).Take(wait - split - 1).ToList();
+            onWriter += added.Count(x => x.Thread == "t2");
+            onReader += added.Count(x => x.Thread == "t3");
+        }
+        Assert.True(onWriter > 2 * onReader, $"{onWriter} on the thread that stored, {onReader} on the one that loaded");
+    }
+
+    [Fact]
     public void ObservingAProgramAtTheLengthCapPassesTheCapOnlyWhenAllowed()
     {
         var lines = new List<string> { "a = mmap(4K, rw, private)" };
