@@ -480,8 +480,7 @@ internal sealed partial class Kernel
         }
         // 5.7 copies to a new THP only where __transparent_hugepage_enabled(vma) allows one: not after
         // madvise(nohugepage), which changes the flags and leaves the PMD as it was.
-        var thpAllowed = vma.HugePage && !vma.NoHugePage;
-        if (f.Zero && (unshare || Profile.PmdThpReuse != PmdThpRule.MapcountCopy || !thpAllowed))
+        if (f.Zero && (unshare || Profile.PmdThpReuse != PmdThpRule.MapcountCopy || !vma.ThpAllowed))
         {
             // From 5.8 (3917c80280c9, THP COW by split) the huge zero PMD is split and the PTE fault copies the zero
             // page; 5.7 allocates a new THP below ("goto alloc") where it may, else splits too.
@@ -521,7 +520,7 @@ internal sealed partial class Kernel
             SplitPmd(p, table);
             return FaultResult.Ok;
         }
-        if (!thpAllowed)
+        if (!vma.ThpAllowed)
         {
             return CopyThpToBasePages(p, vma, table, f);
         }

@@ -53,7 +53,10 @@ internal sealed class Vma
 
     public bool Contains(ulong addr) => addr >= Start && addr < End;
 
-    /// <summary>THP may back the PMD at <paramref name="pmdStart"/>: madvise(hugepage) mode, whole PMD inside the VMA.</summary>
+    /// <summary>The VMA's flags allow THP (__transparent_hugepage_enabled in madvise(hugepage) mode).</summary>
+    public bool ThpAllowed => HugePage && !NoHugePage;
+
+    /// <summary>THP may back the PMD at <paramref name="pmdStart"/>: THP allowed, whole PMD inside the VMA.</summary>
     public bool ThpEligible(ulong pmdStart) =>
-        HugePage && !NoHugePage && !Shared && !Hugetlb && pmdStart >= Start && pmdStart + Geometry.PmdSize <= End;
+        ThpAllowed && !Shared && !Hugetlb && pmdStart >= Start && pmdStart + Geometry.PmdSize <= End;
 }
