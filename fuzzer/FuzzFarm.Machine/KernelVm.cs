@@ -8,6 +8,8 @@ internal sealed partial class Kernel
     /// <summary>Largest mapping the machine accepts: keeps populate and page walks bounded.</summary>
     public const long MaxMapping = 256L << 20;
 
+    private readonly List<(ulong Start, ulong End)> _walk = [];
+
     internal Status Mmap(SimThread t, long len, Flag prot, Flag flags, out ulong addr)
     {
         addr = 0;
@@ -88,21 +90,6 @@ internal sealed partial class Kernel
         return true;
     }
 
-    /// <summary>
-    /// madvise_dontneed_free_valid_vma on a hugetlb mapping: the start must be huge-page aligned (CheckRange refuses it
-    /// otherwise), the end is rounded to whole huge pages, up in 5.18 and down from 6.1. The length to zap, or
-    /// <paramref name="len"/> itself where nothing is rounded (the oracle discards the same range).
-    /// </summary>
-    internal long HugetlbDontneedLength(Process p, ulong addr, long len)
-    {
-        if (len <= 0 || len > MaxMapping || !Geometry.PmdAligned(addr) || p.FindVma(addr) is not { Hugetlb: true })
-        {
-            return len;
-        }
-        var mask = (long)Geometry.PmdSize - 1;
-        return Profile.HugetlbDontneedAlignDown ? len & ~mask : (len + mask) & ~mask;
-    }
-
     /// <summary>Makes sure a VMA boundary falls at <paramref name="addr"/>.</summary>
     private void SplitVmaAt(Process p, ulong addr)
     {
@@ -167,18 +154,6 @@ internal sealed partial class Kernel
             prev.SoftDirty |= v.SoftDirty;
             p.Vmas.RemoveAt(i);
         }
-    }
-
-    private static bool TouchesHugetlb(Process p, ulong start, ulong end)
-    {
-        foreach (var v in p.Vmas)
-        {
-            if (v.Hugetlb && v.Start < end && v.End > start)
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static bool Mergeable(Vma a, Vma b) =>
@@ -539,7 +514,7 @@ internal sealed partial class Kernel
     internal Status Mprotect(SimThread t, ulong addr, long len, Flag prot, AsyncOp? split)
     {
         var p = t.Process;
-        if (!CheckRange(p, addr, len, out var end))
+        if (!CheckRangeLoose(addr, len, out var end))
         {
             return Status.Failed;
         }
@@ -549,23 +524,28 @@ internal sealed partial class Kernel
         }
         var read = (prot & (Flag.R | Flag.Rw)) != 0;
         var write = (prot & Flag.Rw) != 0;
-        SplitVmasToChange(p, addr, end, v => v.Read != read || v.Write != write);
+        bool Changes(Vma v) => v.Read != read || v.Write != write;
+        // do_mprotect_pkey changes VMA after VMA and stops at the first hole (ENOMEM) or failed split (EINVAL): what
+        // it changed before stays changed.
+        var error = WalkVmas(p, addr, end, Changes, stopAtHole: true);
+        var stop = _walk.Count == 0 ? addr : _walk[^1].End;
+        SplitVmasToChange(p, addr, stop, Changes);
         var changed = 0;
         foreach (var v in p.Vmas)
         {
-            if (v.Start < addr || v.End > end || (v.Read == read && v.Write == write))
+            if (v.Start < addr || v.End > stop || !Changes(v))
             {
                 continue;
             }
             v.SetProt(prot);
             changed += ChangeProtection(p, v, v.Start, v.End, 0, Decision.MprotectFlushPending);
         }
-        MergeVmas(p, addr, end);
+        MergeVmas(p, addr, stop);
         if (Tracing)
         {
-            Note($"mprotect: P{p.Id} [0x{addr:x}, 0x{end:x}) {(prot == Flag.Rw ? "rw" : prot == Flag.R ? "r" : "none")}: {changed} entries lost write permission");
+            Note($"mprotect: P{p.Id} [0x{addr:x}, 0x{stop:x}) {(prot == Flag.Rw ? "rw" : prot == Flag.R ? "r" : "none")}: {changed} entries lost write permission{(error is null ? "" : $"; then {error}")}");
         }
-        if (split is not null)
+        if (split is not null && error is null)
         {
             split.Kind = AsyncKind.Mprotect;
             split.Addr = addr;
@@ -576,8 +556,52 @@ internal sealed partial class Kernel
             p.TlbFlushPending++;
             return Status.Pending;
         }
-        FlushTlb(p, addr >> Geometry.PageShift, (end >> Geometry.PageShift) - 1);
-        return Status.Done;
+        if (stop > addr)
+        {
+            FlushTlb(p, addr >> Geometry.PageShift, (stop >> Geometry.PageShift) - 1);
+        }
+        return error is null ? Status.Done : Fail(error);
+    }
+
+    /// <summary>
+    /// The pieces of [addr, end) that mprotect or madvise visits, one per VMA, into <see cref="_walk"/>, and the
+    /// error the call returns after applying them (null: none). A hole is ENOMEM: mprotect stops there
+    /// (<paramref name="stopAtHole"/>), madvise goes on to the next VMA and reports it at the end. A hugetlb VMA to be
+    /// changed (<paramref name="changes"/>) that would split off the 2M grid is EINVAL (hugetlb_vm_op_split), and the
+    /// walk stops before it.
+    /// </summary>
+    private string? WalkVmas(Process p, ulong addr, ulong end, Func<Vma, bool>? changes, bool stopAtHole)
+    {
+        _walk.Clear();
+        var a = addr;
+        string? hole = null;
+        foreach (var v in p.Vmas)
+        {
+            if (v.End <= a)
+            {
+                continue;
+            }
+            if (v.Start >= end)
+            {
+                break;
+            }
+            if (v.Start > a)
+            {
+                hole ??= $"ENOMEM: 0x{a:x} is not mapped";
+                if (stopAtHole)
+                {
+                    return hole;
+                }
+            }
+            var piece = (Start: Math.Max(a, v.Start), End: Math.Min(v.End, end));
+            if (v.Hugetlb && changes?.Invoke(v) == true && (!Geometry.PmdAligned(piece.Start) || (piece.End < v.End && !Geometry.PmdAligned(piece.End))))
+            {
+                return "EINVAL: hugetlb ranges must be 2M-aligned";
+            }
+            _walk.Add(piece);
+            a = v.End;
+        }
+        return a < end ? hole ?? $"ENOMEM: 0x{a:x} is not mapped" : hole;
     }
 
     /// <summary>
@@ -608,16 +632,12 @@ internal sealed partial class Kernel
     internal Status Madvise(SimThread t, ulong addr, long len, Flag advice)
     {
         var p = t.Process;
-        if (advice == Flag.DontNeed && Profile.HugetlbDontneed && HugetlbDontneedLength(p, addr, len) is var whole && whole != len)
+        Discarded.Clear();
+        if (advice is not (Flag.DontFork or Flag.DoFork or Flag.HugePage or Flag.NoHugePage or Flag.DontNeed or Flag.PageOut))
         {
-            if (whole == 0)
-            {
-                // The end rounded down to the start: madvise returns 0 and frees nothing.
-                return Status.Done;
-            }
-            len = whole;
+            return Fail($"EINVAL: advice {advice}");
         }
-        if (!CheckRange(p, addr, len, out var end))
+        if (!CheckRangeLoose(addr, len, out var end))
         {
             return Status.Failed;
         }
@@ -625,73 +645,118 @@ internal sealed partial class Kernel
         {
             return BlockOnLock(t, p);
         }
-        switch (advice)
+        // madvise_walk_vmas advises every VMA in the range, skipping holes, and returns ENOMEM for a hole after all;
+        // an error from one VMA's advice stops it there.
+        var error = advice switch
         {
-            case Flag.DontFork:
-            case Flag.DoFork:
-            case Flag.HugePage:
-            case Flag.NoHugePage:
-                SplitVmasToChange(p, addr, end, v => advice switch
-                {
-                    Flag.DontFork => !v.DontCopy,
-                    Flag.DoFork => v.DontCopy,
-                    Flag.HugePage => !v.HugePage || v.NoHugePage,
-                    _ => !v.NoHugePage || v.HugePage,
-                });
-                foreach (var v in p.Vmas)
-                {
-                    if (v.Start >= addr && v.End <= end)
-                    {
-                        switch (advice)
-                        {
-                            case Flag.DontFork: v.DontCopy = true; break;
-                            case Flag.DoFork: v.DontCopy = false; break;
-                            case Flag.HugePage: v.HugePage = true; v.NoHugePage = false; break;
-                            default: v.NoHugePage = true; v.HugePage = false; break;
-                        }
-                    }
-                }
-                MergeVmas(p, addr, end);
+            Flag.DontNeed or Flag.PageOut => WalkVmas(p, addr, end, null, stopAtHole: false),
+            _ => WalkVmas(p, addr, end, v => ChangesFlags(v, advice), stopAtHole: false),
+        };
+        foreach (var (start, stop) in _walk)
+        {
+            var pieceError = advice switch
+            {
+                Flag.DontNeed => DontNeed(p, start, stop),
+                Flag.PageOut => PageOut(p, start, stop),
+                _ => SetVmaFlags(p, start, stop, advice),
+            };
+            if (pieceError is not null)
+            {
+                error = pieceError;
                 break;
-            case Flag.DontNeed:
-                if (!Profile.HugetlbDontneed && TouchesHugetlb(p, addr, end))
-                {
-                    // madvise_dontneed_free_valid_vma: can_madv_lru_vma refuses hugetlb before 5.18.
-                    return Fail("EINVAL: madvise(dontneed) of a hugetlb mapping (hugetlb_dontneed=false)");
-                }
-                ZapRange(p, addr, end, reclaim: Profile.PtReclaim);
-                break;
-            case Flag.PageOut:
-                if (TouchesHugetlb(p, addr, end))
-                {
-                    // can_madv_lru_vma: hugetlb pages are not on the LRU.
-                    return Fail("EINVAL: madvise(pageout) of a hugetlb mapping");
-                }
-                foreach (var table in p.Tables)
-                {
-                    var tStart = table.Index << Geometry.PmdShift;
-                    if (tStart + (ulong)Geometry.PmdSize <= addr || tStart >= end)
-                    {
-                        continue;
-                    }
-                    if (table.Huge is not null)
-                    {
-                        PageOutPmd(p, table, addr, end);
-                        continue;
-                    }
-                    PageOutPtes(p, table, addr, end);
-                }
-                // madvise_pageout gathers in an mmu_gather too: its tlb_finish_mmu flushes the whole mm when another
-                // flush is pending (a split mprotect, uffd_wp or pre-5.12 clear_refs), whatever it paged out.
-                FlushIfNested(p, own: 0);
-                break;
-            default:
-                return Fail($"EINVAL: advice {advice}");
+            }
+        }
+        if (advice is not (Flag.DontNeed or Flag.PageOut))
+        {
+            MergeVmas(p, addr, end);
         }
         if (Tracing)
         {
-            Note($"madvise: P{p.Id} [0x{addr:x}, 0x{end:x}) {FlagWords.Spell(advice)}");
+            Note($"madvise: P{p.Id} [0x{addr:x}, 0x{end:x}) {FlagWords.Spell(advice)}{(error is null ? "" : $": {error}")}");
         }
-        return Status.Done;
+        return error is null ? Status.Done : Fail(error);
+    }
+
+    /// <summary>
+    /// The private ranges the last madvise(dontneed) discarded, VMA by VMA (a hugetlb one to whole huge pages):
+    /// reads there give zeroes again, even when the call failed later in its range.
+    /// </summary>
+    internal List<(ulong Start, ulong End)> Discarded { get; } = [];
+
+    private static bool ChangesFlags(Vma v, Flag advice) => advice switch
+    {
+        Flag.DontFork => !v.DontCopy,
+        Flag.DoFork => v.DontCopy,
+        Flag.HugePage => !v.HugePage || v.NoHugePage,
+        _ => !v.NoHugePage || v.HugePage,
+    };
+
+    private string? SetVmaFlags(Process p, ulong start, ulong end, Flag advice)
+    {
+        SplitVmasToChange(p, start, end, v => ChangesFlags(v, advice));
+        var v = p.FindVma(start)!;
+        switch (advice)
+        {
+            case Flag.DontFork: v.DontCopy = true; break;
+            case Flag.DoFork: v.DontCopy = false; break;
+            case Flag.HugePage: v.HugePage = true; v.NoHugePage = false; break;
+            default: v.NoHugePage = true; v.HugePage = false; break;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// madvise_dontneed_free on one VMA's piece. A hugetlb VMA is refused before 5.18 (can_madv_lru_vma); from 5.18
+    /// its start must be huge-page aligned and its end is rounded to whole huge pages, up in 5.18 and down from 6.1.
+    /// </summary>
+    private string? DontNeed(Process p, ulong start, ulong end)
+    {
+        if (p.FindVma(start) is { Hugetlb: true })
+        {
+            if (!Profile.HugetlbDontneed)
+            {
+                return "EINVAL: madvise(dontneed) of a hugetlb mapping (hugetlb_dontneed=false)";
+            }
+            if (!Geometry.PmdAligned(start))
+            {
+                return "EINVAL: hugetlb ranges must be 2M-aligned";
+            }
+            var mask = (ulong)Geometry.PmdSize - 1;
+            end = Profile.HugetlbDontneedAlignDown ? end & ~mask : (end + mask) & ~mask;
+            if (end == start)
+            {
+                return null;
+            }
+        }
+        ZapRange(p, start, end, reclaim: Profile.PtReclaim);
+        Discarded.Add((start, end));
+        return null;
+    }
+
+    /// <summary>madvise_pageout on one VMA's piece; hugetlb pages are not on the LRU (can_madv_lru_vma: EINVAL).</summary>
+    private string? PageOut(Process p, ulong start, ulong end)
+    {
+        if (p.FindVma(start) is { Hugetlb: true })
+        {
+            return "EINVAL: madvise(pageout) of a hugetlb mapping";
+        }
+        foreach (var table in p.Tables)
+        {
+            var tStart = table.Index << Geometry.PmdShift;
+            if (tStart + (ulong)Geometry.PmdSize <= start || tStart >= end)
+            {
+                continue;
+            }
+            if (table.Huge is not null)
+            {
+                PageOutPmd(p, table, start, end);
+                continue;
+            }
+            PageOutPtes(p, table, start, end);
+        }
+        // madvise_pageout gathers in an mmu_gather too: its tlb_finish_mmu flushes the whole mm when another flush is
+        // pending (a split mprotect, uffd_wp or pre-5.12 clear_refs), whatever it paged out.
+        FlushIfNested(p, own: 0);
+        return null;
     }
 }

@@ -49,10 +49,11 @@ public sealed partial class Executor
                 }
             case Op.Madvise:
                 s = _kernel.Madvise(t, Addr(a[0]), a[1].Number, a[2].Flags);
-                if (s == Status.Done && a[2].Flags == Flag.DontNeed)
+                // dontneed discards private contents: reads give 0 again. The kernel says where: VMA by VMA, to whole
+                // huge pages of a hugetlb one, and also where the call went on to fail.
+                foreach (var (start, end) in _kernel.Discarded)
                 {
-                    // dontneed discards private contents: reads give 0 again (over whole huge pages of a hugetlb mapping).
-                    Zapped(p, Addr(a[0]), _kernel.HugetlbDontneedLength(p, Addr(a[0]), a[1].Number), discard: true);
+                    Zapped(p, start, (long)(end - start), discard: true);
                 }
                 break;
             case Op.Store:
