@@ -21,13 +21,26 @@ internal sealed partial class Kernel
         {
             return Fail("EINVAL: the userfaultfd belongs to another process");
         }
-        if (!CheckRange(p, addr, len, out var end))
+        if (!CheckRangeLoose(addr, len, out var end))
         {
             return Status.Failed;
         }
         if (LockBusy(p, true))
         {
             return BlockOnLock(t, p);
+        }
+        // userfaultfd_register wants one VMA in the range, not every page mapped: it registers the VMAs there.
+        var first = p.Vmas.Find(v => v.End > addr);
+        if (first is null || first.Start >= end)
+        {
+            return Fail(first is null ? $"ENOMEM: nothing is mapped at or after 0x{addr:x}" : $"EINVAL: nothing is mapped in [0x{addr:x}, 0x{end:x})");
+        }
+        foreach (var v in p.Vmas)
+        {
+            if (v.Hugetlb && v.End > addr && v.Start < end && ((v.Start < addr && !Geometry.PmdAligned(addr)) || (end < v.End && !Geometry.PmdAligned(end))))
+            {
+                return Fail("EINVAL: hugetlb ranges must be 2M-aligned");
+            }
         }
         if (!Profile.UffdWpShmemHugetlb)
         {
@@ -71,30 +84,30 @@ internal sealed partial class Kernel
         {
             return Fail("EINVAL: the userfaultfd belongs to another process");
         }
-        if (!CheckRange(p, addr, len, out var end))
+        if (!CheckRangeLoose(addr, len, out var end))
         {
             return Status.Failed;
-        }
-        // mwriteprotect_range asks only that the range be registered, with any userfaultfd of the mm; its faults still
-        // go to the registered one, and only this one's waiters are woken.
-        foreach (var v in p.Vmas)
-        {
-            if (v.End > addr && v.Start < end && v.Uffd < 0)
-            {
-                return Fail($"ENOENT: [0x{v.Start:x}, 0x{v.End:x}) is not registered with a userfaultfd");
-            }
         }
         if (LockBusy(p, false))
         {
             return BlockOnLock(t, p);
         }
+        // mwriteprotect_range asks only that the range be registered, with any userfaultfd of the mm; its faults still
+        // go to the registered one, and only this one's waiters are woken.
+        var error = WriteProtectWalk(p, addr, end);
         var changed = 0;
-        foreach (var v in p.Vmas)
+        foreach (var (start, stop) in _walk)
         {
-            if (v.End > addr && v.Start < end)
+            changed += ChangeProtection(p, p.FindVma(start)!, start, stop, on ? 1 : 2, Decision.UffdWpFlushDeferred);
+        }
+        if (error is not null)
+        {
+            // What was changed before the error is flushed (each VMA's tlb_finish_mmu); no window stays open.
+            foreach (var (start, stop) in _walk)
             {
-                changed += ChangeProtection(p, v, Math.Max(addr, v.Start), Math.Min(end, v.End), on ? 1 : 2, Decision.UffdWpFlushDeferred);
+                FlushTlb(p, start >> Geometry.PageShift, (stop >> Geometry.PageShift) - 1);
             }
+            return Fail(error);
         }
         Coverage.Hit(on ? CovPoint.UffdWpOn : CovPoint.UffdWpOff, changed);
         if (Tracing)
@@ -120,6 +133,37 @@ internal sealed partial class Kernel
             WakeUffdWaiters(uffd, addr, end);
         }
         return Status.Done;
+    }
+
+    /// <summary>
+    /// The pieces of [addr, end) mwriteprotect_range changes, into <see cref="_walk"/>, and the error it returns after
+    /// them (null: none). From 6.4 every VMA of the range, holes skipped, up to the first one not registered (ENOENT);
+    /// before, the range must lie in one registered VMA. A hugetlb VMA wants a huge-page-aligned start and length.
+    /// </summary>
+    private string? WriteProtectWalk(Process p, ulong addr, ulong end)
+    {
+        _walk.Clear();
+        if (!Profile.UffdWpMultiVma && (p.FindVma(addr) is not { } only || end > only.End))
+        {
+            return $"ENOENT: [0x{addr:x}, 0x{end:x}) is not inside one VMA (uffd_wp_multi_vma=false)";
+        }
+        foreach (var v in p.Vmas)
+        {
+            if (v.End <= addr || v.Start >= end)
+            {
+                continue;
+            }
+            if (v.Uffd < 0)
+            {
+                return $"ENOENT: [0x{v.Start:x}, 0x{v.End:x}) is not registered with a userfaultfd";
+            }
+            if (v.Hugetlb && (!Geometry.PmdAligned(addr) || !Geometry.PmdAligned(end)))
+            {
+                return "EINVAL: hugetlb ranges must be 2M-aligned";
+            }
+            _walk.Add((Math.Max(addr, v.Start), Math.Min(end, v.End)));
+        }
+        return _walk.Count == 0 ? $"ENOENT: nothing is mapped in [0x{addr:x}, 0x{end:x})" : null;
     }
 
     /// <summary>

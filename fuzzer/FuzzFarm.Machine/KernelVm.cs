@@ -61,35 +61,6 @@ internal sealed partial class Kernel
         return Status.Done;
     }
 
-    /// <summary>Checks an address range: page-aligned start, positive length, every page mapped.</summary>
-    private bool CheckRange(Process p, ulong addr, long len, out ulong end)
-    {
-        end = 0;
-        if (!Geometry.PageAligned(addr) || len <= 0 || len > MaxMapping)
-        {
-            Error = !Geometry.PageAligned(addr) ? $"EINVAL: 0x{addr:x} is not page-aligned" : $"EINVAL: length {len}";
-            return false;
-        }
-        end = addr + (ulong)((len + Geometry.PageSize - 1) & ~(Geometry.PageSize - 1));
-        var a = addr;
-        while (a < end)
-        {
-            var v = p.FindVma(a);
-            if (v is null)
-            {
-                Error = $"ENOMEM: 0x{a:x} is not mapped";
-                return false;
-            }
-            if (v.Hugetlb && (!Geometry.PmdAligned(addr) || (!Geometry.PmdAligned(end) && end < v.End)))
-            {
-                Error = "EINVAL: hugetlb ranges must be 2M-aligned";
-                return false;
-            }
-            a = v.End;
-        }
-        return true;
-    }
-
     /// <summary>Makes sure a VMA boundary falls at <paramref name="addr"/>.</summary>
     private void SplitVmaAt(Process p, ulong addr)
     {
@@ -356,7 +327,7 @@ internal sealed partial class Kernel
         return Status.Done;
     }
 
-    /// <summary>munmap accepts unmapped holes; only alignment and length are checked.</summary>
+    /// <summary>The arguments' own checks, before any VMA is looked at: a page-aligned start and a length in bounds.</summary>
     private bool CheckRangeLoose(ulong addr, long len, out ulong end)
     {
         end = 0;

@@ -71,4 +71,10 @@ public enum Switch
     /// `locked`, and handle_userfault failed the fault (VM_FAULT_SIGBUS, EFAULT).
     /// </summary>
     LongtermFastRetry,
+    /// <summary>
+    /// 6.4: UFFDIO_WRITEPROTECT walks every VMA of its range ("mm/userfaultfd: support WP on multiple VMAs"), skipping
+    /// holes and stopping with ENOENT at an unregistered VMA; before, mwriteprotect_range's find_dst_vma wanted the
+    /// range inside one registered VMA (ENOENT otherwise).
+    /// </summary>
+    UffdWpMultiVma,
 }

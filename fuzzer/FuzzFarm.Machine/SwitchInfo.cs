@@ -45,6 +45,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "madvise(dontneed) of a hugetlb mapping rounds its end down to whole huge pages (up before)"),
         new(Machine.Switch.LongtermFastRetry, "longterm_fast_retry", Bool,
             "a fast long-term pin's fault may retry, so a userfaultfd fault waits (EFAULT before)"),
+        new(Machine.Switch.UffdWpMultiVma, "uffd_wp_multi_vma", Bool,
+            "uffd_wp (un)protects every registered VMA of its range, skipping holes (one VMA only before)"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];

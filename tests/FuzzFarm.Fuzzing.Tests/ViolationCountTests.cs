@@ -32,6 +32,6 @@ public class ViolationCountTests
         Assert.Equal(seen.Values.Sum(), engine.ViolationsSeen);
         Assert.True(seen.Count > 3, $"only {seen.Count} signatures in 20,000 executions on v5.7");
         // v5.7 shows its bugs again and again: far more violations than reports of them.
-        Assert.True(engine.ViolationsSeen > 10 * findings, $"{engine.ViolationsSeen} violations, {findings} findings");
+        Assert.True(engine.ViolationsSeen > 5 * findings, $"{engine.ViolationsSeen} violations, {findings} findings");
     }
 }

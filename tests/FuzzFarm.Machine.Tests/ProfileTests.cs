@@ -50,6 +50,8 @@ public class ProfileTests
     [InlineData("v6.2", "hugetlb_dontneed_align_down", "true")]
     [InlineData("v6.2", "longterm_fast_retry", "false")]
     [InlineData("v6.15", "longterm_fast_retry", "true")]
+    [InlineData("v6.2", "uffd_wp_multi_vma", "false")]
+    [InlineData("v6.15", "uffd_wp_multi_vma", "true")]
     public void NamedProfilesFollowTheMatrix(string profile, string sw, string value)
     {
         Assert.Contains(new KeyValuePair<string, string>(sw, value), KernelProfile.Parse(profile).Switches);
