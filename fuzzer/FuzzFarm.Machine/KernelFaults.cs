@@ -29,17 +29,19 @@ internal sealed partial class Kernel
     /// </summary>
     internal FaultResult Fault(SimThread t, Process p, ulong addr, FaultKind kind, AsyncOp? split = null, bool forced = false)
     {
+        // do_user_addr_fault takes the mmap read lock before it looks up the VMA: a fault on a range a split mprotect
+        // is changing waits for it, and only then finds whether the access is allowed.
+        if (LockBusy(p, false))
+        {
+            BlockOnLock(t, p);
+            return FaultResult.Blocked;
+        }
         var vma = p.FindVma(addr);
         if (vma is null || (kind == FaultKind.Write ? !vma.Write && !forced : !vma.Read))
         {
             Coverage.Hit(CovPoint.Segv, (int)kind);
             Error = vma is null ? $"SIGSEGV: no mapping at 0x{addr:x}" : $"SIGSEGV: {(kind == FaultKind.Write ? "write to" : "read of")} 0x{addr:x} not permitted";
             return FaultResult.Segv;
-        }
-        if (LockBusy(p, false))
-        {
-            BlockOnLock(t, p);
-            return FaultResult.Blocked;
         }
         var table = GetTable(p, addr);
         if (vma.Hugetlb)

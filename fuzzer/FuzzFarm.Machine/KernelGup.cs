@@ -26,6 +26,16 @@ internal sealed partial class Kernel
     // Set while slow GUP without FOLL_UNLOCKABLE faults: a uffd fault then fails instead of blocking.
     private bool _faultMayNotRetry;
 
+    /// <summary>
+    /// GUP finds no VMA allowing the access. GUP-fast never looks at VMAs: the entry it cannot use sends it to slow
+    /// GUP, which waits for the mmap lock before check_vma_flags fails it; the whole call then runs again.
+    /// </summary>
+    private Status GupRefused(SimThread t, Process p, List<GupPage> pages, Foll flags, string error)
+    {
+        ReleasePages(pages, (flags & Foll.Pin) != 0);
+        return (flags & Foll.Fast) != 0 && LockBusy(p, false) ? BlockOnLock(t, p) : Fail(error);
+    }
+
     private Status Gup(SimThread t, Process p, ulong addr, long len, Foll flags, List<GupPage> pages)
     {
         if (len <= 0)
@@ -55,8 +65,7 @@ internal sealed partial class Kernel
                 var vma = p.FindVma(a);
                 if (vma is null)
                 {
-                    ReleasePages(pages, (flags & Foll.Pin) != 0);
-                    return Fail($"EFAULT: no mapping at 0x{a:x}");
+                    return GupRefused(t, p, pages, flags, $"EFAULT: no mapping at 0x{a:x}");
                 }
                 var foll = flags;
                 var forced = false;
@@ -69,8 +78,7 @@ internal sealed partial class Kernel
                 // check_vma_flags sees the caller's flags, not the forced write.
                 if ((flags & Foll.Write) != 0 ? !vma.Write : !vma.Read)
                 {
-                    ReleasePages(pages, (flags & Foll.Pin) != 0);
-                    return Fail($"EFAULT: 0x{a:x} does not allow {((flags & Foll.Write) != 0 ? "writing" : "reading")}");
+                    return GupRefused(t, p, pages, flags, $"EFAULT: 0x{a:x} does not allow {((flags & Foll.Write) != 0 ? "writing" : "reading")}");
                 }
                 var table = p.Table(a);
                 Folio? f = null;

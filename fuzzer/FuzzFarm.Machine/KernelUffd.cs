@@ -198,6 +198,11 @@ internal sealed partial class Kernel
     internal Status UffdResolve(SimThread t, int uffd)
     {
         var u = Uffds[uffd];
+        // Serving a fault is UFFDIO_WRITEPROTECT: mwriteprotect_range takes the mmap read lock.
+        if (LockBusy(u.Process, false))
+        {
+            return BlockOnLock(t, u.Process);
+        }
         var served = 0;
         foreach (var q in Processes)
         {
