@@ -371,7 +371,7 @@ internal sealed partial class Kernel
     {
         foreach (var q in Processes)
         {
-            if (q == self || q.Exited)
+            if (q == self || q.MmGone)
             {
                 continue;
             }

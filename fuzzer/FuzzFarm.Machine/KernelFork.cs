@@ -417,7 +417,11 @@ internal sealed partial class Kernel
         return Status.Done;
     }
 
-    /// <summary>exit: every thread of the process ends; its mappings are torn down (pins and pipes keep their pages).</summary>
+    /// <summary>
+    /// exit: every thread of the process ends (a blocked remote op of one of them gives back its mm reference); the
+    /// mappings are torn down now, or at the last mmput of another process's op still holding the mm (pins and pipes
+    /// keep their pages either way).
+    /// </summary>
     internal Status Exit(SimThread t)
     {
         var p = t.Process;
@@ -426,14 +430,60 @@ internal sealed partial class Kernel
         {
             th.State = RunState.Exited;
             th.Tlb.Clear();
+            if (th.BlockedMmRef is { } held)
+            {
+                th.BlockedMmRef = null;
+                PutMm(held);
+            }
         }
-        ZapRange(p, 0, ulong.MaxValue);
-        p.Vmas.Clear();
         p.Exited = true;
         if (Tracing)
         {
-            Note($"exit: P{p.Id}");
+            Note($"exit: P{p.Id}{(p.MmUsers > 0 ? $": {p.MmUsers} remote reference(s) keep its mm until they end" : "")}");
+        }
+        if (p.MmUsers == 0)
+        {
+            TearDown(p);
         }
         return Status.Done;
+    }
+
+    /// <summary>
+    /// get_task_mm or mm_access for a remote op of <paramref name="t"/>: false (ESRCH) once the process has exited. A
+    /// retry after blocking keeps the reference its first attempt took.
+    /// </summary>
+    private bool GetMm(SimThread t, Process p)
+    {
+        if (t.BlockedMmRef == p)
+        {
+            t.BlockedMmRef = null;
+            return true;
+        }
+        if (p.Exited)
+        {
+            return false;
+        }
+        p.MmUsers++;
+        return true;
+    }
+
+    /// <summary>mmput: the last reference of an exited process's mm tears it down (exit_mmap).</summary>
+    private void PutMm(Process p)
+    {
+        if (--p.MmUsers == 0 && p.Exited && !p.MmGone)
+        {
+            if (Tracing)
+            {
+                Note($"mmput: P{p.Id}'s last reference: its mm is torn down");
+            }
+            TearDown(p);
+        }
+    }
+
+    private void TearDown(Process p)
+    {
+        ZapRange(p, 0, ulong.MaxValue);
+        p.Vmas.Clear();
+        p.MmGone = true;
     }
 }

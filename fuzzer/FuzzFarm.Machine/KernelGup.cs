@@ -475,18 +475,26 @@ internal sealed partial class Kernel
         {
             return Fail("EINVAL: range must be 8-byte aligned");
         }
-        if (target.Process.Exited)
+        var p = target.Process;
+        if (!GetMm(t, p))
         {
             return Fail("ESRCH: target process exited");
         }
-        op.Reset(op.Id, AsyncKind.ProcessVmReadv, t, target.Process);
+        op.Reset(op.Id, AsyncKind.ProcessVmReadv, t, p);
         op.Addr = addr;
         op.Len = len;
-        var s = Gup(t, target.Process, addr, len, Foll.Pin | Foll.Remote, op.Pages);
-        if (s != Status.Done)
+        var s = Gup(t, p, addr, len, Foll.Pin | Foll.Remote, op.Pages);
+        if (s == Status.Blocked)
         {
+            t.BlockedMmRef = p;
             return s;
         }
+        if (s != Status.Done)
+        {
+            PutMm(p);
+            return s;
+        }
+        op.MmRef = p;
         if (split)
         {
             op.Pending = true;
@@ -513,6 +521,11 @@ internal sealed partial class Kernel
             a = stop;
         }
         ReleasePages(op.Pages, pin: true);
+        if (op.MmRef is { } held)
+        {
+            op.MmRef = null;
+            PutMm(held);
+        }
     }
 
     internal AsyncOp NewAsync(AsyncKind kind, SimThread t)

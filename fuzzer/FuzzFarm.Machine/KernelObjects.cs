@@ -114,5 +114,9 @@ internal sealed class AsyncOp
         Pages.Clear();
         PinPages = false;
         Tag = 0;
+        MmRef = null;
     }
+
+    /// <summary>The mm reference a split clear_refs or process_vm_readv holds until it finishes.</summary>
+    public Process? MmRef;
 }

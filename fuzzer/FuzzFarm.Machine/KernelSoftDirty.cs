@@ -13,7 +13,7 @@ internal sealed partial class Kernel
     internal Status ClearRefs(SimThread t, SimThread target, AsyncOp? split)
     {
         var p = target.Process;
-        if (p.Exited)
+        if (!GetMm(t, p))
         {
             return Fail("ESRCH: process exited");
         }
@@ -23,6 +23,7 @@ internal sealed partial class Kernel
         var upgrade = !writeLock && AnyVmaSoftDirty(p);
         if (LockBusy(p, writeLock || upgrade))
         {
+            t.BlockedMmRef = p;
             return BlockOnLock(t, p);
         }
         var cause = Profile.ClearRefsFlush ? Decision.ClearRefsFlushPending : Decision.ClearRefsNoFlush;
@@ -112,6 +113,7 @@ internal sealed partial class Kernel
             split.Addr = 0;
             split.Len = long.MaxValue;
             split.Pending = true;
+            split.MmRef = p;
             split.Lock = writeLock ? 2 : 1;
             if (writeLock)
             {
@@ -135,6 +137,7 @@ internal sealed partial class Kernel
             // No flush of its own (#0), and no other pending one for tlb_finish_mmu to see: the entries stay.
             Coverage.Hit(CovPoint.ClearRefsNoFlush, wp);
         }
+        PutMm(p);
         return Status.Done;
     }
 

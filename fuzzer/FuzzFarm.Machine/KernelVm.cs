@@ -598,6 +598,11 @@ internal sealed partial class Kernel
         }
         op.Lock = 0;
         ReleaseLockWaiters(p);
+        if (op.MmRef is { } held)
+        {
+            op.MmRef = null;
+            PutMm(held);
+        }
     }
 
     internal Status Madvise(SimThread t, ulong addr, long len, Flag advice)

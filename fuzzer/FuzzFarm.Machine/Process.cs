@@ -7,7 +7,15 @@ internal sealed class Process
     public Process? Parent;
     /// <summary>Kernel clock value at the fork that created this process (the oracle's "parted" time).</summary>
     public long ForkTime;
+    /// <summary>Every thread has exited; the mm may live on (<see cref="MmUsers"/>).</summary>
     public bool Exited;
+    /// <summary>
+    /// mm_users taken by another process's clear_refs or process_vm_readv (get_task_mm, mm_access) until its syscall
+    /// ends: exit_mmap, the teardown, runs at the last mmput, so the mappings outlive the exit until then.
+    /// </summary>
+    public int MmUsers;
+    /// <summary>The mappings are torn down.</summary>
+    public bool MmGone;
     public bool HasPinned;
     /// <summary>mm_tlb_flush_pending(): PTE changes whose TLB flush has not happened yet.</summary>
     public int TlbFlushPending;
@@ -26,6 +34,8 @@ internal sealed class Process
         Parent = parent;
         ForkTime = forkTime;
         Exited = false;
+        MmUsers = 0;
+        MmGone = false;
         HasPinned = false;
         TlbFlushPending = 0;
         LockWriter = 0;

@@ -46,8 +46,12 @@ internal sealed class SimThread
         BlockedId = 0;
         PendingStatement = -1;
         HangCause = null;
+        BlockedMmRef = null;
         Tlb.Clear();
     }
+
+    /// <summary>The mm a blocked clear_refs or process_vm_readv took a reference on before blocking (kept for its retry).</summary>
+    public Process? BlockedMmRef;
 
     public override string ToString() => $"P{Process.Id}.{Name}";
 }
