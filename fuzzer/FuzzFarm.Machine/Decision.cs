@@ -51,6 +51,8 @@ public enum Decision : byte
     WpCopyMmOwner,
     HugetlbReuseExclusive,
     PmdCopyFallback,
+    /// <summary>Reclaim cleared a shmem PTE: the entry left is none, and its soft-dirty bit went with it.</summary>
+    ShmemPageout,
 }
 
 public static class DecisionText
@@ -108,6 +110,7 @@ public static class DecisionText
         Decision.WpCopyMmOwner => "do_wp_page: copy by mm ownership",
         Decision.HugetlbReuseExclusive => "hugetlb_wp: reuse anon-exclusive",
         Decision.PmdCopyFallback => "do_huge_pmd_wp_page_fallback: copy to base pages",
+        Decision.ShmemPageout => "try_to_unmap_one: shmem PTE cleared",
         _ => "none",
     };
 }

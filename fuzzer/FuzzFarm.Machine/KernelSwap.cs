@@ -201,13 +201,18 @@ internal sealed partial class Kernel
     {
         ref var pte = ref table.At(idx);
         var f = pte.Folio;
-        if (f is null || !pte.Present || f.Zero || !f.Anon || f.Large)
+        if (f is null || !pte.Present || f.Zero || f.Large || (!f.Anon && f.Hugetlb))
         {
             return;
         }
         if (f.Mapcount(0) != 1)
         {
             Coverage.Hit(CovPoint.SwapOutSkipShared, f);
+            return;
+        }
+        if (!f.Anon)
+        {
+            UnmapShmem(p, ref pte, f, addr);
             return;
         }
         // 5.11's reclaim only refuses to add a maybe-pinned page to the swapcache (#14): one already there is unmapped
@@ -248,6 +253,29 @@ internal sealed partial class Kernel
         if (Tracing)
         {
             Note($"pageout: P{p.Id} 0x{addr:x} pfn {f.Pfn} -> swap slot {pte.SwapSlot} (swapcount {s.Count}{(exclusive ? ", exclusive" : "")}){(s.Cached is null ? ", page freed" : $", page stays in swapcache (ref {f.RefCount})")}");
+        }
+    }
+
+    /// <summary>
+    /// Reclaim of a shmem page (try_to_unmap_one, file branch): the PTE is cleared, no swap entry is left, and its
+    /// soft-dirty bit goes with it; the page stays the object's (shmem_writepage moves it to swap, and a fault finds it
+    /// again). A uffd-wp bit would live on in a PTE marker, which the machine does not model: such a PTE stays.
+    /// </summary>
+    private void UnmapShmem(Process p, ref Pte pte, Folio f, ulong addr)
+    {
+        if ((pte.Flags & PteFlags.UffdWp) != 0)
+        {
+            return;
+        }
+        Coverage.Hit(CovPoint.SwapOut, f);
+        RemoveMap(f, 0);
+        pte = default;
+        ShmemUnmapped.Add(addr);
+        var page = addr >> Geometry.PageShift;
+        FlushTlb(p, page, page);
+        if (Tracing)
+        {
+            Note($"pageout: P{p.Id} 0x{addr:x} shmem pfn {f.Pfn} unmapped (PTE cleared, soft-dirty dropped)");
         }
     }
 

@@ -609,6 +609,7 @@ internal sealed partial class Kernel
     {
         var p = t.Process;
         Discarded.Clear();
+        ShmemUnmapped.Clear();
         if (advice is not (Flag.DontFork or Flag.DoFork or Flag.HugePage or Flag.NoHugePage or Flag.DontNeed or Flag.PageOut))
         {
             return Fail($"EINVAL: advice {advice}");
@@ -658,6 +659,9 @@ internal sealed partial class Kernel
     /// reads there give zeroes again, even when the call failed later in its range.
     /// </summary>
     internal List<(ulong Start, ulong End)> Discarded { get; } = [];
+
+    /// <summary>The shmem pages the last madvise(pageout) unmapped: their PTEs, soft-dirty bit included, are gone.</summary>
+    internal List<ulong> ShmemUnmapped { get; } = [];
 
     private static bool ChangesFlags(Vma v, Flag advice) => advice switch
     {

@@ -17,6 +17,9 @@ public sealed partial class Executor
     private readonly List<List<long>> _pinKeys = [];
     /// <summary>Pages written by a process's CPU since its last clear_refs: key (process, page) → last token.</summary>
     private readonly Dictionary<long, ulong> _dirtySinceClear = [];
+    // Pages of _dirtySinceClear whose soft-dirty bit went with their entry since the write (a shmem pageout), and the
+    // decision that cleared it: the cause a pagemap reading 0 names, whatever maps the page again.
+    private readonly Dictionary<long, Decision> _softDirtyDroppedBy = [];
     private readonly List<long> _scratchKeys = [];
     private readonly List<string> _values = [];
     private readonly List<Landing> _landings = [];
@@ -52,6 +55,7 @@ public sealed partial class Executor
         _step = 0;
         _trackers.Clear();
         Dictionaries.Reset(_dirtySinceClear);
+        Dictionaries.Reset(_softDirtyDroppedBy);
         _clearing.Clear();
     }
 
@@ -64,6 +68,7 @@ public sealed partial class Executor
         for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
         {
             _dirtySinceClear[PageKey(p, a)] = token;
+            _softDirtyDroppedBy.Remove(PageKey(p, a));
         }
     }
 
@@ -92,6 +97,7 @@ public sealed partial class Executor
         foreach (var key in _scratchKeys)
         {
             _dirtySinceClear.Remove(key);
+            _softDirtyDroppedBy.Remove(key);
         }
         _orphans.Clear();
         for (var pin = 0; pin < _kernel.Pins.Count && pin < _pinKeys.Count; pin++)
@@ -132,6 +138,16 @@ public sealed partial class Executor
         return orphan;
     }
 
+    /// <summary>The kernel cleared the entry of a page written since the last clear_refs, soft-dirty bit and all.</summary>
+    private void SoftDirtyDropped(Process p, ulong page, Decision by)
+    {
+        var key = PageKey(p, page);
+        if (_dirtySinceClear.ContainsKey(key))
+        {
+            _softDirtyDroppedBy[key] = by;
+        }
+    }
+
     private void SoftDirtyCleared(Process p)
     {
         _scratchKeys.Clear();
@@ -145,6 +161,7 @@ public sealed partial class Executor
         foreach (var key in _scratchKeys)
         {
             _dirtySinceClear.Remove(key);
+            _softDirtyDroppedBy.Remove(key);
         }
     }
 
@@ -333,7 +350,9 @@ public sealed partial class Executor
             // that should have made the write fault. Through an entry another write-protect (mprotect, uffd-wp) left
             // stale, the write is the one the writable PTE before it would have taken without a fault too, so the
             // decision that made that PTE writable without the bit is the cause.
-            var cause = l.Stale is Decision.ClearRefsNoFlush or Decision.ClearRefsFlushPending ? l.Stale : l.Grant;
+            // An entry cleared since the write (a shmem pageout) took the bit with it: that clearing is the cause.
+            var cause = _softDirtyDroppedBy.TryGetValue(PageKey(p, addr), out var dropped) ? dropped
+                : l.Stale is Decision.ClearRefsNoFlush or Decision.ClearRefsFlushPending ? l.Stale : l.Grant;
             AddViolation(ViolationKind.LostWrite, Signature(ViolationKind.LostWrite, cause, l.Kind),
                 $"pagemap of P{p.Id}'s 0x{addr & ~0xfffUL:x} reads soft-dirty 0, but {_tokens.Print(token)} wrote the page since the last clear_refs" +
                 (l.Stale != Decision.None ? " (through a stale TLB entry, without a fault)" : ""));

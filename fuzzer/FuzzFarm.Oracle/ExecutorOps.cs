@@ -55,6 +55,10 @@ public sealed partial class Executor
                 {
                     Zapped(p, start, (long)(end - start), discard: true);
                 }
+                foreach (var page in _kernel.ShmemUnmapped)
+                {
+                    SoftDirtyDropped(p, page, Decision.ShmemPageout);
+                }
                 break;
             case Op.Store:
                 {
