@@ -27,16 +27,35 @@ internal sealed partial class Kernel
     private bool _faultMayNotRetry;
 
     /// <summary>
-    /// GUP finds no VMA allowing the access. GUP-fast never looks at VMAs: the entry it cannot use sends it to slow
-    /// GUP, which waits for the mmap lock before check_vma_flags fails it; the whole call then runs again.
+    /// GUP finds no VMA allowing the access at <paramref name="at"/>. GUP-fast never looks at VMAs: the entry it cannot
+    /// use sends it to slow GUP, which waits for the mmap lock before check_vma_flags fails it (the whole call then
+    /// runs again). Otherwise __get_user_pages returns the pages it got, if any, for a caller that takes a short count
+    /// (<paramref name="shortOk"/>); the rest fail the call, which releases them.
     /// </summary>
-    private Status GupRefused(SimThread t, Process p, List<GupPage> pages, Foll flags, string error)
+    private Status GupRefused(SimThread t, Process p, List<GupPage> pages, Foll flags, bool shortOk, ulong at, string error)
     {
+        if ((flags & Foll.Fast) != 0 && LockBusy(p, false))
+        {
+            ReleasePages(pages, (flags & Foll.Pin) != 0);
+            return BlockOnLock(t, p);
+        }
+        if (shortOk && pages.Count > 0)
+        {
+            GupEnd = at;
+            if (Tracing)
+            {
+                Note($"gup: stops at 0x{at:x} ({error}): {pages.Count} pages got, a short count");
+            }
+            return Status.Done;
+        }
         ReleasePages(pages, (flags & Foll.Pin) != 0);
-        return (flags & Foll.Fast) != 0 && LockBusy(p, false) ? BlockOnLock(t, p) : Fail(error);
+        return Fail(error);
     }
 
-    private Status Gup(SimThread t, Process p, ulong addr, long len, Foll flags, List<GupPage> pages)
+    /// <summary>Where the last GUP stopped: the end of its range, or the page a short count stopped at.</summary>
+    private ulong GupEnd { get; set; }
+
+    private Status Gup(SimThread t, Process p, ulong addr, long len, Foll flags, List<GupPage> pages, bool shortOk = false)
     {
         if (len <= 0)
         {
@@ -54,6 +73,7 @@ internal sealed partial class Kernel
         }
         var first = addr & ~0xfffUL;
         var end = addr + (ulong)len;
+        GupEnd = end;
         for (var a = first; a < end; a += (ulong)Geometry.PageSize)
         {
             var done = false;
@@ -65,7 +85,7 @@ internal sealed partial class Kernel
                 var vma = p.FindVma(a);
                 if (vma is null)
                 {
-                    return GupRefused(t, p, pages, flags, $"EFAULT: no mapping at 0x{a:x}");
+                    return GupRefused(t, p, pages, flags, shortOk, a, $"EFAULT: no mapping at 0x{a:x}");
                 }
                 var foll = flags;
                 var forced = false;
@@ -78,7 +98,7 @@ internal sealed partial class Kernel
                 // check_vma_flags sees the caller's flags, not the forced write.
                 if ((flags & Foll.Write) != 0 ? !vma.Write : !vma.Read)
                 {
-                    return GupRefused(t, p, pages, flags, $"EFAULT: 0x{a:x} does not allow {((flags & Foll.Write) != 0 ? "writing" : "reading")}");
+                    return GupRefused(t, p, pages, flags, shortOk, a, $"EFAULT: 0x{a:x} does not allow {((flags & Foll.Write) != 0 ? "writing" : "reading")}");
                 }
                 var table = p.Table(a);
                 Folio? f = null;
@@ -131,8 +151,7 @@ internal sealed partial class Kernel
                     }
                     if (r != FaultResult.Ok)
                     {
-                        ReleasePages(pages, (flags & Foll.Pin) != 0);
-                        return Fail($"EFAULT: {Error}");
+                        return GupRefused(t, p, pages, flags & ~Foll.Fast, shortOk, a, $"EFAULT: {Error}");
                     }
                     followCow |= forced && need == FaultKind.Write && !vma.Write;
                     continue;
@@ -350,12 +369,13 @@ internal sealed partial class Kernel
             return Fail("EINVAL: vmsplice range must be 8-byte aligned");
         }
         _gupScratch.Clear();
-        var s = Gup(t, t.Process, addr, len, Foll.Get | Foll.Fast, _gupScratch);
+        // iter_to_pipe queues the pages GUP got and returns a short count at a hole.
+        var s = Gup(t, t.Process, addr, len, Foll.Get | Foll.Fast, _gupScratch, shortOk: true);
         if (s != Status.Done)
         {
             return s;
         }
-        var end = addr + (ulong)len;
+        var end = GupEnd;
         var a = addr;
         foreach (var (f, sub, kind, grant) in _gupScratch)
         {
@@ -416,11 +436,13 @@ internal sealed partial class Kernel
         op.Addr = addr;
         op.Len = len;
         op.PinPages = Profile.OdirectFollPin;
-        var s = Gup(t, t.Process, addr, len, (op.PinPages ? Foll.Pin : Foll.Get) | Foll.Write | Foll.Fast, op.Pages);
+        // bio_iov_iter_get_pages submits the pages it got: a hole makes a short read.
+        var s = Gup(t, t.Process, addr, len, (op.PinPages ? Foll.Pin : Foll.Get) | Foll.Write | Foll.Fast, op.Pages, shortOk: true);
         if (s != Status.Done)
         {
             return s;
         }
+        op.Len = (long)(GupEnd - addr);
         if (split)
         {
             op.Pending = true;
@@ -460,7 +482,7 @@ internal sealed partial class Kernel
     internal Status WriteFile(SimThread t, ulong addr, long len)
     {
         _gupScratch.Clear();
-        var s = Gup(t, t.Process, addr, len, Foll.Get | Foll.Fast, _gupScratch);
+        var s = Gup(t, t.Process, addr, len, Foll.Get | Foll.Fast, _gupScratch, shortOk: true);
         ReleasePages(_gupScratch, pin: false);
         return s;
     }
@@ -483,7 +505,8 @@ internal sealed partial class Kernel
         op.Reset(op.Id, AsyncKind.ProcessVmReadv, t, p);
         op.Addr = addr;
         op.Len = len;
-        var s = Gup(t, p, addr, len, Foll.Pin | Foll.Remote, op.Pages);
+        // process_vm_rw_core returns a short read when a hole stops the pages it pins.
+        var s = Gup(t, p, addr, len, Foll.Pin | Foll.Remote, op.Pages, shortOk: true);
         if (s == Status.Blocked)
         {
             t.BlockedMmRef = p;
@@ -495,6 +518,7 @@ internal sealed partial class Kernel
             return s;
         }
         op.MmRef = p;
+        op.Len = (long)(GupEnd - addr);
         if (split)
         {
             op.Pending = true;
