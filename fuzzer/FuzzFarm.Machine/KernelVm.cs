@@ -500,18 +500,21 @@ internal sealed partial class Kernel
         // it changed before stays changed.
         var error = WalkVmas(p, addr, end, Changes, stopAtHole: true);
         var stop = _walk.Count == 0 ? addr : _walk[^1].End;
-        SplitVmasToChange(p, addr, stop, Changes);
         var changed = 0;
-        foreach (var v in p.Vmas)
+        if (stop > addr)
         {
-            if (v.Start < addr || v.End > stop || !Changes(v))
+            SplitVmasToChange(p, addr, stop, Changes);
+            foreach (var v in p.Vmas)
             {
-                continue;
+                if (v.Start < addr || v.End > stop || !Changes(v))
+                {
+                    continue;
+                }
+                v.SetProt(prot);
+                changed += ChangeProtection(p, v, v.Start, v.End, 0, Decision.MprotectFlushPending);
             }
-            v.SetProt(prot);
-            changed += ChangeProtection(p, v, v.Start, v.End, 0, Decision.MprotectFlushPending);
+            MergeVmas(p, addr, stop);
         }
-        MergeVmas(p, addr, stop);
         if (Tracing)
         {
             Note($"mprotect: P{p.Id} [0x{addr:x}, 0x{stop:x}) {(prot == Flag.Rw ? "rw" : prot == Flag.R ? "r" : "none")}: {changed} entries lost write permission{(error is null ? "" : $"; then {error}")}");

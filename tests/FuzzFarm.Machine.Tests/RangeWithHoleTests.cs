@@ -73,6 +73,19 @@ public class RangeWithHoleTests
         Assert.StartsWith("EINVAL", r.K.Error);
     }
 
+    [Fact]
+    public void A_refused_hugetlb_split_changes_and_splits_nothing()
+    {
+        // fuzz-latest at c4795c1: the refused mprotect still split the VMA at its start, so the munmap after it passed
+        // the 2M check and tore a hugetlb page in two.
+        var r = new Rig("v6.15");
+        var a = r.Map(2 << 20, Flag.Private | Flag.Hugetlb);
+
+        Assert.Equal(Status.Failed, r.K.Mprotect(r.T0, a + 0x1ff000, 0x1000, Flag.ProtNone, null));
+        Assert.Single(r.P0.Vmas);
+        Assert.Equal(Status.Failed, r.K.Munmap(r.T0, a + 0x1ff000, 0x1000));
+    }
+
     [Theory]
     // The mprotect pair ends on the pinned page as if there were no hole: the store copies away from the R/O pin
     // where page_count decides and the page is not known exclusive (pin-mprotect-rewrite's window).
