@@ -21,7 +21,7 @@ internal sealed partial class Kernel
         {
             return Fail("EINVAL: the userfaultfd belongs to another process");
         }
-        if (!CheckRangeLoose(addr, len, out var end))
+        if (!CheckRangeArgs(addr, len, out var end))
         {
             return Status.Failed;
         }
@@ -84,7 +84,7 @@ internal sealed partial class Kernel
         {
             return Fail("EINVAL: the userfaultfd belongs to another process");
         }
-        if (!CheckRangeLoose(addr, len, out var end))
+        if (!CheckRangeArgs(addr, len, out var end))
         {
             return Status.Failed;
         }

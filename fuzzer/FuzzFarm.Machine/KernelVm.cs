@@ -295,7 +295,7 @@ internal sealed partial class Kernel
     internal Status Munmap(SimThread t, ulong addr, long len)
     {
         var p = t.Process;
-        if (!CheckRangeLoose(addr, len, out var end))
+        if (!CheckRangeArgs(addr, len, out var end))
         {
             return Status.Failed;
         }
@@ -328,7 +328,7 @@ internal sealed partial class Kernel
     }
 
     /// <summary>The arguments' own checks, before any VMA is looked at: a page-aligned start and a length in bounds.</summary>
-    private bool CheckRangeLoose(ulong addr, long len, out ulong end)
+    private bool CheckRangeArgs(ulong addr, long len, out ulong end)
     {
         end = 0;
         if (!Geometry.PageAligned(addr) || len <= 0 || len > MaxMapping)
@@ -485,7 +485,7 @@ internal sealed partial class Kernel
     internal Status Mprotect(SimThread t, ulong addr, long len, Flag prot, AsyncOp? split)
     {
         var p = t.Process;
-        if (!CheckRangeLoose(addr, len, out var end))
+        if (!CheckRangeArgs(addr, len, out var end))
         {
             return Status.Failed;
         }
@@ -617,7 +617,7 @@ internal sealed partial class Kernel
         {
             return Fail($"EINVAL: advice {advice}");
         }
-        if (!CheckRangeLoose(addr, len, out var end))
+        if (!CheckRangeArgs(addr, len, out var end))
         {
             return Status.Failed;
         }
