@@ -480,6 +480,16 @@ internal sealed partial class Kernel
         }
     }
 
+    /// <summary>A split remote op ends its syscall: the mm reference it held goes (mmput).</summary>
+    private void ReleaseMmRef(AsyncOp op)
+    {
+        if (op.MmRef is { } held)
+        {
+            op.MmRef = null;
+            PutMm(held);
+        }
+    }
+
     private void TearDown(Process p)
     {
         ZapRange(p, 0, ulong.MaxValue);

@@ -151,6 +151,7 @@ internal sealed partial class Kernel
                     }
                     if (r != FaultResult.Ok)
                     {
+                        // Fault has waited for the lock already: no GUP-fast fallback wait is left to take.
                         return GupRefused(t, p, pages, flags & ~Foll.Fast, shortOk, a, $"EFAULT: {Error}");
                     }
                     followCow |= forced && need == FaultKind.Write && !vma.Write;
@@ -545,11 +546,7 @@ internal sealed partial class Kernel
             a = stop;
         }
         ReleasePages(op.Pages, pin: true);
-        if (op.MmRef is { } held)
-        {
-            op.MmRef = null;
-            PutMm(held);
-        }
+        ReleaseMmRef(op);
     }
 
     internal AsyncOp NewAsync(AsyncKind kind, SimThread t)

@@ -601,11 +601,7 @@ internal sealed partial class Kernel
         }
         op.Lock = 0;
         ReleaseLockWaiters(p);
-        if (op.MmRef is { } held)
-        {
-            op.MmRef = null;
-            PutMm(held);
-        }
+        ReleaseMmRef(op);
     }
 
     internal Status Madvise(SimThread t, ulong addr, long len, Flag advice)
