@@ -20,6 +20,34 @@ public class ExporterTests
     }
 
     [Fact]
+    public void Calls_over_a_hole_expect_their_partial_effect_and_error()
+    {
+        var c = CExporter.Export(Programs.Parse("a = mmap(16K, rw, private)", "munmap(a+4K, 4K)", "mprotect(a, 16K, r)",
+            "madvise(a, 16K, dontneed)", "madvise(a+8K, 8K, dontneed)", "p = pipe()", "vmsplice(p, a+8K, 12K)", "vmsplice(p, a+8K, 8K)"));
+        Assert.Contains("ff_expect_errno(mprotect(ff_addr[1], 16384, PROT_READ), ENOMEM, \"mprotect\", \"mprotect (ENOMEM expected)\");", c, StringComparison.Ordinal);
+        Assert.Contains("ff_expect_errno(madvise(ff_addr[1], 16384, MADV_DONTNEED), ENOMEM", c, StringComparison.Ordinal);
+        Assert.Contains("if (madvise((ff_addr[1] + 0x2000ull), 8192, MADV_DONTNEED) != 0) ff_fail(", c, StringComparison.Ordinal);
+        Assert.Contains("ff_vmsplice(ff_pipes[2], (ff_addr[1] + 0x2000ull), 12288, 8192);", c, StringComparison.Ordinal);
+        Assert.Contains("ff_vmsplice(ff_pipes[2], (ff_addr[1] + 0x2000ull), 8192, 8192);", c, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_vmsplice_that_starts_in_a_hole_is_rejected()
+    {
+        var e = Rejected("a = mmap(8K, rw, private)", "munmap(a, 4K)", "p = pipe()", "vmsplice(p, a, 8K)");
+        Assert.Equal(4, e.Line);
+        Assert.Contains("EFAULT", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_mprotect_ending_inside_a_hugetlb_mapping_off_its_grid_is_rejected()
+    {
+        var e = Rejected("a = mmap(8K, rw, private)", "b = mmap(4M, rw, private|hugetlb)", "mprotect(b, 3M, r)");
+        Assert.Equal(3, e.Line);
+        Assert.Contains("2M grid", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_store_to_a_read_only_mapping_is_rejected_at_its_line()
     {
         var e = Rejected("a = mmap(4K, r, private)", "load(a)", "store(a, 1)");

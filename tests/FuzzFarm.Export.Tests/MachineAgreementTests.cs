@@ -24,6 +24,12 @@ public class MachineAgreementTests(ITestOutputHelper output)
             "x = process_vm_readv(t1, a, 64)", "t1: y = process_vm_readv(t0, a, 64)", "f = file(8K)", "pread_direct(f, 4K, a+4K, 4K)",
             "load(a+4K)", "write(f, 0, a, 512)", "pread_direct(f, 0, a+16K, 512)", "load(a+16K)", "t1: munmap(a, 64K)", "t1: exit()",
             "load(b+8)", "t2 = thread()", "t2: store(b, 3)", "t2: load(b)"] },
+        { "ranges-with-holes", ["a = mmap(16K, rw, private)", "store(a, 1)", "store(a+8K, 2)", "store(a+12K, 3)", "munmap(a+4K, 4K)",
+            "mprotect(a, 16K, r)", "store(a+8K, 4)", "load(a)", "madvise(a, 16K, dontneed)", "load(a)", "load(a+8K)", "store(a+12K, 5)",
+            "p = pipe()", "vmsplice(p, a+12K, 8K)", "store(a+12K, 6)", "read(p, 4K)", "load(a+12K)"] },
+        { "uffd-register-over-a-hole", ["a = mmap(12K, rw, private)", "store(a, 1)", "store(a+8K, 2)", "munmap(a+4K, 4K)", "u = uffd()",
+            "uffd_register(u, a, 12K)", "uffd_wp(u, a+8K, 4K, on)", "t1 = thread()", "t1: store(a+8K, 3)", "store(a, 4)", "load(a+8K)",
+            "uffd_resolve(u)", "load(a+8K)", "load(a)"] },
     };
 
     [Theory]

@@ -201,8 +201,8 @@ internal sealed class CWriter
             Op.Mmap => $"ff_addr[{Bound(s)}] = ff_mmap({N(s, 0)}, {Prot(s.Args[1].Flags)}, {Bit(s.Args[2].Flags, Flag.Shared)}, "
                 + $"{Bit(s.Args[2].Flags, Flag.Populate)}, {Bit(s.Args[2].Flags, Flag.Hugetlb)});",
             Op.Munmap => $"if (munmap({A(s, 0)}, {N(s, 1)}) != 0) ff_fail(\"munmap\", \"munmap\");",
-            Op.Mprotect => $"if (mprotect({A(s, 0)}, {N(s, 1)}, {Prot(s.Args[2].Flags)}) != 0) ff_fail(\"mprotect\", \"mprotect\");",
-            Op.Madvise => $"if (madvise({A(s, 0)}, {N(s, 1)}, {Advice(s.Args[2].Flags)}) != 0) ff_fail(\"madvise\", \"{Advice(s.Args[2].Flags)}\");",
+            Op.Mprotect => Checked(step, $"mprotect({A(s, 0)}, {N(s, 1)}, {Prot(s.Args[2].Flags)})", "mprotect"),
+            Op.Madvise => Checked(step, $"madvise({A(s, 0)}, {N(s, 1)}, {Advice(s.Args[2].Flags)})", Advice(s.Args[2].Flags)),
             Op.Store => $"ff_store({A(s, 0)}, {Hex(Tokens.Write(s.Line, 0))});",
             Op.Memset => $"ff_memset({A(s, 0)}, {s.Args[1].Number / 8}, {Hex(Tokens.Write(s.Line, 0))});",
             Op.Load => $"ff_load({A(s, 0)}, &ff_exp_{k});",
@@ -211,7 +211,7 @@ internal sealed class CWriter
             Op.Thread => $"{{ pthread_t th; ff->pid[{s.BindingSlot}] = getpid(); "
                 + $"if (pthread_create(&th, NULL, ff_thread_{s.Binding}, NULL) != 0) ff_fail(\"thread\", \"pthread_create\"); }}",
             Op.Pipe => $"ff_pipe(ff_pipes[{Bound(s)}], {_plan.PipeCapacity[s.BindingSlot]});",
-            Op.Vmsplice => $"ff_vmsplice(ff_pipes[{s.Args[0].Slot}], {A(s, 1)}, {N(s, 2)});",
+            Op.Vmsplice => $"ff_vmsplice(ff_pipes[{s.Args[0].Slot}], {A(s, 1)}, {N(s, 2)}, {(step.SplicedLength ?? s.Args[2].Number).ToString(CultureInfo.InvariantCulture)});",
             Op.Read => $"ff_pipe_read(ff_pipes[{s.Args[0].Slot}], {N(s, 1)}, &ff_exp_{k});",
             Op.Pin => $"ff_pin(&ff_pins[{Bound(s)}], {A(s, 0)}, {N(s, 1)});",
             Op.Unpin => $"ff_unpin(&ff_pins[{s.Args[0].Slot}]);",
@@ -233,6 +233,11 @@ internal sealed class CWriter
             _ => throw new ExportException(s.Line, $"{s.Info.Name} has no export"),
         };
     }
+
+    /// <summary>A call returning 0 or -1: it must succeed, or fail with the errno the reference model expects.</summary>
+    private static string Checked(PlannedStep step, string call, string what) => step.Errno is { } errno
+        ? $"ff_expect_errno({call}, {errno}, \"{step.Statement.Info.Name}\", \"{what} ({errno} expected)\");"
+        : $"if ({call} != 0) ff_fail(\"{step.Statement.Info.Name}\", \"{what}\");";
 
     private void Main()
     {

@@ -113,6 +113,17 @@ static void ff_fail(const char *op, const char *what)
     _exit(5);
 }
 
+/* A call over a hole: the kernel changes the mapped part, then fails with `want`. */
+static void ff_expect_errno(int ret, int want, const char *op, const char *what)
+{
+    if (ret == 0 || errno != want) {
+        if (ret == 0) {
+            errno = 0;
+        }
+        ff_fail(op, what);
+    }
+}
+
 static void ff_on_signal(int sig)
 {
     ff_print("FAULT line=%d thread=%s signal=%d", ff_line, ff_thread, sig);
@@ -317,16 +328,21 @@ static void ff_pipe(int fds[2], size_t capacity)
     }
 }
 
-static void ff_vmsplice(int fds[2], char *addr, size_t len)
+/* Splices [addr, addr+len). A hole at addr+mapped (mapped < len) stops the kernel's GUP there: the calls splice the
+   bytes before it, and the one that starts at the hole fails with EFAULT. */
+static void ff_vmsplice(int fds[2], char *addr, size_t len, size_t mapped)
 {
     struct iovec iov = {addr, len};
-    while (iov.iov_len > 0) {
+    while (iov.iov_len > len - mapped) {
         ssize_t n = vmsplice(fds[1], &iov, 1, SPLICE_F_NONBLOCK);
-        if (n <= 0) {
-            ff_fail("vmsplice", "vmsplice");
+        if (n <= 0 || (size_t)n > iov.iov_len - (len - mapped)) {
+            ff_fail("vmsplice", n <= 0 ? "vmsplice" : "vmsplice past the hole the reference model expects");
         }
         iov.iov_base = (char *)iov.iov_base + n;
         iov.iov_len -= (size_t)n;
+    }
+    if (iov.iov_len > 0 && (vmsplice(fds[1], &iov, 1, SPLICE_F_NONBLOCK) != -1 || errno != EFAULT)) {
+        ff_fail("vmsplice", "vmsplice at a hole (EFAULT expected)");
     }
 }
 

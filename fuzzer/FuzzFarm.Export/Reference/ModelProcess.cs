@@ -69,7 +69,13 @@ internal sealed class ModelProcess(int id)
     }
 
     /// <summary>True when every byte of [start, end) is mapped.</summary>
-    public bool Covers(long start, long end)
+    public bool Covers(long start, long end) => MappedEnd(start, end) >= end;
+
+    /// <summary>
+    /// Where the mapped run from <paramref name="start"/> ends, at most <paramref name="end"/>: the first hole's start,
+    /// or <paramref name="start"/> itself when it is unmapped.
+    /// </summary>
+    public long MappedEnd(long start, long end)
     {
         var at = start;
         foreach (var v in Vmas.OrderBy(v => v.Start))
@@ -79,6 +85,10 @@ internal sealed class ModelProcess(int id)
                 at = v.End;
             }
         }
-        return at >= end;
+        return Math.Min(at, end);
     }
+
+    /// <summary>The parts of [start, end) that mappings cover, in address order.</summary>
+    public IEnumerable<(long Start, long End)> MappedParts(long start, long end) =>
+        Vmas.Where(v => v.Start < end && v.End > start).OrderBy(v => v.Start).Select(v => (Math.Max(v.Start, start), Math.Min(v.End, end)));
 }

@@ -46,6 +46,18 @@ internal sealed class PlannedStep(int index, Statement statement)
     /// <summary>Observed words, for observations other than pagemap.</summary>
     public List<WordExpectation>? Expect { get; set; }
 
+    /// <summary>
+    /// The error the call must end with after changing what it could: ENOMEM for an mprotect or madvise over a hole
+    /// (null: it must succeed).
+    /// </summary>
+    public string? Errno { get; set; }
+
+    /// <summary>
+    /// vmsplice over a hole: the bytes before it, which the kernel splices (a short count) before a call for the rest
+    /// fails with EFAULT. Null when the whole range is mapped.
+    /// </summary>
+    public long? SplicedLength { get; set; }
+
     /// <summary>pagemap: the page was written since the last clear_refs, so soft-dirty must read 1.</summary>
     public bool MustBeDirty { get; set; }
 
