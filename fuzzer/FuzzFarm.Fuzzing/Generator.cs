@@ -9,6 +9,9 @@ namespace FuzzFarm.Fuzzing;
 /// </summary>
 internal sealed class Generator
 {
+    /// <summary>Lines after which a fresh program makes no more calls (its waits and observations may follow).</summary>
+    private const int MaxCallLines = 20;
+
     private readonly Rng _rng;
     private readonly Grammar _grammar;
     private readonly Scope _scope = new();
@@ -28,7 +31,7 @@ internal sealed class Generator
         _scope.Reset();
         _names.Reset(output);
         _pending.Clear();
-        for (var step = 0; step < calls && output.Count < Mutator.MaxStatements - 8; step++)
+        for (var step = 0; step < calls && output.Count < MaxCallLines; step++)
         {
             if (_pending.Count > 0 && (_scope.CountIdle() == 0 || _rng.Percent(35)))
             {
