@@ -31,44 +31,18 @@ public class ExporterTests
         Assert.Contains("ff_vmsplice(ff_pipes[2], (ff_addr[1] + 0x2000ull), 8192, 8192);", c, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_vmsplice_that_starts_in_a_hole_is_rejected()
+    /// <summary>What the real process could not do, refused at its line with the reason.</summary>
+    [Theory]
+    [InlineData("a vmsplice that starts in a hole: EFAULT", 4, "EFAULT", "a = mmap(8K, rw, private)", "munmap(a, 4K)", "p = pipe()", "vmsplice(p, a, 8K)")]
+    [InlineData("an mprotect ending inside a hugetlb mapping off its grid", 3, "2M grid", "a = mmap(8K, rw, private)", "b = mmap(4M, rw, private|hugetlb)", "mprotect(b, 3M, r)")]
+    [InlineData("a store to a read-only mapping", 3, "SIGSEGV", "a = mmap(4K, r, private)", "load(a)", "store(a, 1)")]
+    [InlineData("a read-only pin of a read-only mapping has no user-space form", 2, "FOLL_WRITE", "a = mmap(4K, r, private)", "h = pin(a, 4K, r|longterm)")]
+    [InlineData("a pipe created after fork is not open in the other process", 4, "not open in t1's process", "a = mmap(4K, rw, private)", "t1 = fork()", "p = pipe()", "t1: vmsplice(p, a, 4K)")]
+    public void Refused_at_its_line_with_the_reason(string what, int line, string reason, params string[] lines)
     {
-        var e = Rejected("a = mmap(8K, rw, private)", "munmap(a, 4K)", "p = pipe()", "vmsplice(p, a, 8K)");
-        Assert.Equal(4, e.Line);
-        Assert.Contains("EFAULT", e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void An_mprotect_ending_inside_a_hugetlb_mapping_off_its_grid_is_rejected()
-    {
-        var e = Rejected("a = mmap(8K, rw, private)", "b = mmap(4M, rw, private|hugetlb)", "mprotect(b, 3M, r)");
-        Assert.Equal(3, e.Line);
-        Assert.Contains("2M grid", e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_store_to_a_read_only_mapping_is_rejected_at_its_line()
-    {
-        var e = Rejected("a = mmap(4K, r, private)", "load(a)", "store(a, 1)");
-        Assert.Equal(3, e.Line);
-        Assert.Contains("SIGSEGV", e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_read_only_pin_of_a_read_only_mapping_has_no_user_space_form()
-    {
-        var e = Rejected("a = mmap(4K, r, private)", "h = pin(a, 4K, r|longterm)");
-        Assert.Equal(2, e.Line);
-        Assert.Contains("FOLL_WRITE", e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_pipe_created_after_fork_is_not_open_in_the_other_process()
-    {
-        var e = Rejected("a = mmap(4K, rw, private)", "t1 = fork()", "p = pipe()", "t1: vmsplice(p, a, 4K)");
-        Assert.Equal(4, e.Line);
-        Assert.Contains("not open in t1's process", e.Message, StringComparison.Ordinal);
+        var e = Rejected(lines);
+        Assert.True(e.Line == line, $"{what}: refused at line {e.Line}, expected {line}");
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
