@@ -200,7 +200,7 @@ internal sealed class CWriter
         {
             Op.Mmap => $"ff_addr[{Bound(s)}] = ff_mmap({N(s, 0)}, {Prot(s.Args[1].Flags)}, {Bit(s.Args[2].Flags, Flag.Shared)}, "
                 + $"{Bit(s.Args[2].Flags, Flag.Populate)}, {Bit(s.Args[2].Flags, Flag.Hugetlb)});",
-            Op.Munmap => $"if (munmap({A(s, 0)}, {N(s, 1)}) != 0) ff_fail(\"munmap\", \"munmap\");",
+            Op.Munmap => Checked(step, $"munmap({A(s, 0)}, {N(s, 1)})", "munmap"),
             Op.Mprotect => Checked(step, $"mprotect({A(s, 0)}, {N(s, 1)}, {Prot(s.Args[2].Flags)})", "mprotect"),
             Op.Madvise => Checked(step, $"madvise({A(s, 0)}, {N(s, 1)}, {Advice(s.Args[2].Flags)})", Advice(s.Args[2].Flags)),
             Op.Store => $"ff_store({A(s, 0)}, {Hex(Tokens.Write(s.Line, 0))});",

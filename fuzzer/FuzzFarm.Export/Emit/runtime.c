@@ -113,7 +113,8 @@ static void ff_fail(const char *op, const char *what)
     _exit(5);
 }
 
-/* A call over a hole: the kernel changes the mapped part, then fails with `want`. */
+/* A call the reference model expects to fail with `want` after its partial effect: an mprotect or madvise over a
+   hole (ENOMEM), an munmap or mprotect that would split a hugetlb mapping off its 2M grid (EINVAL). */
 static void ff_expect_errno(int ret, int want, const char *op, const char *what)
 {
     if (ret == 0 || errno != want) {

@@ -47,8 +47,8 @@ internal sealed class PlannedStep(int index, Statement statement)
     public List<WordExpectation>? Expect { get; set; }
 
     /// <summary>
-    /// The error the call must end with after changing what it could: ENOMEM for an mprotect or madvise over a hole
-    /// (null: it must succeed).
+    /// The error the call must end with after changing what it could: ENOMEM for an mprotect or madvise over a hole,
+    /// EINVAL for an munmap or mprotect that would split a hugetlb mapping off its 2M grid (null: it must succeed).
     /// </summary>
     public string? Errno { get; set; }
 

@@ -132,7 +132,15 @@ internal sealed class ReferenceModel
 
     private void Munmap(ModelProcess proc)
     {
-        var (start, end) = Range(proc, 0, Number(1));
+        // The length is rounded to base pages only. A hugetlb mapping the end cuts off its 2M grid cannot be split
+        // there (hugetlb_vm_op_split), and munmap fails with EINVAL before it unmaps anything.
+        var (start, _) = Range(proc, 0, Number(1));
+        var end = start + RoundUp(Number(1), Page);
+        if (HugetlbCutAt(proc, end) is not null)
+        {
+            _step.Errno = "EINVAL";
+            return;
+        }
         proc.Unmap(start, end);
         proc.Touched.RemoveWhere(p => p >= start && p < end);
         foreach (var u in Uffds(proc))
@@ -146,18 +154,21 @@ internal sealed class ReferenceModel
         // Rounded to base pages only: unlike madvise(dontneed), mprotect does not widen a hugetlb range.
         var (start, _) = Range(proc, 0, Number(1));
         var end = start + RoundUp(Number(1), Page);
+        var prot = _s.Args[2].Flags;
         // do_mprotect_pkey changes mapping after mapping and stops at the first hole with ENOMEM, keeping what it
-        // changed; an unmapped start changes nothing.
+        // changed; an unmapped start changes nothing. A hugetlb mapping the end cuts off its 2M grid cannot be split
+        // there: unless it already has the protection (mprotect_fixup then leaves it whole), the mappings before it
+        // keep their change and the call fails with EINVAL.
         var mapped = proc.MappedEnd(start, end);
         if (mapped < end)
         {
             _step.Errno = "ENOMEM";
         }
-        if (proc.Find(mapped - 1) is { Hugetlb: true } && mapped % Huge != 0)
+        else if (HugetlbCutAt(proc, end) is { } cut)
         {
-            throw Cannot("mprotect ending inside a hugetlb mapping off its 2M grid is not exported (the kernel cannot split it there: EINVAL)");
+            mapped = Math.Max(start, cut.Start);
+            _step.Errno = cut.Prot == prot ? null : "EINVAL";
         }
-        var prot = _s.Args[2].Flags;
         if (mapped > start)
         {
             proc.Change(start, mapped, v => v with { Prot = prot });
@@ -642,6 +653,10 @@ internal sealed class ReferenceModel
             proc.Touched.Add(p);
         }
     }
+
+    /// <summary>The hugetlb mapping that <paramref name="at"/> falls strictly inside, off its 2M grid; null if none.</summary>
+    private static Vma? HugetlbCutAt(ModelProcess proc, long at) =>
+        at % Huge != 0 && proc.Find(at - 1) is { Hugetlb: true } v && v.End > at ? v : null;
 
     private void RequireMapped(ModelProcess proc, long start, long end, string why)
     {
