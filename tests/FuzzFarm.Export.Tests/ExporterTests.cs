@@ -45,6 +45,8 @@ public class ExporterTests
     /// <summary>What the real process could not do, refused at its line with the reason.</summary>
     [Theory]
     [InlineData("a vmsplice that starts in a hole: EFAULT", 4, "EFAULT", "a = mmap(8K, rw, private)", "munmap(a, 4K)", "p = pipe()", "vmsplice(p, a, 8K)")]
+    [InlineData("a uffd_register ending inside a hugetlb mapping off its grid", 4, "EINVAL", "b = mmap(4M, rw, private|hugetlb)", "store(b, 1)", "u = uffd()", "uffd_register(u, b, 3M)")]
+    [InlineData("a uffd_wp of a hugetlb mapping with a length off the grid", 5, "EINVAL", "b = mmap(4M, rw, private|hugetlb)", "store(b, 1)", "u = uffd()", "uffd_register(u, b, 4M)", "uffd_wp(u, b, 4K, on)")]
     [InlineData("a store to a read-only mapping", 3, "SIGSEGV", "a = mmap(4K, r, private)", "load(a)", "store(a, 1)")]
     [InlineData("a read-only pin of a read-only mapping has no user-space form", 2, "FOLL_WRITE", "a = mmap(4K, r, private)", "h = pin(a, 4K, r|longterm)")]
     [InlineData("a pipe created after fork is not open in the other process", 4, "not open in t1's process", "a = mmap(4K, rw, private)", "t1 = fork()", "p = pipe()", "t1: vmsplice(p, a, 4K)")]

@@ -547,7 +547,11 @@ internal sealed class ReferenceModel
     private void UffdRegister(ModelProcess proc)
     {
         var u = OwnUffd(proc);
-        var (start, end) = Range(proc, 1, Number(2));
+        var (start, end) = UffdRange(proc);
+        if (HugetlbCutAt(proc, end) is not null)
+        {
+            throw Cannot("uffd_register ending inside a hugetlb mapping off its 2M grid fails with EINVAL");
+        }
         // userfaultfd_register registers every mapping of the range and passes over holes; a range without one is EINVAL.
         var parts = proc.MappedParts(start, end).ToList();
         if (parts.Count == 0)
@@ -560,7 +564,11 @@ internal sealed class ReferenceModel
     private void UffdWp(ModelProcess proc)
     {
         var u = OwnUffd(proc);
-        var (start, end) = Range(proc, 1, Number(2));
+        var (start, end) = UffdRange(proc);
+        if (proc.MappedParts(start, end).Any(part => proc.Find(part.Start)!.Hugetlb) && (start % Huge != 0 || (end - start) % Huge != 0))
+        {
+            throw Cannot("uffd_wp over a hugetlb mapping with a start or length off the 2M grid fails with EINVAL");
+        }
         for (var p = start; p < end; p += Page)
         {
             if (!u.IsRegistered(p))
@@ -652,6 +660,13 @@ internal sealed class ReferenceModel
         {
             proc.Touched.Add(p);
         }
+    }
+
+    /// <summary>A userfaultfd ioctl's range: rounded to base pages, as the kernel takes it (a hugetlb one is not widened).</summary>
+    private (long Start, long End) UffdRange(ModelProcess proc)
+    {
+        var (start, _) = Range(proc, 1, Number(2));
+        return (start, start + RoundUp(Number(2), Page));
     }
 
     /// <summary>The hugetlb mapping that <paramref name="at"/> falls strictly inside, off its 2M grid; null if none.</summary>
