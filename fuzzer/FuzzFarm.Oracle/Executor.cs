@@ -64,18 +64,18 @@ public sealed partial class Executor
             var st = statements[i];
             var t = _kernel.Threads[st.ThreadSlot];
             _index = i;
-            _line = st.Line;
+            _line = program.LineOf(i);
             _thread = st.Thread;
             BeginTrace();
             if (t is null || t.State != RunState.Running)
             {
-                _result.SkipList.Add(new Skip(st.Line, st.Thread, SkipReason(t)));
-                EndTrace(st);
+                _result.SkipList.Add(new Skip(_line, st.Thread, SkipReason(t)));
+                EndTrace(st, _line);
                 continue;
             }
             RunStatement(i, t, split: st.Split);
             RunWoken();
-            EndTrace(st);
+            EndTrace(st, _line);
         }
         ReportHangs();
         _result.SetCoverage(_kernel.Coverage.Unordered);
@@ -103,9 +103,9 @@ public sealed partial class Executor
             var st = _program.Statements[index];
             var line = _line;
             var thread = _thread;
-            _line = st.Line;
+            _line = _program.LineOf(index);
             _thread = st.Thread;
-            Trace($"{st.Thread} resumes line {st.Line} ({st.Info.Name})");
+            Trace($"{st.Thread} resumes line {_line} ({st.Info.Name})");
             // A split op that blocked before its preemption point stops there once resumed, so the lines up to its
             // wait still run inside its window; only if that wait already came (skipped, its thread was blocked)
             // does it run through, as nothing would finish it.
@@ -137,11 +137,11 @@ public sealed partial class Executor
         }
     }
 
-    private void EndTrace(Statement st)
+    private void EndTrace(Statement st, int line)
     {
         if (_options.Trace)
         {
-            _result.TraceList!.Add(new TraceEntry(st.Line, st.Thread, st.Info.Name, _kernel.Trace!));
+            _result.TraceList!.Add(new TraceEntry(line, st.Thread, st.Info.Name, _kernel.Trace!));
             _kernel.Trace = null;
         }
     }
@@ -169,7 +169,7 @@ public sealed partial class Executor
             if (t is { PendingStatement: >= 0 } && _kernel.Hang(t) is { } hang)
             {
                 var st = _program.Statements[t.PendingStatement];
-                _line = st.Line;
+                _line = _program.LineOf(t.PendingStatement);
                 _thread = st.Thread;
                 AddViolation(ViolationKind.Hang, hang.Signature, hang.Detail);
             }

@@ -64,7 +64,7 @@ public sealed partial class Executor
                 {
                     var op = split ? NewHandle(st, AsyncKind.Store, t) : null;
                     var target = Addr(a[0]);
-                    var token = _tokens.New(p, st.Thread, st.Line, WriteKind.Cpu, _step);
+                    var token = _tokens.New(p, st.Thread, _line, WriteKind.Cpu, _step);
                     s = _kernel.Store(t, target, token, op, out var landing);
                     if (s == Status.Done)
                     {
@@ -75,7 +75,7 @@ public sealed partial class Executor
             case Op.Memset:
                 {
                     var target = Addr(a[0]);
-                    var token = _tokens.New(p, st.Thread, st.Line, WriteKind.Cpu, _step);
+                    var token = _tokens.New(p, st.Thread, _line, WriteKind.Cpu, _step);
                     _landings.Clear();
                     s = _kernel.Memset(t, target, a[1].Number, token, out var landing, out var written, _landings);
                     if (written > 0)
@@ -145,7 +145,7 @@ public sealed partial class Executor
             case Op.DmaWrite:
                 {
                     var pin2 = _kernel.PinOf(Id(a[0]));
-                    var token = _tokens.New(pin2.Owner, st.Thread, st.Line, WriteKind.Dma, StepOf(_pinSteps, Id(a[0])));
+                    var token = _tokens.New(pin2.Owner, st.Thread, _line, WriteKind.Dma, StepOf(_pinSteps, Id(a[0])));
                     s = _kernel.DmaWrite(Id(a[0]), a[1].Number, token, out var landing);
                     if (s == Status.Done)
                     {

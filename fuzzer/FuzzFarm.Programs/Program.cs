@@ -34,5 +34,11 @@ public sealed class Program
     /// </summary>
     public int LinesAfterExit { get; }
 
+    /// <summary>
+    /// The line statement <paramref name="index"/> reports: its own, or its position after the header when it has
+    /// none (a fuzzer's mutants are validated without line numbers, see <see cref="ProgramValidator"/>).
+    /// </summary>
+    public int LineOf(int index) => Statements[index].Line is var line and not 0 ? line : Header.Length + index + 1;
+
     public override string ToString() => ProgramPrinter.Print(this);
 }

@@ -16,6 +16,8 @@ internal sealed class ProgramChecker
     // Per process: index of the statement that exited it, Free while it lives. Process 0 is t0's.
     private readonly List<int> exitedAt = [];
     private bool renumber;
+    // Renumbered statements get line 0 instead of their position: Program.LineOf reads it as the position anyway.
+    private bool lineless;
     private int threadCount;
     private int linesAfterExit;
     private ProgramException? failure;
@@ -24,17 +26,18 @@ internal sealed class ProgramChecker
     [ThreadStatic]
     private static ProgramChecker? cached;
 
-    public static ProgramChecker For(ImmutableArray<string> header, IReadOnlyList<Statement> statements)
+    public static ProgramChecker For(ImmutableArray<string> header, IReadOnlyList<Statement> statements, bool lineless = false)
     {
         var checker = cached ??= new ProgramChecker();
-        checker.Reset(header, statements);
+        checker.Reset(header, statements, lineless);
         return checker;
     }
 
-    private void Reset(ImmutableArray<string> header, IReadOnlyList<Statement> statements)
+    private void Reset(ImmutableArray<string> header, IReadOnlyList<Statement> statements, bool lineless)
     {
         this.header = header;
         this.statements = statements;
+        this.lineless = lineless;
         renumber = !HasSourceLines(header.Length, statements);
         slots.Clear();
         slotByName.Clear();
@@ -117,7 +120,7 @@ internal sealed class ProgramChecker
         for (; i < output.Length && i < same.Length && ReferenceEquals(statements[i], same[i]); i++)
         {
             var s = same[i];
-            if (renumber && (s.Line != header.Length + i + 1 || HasColumns(s)))
+            if (renumber && (s.Line != RenumberedLine(i) || HasColumns(s)))
             {
                 break;
             }
@@ -194,7 +197,7 @@ internal sealed class ProgramChecker
             return false;
         }
         var bindingSlot = Apply(index, s, info, thread, firstSlot);
-        var line = renumber ? header.Length + index + 1 : s.Line;
+        var line = renumber ? RenumberedLine(index) : s.Line;
         var finalArgs = resolvedArgs is null ? args : ImmutableCollectionsMarshal.AsImmutableArray(resolvedArgs);
         resolved = resolvedArgs is null && !s.Args.IsDefault && s.Line == line && s.ThreadSlot == thread && s.BindingSlot == bindingSlot
             && !(renumber && (s.Column | s.OpColumn | s.BindingColumn | s.SplitColumn) != 0)
@@ -440,6 +443,8 @@ internal sealed class ProgramChecker
     };
 
     private static readonly string SplittableOps = string.Join(", ", OpTable.All.Where(i => i.Splittable).Select(i => i.Name));
+
+    private int RenumberedLine(int index) => lineless ? 0 : header.Length + index + 1;
 
     private int LineOf(int index) => renumber ? header.Length + index + 1 : statements[index].Line;
 

@@ -33,16 +33,19 @@ public static class ProgramValidator
     /// for a list that may start with statements of <paramref name="basis"/> (a mutant of it): the leading statements
     /// that are <paramref name="basis"/>'s own objects, at their own indexes and lines, already passed every check
     /// there, which depends only on the lines before; only their effects on names are replayed. Same result as
-    /// validating the whole list.
+    /// validating the whole list. With <paramref name="lineless"/>, statements that would be renumbered get line 0,
+    /// which <see cref="Program.LineOf"/> reads as their position: a fuzzer's mutant then keeps the statement objects
+    /// an insert moved (renumbering would re-create every one after it), and a runner reports the same lines.
     /// </summary>
     public static bool TryValidate(
         ImmutableArray<string> header,
         IReadOnlyList<Statement> statements,
         Program? basis,
         [NotNullWhen(true)] out Program? program,
-        [NotNullWhen(false)] out ProgramException? error)
+        [NotNullWhen(false)] out ProgramException? error,
+        bool lineless = false)
     {
         ArgumentNullException.ThrowIfNull(statements);
-        return ProgramChecker.For(header.IsDefault ? [] : header, statements).Run(basis, out program, out error);
+        return ProgramChecker.For(header.IsDefault ? [] : header, statements, lineless).Run(basis, out program, out error);
     }
 }

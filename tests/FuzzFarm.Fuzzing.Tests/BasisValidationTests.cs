@@ -63,6 +63,50 @@ public class BasisValidationTests
         Assert.True(replayed > compared / 10, $"{replayed} of {compared} mutants kept their parent's first line");
     }
 
+    /// <summary>
+    /// The engine validates mutants without line numbers: a runner reads their positions as lines (the lines they print
+    /// at), everything else resolves alike, and the statements an insert only moved are kept instead of re-created.
+    /// </summary>
+    [Fact]
+    public void ALinelessMutantReportsTheSameLinesAndKeepsMovedStatements()
+    {
+        // Two mutators on one seed make the same mutations: one of numbered programs, one of lineless ones.
+        var generatorRng = new Rng(7);
+        var generator = new Generator(generatorRng, new Grammar(generatorRng));
+        var (numberedRng, linelessRng) = (new Rng(8), new Rng(8));
+        var numberedMutator = new Mutator(numberedRng, new Grammar(numberedRng));
+        var linelessMutator = new Mutator(linelessRng, new Grammar(linelessRng));
+        var generated = new List<Statement>();
+        List<Statement> numberedWork = [], linelessWork = [];
+        int numberedKept = 0, linelessKept = 0;
+        for (var i = 0; i < 2000; i++)
+        {
+            generator.Generate(generated, generatorRng.Between(3, 14));
+            var numberedParent = ProgramValidator.Validate([], generated);
+            Assert.True(ProgramValidator.TryValidate([], generated, null, out var linelessParent, out _, lineless: true));
+            numberedWork.Clear();
+            numberedWork.AddRange(numberedParent.Statements);
+            linelessWork.Clear();
+            linelessWork.AddRange(linelessParent.Statements);
+            Assert.Equal(numberedMutator.MutateOnce(numberedWork, null), linelessMutator.MutateOnce(linelessWork, null));
+            var ok = ProgramValidator.TryValidate([], numberedWork, numberedParent, out var numbered, out _);
+            Assert.Equal(ok, ProgramValidator.TryValidate([], linelessWork, linelessParent, out var lineless, out _, lineless: true));
+            if (!ok)
+            {
+                continue;
+            }
+            // A numbered mutant keeps the gaps a removal left; the lineless one reports positions, the printed lines.
+            Assert.Equal(Enumerable.Range(1, lineless!.Statements.Length), Enumerable.Range(0, lineless.Statements.Length).Select(lineless.LineOf));
+            Assert.Equal(numbered!.Statements.Select(x => Resolved(x with { Line = 0 })), lineless.Statements.Select(Resolved));
+            for (var k = 0; k < numberedWork.Count; k++)
+            {
+                numberedKept += ReferenceEquals(numbered.Statements[k], numberedWork[k]) ? 1 : 0;
+                linelessKept += ReferenceEquals(lineless.Statements[k], linelessWork[k]) ? 1 : 0;
+            }
+        }
+        Assert.True(linelessKept > numberedKept * 11 / 10, $"kept {linelessKept} statements without line numbers, {numberedKept} with");
+    }
+
     /// <summary>Everything validation sets on a statement (records compare their argument arrays by reference).</summary>
     private static string Resolved(Statement s) =>
         $"{s.Line}:{s.Column}/{s.BindingColumn}/{s.OpColumn}/{s.SplitColumn} {s.Thread}@{s.ThreadSlot} {s.Binding}@{s.BindingSlot} {s.Op} {s.Split} {string.Join(", ", s.Args)}";
