@@ -42,6 +42,16 @@ public class ExporterTests
         Assert.Contains("ff_expect_errno(mprotect(ff_addr[2], 3145728, PROT_READ), EINVAL, \"mprotect\"", c, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Dontneed_of_part_of_a_huge_page_keeps_it()
+    {
+        // 6.1+ aligns a hugetlb MADV_DONTNEED down to whole huge pages: the second huge page keeps line 4's write.
+        var c = CExporter.Export(Programs.Parse("b = mmap(4M, rw, private|hugetlb)", "store(b, 1)", "store(b+2M, 2)",
+            "store(b+0x200008, 3)", "madvise(b, 3M, dontneed)", "load(b)", "load(b+0x200008)"));
+        Assert.Contains("ff_want_5[] = {\n    {0, 1, 0x0ull, 1},\n};", c, StringComparison.Ordinal);
+        Assert.Contains("ff_want_6[] = {\n    {0, 1, 0x5700000040000000ull, 1},\n};", c, StringComparison.Ordinal);
+    }
+
     /// <summary>What the real process could not do, refused at its line with the reason.</summary>
     [Theory]
     [InlineData("a vmsplice that starts in a hole: EFAULT", 4, "EFAULT", "a = mmap(8K, rw, private)", "munmap(a, 4K)", "p = pipe()", "vmsplice(p, a, 8K)")]

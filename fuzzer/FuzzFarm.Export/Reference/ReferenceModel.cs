@@ -177,11 +177,19 @@ internal sealed class ReferenceModel
 
     private void Madvise(ModelProcess proc)
     {
-        var (start, end) = Range(proc, 0, Number(1));
+        var (start, _) = Range(proc, 0, Number(1));
+        var end = start + RoundUp(Number(1), Page);
         // madvise_walk_vmas advises every mapping in the range and reports a hole at the end with ENOMEM.
         if (!proc.Covers(start, end))
         {
             _step.Errno = "ENOMEM";
+        }
+        if (HugetlbCutAt(proc, end) is not null)
+        {
+            // A current kernel (6.1+, madvise_dontneed_free_valid_vma) aligns a hugetlb range's end down to whole
+            // huge pages for MADV_DONTNEED; any other advice would split the mapping off its grid.
+            end = _s.Args[2].Flags == Flag.DontNeed ? end & ~(Huge - 1)
+                : throw Cannot("madvise other than dontneed ending inside a hugetlb mapping off its 2M grid is not exported");
         }
         switch (_s.Args[2].Flags)
         {
