@@ -14,7 +14,10 @@ namespace FuzzFarm.Bench;
 /// v5.7, forks of processes holding PTE-mapped THPs): the last line is one engine's rate over the second half of a
 /// longer run, what an overnight campaign sees.
 /// Options: <c>--profile P</c> (v5.9), <c>--seconds N</c> per measurement (10), <c>--jobs N</c> (processor count),
-/// <c>--steady-seconds N</c> for the long run (60; 0 skips it).
+/// <c>--steady-seconds N</c> for the long run (60; 0 skips it). <c>--fixed N</c> instead times one engine over a fixed
+/// amount of work (seed 1, 20,000 executions, then N): run two builds alternately, and their figures compare even when
+/// the machine's speed drifts between minutes; the line also prints what the work reached, equal for builds that fuzz
+/// alike.
 /// </summary>
 internal static class FuzzThroughputBenchmark
 {
@@ -26,6 +29,10 @@ internal static class FuzzThroughputBenchmark
         var seconds = int.Parse(Option(args, "--seconds") ?? "10", Inv);
         var jobs = int.Parse(Option(args, "--jobs") ?? Environment.ProcessorCount.ToString(Inv), Inv);
         var steadySeconds = int.Parse(Option(args, "--steady-seconds") ?? "60", Inv);
+        if (Option(args, "--fixed") is { } fixedWork)
+        {
+            return MeasureFixed(profile, int.Parse(fixedWork, Inv)) >= 100_000 ? 0 : 1;
+        }
         // Warm-up: JIT and the first corpus, outside the measurement.
         FuzzSession.Run(new FuzzSessionOptions(profile, 99) { MaxExecutions = 200_000 }, null, CancellationToken.None);
         var (one, oneCpu) = Measure(profile, 1, seconds);
@@ -45,6 +52,22 @@ internal static class FuzzThroughputBenchmark
                 $"fuzz loop on {profile.Name}, 1 job, seconds {steadySeconds / 2}-{steadySeconds} of a {steadySeconds} s run: {steady:F0} executions/s, {steadyCpu:F0} per CPU-second"));
         }
         return oneCpu >= 100_000 ? 0 : 1;
+    }
+
+    /// <summary>One engine's executions per CPU-second over <paramref name="executions"/> after a 20,000-execution start.</summary>
+    private static double MeasureFixed(KernelProfile profile, int executions)
+    {
+        var engine = new FuzzEngine(profile, 1);
+        engine.RunBatch(20_000);
+        using var self = Process.GetCurrentProcess();
+        var cpu0 = self.TotalProcessorTime;
+        var bytes0 = GC.GetAllocatedBytesForCurrentThread();
+        var done = engine.RunBatch(executions).Executions;
+        self.Refresh();
+        var rate = done / (self.TotalProcessorTime - cpu0).TotalSeconds;
+        Console.WriteLine(string.Create(Inv,
+            $"fixed work on {profile.Name} (seed 1, 20000 executions, then {done}): {rate:F0} executions per CPU-second, {(GC.GetAllocatedBytesForCurrentThread() - bytes0) / done} bytes allocated per execution; reached corpus {engine.CorpusSize}, coverage {engine.CoverageFeatures}, violations {engine.ViolationsSeen}"));
+        return rate;
     }
 
     /// <summary>Executions per wall-clock second and per CPU-second of this process.</summary>
