@@ -35,12 +35,9 @@ internal sealed partial class Kernel
         {
             return Fail(first is null ? $"ENOMEM: nothing is mapped at or after 0x{addr:x}" : $"EINVAL: nothing is mapped in [0x{addr:x}, 0x{end:x})");
         }
-        foreach (var v in p.Vmas)
+        if (SplitsHugetlbOffGrid(p, addr, end))
         {
-            if (v.Hugetlb && v.End > addr && v.Start < end && ((v.Start < addr && !Geometry.PmdAligned(addr)) || (end < v.End && !Geometry.PmdAligned(end))))
-            {
-                return Fail("EINVAL: hugetlb ranges must be 2M-aligned");
-            }
+            return Fail("EINVAL: hugetlb ranges must be 2M-aligned");
         }
         if (!Profile.UffdWpShmemHugetlb)
         {

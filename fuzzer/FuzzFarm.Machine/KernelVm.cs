@@ -303,13 +303,9 @@ internal sealed partial class Kernel
         {
             return BlockOnLock(t, p);
         }
-        foreach (var v in p.Vmas)
+        if (SplitsHugetlbOffGrid(p, addr, end))
         {
-            // hugetlb_vm_op_split: only an end that falls inside a hugetlb VMA must be 2M-aligned.
-            if (v.Hugetlb && ((v.Start < addr && addr < v.End && !Geometry.PmdAligned(addr)) || (v.Start < end && end < v.End && !Geometry.PmdAligned(end))))
-            {
-                return Fail("EINVAL: hugetlb ranges must be 2M-aligned");
-            }
+            return Fail("EINVAL: hugetlb ranges must be 2M-aligned");
         }
         SplitVmas(p, addr, end);
         ZapRange(p, addr, end);
@@ -325,6 +321,22 @@ internal sealed partial class Kernel
             Note($"munmap: P{p.Id} [0x{addr:x}, 0x{end:x})");
         }
         return Status.Done;
+    }
+
+    /// <summary>
+    /// Whether [addr, end) would split a hugetlb VMA off the 2M grid, which hugetlb_vm_op_split refuses: only an end
+    /// that falls inside such a VMA must be aligned.
+    /// </summary>
+    private static bool SplitsHugetlbOffGrid(Process p, ulong addr, ulong end)
+    {
+        foreach (var v in p.Vmas)
+        {
+            if (v.Hugetlb && ((v.Start < addr && addr < v.End && !Geometry.PmdAligned(addr)) || (v.Start < end && end < v.End && !Geometry.PmdAligned(end))))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>The arguments' own checks, before any VMA is looked at: a page-aligned start and a length in bounds.</summary>
