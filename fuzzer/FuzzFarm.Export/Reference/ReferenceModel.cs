@@ -115,6 +115,10 @@ internal sealed class ReferenceModel
         }
     }
 
+    /// <summary>
+    /// A range argument as the kernel takes it: the length rounded to base pages, a hugetlb one not widened (each op
+    /// says what it does where the end cuts a hugetlb mapping off its grid).
+    /// </summary>
     private (long Start, long End) Range(ModelProcess proc, int addrArg, long len)
     {
         var start = Address(addrArg);
@@ -127,15 +131,14 @@ internal sealed class ReferenceModel
         {
             throw Cannot($"{_s.Info.Name} of an empty length fails with EINVAL");
         }
-        return (start, start + RoundUp(len, huge ? Huge : Page));
+        return (start, start + RoundUp(len, Page));
     }
 
     private void Munmap(ModelProcess proc)
     {
-        // The length is rounded to base pages only. A hugetlb mapping the end cuts off its 2M grid cannot be split
-        // there (hugetlb_vm_op_split), and munmap fails with EINVAL before it unmaps anything.
-        var (start, _) = Range(proc, 0, Number(1));
-        var end = start + RoundUp(Number(1), Page);
+        // A hugetlb mapping the end cuts off its 2M grid cannot be split there (hugetlb_vm_op_split), and munmap fails
+        // with EINVAL before it unmaps anything.
+        var (start, end) = Range(proc, 0, Number(1));
         if (HugetlbCutAt(proc, end) is not null)
         {
             _step.Errno = "EINVAL";
@@ -151,9 +154,7 @@ internal sealed class ReferenceModel
 
     private void Mprotect(ModelProcess proc)
     {
-        // Rounded to base pages only: unlike madvise(dontneed), mprotect does not widen a hugetlb range.
-        var (start, _) = Range(proc, 0, Number(1));
-        var end = start + RoundUp(Number(1), Page);
+        var (start, end) = Range(proc, 0, Number(1));
         var prot = _s.Args[2].Flags;
         // do_mprotect_pkey changes mapping after mapping and stops at the first hole with ENOMEM, keeping what it
         // changed; an unmapped start changes nothing. A hugetlb mapping the end cuts off its 2M grid cannot be split
@@ -177,8 +178,7 @@ internal sealed class ReferenceModel
 
     private void Madvise(ModelProcess proc)
     {
-        var (start, _) = Range(proc, 0, Number(1));
-        var end = start + RoundUp(Number(1), Page);
+        var (start, end) = Range(proc, 0, Number(1));
         // madvise_walk_vmas advises every mapping in the range and reports a hole at the end with ENOMEM.
         if (!proc.Covers(start, end))
         {
@@ -555,7 +555,7 @@ internal sealed class ReferenceModel
     private void UffdRegister(ModelProcess proc)
     {
         var u = OwnUffd(proc);
-        var (start, end) = UffdRange(proc);
+        var (start, end) = Range(proc, 1, Number(2));
         if (HugetlbCutAt(proc, end) is not null)
         {
             throw Cannot("uffd_register ending inside a hugetlb mapping off its 2M grid fails with EINVAL");
@@ -572,8 +572,8 @@ internal sealed class ReferenceModel
     private void UffdWp(ModelProcess proc)
     {
         var u = OwnUffd(proc);
-        var (start, end) = UffdRange(proc);
-        if (proc.MappedParts(start, end).Any(part => proc.Find(part.Start)!.Hugetlb) && (start % Huge != 0 || (end - start) % Huge != 0))
+        var (start, end) = Range(proc, 1, Number(2));
+        if (proc.Vmas.Exists(v => v.Hugetlb && v.Start < end && v.End > start) && (start % Huge != 0 || (end - start) % Huge != 0))
         {
             throw Cannot("uffd_wp over a hugetlb mapping with a start or length off the 2M grid fails with EINVAL");
         }
@@ -668,13 +668,6 @@ internal sealed class ReferenceModel
         {
             proc.Touched.Add(p);
         }
-    }
-
-    /// <summary>A userfaultfd ioctl's range: rounded to base pages, as the kernel takes it (a hugetlb one is not widened).</summary>
-    private (long Start, long End) UffdRange(ModelProcess proc)
-    {
-        var (start, _) = Range(proc, 1, Number(2));
-        return (start, start + RoundUp(Number(2), Page));
     }
 
     /// <summary>The hugetlb mapping that <paramref name="at"/> falls strictly inside, off its 2M grid; null if none.</summary>
