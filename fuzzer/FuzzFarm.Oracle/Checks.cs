@@ -67,8 +67,13 @@ public sealed partial class Executor
         _ref.WriteRange(p, addr, len, token);
         for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
         {
-            _dirtySinceClear[PageKey(p, a)] = token;
-            _softDirtyDroppedBy.Remove(PageKey(p, a));
+            var key = PageKey(p, a);
+            _dirtySinceClear[key] = token;
+            // Empty but for programs that page out written shmem: skip the lookup on every other write.
+            if (_softDirtyDroppedBy.Count > 0)
+            {
+                _softDirtyDroppedBy.Remove(key);
+            }
         }
     }
 
