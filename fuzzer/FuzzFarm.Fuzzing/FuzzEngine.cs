@@ -282,7 +282,7 @@ public sealed class FuzzEngine
     private void CheckObserved(Program program)
     {
         _work.Clear();
-        _work.AddRange(program.Statements);
+        _work.AddRange(program.Statements.AsSpan());
         if (_mutator.ObserveWrites(_work, Mutator.MaxStatements + Mutator.MaxObservations) && TryValidate(program, out var observed) && Execute(observed) is { } result)
         {
             Report(observed, result);
@@ -328,8 +328,8 @@ public sealed class FuzzEngine
     {
         parent = _corpus.Pick(_rng).Program;
         _work.Clear();
-        _work.AddRange(parent.Statements);
-        var donor = _corpus.Count > 1 ? _corpus.Pick(_rng).Program.Statements : (IReadOnlyList<Statement>?)null;
+        _work.AddRange(parent.Statements.AsSpan());
+        var donor = _corpus.Count > 1 ? _corpus.Pick(_rng).Program.Statements.AsSpan() : default;
         var wanted = 1;
         while (wanted < 5 && _rng.Percent(45))
         {

@@ -58,7 +58,7 @@ internal sealed class Mutator
     private static ReadOnlySpan<int> KindWeights => [22, 20, 7, 13, 5, 22, 6, 14, 4, 3, 4, 4, 6];
 
     /// <summary>Applies one mutation; returns false if the chosen operator found nothing to do.</summary>
-    public bool MutateOnce(List<Statement> s, IReadOnlyList<Statement>? donor)
+    public bool MutateOnce(List<Statement> s, ReadOnlySpan<Statement> donor)
     {
         var kind = s.Count == 0 ? Kind.Insert : (Kind)_rng.PickWeighted(KindWeights);
         if (s.Count >= MaxStatements && kind is Kind.Insert or Kind.InsertInWindow or Kind.InsertObservation or Kind.Duplicate or Kind.Splice)
@@ -75,7 +75,7 @@ internal sealed class Mutator
             Kind.ChangeArgument => ChangeArgument(s),
             Kind.ChangeThread => ChangeThread(s),
             Kind.Move => Move(s),
-            Kind.Splice => donor is not null && Splice(s, donor),
+            Kind.Splice => Splice(s, donor),
             Kind.Squash => _rng.Percent(50) ? Unsplit(s) : FoldThread(s),
             Kind.Split => SplitOne(s),
             Kind.ObserveWrites => ObserveWrites(s, MaxStatements),
@@ -499,14 +499,14 @@ internal sealed class Mutator
     /// mapped to resources of the same kind in scope here (the run is dropped if there are none); its threads map to
     /// threads it creates, else to an idle thread here.
     /// </summary>
-    private bool Splice(List<Statement> s, IReadOnlyList<Statement> donor)
+    private bool Splice(List<Statement> s, ReadOnlySpan<Statement> donor)
     {
-        if (donor.Count == 0)
+        if (donor.Length == 0)
         {
             return false;
         }
-        var start = _rng.Next(donor.Count);
-        var length = Math.Min(_rng.Between(1, 8), donor.Count - start);
+        var start = _rng.Next(donor.Length);
+        var length = Math.Min(_rng.Between(1, 8), donor.Length - start);
         length = Math.Min(length, MaxStatements - s.Count);
         if (length <= 0)
         {

@@ -30,7 +30,7 @@ internal sealed partial class Kernel
             return BlockOnLock(t, p);
         }
         // userfaultfd_register wants one VMA in the range, not every page mapped: it registers the VMAs there.
-        var first = p.Vmas.Find(v => v.End > addr);
+        var first = p.FindVmaFrom(addr);
         if (first is null || first.Start >= end)
         {
             return Fail(first is null ? $"ENOMEM: nothing is mapped at or after 0x{addr:x}" : $"EINVAL: nothing is mapped in [0x{addr:x}, 0x{end:x})");
@@ -57,7 +57,7 @@ internal sealed partial class Kernel
                 return Fail($"EBUSY: [0x{v.Start:x}, 0x{v.End:x}) is registered with another userfaultfd");
             }
         }
-        SplitVmasToChange(p, addr, end, v => v.Uffd != uffd);
+        SplitVmasToChange(p, addr, end, VmaChange.Userfaultfd(uffd));
         foreach (var v in p.Vmas)
         {
             if (v.Start >= addr && v.End <= end)

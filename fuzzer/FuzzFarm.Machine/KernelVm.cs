@@ -93,11 +93,11 @@ internal sealed partial class Kernel
     /// Splits at the range's ends only where the VMA there is to change: mprotect_fixup, madvise_update_vma and
     /// userfaultfd_register leave a VMA already as asked alone, and so neither split it nor its THP.
     /// </summary>
-    private void SplitVmasToChange(Process p, ulong start, ulong end, Func<Vma, bool> changes)
+    private void SplitVmasToChange(Process p, ulong start, ulong end, VmaChange change)
     {
         foreach (var at in (ReadOnlySpan<ulong>)[start, end])
         {
-            if (p.FindVma(at) is { } v && changes(v))
+            if (p.FindVma(at) is { } v && change.Changes(v))
             {
                 SplitVmaAt(p, at);
             }
@@ -505,20 +505,18 @@ internal sealed partial class Kernel
         {
             return BlockOnLock(t, p);
         }
-        var read = (prot & (Flag.R | Flag.Rw)) != 0;
-        var write = (prot & Flag.Rw) != 0;
-        bool Changes(Vma v) => v.Read != read || v.Write != write;
+        var change = VmaChange.Protection(prot);
         // do_mprotect_pkey changes VMA after VMA and stops at the first hole (ENOMEM) or failed split (EINVAL): what
         // it changed before stays changed.
-        var error = WalkVmas(p, addr, end, Changes, stopAtHole: true);
+        var error = WalkVmas(p, addr, end, change, stopAtHole: true);
         var stop = _walk.Count == 0 ? addr : _walk[^1].End;
         var changed = 0;
         if (stop > addr)
         {
-            SplitVmasToChange(p, addr, stop, Changes);
+            SplitVmasToChange(p, addr, stop, change);
             foreach (var v in p.Vmas)
             {
-                if (v.Start < addr || v.End > stop || !Changes(v))
+                if (v.Start < addr || v.End > stop || !change.Changes(v))
                 {
                     continue;
                 }
@@ -553,10 +551,10 @@ internal sealed partial class Kernel
     /// The pieces of [addr, end) that mprotect or madvise visits, one per VMA, into <see cref="_walk"/>, and the
     /// error the call returns after applying them (null: none). A hole is ENOMEM: mprotect stops there
     /// (<paramref name="stopAtHole"/>), madvise goes on to the next VMA and reports it at the end. A hugetlb VMA to be
-    /// changed (<paramref name="changes"/>) that would split off the 2M grid is EINVAL (hugetlb_vm_op_split), and the
+    /// changed (<paramref name="change"/>) that would split off the 2M grid is EINVAL (hugetlb_vm_op_split), and the
     /// walk stops before it.
     /// </summary>
-    private string? WalkVmas(Process p, ulong addr, ulong end, Func<Vma, bool>? changes, bool stopAtHole)
+    private string? WalkVmas(Process p, ulong addr, ulong end, VmaChange change, bool stopAtHole)
     {
         _walk.Clear();
         var a = addr;
@@ -580,7 +578,7 @@ internal sealed partial class Kernel
                 }
             }
             var piece = (Start: Math.Max(a, v.Start), End: Math.Min(v.End, end));
-            if (v.Hugetlb && changes?.Invoke(v) == true && (!Geometry.PmdAligned(piece.Start) || (piece.End < v.End && !Geometry.PmdAligned(piece.End))))
+            if (v.Hugetlb && change.Changes(v) && (!Geometry.PmdAligned(piece.Start) || (piece.End < v.End && !Geometry.PmdAligned(piece.End))))
             {
                 return "EINVAL: hugetlb ranges must be 2M-aligned";
             }
@@ -635,11 +633,7 @@ internal sealed partial class Kernel
         }
         // madvise_walk_vmas advises every VMA in the range, skipping holes, and returns ENOMEM for a hole after all;
         // an error from one VMA's advice stops it there.
-        var error = advice switch
-        {
-            Flag.DontNeed or Flag.PageOut => WalkVmas(p, addr, end, null, stopAtHole: false),
-            _ => WalkVmas(p, addr, end, v => ChangesFlags(v, advice), stopAtHole: false),
-        };
+        var error = WalkVmas(p, addr, end, advice is Flag.DontNeed or Flag.PageOut ? VmaChange.None : VmaChange.Advice(advice), stopAtHole: false);
         foreach (var (start, stop) in _walk)
         {
             var pieceError = advice switch
@@ -674,17 +668,9 @@ internal sealed partial class Kernel
     /// <summary>The shmem pages the last madvise(pageout) unmapped: their PTEs, soft-dirty bit included, are gone.</summary>
     internal List<ulong> ShmemUnmapped { get; } = [];
 
-    private static bool ChangesFlags(Vma v, Flag advice) => advice switch
-    {
-        Flag.DontFork => !v.DontCopy,
-        Flag.DoFork => v.DontCopy,
-        Flag.HugePage => !v.HugePage || v.NoHugePage,
-        _ => !v.NoHugePage || v.HugePage,
-    };
-
     private string? SetVmaFlags(Process p, ulong start, ulong end, Flag advice)
     {
-        SplitVmasToChange(p, start, end, v => ChangesFlags(v, advice));
+        SplitVmasToChange(p, start, end, VmaChange.Advice(advice));
         var v = p.FindVma(start)!;
         switch (advice)
         {

@@ -46,6 +46,19 @@ internal sealed class Process
         Threads.Clear();
     }
 
+    /// <summary>The first VMA that ends above <paramref name="addr"/> (find_vma): the one holding it, or the next.</summary>
+    public Vma? FindVmaFrom(ulong addr)
+    {
+        foreach (var v in Vmas)
+        {
+            if (v.End > addr)
+            {
+                return v;
+            }
+        }
+        return null;
+    }
+
     public Vma? FindVma(ulong addr)
     {
         foreach (var v in Vmas)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using FuzzFarm.Programs;
 using Xunit;
 
@@ -34,7 +35,7 @@ public class BasisValidationTests
             work.AddRange(parent.Statements);
             for (var m = rng.Between(1, 3); m > 0; m--)
             {
-                mutator.MutateOnce(work, donor);
+                mutator.MutateOnce(work, CollectionsMarshal.AsSpan(donor));
             }
             var header = parsedParent && rng.Percent(50) ? parent.Header : [];
 
@@ -88,7 +89,7 @@ public class BasisValidationTests
             numberedWork.AddRange(numberedParent.Statements);
             linelessWork.Clear();
             linelessWork.AddRange(linelessParent.Statements);
-            Assert.Equal(numberedMutator.MutateOnce(numberedWork, null), linelessMutator.MutateOnce(linelessWork, null));
+            Assert.Equal(numberedMutator.MutateOnce(numberedWork, default), linelessMutator.MutateOnce(linelessWork, default));
             var ok = ProgramValidator.TryValidate([], numberedWork, numberedParent, out var numbered, out _);
             Assert.Equal(ok, ProgramValidator.TryValidate([], linelessWork, linelessParent, out var lineless, out _, lineless: true));
             if (!ok)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using FuzzFarm.Programs;
 using Xunit;
 
@@ -27,7 +28,7 @@ public class MutatorTests
             generator.Generate(donor, rng.Between(3, 14));
             work.Clear();
             work.AddRange(parent);
-            if (!mutator.MutateOnce(work, donor))
+            if (!mutator.MutateOnce(work, CollectionsMarshal.AsSpan(donor)))
             {
                 continue;
             }
