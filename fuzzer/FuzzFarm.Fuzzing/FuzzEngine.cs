@@ -65,7 +65,7 @@ public sealed class FuzzEngine
     /// </summary>
     public Action<Program, Violation>? ViolationSeen { get; set; }
 
-    /// <summary>Programs run so far, including those run to shrink new corpus inputs.</summary>
+    /// <summary>Programs run so far, including the re-runs of new corpus inputs with their effects observed (after the warm-up).</summary>
     public long Executions { get; private set; }
 
     public int CorpusSize => _corpus.Count;
