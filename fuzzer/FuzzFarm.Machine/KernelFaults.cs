@@ -100,8 +100,10 @@ internal sealed partial class Kernel
     private static string WriteBitsText(Vma vma) => vma.Write ? "writable" : "dirty, read-only (forced write, FOLL_COW)";
 
     /// <summary>do_huge_pmd_anonymous_page on a read: the huge zero page, read-only (use_zero_page).</summary>
-    private FaultResult MapHugeZero(Process p, PteTable table, ulong pmdStart)
+    private FaultResult MapHugeZero(Process p, Vma vma, PteTable table, ulong pmdStart)
     {
+        // do_huge_pmd_anonymous_page prepares the anon_vma before it chooses the huge zero page.
+        vma.AnonVma = true;
         table.Huge = _hugeZero;
         table.HugeFlags = PteFlags.Present;
         table.HugeGrant = table.HugeMappedBy = Decision.HugeZeroMap;
@@ -116,6 +118,7 @@ internal sealed partial class Kernel
     /// <summary>do_huge_pmd_anonymous_page on a write: a new exclusive THP.</summary>
     private FaultResult NewThp(Process p, Vma vma, PteTable table, ulong pmdStart)
     {
+        vma.AnonVma = true;
         var thp = AllocHuge(Decision.ThpNew, hugetlb: false);
         thp.Exclusive[0] = true;
         thp.CompoundMapcount = 1;
@@ -140,7 +143,7 @@ internal sealed partial class Kernel
         // __handle_mm_fault tries a huge PMD only while the PMD is none, i.e. no PTE table sits under it.
         if (vma.ThpEligible(pmdStart) && !table.Allocated)
         {
-            return kind == FaultKind.Read ? MapHugeZero(p, table, pmdStart) : NewThp(p, vma, table, pmdStart);
+            return kind == FaultKind.Read ? MapHugeZero(p, vma, table, pmdStart) : NewThp(p, vma, table, pmdStart);
         }
         if (Tracing && vma.ThpEligible(pmdStart) && !table.HasPtes)
         {
@@ -160,6 +163,8 @@ internal sealed partial class Kernel
             }
             return FaultResult.Ok;
         }
+        // The zero page above needs no anon_vma; a private page does (anon_vma_prepare).
+        vma.AnonVma = true;
         var f = AllocSmall(Decision.AnonNew);
         f.Exclusive[0] = true;
         pte.Folio = f;
@@ -411,6 +416,8 @@ internal sealed partial class Kernel
             FlushTlb(p, page, page);
         }
         NoteCopyWhileWritable(p, page, old, pte.Sub, split is not null && !unshare);
+        // wp_page_copy prepares the anon_vma (a copy of the zero page may be the VMA's first private page).
+        vma.AnonVma = true;
         var n = AllocSmall(decision);
         n.Exclusive[0] = true;
         if (!old.Zero)

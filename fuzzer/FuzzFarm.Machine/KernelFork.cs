@@ -49,7 +49,7 @@ internal sealed partial class Kernel
         if (table.Huge is not null)
         {
             var vma = parent.FindVma(tStart);
-            if (vma is null || vma.DontCopy || vma.Shared)
+            if (vma is null || !vma.ForkCopiesTable)
             {
                 return;
             }
@@ -154,7 +154,7 @@ internal sealed partial class Kernel
             {
                 area = parent.FindVma(a);
             }
-            if (area is null || area.DontCopy || area.Shared)
+            if (area is null || !area.ForkCopiesTable)
             {
                 if (template is not null)
                 {
@@ -233,13 +233,13 @@ internal sealed partial class Kernel
     private PteFlags ChildUffdWpMask(Vma parentArea) =>
         Profile.ForkClearsUffdWp || !parentArea.UffdWp ? ~PteFlags.UffdWp : ~PteFlags.None;
 
-    /// <summary>Whether copy_page_range walks this table: a private VMA the child gets overlaps its 2M.</summary>
+    /// <summary>Whether copy_page_range walks this table: a VMA whose table fork copies overlaps its 2M.</summary>
     private static bool CopiesTable(Process parent, ulong tStart)
     {
         var tEnd = tStart + (ulong)Geometry.PmdSize;
         foreach (var v in parent.Vmas)
         {
-            if (v.Start < tEnd && tStart < v.End && !v.DontCopy && !v.Shared)
+            if (v.Start < tEnd && tStart < v.End && v.ForkCopiesTable)
             {
                 return true;
             }
@@ -267,7 +267,7 @@ internal sealed partial class Kernel
         {
             area = parent.FindVma(a);
         }
-        if (area is null || area.DontCopy || area.Shared)
+        if (area is null || !area.ForkCopiesTable)
         {
             return 0;
         }
@@ -372,7 +372,7 @@ internal sealed partial class Kernel
             return null;
         }
         var vma = parent.FindVma(tStart);
-        if (vma is null || vma.End - tStart < Geometry.PmdSize || vma.DontCopy || vma.Shared)
+        if (vma is null || vma.End - tStart < Geometry.PmdSize || !vma.ForkCopiesTable)
         {
             return null;
         }

@@ -36,6 +36,7 @@ internal sealed partial class Kernel
         vma.DontCopy = vma.HugePage = vma.NoHugePage = false;
         vma.Hugetlb = hugetlb;
         vma.SoftDirty = true;
+        vma.AnonVma = false;
         vma.ShmOffset = 0;
         if (vma.Shared)
         {
@@ -123,6 +124,8 @@ internal sealed partial class Kernel
             }
             prev.End = v.End;
             prev.SoftDirty |= v.SoftDirty;
+            // is_mergeable_anon_vma: pieces of one mapping share one anon_vma, or one of them has none yet.
+            prev.AnonVma |= v.AnonVma;
             p.Vmas.RemoveAt(i);
         }
     }

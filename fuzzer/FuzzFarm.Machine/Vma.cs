@@ -17,6 +17,11 @@ internal sealed class Vma
     public bool NoHugePage;
     public bool Hugetlb;
     public bool SoftDirty;
+    /// <summary>
+    /// The VMA has an anon_vma: a fault put a private page in it (anon_vma_prepare), or fork gave it the parent's.
+    /// A read fault that maps the zero page prepares none, and fork copies no page table of a VMA without one.
+    /// </summary>
+    public bool AnonVma;
     /// <summary>Registered with a userfaultfd in write-protect mode (-1: not registered).</summary>
     public int Uffd = -1;
     /// <summary>Backing object of a shared mapping, and the byte offset of <see cref="Start"/> in it.</summary>
@@ -40,6 +45,7 @@ internal sealed class Vma
         NoHugePage = o.NoHugePage;
         Hugetlb = o.Hugetlb;
         SoftDirty = o.SoftDirty;
+        AnonVma = o.AnonVma;
         Uffd = o.Uffd;
         Shm = o.Shm;
         ShmOffset = o.ShmOffset;
@@ -50,6 +56,12 @@ internal sealed class Vma
         Read = (prot & (Flag.R | Flag.Rw)) != 0;
         Write = (prot & Flag.Rw) != 0;
     }
+
+    /// <summary>
+    /// Whether fork copies this VMA's page table (copy_page_range, vma_needs_copy): hugetlb always, other VMAs only
+    /// private ones with an anon_vma; a VMA without one is left to fault afresh in the child.
+    /// </summary>
+    public bool ForkCopiesTable => !DontCopy && !Shared && (Hugetlb || AnonVma);
 
     public bool Contains(ulong addr) => addr >= Start && addr < End;
 
