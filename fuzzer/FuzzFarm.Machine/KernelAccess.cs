@@ -36,7 +36,9 @@ internal sealed partial class Kernel
         {
             var vma = p.FindVma(addr);
             var table = vma is null ? null : p.Table(addr);
-            if (vma is not null && table is not null && (write ? vma.Write : vma.Read))
+            // The MMU asks the entry, not the VMA: a write goes through an entry the kernel left writable in a VMA
+            // without VM_WRITE (5.8's forced hugetlb COW, fork's hugetlb copy before 6.14).
+            if (vma is not null && table is not null && vma.Read)
             {
                 Folio? f = null;
                 var sub = 0;

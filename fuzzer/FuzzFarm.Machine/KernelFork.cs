@@ -70,7 +70,8 @@ internal sealed partial class Kernel
                     n.CompoundMapcount = 1;
                     n.RefCount = 1;
                     ct.Huge = n;
-                    ct.HugeFlags = (table.HugeFlags & ~PteFlags.UffdWp) | (vma.Write ? PteFlags.Write : 0) | PteFlags.Dirty;
+                    var write = vma.Write || !Profile.ForkHugetlbCopyVmWrite;
+                    ct.HugeFlags = (table.HugeFlags & ~PteFlags.UffdWp) | (write ? PteFlags.Write : 0) | PteFlags.Dirty;
                     ct.HugeGrant = ct.HugeMappedBy = Decision.ForkCopyPinnedHugetlb;
                     Coverage.Hit(CovPoint.ForkHugetlbCopy, f, 0, true);
                     if (Tracing)

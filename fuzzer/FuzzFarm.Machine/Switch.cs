@@ -77,4 +77,10 @@ public enum Switch
     /// range inside one registered VMA (ENOENT otherwise).
     /// </summary>
     UffdWpMultiVma,
+    /// <summary>
+    /// 6.14: fork's copy of a maybe-pinned hugetlb page is writable only in a VM_WRITE mapping ("mm/hugetlb: don't map
+    /// folios writable without VM_WRITE when copying during fork()", fixing 4eae4efa2c29); before, make_huge_pte(..., 1)
+    /// mapped it writable whatever the VMA allowed, so the child could write a read-only mapping.
+    /// </summary>
+    ForkHugetlbCopyVmWrite,
 }

@@ -47,6 +47,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "a fast long-term pin's fault may retry, so a userfaultfd fault waits (EFAULT before)"),
         new(Machine.Switch.UffdWpMultiVma, "uffd_wp_multi_vma", Bool,
             "uffd_wp (un)protects every registered VMA of its range, skipping holes (one VMA only before)"),
+        new(Machine.Switch.ForkHugetlbCopyVmWrite, "fork_hugetlb_copy_vm_write", Bool,
+            "fork's copy of a maybe-pinned hugetlb page is writable only where the VMA allows writes (always before)"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];

@@ -52,6 +52,8 @@ public class ProfileTests
     [InlineData("v6.15", "longterm_fast_retry", "true")]
     [InlineData("v6.2", "uffd_wp_multi_vma", "false")]
     [InlineData("v6.15", "uffd_wp_multi_vma", "true")]
+    [InlineData("v6.2", "fork_hugetlb_copy_vm_write", "false")]
+    [InlineData("v6.15", "fork_hugetlb_copy_vm_write", "true")]
     public void NamedProfilesFollowTheMatrix(string profile, string sw, string value)
     {
         Assert.Contains(new KeyValuePair<string, string>(sw, value), KernelProfile.Parse(profile).Switches);
