@@ -42,6 +42,7 @@ public sealed class KernelProfile
         LongtermFastRetry = values[(int)Switch.LongtermFastRetry] != 0;
         UffdWpMultiVma = values[(int)Switch.UffdWpMultiVma] != 0;
         ForkHugetlbCopyVmWrite = values[(int)Switch.ForkHugetlbCopyVmWrite] != 0;
+        PageoutSkipsLargeFolio = values[(int)Switch.PageoutSkipsLargeFolio] != 0;
     }
 
     public string Name { get; }
@@ -80,6 +81,8 @@ public sealed class KernelProfile
     public bool UffdWpMultiVma { get; }
 
     public bool ForkHugetlbCopyVmWrite { get; }
+
+    public bool PageoutSkipsLargeFolio { get; }
 
     /// <summary>The value word of a switch, e.g. <c>page_count</c> or <c>true</c>.</summary>
     public string ValueOf(Switch s) => SwitchInfo.Get(s).Values[_values[(int)s]];
@@ -211,9 +214,11 @@ public sealed class KernelProfile
             (Switch.MprotectWritable, (int)MprotectWritableRule.Exclusive), (Switch.HugetlbDontneedAlignDown, T));
         // Row J: PTE-mapped THP reuse; O_DIRECT on FOLL_PIN (landed between 6.3 and 6.5); uffd-wp unprotect by
         // vm_page_prot (6.3); FOLL_LONGTERM GUP-fast's fallback may retry faults (6.3); uffd-wp over several VMAs (6.4);
-        // empty PTE tables freed by MADV_DONTNEED (6.14, x86-64); fork's hugetlb copy honours VM_WRITE (6.14).
+        // empty PTE tables freed by MADV_DONTNEED (6.14, x86-64); fork's hugetlb copy honours VM_WRITE (6.14); pageout
+        // skips large folios it cannot split (6.10).
         Add("v6.15", (Switch.PteThpReuse, (int)PteThpRule.MmOwner), (Switch.OdirectFollPin, T), (Switch.UffdUnprotectPageProt, T),
-            (Switch.LongtermFastRetry, T), (Switch.UffdWpMultiVma, T), (Switch.PtReclaim, T), (Switch.ForkHugetlbCopyVmWrite, T));
+            (Switch.LongtermFastRetry, T), (Switch.UffdWpMultiVma, T), (Switch.PtReclaim, T), (Switch.ForkHugetlbCopyVmWrite, T),
+            (Switch.PageoutSkipsLargeFolio, T));
         return [.. list];
     }
 }

@@ -25,9 +25,10 @@ internal sealed partial class Kernel
     }
 
     /// <summary>
-    /// MADV_PAGEOUT of the PTEs of one table in [addr, end) (madvise_cold_or_pageout_pte_range). A THP mapped here
-    /// by a subpage with other mappings stops the walk of the table, as in the kernel; one mapped alone is swapped
-    /// out whole, or split first when the range covers only part of it (see <see cref="PageOutThp"/>).
+    /// MADV_PAGEOUT of the PTEs of one table in [addr, end) (madvise_cold_or_pageout_pte_range). A THP mapped alone
+    /// is swapped out whole, or split first when the range covers only part of it (see <see cref="PageOutThp"/>). One
+    /// mapped here by a subpage with other mappings, or one that cannot be split, ends the walk of the table until
+    /// 6.10 (its `break`s); from 6.10 the walk skips it and goes on (pageout_skips_large_folio).
     /// </summary>
     private void PageOutPtes(Process p, PteTable table, ulong addr, ulong end)
     {
@@ -46,7 +47,11 @@ internal sealed partial class Kernel
                 if (f.Mapcount(pte.Sub) != 1)
                 {
                     Coverage.Hit(CovPoint.SwapOutSkipShared, f, pte.Sub);
-                    return;
+                    if (!Profile.PageoutSkipsLargeFolio)
+                    {
+                        return;
+                    }
+                    continue;
                 }
                 // Its other subpages would only fail the same way.
                 if (f == kept)
@@ -54,9 +59,13 @@ internal sealed partial class Kernel
                     continue;
                 }
                 var outcome = PageOutThp(p, table, f, addr, end);
+                if (outcome == ThpPageout.Unsplittable && !Profile.PageoutSkipsLargeFolio)
+                {
+                    return;
+                }
                 if (outcome != ThpPageout.Split)
                 {
-                    kept = outcome == ThpPageout.Kept ? f : kept;
+                    kept = outcome is ThpPageout.Kept or ThpPageout.Unsplittable ? f : kept;
                     continue;
                 }
                 // Split: this entry and the folio's others are base pages now, paged out one by one.
@@ -93,6 +102,9 @@ internal sealed partial class Kernel
         Swapped,
         /// <summary>Split into base pages, still mapped: the caller pages out the ones in the range.</summary>
         Split,
+        /// <summary>References beyond its mappings: split_folio fails, and it stays mapped.</summary>
+        Unsplittable,
+        /// <summary>Left mapped where the kernel would go on (mapped elsewhere too, or in the swapcache): not modelled.</summary>
         Kept,
     }
 
@@ -139,7 +151,7 @@ internal sealed partial class Kernel
                     ? $"pageout: THP pfn {f.Pfn} (ref {f.RefCount}, total map {f.TotalMapcount()}): references beyond its mappings, cannot split, skipped"
                     : $"pageout: THP pfn {f.Pfn} ({mapped} of {f.TotalMapcount()} mappings here{(f.SwapCache ? ", in swapcache" : "")}): not modelled, skipped");
             }
-            return ThpPageout.Kept;
+            return extraRefs ? ThpPageout.Unsplittable : ThpPageout.Kept;
         }
         if (!inRange)
         {

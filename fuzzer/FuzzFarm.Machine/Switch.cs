@@ -83,4 +83,10 @@ public enum Switch
     /// mapped it writable whatever the VMA allowed, so the child could write a read-only mapping.
     /// </summary>
     ForkHugetlbCopyVmWrite,
+    /// <summary>
+    /// 6.10: madvise(MADV_PAGEOUT) skips a PTE-mapped large folio it cannot split or that is mapped elsewhere and goes on
+    /// with the next entries ("mm: madvise: Avoid split during MADV_PAGEOUT and MADV_COLD"); before, either ended the
+    /// walk of that page table (madvise_cold_or_pageout_pte_range's `break`s).
+    /// </summary>
+    PageoutSkipsLargeFolio,
 }

@@ -49,6 +49,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "uffd_wp (un)protects every registered VMA of its range, skipping holes (one VMA only before)"),
         new(Machine.Switch.ForkHugetlbCopyVmWrite, "fork_hugetlb_copy_vm_write", Bool,
             "fork's copy of a maybe-pinned hugetlb page is writable only where the VMA allows writes (always before)"),
+        new(Machine.Switch.PageoutSkipsLargeFolio, "pageout_skips_large_folio", Bool,
+            "madvise(pageout) skips a shared or unsplittable PTE-mapped THP and goes on (stops at it before)"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];

@@ -54,6 +54,8 @@ public class ProfileTests
     [InlineData("v6.15", "uffd_wp_multi_vma", "true")]
     [InlineData("v6.2", "fork_hugetlb_copy_vm_write", "false")]
     [InlineData("v6.15", "fork_hugetlb_copy_vm_write", "true")]
+    [InlineData("v6.2", "pageout_skips_large_folio", "false")]
+    [InlineData("v6.15", "pageout_skips_large_folio", "true")]
     public void NamedProfilesFollowTheMatrix(string profile, string sw, string value)
     {
         Assert.Contains(new KeyValuePair<string, string>(sw, value), KernelProfile.Parse(profile).Switches);

@@ -123,6 +123,25 @@ public class ThpPageoutTests
         Assert.Equal(signature, Assert.Single(executor.Run(program, KernelProfile.Parse("v5.7")).Violations).Signature);
     }
 
+    [Theory]
+    [InlineData("v5.12", false)]
+    [InlineData("v6.15", true)]
+    public void A_THP_that_cannot_be_split_ends_the_walk_of_its_table_until_6_10(string profile, bool pagedOut)
+    {
+        // The pin holds a reference beyond the PTE-mapped THP's mappings, so its split fails; the base page at +1M,
+        // under the same table, is paged out only when the walk goes on past the THP.
+        var r = new Rig(profile);
+        var a = r.MapThp();
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a + (1 << 20), 1 << 20, Flag.DontNeed));
+        r.Store(r.T0, a + (1 << 20));
+        Assert.Equal(Status.Done, r.K.Pin(r.T0, a, 4096, Flag.Rw | Flag.LongTerm, out _));
+
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, Thp, Flag.PageOut));
+
+        Assert.True(Rig.PteOf(r.P0, a).Present);
+        Assert.Equal(pagedOut, Rig.PteOf(r.P0, a + (1 << 20)).IsSwap);
+    }
+
     [Fact]
     public void Pageout_of_a_hugetlb_mapping_fails_with_EINVAL_and_changes_nothing()
     {
