@@ -628,8 +628,9 @@ internal sealed partial class Kernel
         var grant = table.HugeGrant;
         if (f.Zero)
         {
-            // __split_huge_zero_page_pmd: read-only special PTEs of the zero page, keeping only uffd-wp; no counts.
-            table.MapAll(f, PteFlags.Present | (flags & PteFlags.UffdWp), Decision.ZeroMap, Decision.ZeroMap);
+            // __split_huge_zero_page_pmd: read-only special PTEs of the zero page, no counts; uffd-wp kept from 6.3.
+            var keep = Profile.HugeZeroSplitKeepsUffdWp ? PteFlags.UffdWp : PteFlags.None;
+            table.MapAll(f, PteFlags.Present | (flags & keep), Decision.ZeroMap, Decision.ZeroMap);
         }
         else
         {
@@ -737,9 +738,10 @@ internal sealed partial class Kernel
         var first = (table.Index << Geometry.PmdShift) >> Geometry.PageShift;
         FlushTlb(p, first, first + Geometry.PmdNr - 1);
         table.Huge = n;
-        // hugetlb_wp: make_huge_pte(!unshare), so an unshare copy is read-only and clean; the uffd-wp bit carries over.
+        // hugetlb_wp: make_huge_pte(!unshare), so an unshare copy is read-only and clean; the uffd-wp bit carries over
+        // from 6.4.
         table.HugeFlags = unshare
-            ? PteFlags.Present | (table.HugeFlags & PteFlags.UffdWp)
+            ? PteFlags.Present | (table.HugeFlags & (Profile.HugetlbUnshareKeepsUffdWp ? PteFlags.UffdWp : PteFlags.None))
             : PteFlags.Present | PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty;
         table.HugeGrant = table.HugeMappedBy = unshare ? Decision.UnshareCopy : Decision.HugetlbCopy;
         n.CompoundMapcount = 1;

@@ -43,6 +43,9 @@ public sealed class KernelProfile
         UffdWpMultiVma = values[(int)Switch.UffdWpMultiVma] != 0;
         ForkHugetlbCopyVmWrite = values[(int)Switch.ForkHugetlbCopyVmWrite] != 0;
         PageoutSkipsLargeFolio = values[(int)Switch.PageoutSkipsLargeFolio] != 0;
+        HugeZeroSplitKeepsUffdWp = values[(int)Switch.HugeZeroSplitKeepsUffdWp] != 0;
+        HugetlbUnshareKeepsUffdWp = values[(int)Switch.HugetlbUnshareKeepsUffdWp] != 0;
+        UffdWpWritenotify = values[(int)Switch.UffdWpWritenotify] != 0;
     }
 
     public string Name { get; }
@@ -83,6 +86,12 @@ public sealed class KernelProfile
     public bool ForkHugetlbCopyVmWrite { get; }
 
     public bool PageoutSkipsLargeFolio { get; }
+
+    public bool HugeZeroSplitKeepsUffdWp { get; }
+
+    public bool HugetlbUnshareKeepsUffdWp { get; }
+
+    public bool UffdWpWritenotify { get; }
 
     /// <summary>The value word of a switch, e.g. <c>page_count</c> or <c>true</c>.</summary>
     public string ValueOf(Switch s) => SwitchInfo.Get(s).Values[_values[(int)s]];
@@ -209,16 +218,18 @@ public sealed class KernelProfile
         Add("v6.0", (Switch.MprotectWritable, (int)MprotectWritableRule.ExclusiveDirty));
         // Row I: R/O long-term pins also unshare the zero page; mprotect maps clean exclusive PTEs and PMDs writable
         // (#24, with can_change_pmd_writable: both in the savedwrite series merged for 6.2); hugetlb MADV_DONTNEED
-        // rounds its end down (6.1).
+        // rounds its end down (6.1); uffd-wp VMAs get write-notify (6.2).
         Add("v6.2", (Switch.RoPinUnshare, (int)RoPinUnshareRule.AnonAndLongtermCow),
-            (Switch.MprotectWritable, (int)MprotectWritableRule.Exclusive), (Switch.HugetlbDontneedAlignDown, T));
+            (Switch.MprotectWritable, (int)MprotectWritableRule.Exclusive), (Switch.HugetlbDontneedAlignDown, T),
+            (Switch.UffdWpWritenotify, T));
         // Row J: PTE-mapped THP reuse; O_DIRECT on FOLL_PIN (landed between 6.3 and 6.5); uffd-wp unprotect by
         // vm_page_prot (6.3); FOLL_LONGTERM GUP-fast's fallback may retry faults (6.3); uffd-wp over several VMAs (6.4);
         // empty PTE tables freed by MADV_DONTNEED (6.14, x86-64); fork's hugetlb copy honours VM_WRITE (6.14); pageout
-        // skips large folios it cannot split (6.10).
+        // skips large folios it cannot split (6.10); the uffd-wp bit survives a huge zero PMD split (6.3) and hugetlb's
+        // unshare copy (6.4).
         Add("v6.15", (Switch.PteThpReuse, (int)PteThpRule.MmOwner), (Switch.OdirectFollPin, T), (Switch.UffdUnprotectPageProt, T),
             (Switch.LongtermFastRetry, T), (Switch.UffdWpMultiVma, T), (Switch.PtReclaim, T), (Switch.ForkHugetlbCopyVmWrite, T),
-            (Switch.PageoutSkipsLargeFolio, T));
+            (Switch.PageoutSkipsLargeFolio, T), (Switch.HugeZeroSplitKeepsUffdWp, T), (Switch.HugetlbUnshareKeepsUffdWp, T));
         return [.. list];
     }
 }

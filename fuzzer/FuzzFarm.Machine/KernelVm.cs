@@ -390,7 +390,9 @@ internal sealed partial class Kernel
             return !unprotectByFlags && !f.Hugetlb && (!pmd || Profile.MprotectWritable == MprotectWritableRule.Exclusive)
                 && CanChangeWritable(vma, f, sub, flags);
         }
-        if (!vma.Write || (flags & PteFlags.UffdWp) != 0)
+        // Before 6.2 a registered VMA had no write-notify, so mprotect took the write bit from vm_page_prot beside the
+        // uffd-wp bit.
+        if (!vma.Write || ((flags & PteFlags.UffdWp) != 0 && (uffd != 0 || Profile.UffdWpWritenotify)))
         {
             return false;
         }

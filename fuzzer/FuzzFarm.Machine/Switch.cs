@@ -89,4 +89,20 @@ public enum Switch
     /// walk of that page table (madvise_cold_or_pageout_pte_range's `break`s).
     /// </summary>
     PageoutSkipsLargeFolio,
+    /// <summary>
+    /// 6.3: splitting a huge zero PMD carries its uffd-wp bit to the 512 PTEs (42b2af2c9b7e); before,
+    /// __split_huge_zero_page_pmd built them from vm_page_prot and the rest of a protected PMD lost its protection.
+    /// </summary>
+    HugeZeroSplitKeepsUffdWp,
+    /// <summary>
+    /// 6.4: hugetlb_wp's unshare copy keeps the uffd-wp bit (0f230bc24b6e); before, make_huge_pte(..., !unshare) dropped
+    /// it, so a read-only pin of a protected hugetlb page left the copy unprotected.
+    /// </summary>
+    HugetlbUnshareKeepsUffdWp,
+    /// <summary>
+    /// 6.2: a VMA registered for uffd-wp gets write-notify (51d3d5eb74ff), so mprotect keeps protected shared PTEs
+    /// read-only; before, shmem and hugetlb (registrable from 5.19) took the write bit from a writable vm_page_prot
+    /// and kept the uffd-wp bit beside it.
+    /// </summary>
+    UffdWpWritenotify,
 }

@@ -51,6 +51,12 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "fork's copy of a maybe-pinned hugetlb page is writable only where the VMA allows writes (always before)"),
         new(Machine.Switch.PageoutSkipsLargeFolio, "pageout_skips_large_folio", Bool,
             "madvise(pageout) skips a shared or unsplittable PTE-mapped THP and goes on (stops at it before)"),
+        new(Machine.Switch.HugeZeroSplitKeepsUffdWp, "huge_zero_split_keeps_uffd_wp", Bool,
+            "a split of a write-protected huge zero PMD keeps the uffd-wp bit on its PTEs (drops it before)"),
+        new(Machine.Switch.HugetlbUnshareKeepsUffdWp, "hugetlb_unshare_keeps_uffd_wp", Bool,
+            "hugetlb's unshare copy keeps the uffd-wp bit (drops it before)"),
+        new(Machine.Switch.UffdWpWritenotify, "uffd_wp_writenotify", Bool,
+            "mprotect leaves uffd-wp protected shared PTEs read-only (makes them writable before)"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];

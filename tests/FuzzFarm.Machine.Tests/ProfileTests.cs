@@ -56,6 +56,12 @@ public class ProfileTests
     [InlineData("v6.15", "fork_hugetlb_copy_vm_write", "true")]
     [InlineData("v6.2", "pageout_skips_large_folio", "false")]
     [InlineData("v6.15", "pageout_skips_large_folio", "true")]
+    [InlineData("v6.2", "huge_zero_split_keeps_uffd_wp", "false")]
+    [InlineData("v6.15", "huge_zero_split_keeps_uffd_wp", "true")]
+    [InlineData("v6.2", "hugetlb_unshare_keeps_uffd_wp", "false")]
+    [InlineData("v6.15", "hugetlb_unshare_keeps_uffd_wp", "true")]
+    [InlineData("v6.0", "uffd_wp_writenotify", "false")]
+    [InlineData("v6.2", "uffd_wp_writenotify", "true")]
     public void NamedProfilesFollowTheMatrix(string profile, string sw, string value)
     {
         Assert.Contains(new KeyValuePair<string, string>(sw, value), KernelProfile.Parse(profile).Switches);
