@@ -488,11 +488,14 @@ internal sealed partial class Kernel
             return FaultResult.Ok;
         }
         // 5.7 copies to a new THP only where __transparent_hugepage_enabled(vma) allows one: not after
-        // madvise(nohugepage), which changes the flags and leaves the PMD as it was.
-        if (f.Zero && (unshare || Profile.PmdThpReuse != PmdThpRule.MapcountCopy || !vma.ThpAllowed))
+        // madvise(nohugepage), which changes the flags and leaves the PMD as it was. 6.13's do_huge_zero_wp_pmd asks
+        // nothing of the VMA and serves an unshare alike.
+        var zeroToThp = Profile.HugeZeroWpThp
+            || (!unshare && Profile.PmdThpReuse == PmdThpRule.MapcountCopy && vma.ThpAllowed);
+        if (f.Zero && !zeroToThp)
         {
             // From 5.8 (3917c80280c9, THP COW by split) the huge zero PMD is split and the PTE fault copies the zero
-            // page; 5.7 allocates a new THP below ("goto alloc") where it may, else splits too.
+            // page; 5.7 and 6.13+ allocate a new THP below, 5.7 only where it may.
             if (Tracing)
             {
                 Note($"do_huge_pmd_wp_page: P{p.Id} huge zero page: split PMD, fault per PTE");
@@ -529,11 +532,12 @@ internal sealed partial class Kernel
             SplitPmd(p, table);
             return FaultResult.Ok;
         }
-        if (!vma.ThpAllowed)
+        if (!vma.ThpAllowed && !f.Zero)
         {
             return CopyThpToBasePages(p, vma, table, f);
         }
-        // 5.7: allocate a new THP and copy the whole folio (a cleared one for the huge zero page).
+        // 5.7: allocate a new THP and copy the whole folio; 5.7 and 6.13+: a cleared one for the huge zero page, mapped
+        // writable where the VMA allows it even for an unshare (map_anon_folio_pmd), without the uffd-wp bit.
         var copy = f.Zero ? Decision.PmdCopyHugeZero : Decision.PmdCopyThp;
         Coverage.Hit(CovPoint.PmdCopy, f, 0, true);
         var n = AllocHuge(copy, hugetlb: false);

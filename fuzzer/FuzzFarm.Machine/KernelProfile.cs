@@ -46,6 +46,7 @@ public sealed class KernelProfile
         HugeZeroSplitKeepsUffdWp = values[(int)Switch.HugeZeroSplitKeepsUffdWp] != 0;
         HugetlbUnshareKeepsUffdWp = values[(int)Switch.HugetlbUnshareKeepsUffdWp] != 0;
         UffdWpWritenotify = values[(int)Switch.UffdWpWritenotify] != 0;
+        HugeZeroWpThp = values[(int)Switch.HugeZeroWpThp] != 0;
     }
 
     public string Name { get; }
@@ -92,6 +93,8 @@ public sealed class KernelProfile
     public bool HugetlbUnshareKeepsUffdWp { get; }
 
     public bool UffdWpWritenotify { get; }
+
+    public bool HugeZeroWpThp { get; }
 
     /// <summary>The value word of a switch, e.g. <c>page_count</c> or <c>true</c>.</summary>
     public string ValueOf(Switch s) => SwitchInfo.Get(s).Values[_values[(int)s]];
@@ -226,10 +229,11 @@ public sealed class KernelProfile
         // vm_page_prot (6.3); FOLL_LONGTERM GUP-fast's fallback may retry faults (6.3); uffd-wp over several VMAs (6.4);
         // empty PTE tables freed by MADV_DONTNEED (6.14, x86-64); fork's hugetlb copy honours VM_WRITE (6.14); pageout
         // skips large folios it cannot split (6.10); the uffd-wp bit survives a huge zero PMD split (6.3) and hugetlb's
-        // unshare copy (6.4).
+        // unshare copy (6.4); a write to the huge zero PMD maps a THP (6.13).
         Add("v6.15", (Switch.PteThpReuse, (int)PteThpRule.MmOwner), (Switch.OdirectFollPin, T), (Switch.UffdUnprotectPageProt, T),
             (Switch.LongtermFastRetry, T), (Switch.UffdWpMultiVma, T), (Switch.PtReclaim, T), (Switch.ForkHugetlbCopyVmWrite, T),
-            (Switch.PageoutSkipsLargeFolio, T), (Switch.HugeZeroSplitKeepsUffdWp, T), (Switch.HugetlbUnshareKeepsUffdWp, T));
+            (Switch.PageoutSkipsLargeFolio, T), (Switch.HugeZeroSplitKeepsUffdWp, T), (Switch.HugetlbUnshareKeepsUffdWp, T),
+            (Switch.HugeZeroWpThp, T));
         return [.. list];
     }
 }

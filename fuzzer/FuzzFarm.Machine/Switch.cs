@@ -105,4 +105,10 @@ public enum Switch
     /// and kept the uffd-wp bit beside it.
     /// </summary>
     UffdWpWritenotify,
+    /// <summary>
+    /// 6.13: a write or unshare fault on the huge zero PMD maps a new zeroed THP, writable where the VMA allows it and
+    /// without the uffd-wp bit (1ced09e0331f, do_huge_zero_wp_pmd), and splits only if that allocation fails; from 5.8
+    /// before, it split the PMD and the PTE fault copied one zero page.
+    /// </summary>
+    HugeZeroWpThp,
 }

@@ -57,6 +57,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "hugetlb's unshare copy keeps the uffd-wp bit (drops it before)"),
         new(Machine.Switch.UffdWpWritenotify, "uffd_wp_writenotify", Bool,
             "mprotect leaves uffd-wp protected shared PTEs read-only (makes them writable before)"),
+        new(Machine.Switch.HugeZeroWpThp, "huge_zero_wp_thp", Bool,
+            "a write or unshare fault on the huge zero PMD maps a new THP (splits it before, 5.7 aside)"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];

@@ -43,8 +43,9 @@ public class HugeZeroPageTests
     [Theory]
     [InlineData("v5.7", true)]
     [InlineData("v5.8", false)]
-    [InlineData("v6.15", false)]
-    public void A_write_to_the_huge_zero_page_maps_a_new_THP_on_5_7_and_a_base_page_after_a_split_later(string profile, bool newThp)
+    [InlineData("v6.2", false)]
+    [InlineData("v6.15", true)]
+    public void A_write_to_the_huge_zero_page_maps_a_new_THP_on_5_7_and_from_6_13_and_a_base_page_after_a_split_between(string profile, bool newThp)
     {
         var r = new Rig(profile);
         var a = MapHugeZero(r);
@@ -55,6 +56,7 @@ public class HugeZeroPageTests
         if (newThp)
         {
             Assert.False(table.Huge!.Zero);
+            Assert.True((table.HugeFlags & PteFlags.Write) != 0);
             return;
         }
         Assert.Null(table.Huge);
@@ -64,6 +66,19 @@ public class HugeZeroPageTests
         var neighbour = Rig.PteOf(r.P0, a + 4096);
         Assert.True(neighbour.Folio!.Zero);
         Assert.False(neighbour.Writable);
+    }
+
+    [Theory]
+    [InlineData("v6.2", false)]
+    [InlineData("v6.15", true)]
+    public void A_read_only_long_term_pin_unshares_the_huge_zero_page_into_a_new_THP_from_6_13(string profile, bool newThp)
+    {
+        var r = new Rig(profile);
+        var a = MapHugeZero(r);
+
+        Assert.Equal(Status.Done, r.K.Pin(r.T0, a, 4096, Flag.R | Flag.LongTerm, out _));
+
+        Assert.Equal(newThp, r.P0.Table(a)!.Huge is { Zero: false });
     }
 
     [Fact]

@@ -62,6 +62,8 @@ public class ProfileTests
     [InlineData("v6.15", "hugetlb_unshare_keeps_uffd_wp", "true")]
     [InlineData("v6.0", "uffd_wp_writenotify", "false")]
     [InlineData("v6.2", "uffd_wp_writenotify", "true")]
+    [InlineData("v6.2", "huge_zero_wp_thp", "false")]
+    [InlineData("v6.15", "huge_zero_wp_thp", "true")]
     public void NamedProfilesFollowTheMatrix(string profile, string sw, string value)
     {
         Assert.Contains(new KeyValuePair<string, string>(sw, value), KernelProfile.Parse(profile).Switches);
