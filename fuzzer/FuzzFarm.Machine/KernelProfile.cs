@@ -47,6 +47,7 @@ public sealed class KernelProfile
         HugetlbUnshareKeepsUffdWp = values[(int)Switch.HugetlbUnshareKeepsUffdWp] != 0;
         UffdWpWritenotify = values[(int)Switch.UffdWpWritenotify] != 0;
         HugeZeroWpThp = values[(int)Switch.HugeZeroWpThp] != 0;
+        PmdFlushDeferred = values[(int)Switch.PmdFlushDeferred] != 0;
     }
 
     public string Name { get; }
@@ -95,6 +96,8 @@ public sealed class KernelProfile
     public bool UffdWpWritenotify { get; }
 
     public bool HugeZeroWpThp { get; }
+
+    public bool PmdFlushDeferred { get; }
 
     /// <summary>The value word of a switch, e.g. <c>page_count</c> or <c>true</c>.</summary>
     public string ValueOf(Switch s) => SwitchInfo.Get(s).Values[_values[(int)s]];
@@ -215,8 +218,10 @@ public sealed class KernelProfile
         // fix for swap entries (5.14).
         Add("v5.18", (Switch.BaseReuse, (int)BaseReuseRule.PageCountFreeSwap), (Switch.PmdThpReuse, (int)PmdThpRule.PageCountSplit),
             (Switch.SwapinReuse, (int)SwapinRule.PageCount), (Switch.HugetlbDontneed, T), (Switch.ForkClearsUffdWp, T));
-        // Row G: COW fixes part 2, PageAnonExclusive and R/O pin unsharing; uffd-wp on shmem and hugetlb (b1f9e876862d).
-        Add("v5.19", (Switch.AnonExclusive, T), (Switch.RoPinUnshare, (int)RoPinUnshareRule.Anon), (Switch.UffdWpShmemHugetlb, T));
+        // Row G: COW fixes part 2, PageAnonExclusive and R/O pin unsharing; uffd-wp on shmem and hugetlb (b1f9e876862d);
+        // change_protection on mmu_gather, which also flushes PMDs (4a18419f71cd, 4f83145721f3).
+        Add("v5.19", (Switch.AnonExclusive, T), (Switch.RoPinUnshare, (int)RoPinUnshareRule.Anon), (Switch.UffdWpShmemHugetlb, T),
+            (Switch.PmdFlushDeferred, T));
         // Row H: mprotect maps exclusive anon pages writable.
         Add("v6.0", (Switch.MprotectWritable, (int)MprotectWritableRule.ExclusiveDirty));
         // Row I: R/O long-term pins also unshare the zero page; mprotect maps clean exclusive PTEs and PMDs writable

@@ -430,7 +430,10 @@ internal sealed partial class Kernel
                     var write = ProtWrite(vma, table.Huge, 0, flags, uffd, pmd: true);
                     changed += Apply(p, ref flags, write, tStart >> Geometry.PageShift, (tEnd - 1) >> Geometry.PageShift, cause, table.Huge);
                     table.HugeFlags = flags;
-                    FlushPmd(p, tStart);
+                    if (table.Huge.Hugetlb || !Profile.PmdFlushDeferred)
+                    {
+                        FlushPmd(p, tStart);
+                    }
                     if (write)
                     {
                         table.HugeGrant = vma.Shared ? Decision.MprotectWritableShared : Decision.MprotectWritable;

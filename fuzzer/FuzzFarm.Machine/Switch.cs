@@ -111,4 +111,10 @@ public enum Switch
     /// before, it split the PMD and the PTE fault copied one zero page.
     /// </summary>
     HugeZeroWpThp,
+    /// <summary>
+    /// 5.19: change_huge_pmd invalidates a THP's PMD without a flush (pmdp_invalidate_ad on x86, 4f83145721f3) and
+    /// leaves it to the caller's mmu_gather (4a18419f71cd), so mprotect and uffd-wp flush a PMD when they flush their
+    /// PTEs, at the end of the call; before, pmdp_invalidate flushed it at once. hugetlb flushes at once throughout.
+    /// </summary>
+    PmdFlushDeferred,
 }

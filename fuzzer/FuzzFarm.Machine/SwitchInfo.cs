@@ -59,6 +59,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "mprotect leaves uffd-wp protected shared PTEs read-only (makes them writable before)"),
         new(Machine.Switch.HugeZeroWpThp, "huge_zero_wp_thp", Bool,
             "a write or unshare fault on the huge zero PMD maps a new THP (splits it before, 5.7 aside)"),
+        new(Machine.Switch.PmdFlushDeferred, "pmd_flush_deferred", Bool,
+            "mprotect and uffd-wp flush a THP PMD with their PTEs at the end of the call (at once before)"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];
