@@ -378,6 +378,20 @@ internal sealed partial class Kernel
                 }
                 return FaultResult.Ok;
             }
+            // 6.11 maps it writable on a read fault too, clean, unless uffd-wp or soft-dirty tracking (VM_SOFTDIRTY
+            // clear and no soft-dirty bit) wants the write fault.
+            if (!write && Profile.SwapinMapsWritable && vma.Write && (pte.Flags & PteFlags.UffdWp) == 0
+                && (vma.SoftDirty || (pte.Flags & PteFlags.SoftDirty) != 0))
+            {
+                Coverage.Hit(CovPoint.SwapReuse, f);
+                pte.Flags |= PteFlags.Write;
+                pte.Grant = pte.MappedBy = reuse;
+                if (Tracing)
+                {
+                    Note($"{DecisionText.Of(reuse)}: pfn {f.Pfn} marked exclusive, mapped writable (clean) on a read fault");
+                }
+                return FaultResult.Ok;
+            }
             if (Tracing && Profile.AnonExclusive)
             {
                 // The line above printed the counts before this: a triager must not read the page as shared.

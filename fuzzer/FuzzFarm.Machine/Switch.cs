@@ -117,4 +117,10 @@ public enum Switch
     /// PTEs, at the end of the call; before, pmdp_invalidate flushed it at once. hugetlb flushes at once throughout.
     /// </summary>
     PmdFlushDeferred,
+    /// <summary>
+    /// 6.11: do_swap_page maps an exclusive page writable (clean) on a read fault too, where the VMA allows writes and
+    /// neither uffd-wp nor soft-dirty tracking needs the write fault (c18160dba5ff, 20dfa5b7adc5); before, only a
+    /// write fault mapped it writable.
+    /// </summary>
+    SwapinMapsWritable,
 }

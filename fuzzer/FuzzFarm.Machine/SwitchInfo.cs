@@ -61,6 +61,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "a write or unshare fault on the huge zero PMD maps a new THP (splits it before, 5.7 aside)"),
         new(Machine.Switch.PmdFlushDeferred, "pmd_flush_deferred", Bool,
             "mprotect and uffd-wp flush a THP PMD with their PTEs at the end of the call (at once before)"),
+        new(Machine.Switch.SwapinMapsWritable, "swapin_maps_writable", Bool,
+            "a read fault's swap-in maps an exclusive page writable where nothing needs the write fault (read-only before)"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];

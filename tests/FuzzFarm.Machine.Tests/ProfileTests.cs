@@ -66,6 +66,8 @@ public class ProfileTests
     [InlineData("v6.15", "huge_zero_wp_thp", "true")]
     [InlineData("v5.18", "pmd_flush_deferred", "false")]
     [InlineData("v5.19", "pmd_flush_deferred", "true")]
+    [InlineData("v6.2", "swapin_maps_writable", "false")]
+    [InlineData("v6.15", "swapin_maps_writable", "true")]
     public void NamedProfilesFollowTheMatrix(string profile, string sw, string value)
     {
         Assert.Contains(new KeyValuePair<string, string>(sw, value), KernelProfile.Parse(profile).Switches);
