@@ -35,7 +35,9 @@ internal sealed partial class Kernel
         {
             return Fail(first is null ? $"ENOMEM: nothing is mapped at or after 0x{addr:x}" : $"EINVAL: nothing is mapped in [0x{addr:x}, 0x{end:x})");
         }
-        if (SplitsHugetlbOffGrid(p, addr, end))
+        // "If the first vma contains huge pages, make sure start address is aligned": even when the range starts in
+        // the hole before it.
+        if (SplitsHugetlbOffGrid(p, addr, end) || (first.Hugetlb && !Geometry.PmdAligned(addr)))
         {
             return Fail("EINVAL: hugetlb ranges must be 2M-aligned");
         }

@@ -27,7 +27,11 @@ public enum PteThpRule
 {
     /// <summary>≤5.8: page_trans_huge_map_swapcount() ≤ 1.</summary>
     Mapcount,
-    /// <summary>5.9–6.14: the head's page_count must be 1 (every PTE holds a reference): copy in practice.</summary>
+    /// <summary>
+    /// 5.9–6.14: the folio's page_count must be 1 (every PTE holds a reference): copy in practice, but a folio left with
+    /// one PTE and no other reference is reused, as do_wp_page did until cd197c3a2040 (6.9) rejected every large folio.
+    /// The machine keeps the reuse for all of them (kernel-history.md row I says copy, without that case).
+    /// </summary>
     PageCount,
     /// <summary>6.15+: reuse if only this MM maps the folio and every reference is a mapping reference.</summary>
     MmOwner,

@@ -42,6 +42,18 @@ public class UffdRangeTests
         Assert.StartsWith("EINVAL", r.K.Error);
     }
 
+    [Fact]
+    public void Register_from_a_hole_before_a_hugetlb_vma_wants_a_2M_aligned_start()
+    {
+        var r = new Rig("v6.15");
+        var a = r.Map(2 << 20, Flag.Private | Flag.Hugetlb);
+        var u = r.K.NewUffd(r.T0);
+
+        Assert.Equal(Status.Failed, r.K.UffdRegister(r.T0, u, a - Page, (2 << 20) + (long)Page));
+        Assert.StartsWith("EINVAL", r.K.Error);
+        Assert.Equal(Status.Done, r.K.UffdRegister(r.T0, u, a - (2 << 20), 4 << 20));
+    }
+
     [Theory]
     [InlineData("v6.2", false)]
     [InlineData("v6.15", true)]
