@@ -263,4 +263,5 @@ internal enum CovPoint : ushort
     NestedFlush,
     CopyWhileWritable,
     StaleLeft,
+    UffdWpMarker,
 }

@@ -192,9 +192,10 @@ internal sealed partial class Kernel
             shm.Pages[index] = f;
         }
         ref var pte = ref table.At(idx);
+        var flags = PteFlags.Present | (kind == FaultKind.Write ? PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty : 0);
+        pte.Flags = ThroughMarker(vma, pte.Flags, flags, f);
         pte.Folio = f;
         pte.Sub = 0;
-        pte.Flags = PteFlags.Present | (kind == FaultKind.Write ? PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty : 0);
         pte.Grant = pte.MappedBy = Decision.ShmemMap;
         AddMap(f, 0);
         Coverage.Hit(CovPoint.ShmemFault, f);
@@ -663,6 +664,7 @@ internal sealed partial class Kernel
         var f = table.Huge;
         if (f is null)
         {
+            var marker = table.HugeFlags;
             if (vma.Shared)
             {
                 var index = (vma.ShmOffset + (long)(addr - vma.Start)) >> Geometry.PmdShift;
@@ -673,13 +675,18 @@ internal sealed partial class Kernel
                     f.RefCount = 1;
                     vma.Shm.Pages[index] = f;
                 }
-                table.HugeFlags = PteFlags.Present | (kind == FaultKind.Write ? PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty : 0);
+                table.HugeFlags = ThroughMarker(vma, marker, PteFlags.Present | (kind == FaultKind.Write ? PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty : 0), f);
             }
             else
             {
                 f = AllocHuge(Decision.HugetlbNew, hugetlb: true);
                 f.Exclusive[0] = true;
-                table.HugeFlags = PteFlags.Present | PteFlags.Dirty | (kind == FaultKind.Write ? PteFlags.Write : 0);
+                var flags = PteFlags.Present | PteFlags.Dirty | (kind == FaultKind.Write ? PteFlags.Write : 0);
+                // A private write fault runs hugetlb_wp on the new page at once, which made it writable past the
+                // marker's bit (set_huge_ptep_writable keeps the bit) until 6.3 made it stop there (60d5b473d61b).
+                table.HugeFlags = kind == FaultKind.Write && !Profile.HugetlbWpHonorsUffdWp
+                    ? ThroughMarker(vma, marker, flags, f) | (flags & PteFlags.Write)
+                    : ThroughMarker(vma, marker, flags, f);
             }
             AddPmdMap(f);
             table.Huge = f;

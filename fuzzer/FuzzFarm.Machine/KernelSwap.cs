@@ -271,17 +271,15 @@ internal sealed partial class Kernel
     /// <summary>
     /// Reclaim of a shmem page (try_to_unmap_one, file branch): the PTE is cleared, no swap entry is left, and its
     /// soft-dirty bit goes with it; the page stays the object's (shmem_writepage moves it to swap, and a fault finds it
-    /// again). A uffd-wp bit would live on in a PTE marker, which the machine does not model: such a PTE stays.
+    /// again). A uffd-wp bit lives on in a PTE marker (pte_install_uffd_wp_if_needed).
     /// </summary>
     private void UnmapShmem(Process p, ref Pte pte, Folio f, ulong addr)
     {
-        if ((pte.Flags & PteFlags.UffdWp) != 0)
-        {
-            return;
-        }
+        var marker = pte.Flags & PteFlags.UffdWp;
         Coverage.Hit(CovPoint.SwapOut, f);
         RemoveMap(f, 0);
         pte = default;
+        pte.Flags = marker;
         ShmemUnmapped.Add(addr);
         var page = addr >> Geometry.PageShift;
         FlushTlb(p, page, page);

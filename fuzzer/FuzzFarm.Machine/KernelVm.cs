@@ -140,7 +140,7 @@ internal sealed partial class Kernel
     /// are only partly covered. A PTE table it empties is kept (Linux frees tables with their VMAs), unless <paramref name="reclaim"/> (MADV_DONTNEED under PT_RECLAIM) and the zap covered the table's
     /// whole 2M inside one VMA: zap_pte_range then frees the empty table.
     /// </summary>
-    private void ZapRange(Process p, ulong start, ulong end, bool reclaim = false)
+    private void ZapRange(Process p, ulong start, ulong end, bool reclaim = false, bool keepMarkers = false)
     {
         foreach (var table in p.Tables)
         {
@@ -156,11 +156,18 @@ internal sealed partial class Kernel
                 {
                     var f = table.Huge;
                     table.Huge = null;
+                    // __unmap_hugepage_range leaves a marker where the entry was protected, unless it drops markers.
+                    table.HugeFlags = keepMarkers ? table.HugeFlags & PteFlags.UffdWp : PteFlags.None;
                     Coverage.Hit(CovPoint.Unmap, f, 0, true);
                     RemovePmdMap(f);
                     continue;
                 }
                 SplitPmd(p, table);
+            }
+            else if (!keepMarkers && start <= tStart && tEnd <= end)
+            {
+                // A hugetlb marker lives in the huge entry's flags.
+                table.HugeFlags = PteFlags.None;
             }
             var zapped = table.Kept;
             var used = table.Used;
@@ -192,7 +199,13 @@ internal sealed partial class Kernel
                 }
                 ref var pte = ref table.At(i);
                 zapped |= !pte.IsNone;
+                var marker = keepMarkers && (pte.Flags & PteFlags.UffdWp) != 0;
                 ZapEntry(ref pte);
+                if (marker)
+                {
+                    // zap_install_uffd_wp_if_needed: MADV_DONTNEED keeps a file page's protection in a marker.
+                    pte.Flags = PteFlags.UffdWp;
+                }
             }
             if (zapped)
             {
@@ -410,6 +423,10 @@ internal sealed partial class Kernel
     private int ChangeProtection(Process p, Vma vma, ulong start, ulong end, int uffd, Decision cause)
     {
         var changed = 0;
+        if (uffd != 0 && TakesMarkers(vma))
+        {
+            MarkEmptyEntries(p, vma, start, end, uffd == 1);
+        }
         foreach (var table in p.Tables)
         {
             var tStart = table.Index << Geometry.PmdShift;
@@ -456,6 +473,7 @@ internal sealed partial class Kernel
                 }
                 if (!pte.Present)
                 {
+                    // Empty, or a marker that MarkEmptyEntries has already dealt with.
                     continue;
                 }
                 var flags = UffdBits(pte.Flags, uffd);
@@ -713,7 +731,7 @@ internal sealed partial class Kernel
                 return null;
             }
         }
-        ZapRange(p, start, end, reclaim: Profile.PtReclaim);
+        ZapRange(p, start, end, reclaim: Profile.PtReclaim, keepMarkers: p.FindVma(start) is { } vma && TakesMarkers(vma));
         Discarded.Add((start, end));
         return null;
     }

@@ -35,7 +35,14 @@ internal struct Pte
 
     public readonly bool Writable => (Flags & PteFlags.Write) != 0;
 
+    /// <summary>No page and no swap entry: empty, or a uffd-wp PTE marker (<see cref="IsUffdWpMarker"/>).</summary>
     public readonly bool IsNone => Folio is null && _swap == 0;
+
+    /// <summary>
+    /// A PTE marker (5.19+, shmem and hugetlb): an empty entry that keeps a uffd-wp protection, so that the page it
+    /// faults in later is mapped write-protected. It maps nothing, so every walker treats it as empty.
+    /// </summary>
+    public readonly bool IsUffdWpMarker => IsNone && (Flags & PteFlags.UffdWp) != 0;
 
     public int SwapSlot
     {

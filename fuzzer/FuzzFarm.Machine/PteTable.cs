@@ -123,7 +123,8 @@ internal sealed class PteTable
         {
             foreach (var i in Used)
             {
-                if (!Peek(i).IsNone)
+                // A uffd-wp marker is not pte_none: it keeps the table from PT_RECLAIM.
+                if (Peek(i) is var e && (!e.IsNone || e.IsUffdWpMarker))
                 {
                     return true;
                 }

@@ -123,4 +123,9 @@ public enum Switch
     /// write fault mapped it writable.
     /// </summary>
     SwapinMapsWritable,
+    /// <summary>
+    /// 6.3: hugetlb_wp leaves a write-protected (uffd-wp) entry to the handler (60d5b473d61b), so a private write
+    /// fault on a uffd-wp marker goes to the handler; before, hugetlb_no_page's own COW made the new page writable.
+    /// </summary>
+    HugetlbWpHonorsUffdWp,
 }

@@ -63,6 +63,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "mprotect and uffd-wp flush a THP PMD with their PTEs at the end of the call (at once before)"),
         new(Machine.Switch.SwapinMapsWritable, "swapin_maps_writable", Bool,
             "a read fault's swap-in maps an exclusive page writable where nothing needs the write fault (read-only before)"),
+        new(Machine.Switch.HugetlbWpHonorsUffdWp, "hugetlb_wp_honors_uffd_wp", Bool,
+            "a private hugetlb write fault on a uffd-wp marker goes to the handler (maps the page writable before)"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];

@@ -68,6 +68,8 @@ public class ProfileTests
     [InlineData("v5.19", "pmd_flush_deferred", "true")]
     [InlineData("v6.2", "swapin_maps_writable", "false")]
     [InlineData("v6.15", "swapin_maps_writable", "true")]
+    [InlineData("v6.2", "hugetlb_wp_honors_uffd_wp", "false")]
+    [InlineData("v6.15", "hugetlb_wp_honors_uffd_wp", "true")]
     public void NamedProfilesFollowTheMatrix(string profile, string sw, string value)
     {
         Assert.Contains(new KeyValuePair<string, string>(sw, value), KernelProfile.Parse(profile).Switches);
