@@ -144,7 +144,7 @@ internal sealed partial class Kernel
         var table = p.Table(op.Addr);
         var idx = PteIndex(op.Addr);
         var same = table is not null && table.Huge is null && table.Peek(idx).Folio == op.OrigFolio
-            && table.Peek(idx).Sub == op.OrigSub && table.Peek(idx).Flags == op.OrigFlags && !p.Exited;
+            && table.Peek(idx).Sub == op.OrigSub && table.Peek(idx).Flags == op.OrigFlags;
         if (same)
         {
             // The store held the mmap lock across its window, so the VMA is the one its fault saw.
@@ -161,10 +161,11 @@ internal sealed partial class Kernel
         }
         Put(op.OrigFolio!);
         ReleaseLockWaiters(p);
-        if (p.Exited)
+        if (p.Killed)
         {
+            // The fault returns into the SIGKILL: the store instruction never runs again.
             landing = default;
-            Error = "process exited";
+            Error = "killed by exit before the store ran again";
             return Status.Failed;
         }
         return Store(op.Thread, op.Addr, op.Value, null, out landing);

@@ -423,6 +423,9 @@ internal sealed partial class Kernel
     /// mappings are torn down now, or at the last mmput of another process's op still holding the mm (pins and pipes
     /// keep their pages either way).
     /// </summary>
+    /// <summary>exit_group's SIGKILL: the caller then finishes the split ops the threads are inside, then <see cref="Exit"/>.</summary>
+    internal void Kill(Process p) => p.Killed = true;
+
     internal Status Exit(SimThread t)
     {
         var p = t.Process;
@@ -442,11 +445,47 @@ internal sealed partial class Kernel
         {
             Note($"exit: P{p.Id}{(p.MmUsers > 0 ? $": {p.MmUsers} remote reference(s) keep its mm until they end" : "")}");
         }
+        for (var u = 0; u < Uffds.Count; u++)
+        {
+            if (Uffds[u].Process == p)
+            {
+                ReleaseUffd(u);
+            }
+        }
         if (p.MmUsers == 0)
         {
             TearDown(p);
         }
         return Status.Done;
+    }
+
+    /// <summary>
+    /// userfaultfd_release when the handler's process exits (exit_files; the fd is its own): the VMAs lose the
+    /// registration, and every thread waiting on the userfaultfd wakes, its fault retried without it.
+    /// </summary>
+    private void ReleaseUffd(int uffd)
+    {
+        foreach (var v in Uffds[uffd].Process.Vmas)
+        {
+            if (v.Uffd == uffd)
+            {
+                v.Uffd = -1;
+            }
+        }
+        foreach (var q in Processes)
+        {
+            foreach (var th in q.Threads)
+            {
+                if (th.State == RunState.Blocked && th.BlockedOn == BlockKind.Uffd && th.BlockedId == uffd)
+                {
+                    if (Tracing)
+                    {
+                        Note($"userfaultfd_release: {th} waited on the exited handler's userfaultfd");
+                    }
+                    Wake(th);
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -242,7 +242,12 @@ internal sealed partial class Kernel
         }
         else if (pte.IsSwap)
         {
-            Swap[pte.SwapSlot].Count--;
+            var slot = Swap[pte.SwapSlot];
+            // free_swap_and_cache: the last swap entry gone, a swapcache page nothing maps leaves the swapcache.
+            if (--slot.Count == 0 && slot.Cached is { } cached && cached.TotalMapcount() == 0)
+            {
+                DeleteFromSwapCache(cached);
+            }
         }
         pte = default;
     }

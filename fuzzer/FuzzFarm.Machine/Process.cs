@@ -10,6 +10,11 @@ internal sealed class Process
     /// <summary>Every thread has exited; the mm may live on (<see cref="MmUsers"/>).</summary>
     public bool Exited;
     /// <summary>
+    /// exit_group has killed the threads: each still finishes the syscall it is inside, but none returns to run an
+    /// instruction again (a store whose fault backed off is not retried).
+    /// </summary>
+    public bool Killed;
+    /// <summary>
     /// mm_users taken by another process's clear_refs or process_vm_readv (get_task_mm, mm_access) until its syscall
     /// ends: exit_mmap, the teardown, runs at the last mmput, so the mappings outlive the exit until then.
     /// </summary>
@@ -34,6 +39,7 @@ internal sealed class Process
         Parent = parent;
         ForkTime = forkTime;
         Exited = false;
+        Killed = false;
         MmUsers = 0;
         MmGone = false;
         HasPinned = false;

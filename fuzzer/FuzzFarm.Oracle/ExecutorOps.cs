@@ -110,6 +110,7 @@ public sealed partial class Executor
                 Bind(st, st.BindingSlot);
                 break;
             case Op.Exit:
+                _kernel.Kill(t.Process);
                 FinishOpsOf(t.Process);
                 s = _kernel.Exit(t);
                 break;
