@@ -239,11 +239,12 @@ public sealed partial class Executor
         _values.Clear();
         ulong run = 0;
         var runLength = 0;
-        var reported = false;
         foreach (var piece in _pieces)
         {
+            // Every piece is checked: pieces spliced from different pages may go wrong for different causes, and each
+            // signature counts (AddViolation keeps one per line and signature).
             var trackerIndex = piece.Tag < _trackers.Count ? piece.Tag : -1;
-            var check = !reported && trackerIndex >= 0 && !SamePage(piece, _trackers[trackerIndex].Snapshot);
+            var check = trackerIndex >= 0 && !SamePage(piece, _trackers[trackerIndex].Snapshot);
             var words = piece.Folio.Words[piece.Sub];
             if (collect && (words is null || words.Count == 0))
             {
@@ -280,7 +281,6 @@ public sealed partial class Executor
             var bad = FirstDisallowed(tr, piece);
             if (bad >= 0)
             {
-                reported = true;
                 var value = Kernel.ReadWord(piece.Folio, piece.Sub, bad);
                 var expected = _ref.Read(tr.Key, bad);
                 var at = (piece.Addr & ~0xfffUL) + (ulong)(bad * 8);
@@ -405,12 +405,14 @@ public sealed partial class Executor
     /// device (or O_DIRECT) write went through access the writer already held before their lines parted, that access
     /// was legitimate, and the fault is how the observer's line came to map the writer's page (fork's sharing of a
     /// pinned page, a swap-in of the entry it copied), not a later reuse of the page. A copy (COW, unshare, fork's copy
-    /// of a pinned page) only carried the data on: the cause is how the copier mapped the page it copied.
+    /// of a pinned page) only carried the data on: the cause is how the copier mapped the page it copied. A stale TLB
+    /// entry is the cause only when the writer no longer maps that page there (as for a lost write): through an entry
+    /// to the page still mapped, the write went where a fault would have put it.
     /// </summary>
     private (Decision, PageKind) CrossCause(ref TokenInfo info, Landing observed, Process observer)
     {
         var l = LandingOn(ref info, observed.Folio);
-        if (l.Stale != Decision.None)
+        if (l.Stale != Decision.None && !(l.Folio is not null && Kernel.Maps(info.Writer, l.Page << Geometry.PageShift, l.Folio, l.Sub)))
         {
             return (l.Stale, l.Kind);
         }

@@ -33,6 +33,47 @@ public class SignatureNamingTests
     }
 
     [Fact]
+    public void AStoreThroughAStaleEntryToThePageStillMappedIsBlamedOnHowThatPageWasReused()
+    {
+        // s1 with a clear_refs (no flush on v5.7) between two stores: the second goes through the stale entry, but to
+        // the page the parent still maps writable, where a fault would have put it too. The leak is s1's reuse.
+        Assert.Equal(["cross-process-visibility in do_wp_page: reuse by mapcount [base]"], Signatures("""
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            t1 = fork()
+            t1: p = pipe()
+            t1: vmsplice(p, a, 4K)
+            t1: munmap(a, 4K)
+            store(a, 2)
+            clear_refs(t0)
+            store(a, 3)
+            t1: read(p, 4K)
+            """, "v5.7"));
+    }
+
+    [Fact]
+    public void OneReadOfAPipeReportsEveryPieceThatWentWrong()
+    {
+        // Page 0, spliced by the parent, lost a DMA write to its COW; page 1, spliced by the child, leaks the parent's
+        // later write (s1). One read of both reports both causes.
+        Assert.Equal(["lost-write in do_wp_page: copy by mapcount [base]", "cross-process-visibility in do_wp_page: reuse by mapcount [base]"], Signatures("""
+            a = mmap(8K, rw, private)
+            store(a, 1)
+            store(a+4K, 1)
+            h = pin(a, 4K, rw|longterm)
+            p = pipe()
+            t1 = fork()
+            store(a, 2)
+            dma_write(h, 8, 3)
+            vmsplice(p, a, 4K)
+            t1: vmsplice(p, a+4K, 4K)
+            t1: munmap(a+4K, 4K)
+            store(a+4K, 5)
+            t1: read(p, 8K)
+            """, "v5.7"));
+    }
+
+    [Fact]
     public void ABasePageSplitOffACopiedThpIsNamedAfterTheThpTheCopyMade()
     {
         // A fuzzer find on v5.7: the parent's store copies the pinned THP whole (5.7), a partial pageout splits the
