@@ -65,6 +65,10 @@ public static class DecisionText
         or Decision.PmdReuseExclusive or Decision.PmdCopyThp or Decision.PmdCopyHugeZero or Decision.HugeZeroMap
         or Decision.ForkShareHuge;
 
+    /// <summary>The decisions do_swap_page takes on a page it found through a swap entry.</summary>
+    public static bool OnSwapEntry(Decision d) => d is Decision.SwapReuseMapcount or Decision.SwapReusePageCount
+        or Decision.SwapReuseExclusive or Decision.SwapMapReadOnly;
+
     public static string Of(Decision d) => d switch
     {
         Decision.AnonNew => "do_anonymous_page: new page",

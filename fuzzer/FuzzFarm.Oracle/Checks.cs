@@ -534,7 +534,16 @@ public sealed partial class Executor
     private static string Signature(ViolationKind kind, Decision cause, PageKind page) =>
         $"{ViolationKinds.Name(kind)} in {DecisionText.Of(cause)} [{PageKindNames.Of(AsSeenBy(cause, page))}]";
 
-    /// <summary>The page as <paramref name="cause"/> saw it: a THP since split into PTEs or base pages was a THP then.</summary>
-    private static PageKind AsSeenBy(Decision cause, PageKind page) =>
-        page is PageKind.PteThp or PageKind.Base && DecisionText.OnPmd(cause) ? PageKind.Thp : page;
+    /// <summary>
+    /// The page as <paramref name="cause"/> saw it: a THP since split into PTEs or base pages was a THP then; a page is
+    /// a swap page to do_swap_page's decisions only, whether it was read back or found in the swapcache, and a base
+    /// page to every other decision, whether or not it once went through swap.
+    /// </summary>
+    private static PageKind AsSeenBy(Decision cause, PageKind page) => page switch
+    {
+        PageKind.PteThp or PageKind.Base when DecisionText.OnPmd(cause) => PageKind.Thp,
+        PageKind.Swap when !DecisionText.OnSwapEntry(cause) => PageKind.Base,
+        PageKind.Base when DecisionText.OnSwapEntry(cause) => PageKind.Swap,
+        _ => page,
+    };
 }

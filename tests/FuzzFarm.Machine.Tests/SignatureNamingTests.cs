@@ -33,6 +33,25 @@ public class SignatureNamingTests
     }
 
     [Fact]
+    public void APageThatWentThroughSwapIsABasePageToDoWpPage()
+    {
+        // s1 after a pageout and a swap-in before the fork: the decision and the page are s1's; the page's trip through
+        // swap named it '[swap]', a signature apart from s1's for one root cause.
+        Assert.Equal(["cross-process-visibility in do_wp_page: reuse by mapcount [base]"], Signatures("""
+            a = mmap(4K, rw, private)
+            store(a, 1)
+            madvise(a, 4K, pageout)
+            store(a, 2)
+            t1 = fork()
+            t1: p = pipe()
+            t1: vmsplice(p, a, 4K)
+            t1: munmap(a, 4K)
+            store(a, 3)
+            t1: read(p, 4K)
+            """, "v5.7"));
+    }
+
+    [Fact]
     public void AStoreThroughAStaleEntryToThePageStillMappedIsBlamedOnHowThatPageWasReused()
     {
         // s1 with a clear_refs (no flush on v5.7) between two stores: the second goes through the stale entry, but to
@@ -98,7 +117,7 @@ public class SignatureNamingTests
         // the parent's pinned page read-only at its own pin. The grandchild's fork then copies it (5.9 copies pinned
         // pages) after the parent's device write. It was signed 'copy_present_page: copy pinned page for child', the
         // copy that only carried the data on.
-        Assert.Equal(["cross-process-visibility in do_swap_page: map read-only [base]"], Signatures("""
+        Assert.Equal(["cross-process-visibility in do_swap_page: map read-only [swap]"], Signatures("""
             a = mmap(4K, rw, private)
             h = pin(a, 8, rw)
             madvise(a, 4K, pageout)

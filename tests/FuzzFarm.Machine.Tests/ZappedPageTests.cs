@@ -228,7 +228,7 @@ public class ZappedPageTests
         t1 = fork()
         dma_write(h, 0, 0)
         t1: load(a)
-        """, "cross-process-visibility in do_swap_page: map read-only [base]")]
+        """, "cross-process-visibility in do_swap_page: map read-only [swap]")]
     [InlineData("""
         a = mmap(2M, rw, private)
         madvise(a, 2M, hugepage)
