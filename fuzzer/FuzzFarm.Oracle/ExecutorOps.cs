@@ -166,16 +166,27 @@ public sealed partial class Executor
                     break;
                 }
             case Op.File:
-                Bind(st, st.BindingSlot);
+                // The slot holds the file's size, which bounds what an O_DIRECT read gets.
+                Bind(st, a[0].Number);
                 s = Status.Done;
                 break;
             case Op.PreadDirect:
                 {
                     var op = NewHandle(st, AsyncKind.PreadDirect, t);
                     SetStep(_opSteps, op.Id);
+                    // A read at or past the end of the file returns 0 before any GUP (__iomap_dio_rw); one that crosses
+                    // it is short: only the words the file holds are read.
+                    var size = _slots[a[0].Slot];
+                    if (a[1].Number >= size)
+                    {
+                        Trace($"O_DIRECT read at {a[1].Number} of a {size}-byte file: end of file, nothing read");
+                        s = Status.Done;
+                        break;
+                    }
+                    var len = Math.Min(a[3].Number, (size - a[1].Number) & ~7L);
                     // The DMA lands in the buffer as it was mapped at the GUP, even if it is unmapped meanwhile.
-                    var tag = Track(p, Addr(a[2]), a[3].Number);
-                    s = _kernel.PreadDirect(t, Addr(a[2]), a[3].Number, op, split);
+                    var tag = Track(p, Addr(a[2]), len);
+                    s = _kernel.PreadDirect(t, Addr(a[2]), len, op, split);
                     // Set after the call: the kernel resets the op it is handed.
                     op.Tag = tag;
                     if (s == Status.Done)
@@ -186,6 +197,11 @@ public sealed partial class Executor
                 }
             case Op.Write:
                 s = _kernel.WriteFile(t, Addr(a[2]), a[3].Number);
+                if (s == Status.Done)
+                {
+                    // A write past the end extends the file.
+                    _slots[a[0].Slot] = Math.Max(_slots[a[0].Slot], a[1].Number + a[3].Number);
+                }
                 break;
             case Op.ProcessVmReadv:
                 {

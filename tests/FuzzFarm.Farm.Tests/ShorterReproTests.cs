@@ -31,7 +31,7 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
         var triage = client.Services.GetRequiredService<IClusterClient>().GetGrain<ITriageGrain>(TriageKey.Format(Campaign, TwoRootCauses.Signature));
 
         Assert.True(await triage.ReportAsync(Report("r1", TwoRootCauses.ODirect)));
-        var first = await ReproWithLinesAsync(database, 9, cluster);
+        var first = await ReproWithLinesAsync(database, 7, cluster);
         Assert.True(first.Matrix["v6.2"]);
         await Eventually.HoldsAsync(async () => ReplacedRepros(await cluster.MetricsAsync(cluster.Silos[0])) == 0, Triaged, () => cluster.AllLines);
 
@@ -39,7 +39,7 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
         // What `run` waits for before it prints: a triage grain that is no longer busy has stored what it took.
         await Eventually.HoldsAsync(async () => !await triage.BusyAsync(), Triaged, () => cluster.AllLines);
         var second = (await database.Crashes.ListGroupsAsync(Campaign, CancellationToken.None)).Single();
-        Assert.Equal(7, ProgramParser.Parse(second.MinimizedText!).Statements.Length);
+        Assert.Equal(5, ProgramParser.Parse(second.MinimizedText!).Statements.Length);
         Assert.Equal(TwoRootCauses.Pin, second.MinimizedText);
         Assert.True(second.Matrix["v5.9-rc4"]);
         Assert.False(second.Matrix["v5.9"]);
@@ -68,7 +68,7 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
             using var client = FarmHost.Client(cs);
             await client.StartAsync();
             Assert.True(await client.Services.GetRequiredService<IClusterClient>().GetGrain<ITriageGrain>(key).ReportAsync(Report("r1", TwoRootCauses.Pin)));
-            await ReproWithLinesAsync(database, 7, cluster);
+            await ReproWithLinesAsync(database, 5, cluster);
             // The whole farm dies: the triage grain's next activation knows no report of its own.
             cluster.Silos[0].Kill();
         }
@@ -78,7 +78,7 @@ public sealed class ShorterReproTests(PostgresFixture postgres) : IClassFixture<
         await next.StartAsync();
         var triage = next.Services.GetRequiredService<IClusterClient>().GetGrain<ITriageGrain>(key);
 
-        // Longer than the stored 7-line report: before the restart it would not have been minimized, nor is it now.
+        // Longer than the stored 5-line report: before the restart it would not have been minimized, nor is it now.
         Assert.True(await triage.ReportAsync(Report("r2", TwoRootCauses.ODirect)));
         Assert.False(await triage.BusyAsync());
         Assert.Equal(2, (await database.Crashes.ListGroupsAsync(Campaign, CancellationToken.None)).Single().Hits);

@@ -91,7 +91,7 @@ public class MinimizerTests
         var program = ProgramParser.Parse("""
             t1 = thread()
             a = mmap(4K, rw, private|hugetlb)
-            t1: f = file(0)
+            t1: f = file(4K)
             t1: w = pread_direct(f, 0, a+4K, 4K) &
             t2 = fork()
             store(a, 0)

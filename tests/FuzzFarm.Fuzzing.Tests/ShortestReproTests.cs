@@ -16,30 +16,30 @@ public class ShortestReproTests
     [Fact]
     public void Triage_keeps_the_shorter_root_cause_and_its_profiles()
     {
-        var first = new Finding(TwoRootCauses.Signature, TwoRootCauses.Kind, TwoRootCauses.ODirect, 9);
-        var shorter = new Finding(TwoRootCauses.Signature, TwoRootCauses.Kind, TwoRootCauses.Pin, 7);
+        var first = new Finding(TwoRootCauses.Signature, TwoRootCauses.Kind, TwoRootCauses.ODirect, 7);
+        var shorter = new Finding(TwoRootCauses.Signature, TwoRootCauses.Kind, TwoRootCauses.Pin, 5);
 
         var repro = Repro.Triage(first, [shorter], V57);
 
-        Assert.Equal(7, repro.Minimized.Statements.Length);
+        Assert.Equal(5, repro.Minimized.Statements.Length);
         Assert.Equal(TwoRootCauses.Pin, ProgramPrinter.Print(repro.Original));
         Assert.Equal(["v5.7", "v5.8", "v5.9-rc4"], repro.Violates);
         // Alone, the first find keeps its own (longer) repro and its own profiles.
         var alone = Repro.Triage(first, V57);
-        Assert.Equal(9, alone.Minimized.Statements.Length);
+        Assert.Equal(7, alone.Minimized.Statements.Length);
         Assert.Contains("v6.2", alone.Violates);
     }
 
     [Fact]
     public void A_shorter_find_that_minimizes_longer_does_not_replace_the_first()
     {
-        var first = new Finding(TwoRootCauses.Signature, TwoRootCauses.Kind, TwoRootCauses.Pin, 7);
-        var longerRepro = new Finding(TwoRootCauses.Signature, TwoRootCauses.Kind, TwoRootCauses.ODirect, 9);
+        var first = new Finding(TwoRootCauses.Signature, TwoRootCauses.Kind, TwoRootCauses.Pin, 5);
+        var longerRepro = new Finding(TwoRootCauses.Signature, TwoRootCauses.Kind, TwoRootCauses.ODirect, 7);
 
         var repro = Repro.Triage(first, [longerRepro], V57);
 
         Assert.Equal(TwoRootCauses.Pin, ProgramPrinter.Print(repro.Original));
-        Assert.Equal(7, repro.Minimized.Statements.Length);
+        Assert.Equal(5, repro.Minimized.Statements.Length);
     }
 
     [Fact]

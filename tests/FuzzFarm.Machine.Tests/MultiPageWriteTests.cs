@@ -15,7 +15,7 @@ public class MultiPageWriteTests
     // The O_DIRECT read ends on a page do_anonymous_page mapped; the pinned page is the zero page's copy.
     [InlineData("""
         a = mmap(8K, rw, private)
-        f = file(0)
+        f = file(2M)
         h = pin(a, 4K, r|longterm)
         w = pread_direct(f, 0, a, 8K)
         dma_read(h, 0)

@@ -139,7 +139,7 @@ public class SignatureNamingTests
         // a page copy_present_pte shared, a path hugetlb never takes, so 5.19+ named it apart from the older kernels.
         Assert.Equal(["cross-process-visibility in copy_hugetlb_page_range: share with child [hugetlb]"], Signatures("""
             a = mmap(4K, rw, private|hugetlb)
-            f = file(0)
+            f = file(2M)
             t1 = thread()
             w = pread_direct(f, 0, a, 4K) &
             t1: t2 = fork()
@@ -160,7 +160,7 @@ public class SignatureNamingTests
             a = mmap(4K, rw, private)
             store(a, 0)
             madvise(a, 4K, pageout)
-            f = file(0)
+            f = file(2M)
             t1 = thread()
             w = pread_direct(f, 0, a, 4K) &
             t1: madvise(a, 4K, pageout)
@@ -182,7 +182,7 @@ public class SignatureNamingTests
         Assert.Equal(["cross-process-visibility in copy_present_pte: share with child [base]"], Signatures("""
             a = mmap(4K, rw, private)
             t1 = thread()
-            f = file(0)
+            f = file(2M)
             w = pread_direct(f, 0, a, 4K) &
             t1: t2 = fork()
             t1: h = pin(a, 4K, rw)
@@ -212,7 +212,7 @@ public class SignatureNamingTests
             t3 = fork()
             t2: vmsplice(p, a, 8)
             t2: h = pin(a, 4K, rw)
-            f = file(0)
+            f = file(2M)
             store(a, 0)
             t3: w2 = pread_direct(f, 0, a, 4K)
             read(p, 4K)

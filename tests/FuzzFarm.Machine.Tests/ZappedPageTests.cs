@@ -81,7 +81,7 @@ public class ZappedPageTests
             vmsplice(p, a, 8)
             t1 = fork()
             store(a, 0)
-            t1: f = file(0)
+            t1: f = file(2M)
             t1: w = pread_direct(f, 0, a, 8)
             t1: read(p, 4K)
             """, "latest");
@@ -193,7 +193,7 @@ public class ZappedPageTests
             t1: p = pipe()
             t1: vmsplice(p, a, 4K)
             t1: exit()
-            f = file(0)
+            f = file(2M)
             w = pread_direct(f, 0, a, 4K)
             read(p, 4K)
             """, "latest");
