@@ -71,6 +71,7 @@ internal sealed partial class Kernel
         _uffds.ReturnAll();
         _pfn = 0;
         _shmIds = 0;
+        _anonVmaIds = 0;
         _zero.Reset(0, Decision.ZeroMap);
         _zero.Zero = true;
         _hugeZero.Reset(0, Decision.HugeZeroMap);

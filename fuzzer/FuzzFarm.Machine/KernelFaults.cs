@@ -103,7 +103,7 @@ internal sealed partial class Kernel
     private FaultResult MapHugeZero(Process p, Vma vma, PteTable table, ulong pmdStart)
     {
         // do_huge_pmd_anonymous_page prepares the anon_vma before it chooses the huge zero page.
-        vma.AnonVma = true;
+        PrepareAnonVma(p, vma);
         table.Huge = _hugeZero;
         table.HugeFlags = PteFlags.Present;
         table.HugeGrant = table.HugeMappedBy = Decision.HugeZeroMap;
@@ -118,7 +118,7 @@ internal sealed partial class Kernel
     /// <summary>do_huge_pmd_anonymous_page on a write: a new exclusive THP.</summary>
     private FaultResult NewThp(Process p, Vma vma, PteTable table, ulong pmdStart)
     {
-        vma.AnonVma = true;
+        PrepareAnonVma(p, vma);
         var thp = AllocHuge(Decision.ThpNew, hugetlb: false);
         thp.Exclusive[0] = true;
         thp.CompoundMapcount = 1;
@@ -164,7 +164,7 @@ internal sealed partial class Kernel
             return FaultResult.Ok;
         }
         // The zero page above needs no anon_vma; a private page does (anon_vma_prepare).
-        vma.AnonVma = true;
+        PrepareAnonVma(p, vma);
         var f = AllocSmall(Decision.AnonNew);
         f.Exclusive[0] = true;
         pte.Folio = f;
@@ -418,7 +418,7 @@ internal sealed partial class Kernel
         }
         NoteCopyWhileWritable(p, page, old, pte.Sub, split is not null && !unshare);
         // wp_page_copy prepares the anon_vma (a copy of the zero page may be the VMA's first private page).
-        vma.AnonVma = true;
+        PrepareAnonVma(p, vma);
         var n = AllocSmall(decision);
         n.Exclusive[0] = true;
         if (!old.Zero)

@@ -27,6 +27,7 @@ internal sealed partial class Kernel
             var cv = NewVma();
             cv.CopyFrom(v);
             cv.Uffd = -1;
+            ForkAnonVma(cv);
             c.Vmas.Add(cv);
         }
         var tableCount = parent.Tables.Count;

@@ -50,6 +50,7 @@ public sealed class KernelProfile
         PmdFlushDeferred = values[(int)Switch.PmdFlushDeferred] != 0;
         SwapinMapsWritable = values[(int)Switch.SwapinMapsWritable] != 0;
         HugetlbWpHonorsUffdWp = values[(int)Switch.HugetlbWpHonorsUffdWp] != 0;
+        MprotectUnaccountsUnfaulted = values[(int)Switch.MprotectUnaccountsUnfaulted] != 0;
     }
 
     public string Name { get; }
@@ -104,6 +105,8 @@ public sealed class KernelProfile
     public bool SwapinMapsWritable { get; }
 
     public bool HugetlbWpHonorsUffdWp { get; }
+
+    public bool MprotectUnaccountsUnfaulted { get; }
 
     /// <summary>The value word of a switch, e.g. <c>page_count</c> or <c>true</c>.</summary>
     public string ValueOf(Switch s) => SwitchInfo.Get(s).Values[_values[(int)s]];
@@ -241,11 +244,13 @@ public sealed class KernelProfile
         // empty PTE tables freed by MADV_DONTNEED (6.14, x86-64); fork's hugetlb copy honours VM_WRITE (6.14); pageout
         // skips large folios it cannot split (6.10); the uffd-wp bit survives a huge zero PMD split (6.3) and hugetlb's
         // unshare copy (6.4); a write to the huge zero PMD maps a THP (6.13); a read fault's swap-in maps an exclusive
-        // page writable (6.11); hugetlb_wp leaves a uffd-wp entry to the handler (6.3).
+        // page writable (6.11); hugetlb_wp leaves a uffd-wp entry to the handler (6.3); mprotect uncharges unfaulted
+        // read-only memory (6.6).
         Add("v6.15", (Switch.PteThpReuse, (int)PteThpRule.MmOwner), (Switch.OdirectFollPin, T), (Switch.UffdUnprotectPageProt, T),
             (Switch.LongtermFastRetry, T), (Switch.UffdWpMultiVma, T), (Switch.PtReclaim, T), (Switch.ForkHugetlbCopyVmWrite, T),
             (Switch.PageoutSkipsLargeFolio, T), (Switch.HugeZeroSplitKeepsUffdWp, T), (Switch.HugetlbUnshareKeepsUffdWp, T),
-            (Switch.HugeZeroWpThp, T), (Switch.SwapinMapsWritable, T), (Switch.HugetlbWpHonorsUffdWp, T));
+            (Switch.HugeZeroWpThp, T), (Switch.SwapinMapsWritable, T), (Switch.HugetlbWpHonorsUffdWp, T),
+            (Switch.MprotectUnaccountsUnfaulted, T));
         return [.. list];
     }
 }

@@ -36,7 +36,10 @@ internal sealed partial class Kernel
         vma.DontCopy = vma.HugePage = vma.NoHugePage = false;
         vma.Hugetlb = hugetlb;
         vma.SoftDirty = true;
-        vma.AnonVma = false;
+        vma.AnonVma = 0;
+        vma.AnonVmaForked = false;
+        // accountable_mapping: private, writable, not hugetlb.
+        vma.Account = !vma.Shared && vma.Write && !hugetlb;
         vma.ShmOffset = 0;
         if (vma.Shared)
         {
@@ -107,10 +110,11 @@ internal sealed partial class Kernel
 
     /// <summary>
     /// vma_merge after a change of flags over [start, end): neighbours with the same flags (VM_SOFTDIRTY aside), the
-    /// same userfaultfd and the same backing at contiguous offsets become one VMA again, so that a range split and
-    /// restored is one VMA (a THP may back it) as it was. Separate mmaps never touch here (a PMD-sized gap lies
-    /// between them), so only pieces of one mapping, which share an anon_vma, meet. hugetlb VMAs are VM_DONTEXPAND
-    /// (VM_SPECIAL): never merged.
+    /// same userfaultfd, the same backing at contiguous offsets and compatible anon_vmas become one VMA again, so that
+    /// a range split and restored is one VMA (a THP may back it) as it was. Separate mmaps never touch here (a
+    /// PMD-sized gap lies between them), so only pieces of one mapping meet. hugetlb VMAs are VM_DONTEXPAND
+    /// (VM_SPECIAL): never merged. The changed VMA merges into its neighbour: inside the range and at its start the
+    /// right one into the left, at its end the left one into the right.
     /// </summary>
     private static void MergeVmas(Process p, ulong start, ulong end)
     {
@@ -118,22 +122,60 @@ internal sealed partial class Kernel
         {
             var prev = p.Vmas[i - 1];
             var v = p.Vmas[i];
-            if (prev.End != v.Start || v.Start < start || v.Start > end || !Mergeable(prev, v))
+            var changedIsRight = v.Start < end;
+            if (prev.End != v.Start || v.Start < start || v.Start > end || !SameFlags(prev, v, ignoreAccess: false)
+                || !AnonVmasMerge(changedIsRight ? v : prev, changedIsRight ? prev : v))
             {
                 continue;
             }
             prev.End = v.End;
             prev.SoftDirty |= v.SoftDirty;
-            // is_mergeable_anon_vma: pieces of one mapping share one anon_vma, or one of them has none yet.
-            prev.AnonVma |= v.AnonVma;
+            if (prev.AnonVma == 0)
+            {
+                prev.AnonVma = v.AnonVma;
+                prev.AnonVmaForked = v.AnonVmaForked;
+            }
             p.Vmas.RemoveAt(i);
         }
     }
 
-    private static bool Mergeable(Vma a, Vma b) =>
-        !a.Hugetlb && !b.Hugetlb && a.Read == b.Read && a.Write == b.Write && a.Shared == b.Shared && a.MayWrite == b.MayWrite
-        && a.DontCopy == b.DontCopy && a.HugePage == b.HugePage && a.NoHugePage == b.NoHugePage && a.Uffd == b.Uffd
+    /// <summary>
+    /// mprotect_fixup's VM_ACCOUNT: private memory made writable is charged from then on, even once it is read-only
+    /// again; from 6.6 a read-only one that never faulted a private page (no anon_vma) is uncharged.
+    /// </summary>
+    private void Reaccount(Vma v)
+    {
+        if (v.Shared || v.Hugetlb)
+        {
+            return;
+        }
+        if (v.Write)
+        {
+            v.Account = true;
+        }
+        else if (Profile.MprotectUnaccountsUnfaulted && v.AnonVma == 0)
+        {
+            v.Account = false;
+        }
+    }
+
+    /// <summary>
+    /// Flags and backing alike for a merge (is_mergeable_vma), or, with <paramref name="ignoreAccess"/>, for sharing an
+    /// anon_vma (anon_vma_compatible, which also ignores VM_READ and VM_WRITE). VM_SOFTDIRTY never counts.
+    /// </summary>
+    private static bool SameFlags(Vma a, Vma b, bool ignoreAccess) =>
+        !a.Hugetlb && !b.Hugetlb && (ignoreAccess || (a.Read == b.Read && a.Write == b.Write)) && a.Shared == b.Shared
+        && a.MayWrite == b.MayWrite && a.DontCopy == b.DontCopy && a.HugePage == b.HugePage && a.NoHugePage == b.NoHugePage
+        && a.Uffd == b.Uffd && a.Account == b.Account
         && a.Shm == b.Shm && (a.Shm is null || a.ShmOffset + (long)(a.End - a.Start) == b.ShmOffset);
+
+    /// <summary>
+    /// is_mergeable_anon_vma(changed's, target's, target): the same anon_vma, or one of them none while the target's
+    /// chain holds only its own (list_is_singular; a target with none has an empty chain). Until 6.16 (879bca0a2c4f)
+    /// a VMA with an anon_vma never merged into one without.
+    /// </summary>
+    private static bool AnonVmasMerge(Vma changed, Vma target) =>
+        changed.AnonVma == target.AnonVma || (target.AnonVma != 0 && !target.AnonVmaForked && changed.AnonVma == 0);
 
     /// <summary>
     /// Zaps [start, end) of every table of <paramref name="p"/>: unmaps pages and swap entries, splitting THP PMDs that
@@ -552,6 +594,7 @@ internal sealed partial class Kernel
                     continue;
                 }
                 v.SetProt(prot);
+                Reaccount(v);
                 changed += ChangeProtection(p, v, v.Start, v.End, 0, Decision.MprotectFlushPending);
             }
             MergeVmas(p, addr, stop);

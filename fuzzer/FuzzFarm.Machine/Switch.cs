@@ -128,4 +128,9 @@ public enum Switch
     /// fault on a uffd-wp marker goes to the handler; before, hugetlb_no_page's own COW made the new page writable.
     /// </summary>
     HugetlbWpHonorsUffdWp,
+    /// <summary>
+    /// 6.6: mprotect making private memory read-only drops VM_ACCOUNT where no private page was ever faulted (no
+    /// anon_vma), so it may merge with never-writable neighbours again; before, VM_ACCOUNT stayed once it was writable.
+    /// </summary>
+    MprotectUnaccountsUnfaulted,
 }

@@ -65,6 +65,8 @@ public sealed record SwitchInfo(Switch Switch, string Name, ImmutableArray<strin
             "a read fault's swap-in maps an exclusive page writable where nothing needs the write fault (read-only before)"),
         new(Machine.Switch.HugetlbWpHonorsUffdWp, "hugetlb_wp_honors_uffd_wp", Bool,
             "a private hugetlb write fault on a uffd-wp marker goes to the handler (maps the page writable before)"),
+        new(Machine.Switch.MprotectUnaccountsUnfaulted, "mprotect_unaccounts_unfaulted", Bool,
+            "mprotect to read-only uncharges (VM_ACCOUNT) memory that never faulted a private page (charged for good before)"),
     ];
 
     public static SwitchInfo Get(Switch s) => All[(int)s];

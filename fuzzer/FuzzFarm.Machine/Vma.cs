@@ -18,10 +18,16 @@ internal sealed class Vma
     public bool Hugetlb;
     public bool SoftDirty;
     /// <summary>
-    /// The VMA has an anon_vma: a fault put a private page in it (anon_vma_prepare), or fork gave it the parent's.
-    /// A read fault that maps the zero page prepares none, and fork copies no page table of a VMA without one.
+    /// The VMA's anon_vma, 0 for none: a fault that put a private page in it prepared one (anon_vma_prepare), or fork
+    /// gave the child a new one. A read fault that maps the zero page prepares none, and fork copies no page table of
+    /// a VMA without one. Pieces of a VMA share it; pieces with different ones never merge again.
     /// </summary>
-    public bool AnonVma;
+    public int AnonVma;
+    /// <summary>The anon_vma_chain holds more than its own anon_vma (a fork child's: its parent's too), so neighbours
+    /// can neither reuse its anon_vma nor merge into it while they have none.</summary>
+    public bool AnonVmaForked;
+    /// <summary>VM_ACCOUNT: private memory charged as writable (mmap rw, or mprotect making it writable).</summary>
+    public bool Account;
     /// <summary>Registered with a userfaultfd in write-protect mode (-1: not registered).</summary>
     public int Uffd = -1;
     /// <summary>Backing object of a shared mapping, and the byte offset of <see cref="Start"/> in it.</summary>
@@ -46,6 +52,8 @@ internal sealed class Vma
         Hugetlb = o.Hugetlb;
         SoftDirty = o.SoftDirty;
         AnonVma = o.AnonVma;
+        AnonVmaForked = o.AnonVmaForked;
+        Account = o.Account;
         Uffd = o.Uffd;
         Shm = o.Shm;
         ShmOffset = o.ShmOffset;
@@ -61,7 +69,7 @@ internal sealed class Vma
     /// Whether fork copies this VMA's page table (copy_page_range, vma_needs_copy): hugetlb always, other VMAs only
     /// private ones with an anon_vma; a VMA without one is left to fault afresh in the child.
     /// </summary>
-    public bool ForkCopiesTable => !DontCopy && !Shared && (Hugetlb || AnonVma);
+    public bool ForkCopiesTable => !DontCopy && !Shared && (Hugetlb || AnonVma != 0);
 
     public bool Contains(ulong addr) => addr >= Start && addr < End;
 

@@ -70,6 +70,8 @@ public class ProfileTests
     [InlineData("v6.15", "swapin_maps_writable", "true")]
     [InlineData("v6.2", "hugetlb_wp_honors_uffd_wp", "false")]
     [InlineData("v6.15", "hugetlb_wp_honors_uffd_wp", "true")]
+    [InlineData("v6.2", "mprotect_unaccounts_unfaulted", "false")]
+    [InlineData("v6.15", "mprotect_unaccounts_unfaulted", "true")]
     public void NamedProfilesFollowTheMatrix(string profile, string sw, string value)
     {
         Assert.Contains(new KeyValuePair<string, string>(sw, value), KernelProfile.Parse(profile).Switches);

@@ -31,6 +31,67 @@ public class VmaMergeTests
         Assert.Equal(S2ThpProfiles, S2ThpLeakAt($"a = mmap(2M, rw, private)\n{setup}\nstore(a, 1)", "a"));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Pieces_whose_anon_vmas_differ_stay_apart_so_no_thp_spans_them(bool both)
+    {
+        const ulong M = 1 << 20;
+        var r = new Rig("v5.9");
+        var a = r.Map(8 << 20);
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 8 << 20, Flag.HugePage));
+        if (both)
+        {
+            // Each piece prepares its own anon_vma while their flags differ (anon_vma_compatible fails).
+            Assert.Equal(Status.Done, r.K.Madvise(r.T0, a + 3 * M, 5 << 20, Flag.NoHugePage));
+            r.Store(r.T0, a);
+            r.Store(r.T0, a + 6 * M);
+            Assert.Equal(Status.Done, r.K.Madvise(r.T0, a + 3 * M, 5 << 20, Flag.HugePage));
+        }
+        else
+        {
+            // Only the piece that changes has one: the target's empty chain is not singular (is_mergeable_anon_vma).
+            Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a + 3 * M, 5 << 20, Flag.R, null));
+            r.Load(r.T0, a + 6 * M);
+            Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a + 3 * M, 5 << 20, Flag.Rw, null));
+        }
+
+        r.Store(r.T0, a + 2 * M);
+
+        Assert.Equal(2, r.P0.Vmas.Count);
+        Assert.Null(r.P0.Table(a + 2 * M)!.Huge);
+    }
+
+    [Fact]
+    public void A_fork_childs_pieces_get_anon_vmas_of_their_own_and_stay_apart()
+    {
+        var r = new Rig("v5.9");
+        var a = r.Map(8 << 20);
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 8 << 20, Flag.HugePage));
+        r.Store(r.T0, a);
+        Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a + (3 << 20), 5 << 20, Flag.R, null));
+        var child = r.Fork(r.T0, 1);
+
+        Assert.Equal(Status.Done, r.K.Mprotect(child, a + (3 << 20), 5 << 20, Flag.Rw, null));
+
+        Assert.Equal(2, child.Process.Vmas.Count);
+        Assert.NotEqual(r.P0.Vmas[0].AnonVma, child.Process.Vmas[0].AnonVma);
+    }
+
+    [Theory]
+    [InlineData("v6.2", 3)]
+    [InlineData("v6.15", 1)]
+    public void Memory_once_made_writable_stays_charged_and_apart_until_6_6_uncharges_it_where_nothing_faulted(string profile, int vmas)
+    {
+        var r = new Rig(profile);
+        var a = r.Map(4 << 20, prot: Flag.R);
+        Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a + (1 << 20), 1 << 20, Flag.Rw, null));
+
+        Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a + (1 << 20), 1 << 20, Flag.R, null));
+
+        Assert.Equal(vmas, r.P0.Vmas.Count);
+    }
+
     [Fact]
     public void An_mprotect_or_madvise_that_changes_nothing_leaves_the_pmd_and_the_vma_whole()
     {
