@@ -53,6 +53,8 @@ public enum Decision : byte
     PmdCopyFallback,
     /// <summary>Reclaim cleared a shmem PTE: the entry left is none, and its soft-dirty bit went with it.</summary>
     ShmemPageout,
+    /// <summary>MADV_DONTNEED cleared a shmem PTE: the page stays the object's, its soft-dirty bit went with the entry.</summary>
+    ShmemZap,
 }
 
 public static class DecisionText
@@ -115,6 +117,7 @@ public static class DecisionText
         Decision.HugetlbReuseExclusive => "hugetlb_wp: reuse anon-exclusive",
         Decision.PmdCopyFallback => "do_huge_pmd_wp_page_fallback: copy to base pages",
         Decision.ShmemPageout => "try_to_unmap_one: shmem PTE cleared",
+        Decision.ShmemZap => "zap_pte_range: shmem PTE cleared",
         _ => "none",
     };
 }

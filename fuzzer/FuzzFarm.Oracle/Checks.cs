@@ -101,6 +101,13 @@ public sealed partial class Executor
         }
         foreach (var key in _scratchKeys)
         {
+            var page = (ulong)(key & ((1L << 44) - 1)) << 12;
+            if (discard && p.FindVma(page) is { Shared: true, Hugetlb: false })
+            {
+                // MADV_DONTNEED of shmem keeps the contents but drops the PTE and its soft-dirty bit, as reclaim does.
+                SoftDirtyDropped(p, page, Decision.ShmemZap);
+                continue;
+            }
             _dirtySinceClear.Remove(key);
             _softDirtyDroppedBy.Remove(key);
         }
