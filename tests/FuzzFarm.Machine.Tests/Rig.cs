@@ -22,6 +22,10 @@ internal sealed class Rig
         return [.. KernelProfile.Named.Where(k => executor.Run(program, k).Violations.Count > 0).Select(k => k.Name)];
     }
 
+    /// <summary>The one value the last observation of <paramref name="program"/> saw on <paramref name="profile"/>.</summary>
+    public static string LastSeen(string program, string profile) =>
+        new Executor().Run(ProgramParser.Parse(program), KernelProfile.Parse(profile)).Observations[^1].Values.Single();
+
     public SimThread T0 { get; }
 
     public Process P0 => T0.Process;

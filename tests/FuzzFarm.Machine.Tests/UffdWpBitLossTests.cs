@@ -1,4 +1,3 @@
-using FuzzFarm.Oracle;
 using FuzzFarm.Programs;
 using Xunit;
 
@@ -16,7 +15,7 @@ public class UffdWpBitLossTests
     [InlineData("v6.15", "0")]
     public void Unprotecting_one_page_of_a_huge_zero_pmd_unprotects_the_rest_until_6_3(string profile, string seen)
     {
-        Assert.Equal(seen, LastLoad(profile, """
+        Assert.Equal(seen, Rig.LastSeen("""
             a = mmap(2M, rw, private)
             madvise(a, 2M, hugepage)
             load(a)
@@ -27,7 +26,7 @@ public class UffdWpBitLossTests
             t1 = thread()
             t1: store(a+0x2000, 3)
             load(a+0x2000)
-            """));
+            """, profile));
     }
 
     [Theory]
@@ -35,7 +34,7 @@ public class UffdWpBitLossTests
     [InlineData("v6.15", "P0.t0@line2")]
     public void A_read_only_pin_that_unshares_a_protected_hugetlb_page_drops_the_protection_until_6_4(string profile, string seen)
     {
-        Assert.Equal(seen, LastLoad(profile, """
+        Assert.Equal(seen, Rig.LastSeen("""
             a = mmap(2M, rw, private|hugetlb)
             store(a, 1)
             t2 = thread()
@@ -46,7 +45,7 @@ public class UffdWpBitLossTests
             h = pin(a, 4K, r)
             store(a, 2)
             t2: load(a)
-            """));
+            """, profile));
     }
 
     [Theory]
@@ -56,7 +55,7 @@ public class UffdWpBitLossTests
     public void Mprotect_makes_protected_shared_pages_writable_until_6_2(string profile, string seen)
     {
         // Before 5.19 the shared mapping cannot be registered at all, so nothing protects it there either.
-        Assert.Equal(seen, LastLoad(profile, """
+        Assert.Equal(seen, Rig.LastSeen("""
             a = mmap(4K, rw, shared)
             store(a, 1)
             u = uffd()
@@ -67,12 +66,6 @@ public class UffdWpBitLossTests
             t1 = thread()
             t1: store(a, 2)
             load(a)
-            """));
-    }
-
-    private static string LastLoad(string profile, string text)
-    {
-        var result = new Executor().Run(ProgramParser.Parse(text), KernelProfile.Parse(profile));
-        return result.Observations[^1].Values.Single();
+            """, profile));
     }
 }

@@ -1,4 +1,3 @@
-using FuzzFarm.Oracle;
 using FuzzFarm.Programs;
 using Xunit;
 
@@ -19,7 +18,7 @@ public class UffdWpMarkerTests
     [InlineData("v6.15", "private|hugetlb", "0")]
     public void Protecting_an_empty_file_backed_entry_leaves_a_marker_that_catches_the_first_write(string profile, string flags, string seen)
     {
-        Assert.Equal(seen, LastLoad(profile, $"""
+        Assert.Equal(seen, Rig.LastSeen($"""
             a = mmap(2M, rw, {flags})
             u = uffd()
             uffd_register(u, a, 2M)
@@ -27,7 +26,7 @@ public class UffdWpMarkerTests
             t1 = thread()
             t1: store(a, 1)
             load(a)
-            """));
+            """, profile));
     }
 
     [Theory]
@@ -36,7 +35,7 @@ public class UffdWpMarkerTests
     [InlineData("shared", "pageout", "P0.t0@line2")]
     public void Dontneed_and_pageout_keep_the_protection_of_a_file_page_in_a_marker(string flags, string advice, string seen)
     {
-        Assert.Equal(seen, LastLoad("v6.15", $"""
+        Assert.Equal(seen, Rig.LastSeen($"""
             a = mmap(2M, rw, {flags})
             store(a, 1)
             u = uffd()
@@ -46,13 +45,13 @@ public class UffdWpMarkerTests
             t1 = thread()
             t1: store(a, 2)
             load(a)
-            """));
+            """, "v6.15"));
     }
 
     [Fact]
     public void Unprotecting_clears_the_markers()
     {
-        Assert.Equal("P0.t1@line7", LastLoad("v6.15", """
+        Assert.Equal("P0.t1@line7", Rig.LastSeen("""
             a = mmap(4K, rw, shared)
             u = uffd()
             uffd_register(u, a, 4K)
@@ -61,7 +60,7 @@ public class UffdWpMarkerTests
             t1 = thread()
             t1: store(a, 1)
             load(a)
-            """));
+            """, "v6.15"));
     }
 
     [Fact]
@@ -86,11 +85,5 @@ public class UffdWpMarkerTests
 
         Assert.False(Rig.PteOf(r.P0, a).IsUffdWpMarker);
         Assert.True(Rig.PteOf(r.P0, a + 4096).IsUffdWpMarker);
-    }
-
-    private static string LastLoad(string profile, string text)
-    {
-        var result = new Executor().Run(ProgramParser.Parse(text), KernelProfile.Parse(profile));
-        return result.Observations[^1].Values.Single();
     }
 }
