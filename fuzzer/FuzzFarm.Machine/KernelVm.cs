@@ -570,6 +570,11 @@ internal sealed partial class Kernel
     internal Status Mprotect(SimThread t, ulong addr, long len, Flag prot, AsyncOp? split)
     {
         var p = t.Process;
+        // do_mprotect_pkey: an empty range does nothing and succeeds, once the start is aligned.
+        if (len == 0 && Geometry.PageAligned(addr))
+        {
+            return Status.Done;
+        }
         if (!CheckRangeArgs(addr, len, out var end))
         {
             return Status.Failed;
@@ -696,6 +701,11 @@ internal sealed partial class Kernel
         if (advice is not (Flag.DontFork or Flag.DoFork or Flag.HugePage or Flag.NoHugePage or Flag.DontNeed or Flag.PageOut))
         {
             return Fail($"EINVAL: advice {advice}");
+        }
+        // madvise: an empty range does nothing and succeeds, once the start is aligned.
+        if (len == 0 && Geometry.PageAligned(addr))
+        {
+            return Status.Done;
         }
         if (!CheckRangeArgs(addr, len, out var end))
         {

@@ -10,6 +10,18 @@ namespace FuzzFarm.Machine.Tests;
 /// </summary>
 public class RangeWithHoleTests
 {
+    [Fact]
+    public void An_empty_range_is_nothing_to_do_for_mprotect_and_madvise_and_EINVAL_for_munmap()
+    {
+        var r = new Rig("v6.15");
+        var a = r.Map(4096);
+
+        Assert.Equal(Status.Done, r.K.Mprotect(r.T0, a, 0, Flag.R, null));
+        Assert.Equal(Status.Done, r.K.Madvise(r.T0, a, 0, Flag.DontNeed));
+        Assert.Equal(Status.Failed, r.K.Munmap(r.T0, a, 0));
+        Assert.True(r.P0.FindVma(a)!.Write);
+    }
+
     private static Rig WithHole(out ulong a)
     {
         var r = new Rig("v6.15");

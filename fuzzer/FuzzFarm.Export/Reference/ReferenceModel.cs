@@ -129,7 +129,7 @@ internal sealed class ReferenceModel
         }
         if (len <= 0)
         {
-            throw Cannot($"{_s.Info.Name} of an empty length fails with EINVAL");
+            throw Cannot($"{_s.Info.Name} of an empty length is not exported (EINVAL for munmap and the userfaultfd ioctls, nothing done for mprotect and madvise)");
         }
         return (start, start + RoundUp(len, Page));
     }
