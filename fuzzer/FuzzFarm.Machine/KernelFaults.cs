@@ -684,9 +684,8 @@ internal sealed partial class Kernel
                 var flags = PteFlags.Present | PteFlags.Dirty | (kind == FaultKind.Write ? PteFlags.Write : 0);
                 // A private write fault runs hugetlb_wp on the new page at once, which made it writable past the
                 // marker's bit (set_huge_ptep_writable keeps the bit) until 6.3 made it stop there (60d5b473d61b).
-                table.HugeFlags = kind == FaultKind.Write && !Profile.HugetlbWpHonorsUffdWp
-                    ? ThroughMarker(vma, marker, flags, f) | (flags & PteFlags.Write)
-                    : ThroughMarker(vma, marker, flags, f);
+                var through = ThroughMarker(vma, marker, flags, f);
+                table.HugeFlags = kind == FaultKind.Write && !Profile.HugetlbWpHonorsUffdWp ? through | (flags & PteFlags.Write) : through;
             }
             AddPmdMap(f);
             table.Huge = f;

@@ -473,20 +473,11 @@ internal sealed partial class Kernel
                 v.Uffd = -1;
             }
         }
-        foreach (var q in Processes)
+        if (Tracing)
         {
-            foreach (var th in q.Threads)
-            {
-                if (th.State == RunState.Blocked && th.BlockedOn == BlockKind.Uffd && th.BlockedId == uffd)
-                {
-                    if (Tracing)
-                    {
-                        Note($"userfaultfd_release: {th} waited on the exited handler's userfaultfd");
-                    }
-                    Wake(th);
-                }
-            }
+            Note($"userfaultfd_release: P{Uffds[uffd].Process.Id}'s userfaultfd {uffd}: its waiters wake");
         }
+        WakeUffdWaiters(uffd, 0, ulong.MaxValue);
     }
 
     /// <summary>

@@ -402,6 +402,9 @@ internal sealed partial class Kernel
         return false;
     }
 
+    /// <summary>An empty range at an aligned start, which mprotect and madvise accept as nothing to do (munmap does not).</summary>
+    private static bool EmptyAlignedRange(ulong addr, long len) => len == 0 && Geometry.PageAligned(addr);
+
     /// <summary>The arguments' own checks, before any VMA is looked at: a page-aligned start and a length in bounds.</summary>
     private bool CheckRangeArgs(ulong addr, long len, out ulong end)
     {
@@ -571,7 +574,7 @@ internal sealed partial class Kernel
     {
         var p = t.Process;
         // do_mprotect_pkey: an empty range does nothing and succeeds, once the start is aligned.
-        if (len == 0 && Geometry.PageAligned(addr))
+        if (EmptyAlignedRange(addr, len))
         {
             return Status.Done;
         }
@@ -703,7 +706,7 @@ internal sealed partial class Kernel
             return Fail($"EINVAL: advice {advice}");
         }
         // madvise: an empty range does nothing and succeeds, once the start is aligned.
-        if (len == 0 && Geometry.PageAligned(addr))
+        if (EmptyAlignedRange(addr, len))
         {
             return Status.Done;
         }

@@ -61,6 +61,8 @@ public sealed partial class Executor
 
     private static long PageKey(Process p, ulong addr) => ((long)p.Id << 44) | (long)(addr >> 12);
 
+    private static ulong PageOf(long key) => (ulong)(key & ((1L << 44) - 1)) << 12;
+
     private void CpuWrote(Process p, ulong addr, long len, ulong token, Landing landing)
     {
         _tokens[token].Landing = landing;
@@ -93,7 +95,7 @@ public sealed partial class Executor
         _scratchKeys.Clear();
         foreach (var key in _dirtySinceClear.Keys)
         {
-            var page = (ulong)(key & ((1L << 44) - 1)) << 12;
+            var page = PageOf(key);
             if (key >> 44 == p.Id && page >= addr && page < end)
             {
                 _scratchKeys.Add(key);
@@ -101,11 +103,10 @@ public sealed partial class Executor
         }
         foreach (var key in _scratchKeys)
         {
-            var page = (ulong)(key & ((1L << 44) - 1)) << 12;
-            if (discard && p.FindVma(page) is { Shared: true, Hugetlb: false })
+            if (discard && p.FindVma(PageOf(key)) is { Shared: true, Hugetlb: false })
             {
                 // MADV_DONTNEED of shmem keeps the contents but drops the PTE and its soft-dirty bit, as reclaim does.
-                SoftDirtyDropped(p, page, Decision.ShmemZap);
+                _softDirtyDroppedBy[key] = Decision.ShmemZap;
                 continue;
             }
             _dirtySinceClear.Remove(key);
