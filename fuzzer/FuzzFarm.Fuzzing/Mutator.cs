@@ -441,7 +441,11 @@ internal sealed class Mutator
     {
         var i = _rng.Next(s.Count);
         var st = s[i];
-        if (st.Op == Op.Wait || st.Split)
+        if (st.Split)
+        {
+            return HandOver(s, i);
+        }
+        if (st.Op == Op.Wait)
         {
             return false;
         }
@@ -453,6 +457,68 @@ internal sealed class Mutator
         }
         s[i] = st with { Thread = _scope.Threads[t].Name };
         return true;
+    }
+
+    /// <summary>
+    /// Hands the split op at <paramref name="i"/>, with its wait, to another thread of its process that has no line from
+    /// the op to its wait, or to a thread made for it just before the op. The thread it leaves is free inside the
+    /// window: a CPU that accessed the op's pages before it is the one whose TLB entry the op may leave stale, and only
+    /// a free thread on that CPU can write through it mid-operation.
+    /// </summary>
+    public bool HandOver(List<Statement> s, int i)
+    {
+        var op = s[i];
+        var wait = WaitOf(s, i);
+        if (wait == s.Count)
+        {
+            return false;
+        }
+        _scope.Build(s, i);
+        // A mutant's earlier operators may have left the op on a thread not made yet: validation will reject it.
+        var me = _scope.ThreadIndex(op.Thread);
+        if (me < 0)
+        {
+            return false;
+        }
+        var process = _scope.Threads[me].Process;
+        string? chosen = null;
+        var seen = 0;
+        for (var t = 0; t < _scope.Threads.Count; t++)
+        {
+            var name = _scope.Threads[t].Name;
+            if (_scope.IsIdle(t) && _scope.Threads[t].Process == process && name != op.Thread && !RunsBetween(s, name, i, wait) && _rng.Next(++seen) == 0)
+            {
+                chosen = name;
+            }
+        }
+        var fresh = chosen is null || _rng.Percent(FreshThreadPercent);
+        if (fresh && (s.Count >= MaxStatements || ThreadCount(s) >= Grammar.MaxThreads))
+        {
+            return false;
+        }
+        if (fresh)
+        {
+            _names.Reset(s);
+            chosen = _names.Fresh(ParamKind.Thread);
+            s.Insert(i, Grammar.Make(op.Thread, chosen, Op.Thread, false, []));
+            i++;
+            wait++;
+        }
+        s[i] = op with { Thread = chosen! };
+        s[wait] = s[wait] with { Thread = chosen! };
+        return true;
+    }
+
+    private static bool RunsBetween(List<Statement> s, string thread, int from, int to)
+    {
+        for (var k = from + 1; k < to; k++)
+        {
+            if (s[k].Thread == thread)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>
@@ -691,8 +757,8 @@ internal sealed class Mutator
     }
 
     /// <summary>
-    /// A lost write shows only until the word is written again: before each store to a word an earlier store or memset
-    /// wrote, a load of it by an idle thread of the overwriting process. Returns the lines added.
+    /// A lost write shows only until the word is written again: before each store or memset over a word an earlier store
+    /// or memset wrote, a load of that word by an idle thread of the overwriting process. Returns the lines added.
     /// </summary>
     private int ObserveBeforeOverwrites(List<Statement> s, int max, int limit)
     {
@@ -701,7 +767,7 @@ internal sealed class Mutator
         for (var j = s.Count - 1; j > 0 && added < max && s.Count < limit; j--)
         {
             var st = s[j];
-            if (st.Op != Op.Store || st.Args[0].Name is not { } name || !WrittenBefore(s, j, name, st.Args[0].Number))
+            if (st.Args.Length == 0 || st.Args[0].Name is not { } name || OverwrittenWord(s, j, name) is not { } word)
             {
                 continue;
             }
@@ -710,26 +776,42 @@ internal sealed class Mutator
             var t = writer < 0 ? -1 : IdleThreadOf(_scope.Threads[writer].Process);
             if (t >= 0)
             {
-                s.Insert(j, Grammar.Make(_scope.Threads[t].Name, null, Op.Load, false, [Arg.Ref(name, st.Args[0].Number)]));
+                s.Insert(j, Grammar.Make(_scope.Threads[t].Name, null, Op.Load, false, [Arg.Ref(name, word)]));
                 added++;
             }
         }
         return added;
     }
 
-    private static bool WrittenBefore(List<Statement> s, int index, string name, long offset)
+    /// <summary>
+    /// The offset in <paramref name="name"/> of a word the store or memset at <paramref name="index"/> writes over after
+    /// an earlier line wrote it, or null. For a memset, the word the latest such line wrote (the start of the overlap
+    /// when that line is a memset too): a memset wipes whatever a racing store left, as a store does its own word.
+    /// </summary>
+    private static long? OverwrittenWord(List<Statement> s, int index, string name)
     {
-        for (var i = 0; i < index; i++)
+        var over = s[index];
+        if (over.Op is not (Op.Store or Op.Memset))
+        {
+            return null;
+        }
+        var start = over.Args[0].Number;
+        var end = over.Op == Op.Store ? start + 1 : start + over.Args[1].Number;
+        for (var i = index - 1; i >= 0; i--)
         {
             var st = s[i];
-            if (st.Args.Length > 1 && st.Args[0].Name == name && (st.Op == Op.Store
-                ? st.Args[0].Number == offset
-                : st.Op == Op.Memset && offset >= st.Args[0].Number && offset - st.Args[0].Number < st.Args[1].Number))
+            if (st.Op is not (Op.Store or Op.Memset) || st.Args[0].Name != name)
             {
-                return true;
+                continue;
+            }
+            var from = st.Args[0].Number;
+            var to = st.Op == Op.Store ? from + 1 : from + st.Args[1].Number;
+            if (from < end && start < to)
+            {
+                return Math.Max(from, start);
             }
         }
-        return false;
+        return null;
     }
 
     private int Add(List<Statement> s, int limit, int thread, Op op, Arg[] args)

@@ -290,6 +290,58 @@ public class MutatorTests
     }
 
     [Fact]
+    public void ObservingWritesLoadsAWordAStoreWroteJustBeforeAMemsetOverIt()
+    {
+        const string parent = """
+            a = mmap(4K, rw, private)
+            t1 = thread()
+            t1: store(a+16, 2)
+            memset(a, 4K, 7)
+            """;
+        var rng = new Rng(5);
+        var mutator = new Mutator(rng, new Grammar(rng));
+        var s = Lines(parent);
+
+        Assert.True(mutator.ObserveWrites(s, Mutator.MaxStatements));
+
+        var memset = s.FindIndex(x => x.Op == Op.Memset);
+        Assert.Equal((Op.Load, "a", 16L), (s[memset - 1].Op, s[memset - 1].Args[0].Name, s[memset - 1].Args[0].Number));
+        Assert.True(ProgramValidator.TryValidate(ImmutableArray<string>.Empty, s, out _, out var error), error?.Message);
+    }
+
+    [Fact]
+    public void HandingOverASplitOpMovesItWithItsWaitToAThreadIdleThroughItsWindowOrToANewOne()
+    {
+        const string parent = """
+            a = mmap(4K, rw, private)
+            u = uffd()
+            uffd_register(u, a, 4K)
+            t1 = thread()
+            t2 = thread()
+            t1: store(a, 1)
+            t1: w = uffd_wp(u, a, 4K, off) &
+            t2: load(a)
+            t1: wait(w)
+            """;
+        var rng = new Rng(3);
+        var mutator = new Mutator(rng, new Grammar(rng));
+        var to = new HashSet<string>();
+        for (var n = 0; n < 100; n++)
+        {
+            var s = Lines(parent);
+            Assert.True(mutator.HandOver(s, 6));
+            var op = s.Single(x => x.Op == Op.UffdWp);
+            var wait = s.Single(x => x.Op == Op.Wait);
+            Assert.Equal(op.Thread, wait.Thread);
+            // t1 stays free to act in the window; t2 already does, so it cannot wait there.
+            Assert.DoesNotContain(op.Thread, new[] { "t1", "t2" });
+            Assert.True(ProgramValidator.TryValidate(ImmutableArray<string>.Empty, s, out _, out var error), error?.Message);
+            to.Add(op.Thread == Statement.MainThread ? "main" : s.Count == 10 ? "new" : op.Thread);
+        }
+        Assert.Equal(["main", "new"], to.Order());
+    }
+
+    [Fact]
     public void ChangingAnAccessKeepsItsThreadAndWordAndChangesItsKind()
     {
         const string parent = """
