@@ -17,12 +17,12 @@ public sealed partial class Executor
         Status s;
         if (UnboundArgument(st) is { } unbound)
         {
-            Skip($"EBADF: {unbound} was not created (the line binding it failed or did not run)");
+            SkipUnbound(unbound);
             return;
         }
         if (!HandlesValid(st))
         {
-            Skip($"EBADF: {HandleName(st)} was not created (the line binding it failed or did not run)");
+            SkipUnbound(HandleName(st));
             return;
         }
         switch (st.Op)
@@ -306,6 +306,15 @@ public sealed partial class Executor
             Op.ProcessVmReadv or Op.ClearRefs => _slots[a[0].Slot] >= 0,
             _ => true,
         };
+    }
+
+    /// <summary>Skips a line whose argument was never created; the reason is only built when skips are recorded.</summary>
+    private void SkipUnbound(string name)
+    {
+        if (_options.Skips)
+        {
+            Skip($"EBADF: {name} was not created (the line binding it failed or did not run)");
+        }
     }
 
     private static string HandleName(Statement st) => st.Args[0].Name ?? "handle";
