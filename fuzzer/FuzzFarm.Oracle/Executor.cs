@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FuzzFarm.Machine;
 using FuzzFarm.Programs;
 
@@ -150,7 +151,18 @@ public sealed partial class Executor
         }
     }
 
+    /// <summary>Whether the kernel is recording the current line's trace.</summary>
+    internal bool Tracing => _kernel.Trace is not null;
+
     private void Trace(string text) => _kernel.Trace?.Add(text);
+
+    private void Trace([InterpolatedStringHandlerArgument("")] ref TraceText text)
+    {
+        if (Tracing)
+        {
+            _kernel.Trace!.Add(text.ToStringAndClear());
+        }
+    }
 
     private ulong Addr(in Arg a) => (ulong)(_slots[a.Slot] + a.Number);
 
