@@ -710,7 +710,7 @@ internal sealed class Mutator
             var t = writer < 0 ? -1 : IdleThreadOf(_scope.Threads[writer].Process);
             if (t >= 0)
             {
-                s.Insert(j, Grammar.Make(_scope.Threads[t].Name, null, Op.Load, false, [Arg.Ref(name, st.Args[0].Number)]));
+                s.Insert(j, _scope.Resolved(_scope.Threads[t].Name, null, Op.Load, false, [Arg.Ref(name, st.Args[0].Number)]));
                 added++;
             }
         }
@@ -738,7 +738,8 @@ internal sealed class Mutator
         {
             return 0;
         }
-        s.Add(Grammar.Make(_scope.Threads[thread].Name, null, op, false, args));
+        // Observations bind nothing: the scope built over the whole program resolves each of them.
+        s.Add(_scope.Resolved(_scope.Threads[thread].Name, null, op, false, args));
         return 1;
     }
 
