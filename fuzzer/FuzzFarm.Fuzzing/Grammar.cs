@@ -541,8 +541,12 @@ internal sealed class Grammar
 
     public long Value() => _rng.Between(1, 255);
 
-    public static Statement Make(string thread, string? binding, Op op, bool split, Arg[] args) =>
-        new(thread, binding, op, ImmutableCollectionsMarshal.AsImmutableArray(args), split);
+    /// <summary>
+    /// A new statement; with <paramref name="threadSlot"/> when the caller knows the slot validation gives its thread
+    /// (its arguments carry their own), so that validation can keep the object.
+    /// </summary>
+    public static Statement Make(string thread, string? binding, Op op, bool split, Arg[] args, int threadSlot = -1) =>
+        new(thread, binding, op, ImmutableCollectionsMarshal.AsImmutableArray(args), split) { ThreadSlot = threadSlot };
 
     /// <summary>Appends statements and keeps the scope in step with them.</summary>
     private ref struct Emitter(Scope scope, NameSet names, List<Statement> output, int index)

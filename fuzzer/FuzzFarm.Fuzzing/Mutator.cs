@@ -222,7 +222,9 @@ internal sealed class Mutator
             }
         }
         var at = next == split + 1 ? next : _rng.Between(split + 2, next);
-        s.Insert(at, Grammar.Make(thread, null, Op.Wait, false, [Arg.Ref(s[split].Binding!)]));
+        // With the split op's slots (a wait binds nothing, so no later line's slot moves): validation keeps it.
+        var handle = Arg.Ref(s[split].Binding!) with { Slot = s[split].BindingSlot };
+        s.Insert(at, Grammar.Make(thread, null, Op.Wait, false, [handle], s[split].ThreadSlot));
     }
 
     /// <summary>Removes a line and everything that depends on it (uses of its binding, lines of its thread).</summary>
@@ -376,7 +378,7 @@ internal sealed class Mutator
         }
         var args = st.Args.ToArray();
         args[k] = replacement;
-        s[i] = Grammar.Make(st.Thread, st.Binding, st.Op, st.Split, args);
+        s[i] = _scope.Resolved(st.Thread, st.Binding, st.Op, st.Split, args);
         return true;
     }
 
@@ -451,7 +453,7 @@ internal sealed class Mutator
         {
             return false;
         }
-        s[i] = st with { Thread = _scope.Threads[t].Name };
+        s[i] = st with { Thread = _scope.Threads[t].Name, ThreadSlot = _scope.Threads[t].Slot };
         return true;
     }
 
@@ -475,7 +477,7 @@ internal sealed class Mutator
         };
         var op = others[_rng.Next(2)];
         Arg[] args = op == Op.Store ? [st.Args[0], Arg.Num(_grammar.Value())] : [st.Args[0]];
-        s[i] = Grammar.Make(st.Thread, null, op, false, args);
+        s[i] = Grammar.Make(st.Thread, null, op, false, args, st.ThreadSlot);
         return true;
     }
 
