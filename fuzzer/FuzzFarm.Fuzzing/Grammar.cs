@@ -190,7 +190,7 @@ internal sealed class Grammar
             {
                 var a = PickAddress(s, thread);
                 var (off, len) = PickRange(s.Resources[a]);
-                Flag[] advice = [Flag.HugePage, Flag.PageOut, Flag.DontNeed, Flag.DontFork, Flag.NoHugePage, Flag.DoFork];
+                ReadOnlySpan<Flag> advice = [Flag.HugePage, Flag.PageOut, Flag.DontNeed, Flag.DontFork, Flag.NoHugePage, Flag.DoFork];
                 var advise = advice[_rng.PickWeighted([25, 25, 16, 14, 10, 10])];
                 e.Emit(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Of(advise)]);
                 break;

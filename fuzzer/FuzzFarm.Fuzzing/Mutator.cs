@@ -31,6 +31,14 @@ internal sealed class Mutator
     private readonly Scope _scope = new();
     private readonly NameSet _names = new();
     private readonly List<Statement> _emitted = new(8);
+    // Reused by the operators that need them, cleared on each use: most mutants ran one of them, each allocating its own.
+    private readonly HashSet<(string, long)> _observed = [];
+    private readonly Dictionary<string, string> _spliceNames = new(StringComparer.Ordinal);
+    private readonly List<Statement> _spliced = new(8);
+
+    /// <summary>The names <see cref="RemoveWithDependents"/> removes, reused per thread (it is static, and the minimizer calls it too).</summary>
+    [ThreadStatic]
+    private static HashSet<string>? doomedNames;
 
     public Mutator(Rng rng, Grammar grammar)
     {
@@ -246,7 +254,9 @@ internal sealed class Mutator
         {
             return;
         }
-        var doomed = new HashSet<string>(StringComparer.Ordinal) { binding };
+        var doomed = doomedNames ??= new HashSet<string>(StringComparer.Ordinal);
+        doomed.Clear();
+        doomed.Add(binding);
         for (var i = index; i < s.Count;)
         {
             if (Uses(s[i], doomed))
@@ -469,7 +479,7 @@ internal sealed class Mutator
         {
             return false;
         }
-        Op[] others = st.Op switch
+        ReadOnlySpan<Op> others = st.Op switch
         {
             Op.Load => [Op.Store, Op.Pagemap],
             Op.Store => [Op.Load, Op.Pagemap],
@@ -517,13 +527,15 @@ internal sealed class Mutator
         var position = _rng.Next(s.Count + 1);
         _scope.Build(s, position);
         _names.Reset(s);
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        var map = _spliceNames;
+        map.Clear();
         var idle = _grammar.PickIdleThread(_scope);
         if (idle < 0)
         {
             return false;
         }
-        var run = new List<Statement>(length);
+        var run = _spliced;
+        run.Clear();
         for (var i = start; i < start + length; i++)
         {
             var st = donor[i];
@@ -627,7 +639,8 @@ internal sealed class Mutator
         const int max = MaxObservations;
         var added = ObserveBeforeOverwrites(s, max / 2, limit);
         _scope.Build(s, s.Count);
-        var seen = new HashSet<(string, long)>();
+        var seen = _observed;
+        seen.Clear();
         for (var i = 0; i < s.Count && added < max && s.Count < limit; i++)
         {
             var st = s[i];
