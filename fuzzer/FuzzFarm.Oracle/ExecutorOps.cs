@@ -280,7 +280,11 @@ public sealed partial class Executor
         switch (s)
         {
             case Status.Failed:
-                Skip(_kernel.Error);
+                // Reading the kernel's error may spell it (a SIGSEGV's is built when read).
+                if (_options.Skips)
+                {
+                    Skip(_kernel.Error);
+                }
                 Trace($"failed: {_kernel.Error}");
                 break;
             case Status.Blocked:
