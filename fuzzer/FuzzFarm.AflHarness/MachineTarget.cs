@@ -11,7 +11,7 @@ namespace FuzzFarm.AflHarness;
 /// </summary>
 internal sealed class MachineTarget(KernelProfile profile, string? signature)
 {
-    private readonly Executor _executor = new(new ExecutionOptions { Observations = false, ReuseResult = true });
+    private readonly Executor _executor = new(new ExecutionOptions { Observations = false, Skips = false, ReuseResult = true });
 
     public KernelProfile Profile => profile;
 

@@ -82,7 +82,7 @@ internal sealed class Grammar
     public static Statement Wait(Scope scope, int handle)
     {
         var r = scope.Resources[handle];
-        return Make(scope.Threads[r.WaitingThread].Name, null, Op.Wait, false, [Arg.Ref(r.Name)]);
+        return scope.Resolved(scope.Threads[r.WaitingThread].Name, null, Op.Wait, false, [Arg.Ref(r.Name)]);
     }
 
     public int PickIdleThread(Scope scope)
@@ -175,7 +175,7 @@ internal sealed class Grammar
             {
                 var a = PickAddress(s, thread);
                 var (off, len) = PickRange(s.Resources[a]);
-                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)]));
+                e.Emit(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)]);
                 break;
             }
             case Op.Mprotect:
@@ -190,9 +190,9 @@ internal sealed class Grammar
             {
                 var a = PickAddress(s, thread);
                 var (off, len) = PickRange(s.Resources[a]);
-                Flag[] advice = [Flag.HugePage, Flag.PageOut, Flag.DontNeed, Flag.DontFork, Flag.NoHugePage, Flag.DoFork];
+                ReadOnlySpan<Flag> advice = [Flag.HugePage, Flag.PageOut, Flag.DontNeed, Flag.DontFork, Flag.NoHugePage, Flag.DoFork];
                 var advise = advice[_rng.PickWeighted([25, 25, 16, 14, 10, 10])];
-                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Of(advise)]));
+                e.Emit(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Of(advise)]);
                 break;
             }
             case Op.Store:
@@ -205,38 +205,38 @@ internal sealed class Grammar
             {
                 var a = PickAddress(s, thread);
                 var (off, len) = PickDataRange(s.Resources[a]);
-                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Num(Value())]));
+                e.Emit(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Num(Value())]);
                 break;
             }
             case Op.Load:
             case Op.Pagemap:
             {
                 var a = PickAddress(s, thread);
-                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, PickWord(s.Resources[a]))]));
+                e.Emit(tn, null, op, false, [Arg.Ref(s.Resources[a].Name, PickWord(s.Resources[a]))]);
                 break;
             }
             case Op.Fork:
             case Op.Thread:
-                e.Emit(Make(tn, e.Names.Fresh(ParamKind.Thread), op, false, []));
+                e.Emit(tn, e.Names.Fresh(ParamKind.Thread), op, false, []);
                 break;
             case Op.Exit:
-                e.Emit(Make(tn, null, op, false, []));
+                e.Emit(tn, null, op, false, []);
                 break;
             case Op.Pipe:
-                e.Emit(Make(tn, e.Names.Fresh(ParamKind.Pipe), op, false, []));
+                e.Emit(tn, e.Names.Fresh(ParamKind.Pipe), op, false, []);
                 break;
             case Op.Vmsplice:
             {
                 var p = PickOrCreate(ref e, ParamKind.Pipe, thread, 25);
                 var a = PickAddress(s, thread);
                 var (off, len) = PickDataRange(s.Resources[a]);
-                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[p].Name), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)]));
+                e.Emit(tn, null, op, false, [Arg.Ref(s.Resources[p].Name), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)]);
                 break;
             }
             case Op.Read:
             {
                 var p = PickExisting(s, ParamKind.Pipe);
-                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[p].Name), Arg.Num(DataLength())]));
+                e.Emit(tn, null, op, false, [Arg.Ref(s.Resources[p].Name), Arg.Num(DataLength())]);
                 break;
             }
             case Op.Pin:
@@ -252,13 +252,13 @@ internal sealed class Grammar
                 {
                     flags |= Flag.Fast;
                 }
-                e.Emit(Make(tn, e.Names.Fresh(ParamKind.Pin), op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Of(flags)]));
+                e.Emit(tn, e.Names.Fresh(ParamKind.Pin), op, false, [Arg.Ref(s.Resources[a].Name, off), Arg.Num(len), Arg.Of(flags)]);
                 break;
             }
             case Op.Unpin:
             {
                 var h = PickExisting(s, ParamKind.Pin);
-                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[h].Name)]));
+                e.Emit(tn, null, op, false, [Arg.Ref(s.Resources[h].Name)]);
                 break;
             }
             case Op.DmaWrite:
@@ -269,7 +269,7 @@ internal sealed class Grammar
                 Arg[] args = op == Op.DmaWrite
                     ? [Arg.Ref(s.Resources[h].Name), Arg.Num(off), Arg.Num(Value())]
                     : [Arg.Ref(s.Resources[h].Name), Arg.Num(off)];
-                e.Emit(Make(tn, null, op, false, args));
+                e.Emit(tn, null, op, false, args);
                 break;
             }
             case Op.File:
@@ -286,7 +286,7 @@ internal sealed class Grammar
                 Arg[] args = [Arg.Ref(s.Resources[f].Name), Arg.Num(foff), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)];
                 if (op == Op.Write)
                 {
-                    e.Emit(Make(tn, null, op, false, args));
+                    e.Emit(tn, null, op, false, args);
                 }
                 else
                 {
@@ -309,7 +309,7 @@ internal sealed class Grammar
                 break;
             }
             case Op.Uffd:
-                e.Emit(Make(tn, e.Names.Fresh(ParamKind.Uffd), op, false, []));
+                e.Emit(tn, e.Names.Fresh(ParamKind.Uffd), op, false, []);
                 break;
             case Op.UffdRegister:
             case Op.UffdWp:
@@ -321,7 +321,7 @@ internal sealed class Grammar
                 var (off, len) = PickRange(s.Resources[a]);
                 if (op == Op.UffdRegister)
                 {
-                    e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[u].Name), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)]));
+                    e.Emit(tn, null, op, false, [Arg.Ref(s.Resources[u].Name), Arg.Ref(s.Resources[a].Name, off), Arg.Num(len)]);
                 }
                 else
                 {
@@ -334,7 +334,7 @@ internal sealed class Grammar
             case Op.UffdResolve:
             {
                 var u = PickExisting(s, ParamKind.Uffd);
-                e.Emit(Make(tn, null, op, false, [Arg.Ref(s.Resources[u].Name)]));
+                e.Emit(tn, null, op, false, [Arg.Ref(s.Resources[u].Name)]);
                 break;
             }
             default:
@@ -360,22 +360,22 @@ internal sealed class Grammar
             flags |= Flag.Hugetlb;
         }
         var name = e.Names.Fresh(ParamKind.Address);
-        e.Emit(Make(tn, name, Op.Mmap, false, [Arg.Num(len), Arg.Of(prot), Arg.Of(flags)]));
+        e.Emit(tn, name, Op.Mmap, false, [Arg.Num(len), Arg.Of(prot), Arg.Of(flags)]);
         // A mapping is mostly interesting once used: ask for huge pages where they fit, and fault it in.
         if (len >= Sizes.Huge && !hugetlb && _rng.Percent(50))
         {
-            e.Emit(Make(tn, null, Op.Madvise, false, [Arg.Ref(name), Arg.Num(len), Arg.Of(Flag.HugePage)]));
+            e.Emit(tn, null, Op.Madvise, false, [Arg.Ref(name), Arg.Num(len), Arg.Of(Flag.HugePage)]);
         }
         if (prot == Flag.Rw && _rng.Percent(50))
         {
-            e.Emit(Make(tn, null, Op.Store, false, [Arg.Ref(name), Arg.Num(Value())]));
+            e.Emit(tn, null, Op.Store, false, [Arg.Ref(name), Arg.Num(Value())]);
         }
     }
 
     private void EmitFile(ref Emitter e, string tn)
     {
         var len = _rng.Percent(70) ? Sizes.Page : _rng.Percent(50) ? 2 * Sizes.Page : Sizes.Huge;
-        e.Emit(Make(tn, e.Names.Fresh(ParamKind.File), Op.File, false, [Arg.Num(len)]));
+        e.Emit(tn, e.Names.Fresh(ParamKind.File), Op.File, false, [Arg.Num(len)]);
     }
 
     private void EmitMaybeSplit(ref Emitter e, string tn, Op op, int percent, Arg[] args)
@@ -383,7 +383,7 @@ internal sealed class Grammar
         // A split only matters if another thread can run inside the window.
         var split = e.Scope.CountIdle() > 1 && _rng.Percent(_racing ? Math.Max(percent, RacingSplitPercent) : percent);
         var binds = split || OpTable.Get(op).Result is not null;
-        e.Emit(Make(tn, binds ? e.Names.Fresh(ParamKind.Handle) : null, op, split, args));
+        e.Emit(tn, binds ? e.Names.Fresh(ParamKind.Handle) : null, op, split, args);
     }
 
     private int PickOrCreate(ref Emitter e, ParamKind kind, int thread, int createPercent)
@@ -404,7 +404,7 @@ internal sealed class Grammar
                     ParamKind.Uffd => Op.Uffd,
                     _ => throw new InvalidOperationException($"cannot create a {kind}"),
                 };
-                e.Emit(Make(tn, e.Names.Fresh(kind), op, false, []));
+                e.Emit(tn, e.Names.Fresh(kind), op, false, []);
             }
             return e.Scope.Resources.Count - 1;
         }
@@ -541,8 +541,12 @@ internal sealed class Grammar
 
     public long Value() => _rng.Between(1, 255);
 
-    public static Statement Make(string thread, string? binding, Op op, bool split, Arg[] args) =>
-        new(thread, binding, op, ImmutableCollectionsMarshal.AsImmutableArray(args), split);
+    /// <summary>
+    /// A new statement; with <paramref name="threadSlot"/> when the caller knows the slot validation gives its thread
+    /// (its arguments carry their own), so that validation can keep the object.
+    /// </summary>
+    public static Statement Make(string thread, string? binding, Op op, bool split, Arg[] args, int threadSlot = -1) =>
+        new(thread, binding, op, ImmutableCollectionsMarshal.AsImmutableArray(args), split) { ThreadSlot = threadSlot };
 
     /// <summary>Appends statements and keeps the scope in step with them.</summary>
     private ref struct Emitter(Scope scope, NameSet names, List<Statement> output, int index)
@@ -551,8 +555,10 @@ internal sealed class Grammar
         public readonly NameSet Names = names;
         private int _index = index;
 
-        public void Emit(Statement s)
+        /// <summary>Appends a new statement, resolved where it lands (see <see cref="Scope.Resolved"/>).</summary>
+        public void Emit(string thread, string? binding, Op op, bool split, Arg[] args)
         {
+            var s = Scope.Resolved(thread, binding, op, split, args);
             output.Add(s);
             Scope.Apply(s, _index++);
         }

@@ -31,6 +31,14 @@ internal sealed class Mutator
     private readonly Scope _scope = new();
     private readonly NameSet _names = new();
     private readonly List<Statement> _emitted = new(8);
+    // Reused by the operators that need them, cleared on each use: most mutants ran one of them, each allocating its own.
+    private readonly HashSet<(string, long)> _observed = [];
+    private readonly Dictionary<string, string> _spliceNames = new(StringComparer.Ordinal);
+    private readonly List<Statement> _spliced = new(8);
+
+    /// <summary>The names <see cref="RemoveWithDependents"/> removes, reused per thread (it is static, and the minimizer calls it too).</summary>
+    [ThreadStatic]
+    private static HashSet<string>? doomedNames;
 
     public Mutator(Rng rng, Grammar grammar)
     {
@@ -222,7 +230,9 @@ internal sealed class Mutator
             }
         }
         var at = next == split + 1 ? next : _rng.Between(split + 2, next);
-        s.Insert(at, Grammar.Make(thread, null, Op.Wait, false, [Arg.Ref(s[split].Binding!)]));
+        // With the split op's slots (a wait binds nothing, so no later line's slot moves): validation keeps it.
+        var handle = Arg.Ref(s[split].Binding!) with { Slot = s[split].BindingSlot };
+        s.Insert(at, Grammar.Make(thread, null, Op.Wait, false, [handle], s[split].ThreadSlot));
     }
 
     /// <summary>Removes a line and everything that depends on it (uses of its binding, lines of its thread).</summary>
@@ -244,7 +254,9 @@ internal sealed class Mutator
         {
             return;
         }
-        var doomed = new HashSet<string>(StringComparer.Ordinal) { binding };
+        var doomed = doomedNames ??= new HashSet<string>(StringComparer.Ordinal);
+        doomed.Clear();
+        doomed.Add(binding);
         for (var i = index; i < s.Count;)
         {
             if (Uses(s[i], doomed))
@@ -376,7 +388,7 @@ internal sealed class Mutator
         }
         var args = st.Args.ToArray();
         args[k] = replacement;
-        s[i] = Grammar.Make(st.Thread, st.Binding, st.Op, st.Split, args);
+        s[i] = _scope.Resolved(st.Thread, st.Binding, st.Op, st.Split, args);
         return true;
     }
 
@@ -455,7 +467,7 @@ internal sealed class Mutator
         {
             return false;
         }
-        s[i] = st with { Thread = _scope.Threads[t].Name };
+        s[i] = st with { Thread = _scope.Threads[t].Name, ThreadSlot = _scope.Threads[t].Slot };
         return true;
     }
 
@@ -481,31 +493,32 @@ internal sealed class Mutator
             return false;
         }
         var process = _scope.Threads[me].Process;
-        string? chosen = null;
+        var chosen = -1;
         var seen = 0;
         for (var t = 0; t < _scope.Threads.Count; t++)
         {
-            var name = _scope.Threads[t].Name;
-            if (_scope.IsIdle(t) && _scope.Threads[t].Process == process && name != op.Thread && !RunsBetween(s, name, i, wait) && _rng.Next(++seen) == 0)
+            if (t != me && _scope.IsIdle(t) && _scope.Threads[t].Process == process && !RunsBetween(s, _scope.Threads[t].Name, i, wait) && _rng.Next(++seen) == 0)
             {
-                chosen = name;
+                chosen = t;
             }
         }
-        var fresh = chosen is null || _rng.Percent(FreshThreadPercent);
-        if (fresh && (s.Count >= MaxStatements || ThreadCount(s) >= Grammar.MaxThreads))
+        if (chosen >= 0 && !_rng.Percent(FreshThreadPercent))
+        {
+            var to = _scope.Threads[chosen];
+            s[i] = op with { Thread = to.Name, ThreadSlot = to.Slot };
+            s[wait] = s[wait] with { Thread = to.Name, ThreadSlot = to.Slot };
+            return true;
+        }
+        if (s.Count >= MaxStatements || ThreadCount(s) >= Grammar.MaxThreads)
         {
             return false;
         }
-        if (fresh)
-        {
-            _names.Reset(s);
-            chosen = _names.Fresh(ParamKind.Thread);
-            s.Insert(i, Grammar.Make(op.Thread, chosen, Op.Thread, false, []));
-            i++;
-            wait++;
-        }
-        s[i] = op with { Thread = chosen! };
-        s[wait] = s[wait] with { Thread = chosen! };
+        // The new binding moves every later slot: validation gives the lines after it theirs.
+        _names.Reset(s);
+        var fresh = _names.Fresh(ParamKind.Thread);
+        s.Insert(i, Grammar.Make(op.Thread, fresh, Op.Thread, false, []));
+        s[i + 1] = op with { Thread = fresh };
+        s[wait + 1] = s[wait + 1] with { Thread = fresh };
         return true;
     }
 
@@ -533,7 +546,7 @@ internal sealed class Mutator
         {
             return false;
         }
-        Op[] others = st.Op switch
+        ReadOnlySpan<Op> others = st.Op switch
         {
             Op.Load => [Op.Store, Op.Pagemap],
             Op.Store => [Op.Load, Op.Pagemap],
@@ -541,7 +554,7 @@ internal sealed class Mutator
         };
         var op = others[_rng.Next(2)];
         Arg[] args = op == Op.Store ? [st.Args[0], Arg.Num(_grammar.Value())] : [st.Args[0]];
-        s[i] = Grammar.Make(st.Thread, null, op, false, args);
+        s[i] = Grammar.Make(st.Thread, null, op, false, args, st.ThreadSlot);
         return true;
     }
 
@@ -581,13 +594,15 @@ internal sealed class Mutator
         var position = _rng.Next(s.Count + 1);
         _scope.Build(s, position);
         _names.Reset(s);
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        var map = _spliceNames;
+        map.Clear();
         var idle = _grammar.PickIdleThread(_scope);
         if (idle < 0)
         {
             return false;
         }
-        var run = new List<Statement>(length);
+        var run = _spliced;
+        run.Clear();
         for (var i = start; i < start + length; i++)
         {
             var st = donor[i];
@@ -691,7 +706,8 @@ internal sealed class Mutator
         const int max = MaxObservations;
         var added = ObserveBeforeOverwrites(s, max / 2, limit);
         _scope.Build(s, s.Count);
-        var seen = new HashSet<(string, long)>();
+        var seen = _observed;
+        seen.Clear();
         for (var i = 0; i < s.Count && added < max && s.Count < limit; i++)
         {
             var st = s[i];
@@ -776,7 +792,7 @@ internal sealed class Mutator
             var t = writer < 0 ? -1 : IdleThreadOf(_scope.Threads[writer].Process);
             if (t >= 0)
             {
-                s.Insert(j, Grammar.Make(_scope.Threads[t].Name, null, Op.Load, false, [Arg.Ref(name, word)]));
+                s.Insert(j, _scope.Resolved(_scope.Threads[t].Name, null, Op.Load, false, [Arg.Ref(name, word)]));
                 added++;
             }
         }
@@ -820,7 +836,8 @@ internal sealed class Mutator
         {
             return 0;
         }
-        s.Add(Grammar.Make(_scope.Threads[thread].Name, null, op, false, args));
+        // Observations bind nothing: the scope built over the whole program resolves each of them.
+        s.Add(_scope.Resolved(_scope.Threads[thread].Name, null, op, false, args));
         return 1;
     }
 

@@ -27,11 +27,12 @@ internal sealed class NameSet
         Array.Clear(_usedNumbers);
         _usedOthers.Clear();
         Add(Statement.MainThread);
-        foreach (var s in statements)
+        // Indexed: a foreach over the interface boxed the list's enumerator on every mutant.
+        for (var i = 0; i < statements.Count; i++)
         {
-            if (s.Binding is not null)
+            if (statements[i].Binding is { } binding)
             {
-                Add(s.Binding);
+                Add(binding);
             }
         }
     }

@@ -22,6 +22,8 @@ internal struct Resource
     public string? Uffd;
     /// <summary>For handles: the thread that must wait it; -1 once waited or when it cannot be waited.</summary>
     public int WaitingThread;
+    /// <summary>The slot the validator gives the binding (see <see cref="Scope.Resolved"/>).</summary>
+    public int Slot;
 }
 
 internal struct ThreadState
@@ -31,6 +33,8 @@ internal struct ThreadState
     public bool Alive;
     /// <summary>Resource index of the split op this thread is inside, or -1.</summary>
     public int BusyWith;
+    /// <summary>The slot the validator gives the thread's name (t0's is 0).</summary>
+    public int Slot;
 }
 
 /// <summary>
@@ -48,12 +52,16 @@ internal sealed class Scope
 
     public int ProcessCount { get; private set; }
 
+    /// <summary>The slot the next binding gets: the validator numbers bindings in line order after t0's slot 0.</summary>
+    private int _nextSlot;
+
     public void Reset()
     {
         Resources.Clear();
         Threads.Clear();
-        Threads.Add(new ThreadState { Name = Statement.MainThread, Process = 0, Alive = true, BusyWith = -1 });
+        Threads.Add(new ThreadState { Name = Statement.MainThread, Process = 0, Alive = true, BusyWith = -1, Slot = 0 });
         ProcessCount = 1;
+        _nextSlot = 1;
     }
 
     /// <summary>Resets and applies statements [0, end).</summary>
@@ -101,8 +109,42 @@ internal sealed class Scope
         return th.Alive && th.BusyWith < 0;
     }
 
+    /// <summary>
+    /// A new statement for the line after those applied, with the slots the validator resolves there (names are unique in
+    /// a valid program, and each binding takes the next slot): validation then keeps the object instead of re-creating
+    /// it with its arguments. Fills the slots of <paramref name="args"/> in place, so it must be a new array. Wrong
+    /// slots (an invalid program) cost only that re-creation: the validator checks each one.
+    /// </summary>
+    public Statement Resolved(string thread, string? binding, Op op, bool split, Arg[] args)
+    {
+        for (var j = 0; j < args.Length; j++)
+        {
+            if (args[j].Form == ArgForm.Name && args[j].Name is { } name)
+            {
+                args[j] = args[j] with { Slot = SlotOf(name) };
+            }
+        }
+        return new Statement(thread, binding, op, ImmutableCollectionsMarshal.AsImmutableArray(args), split)
+        {
+            ThreadSlot = SlotOf(thread),
+            BindingSlot = binding is null ? -1 : _nextSlot,
+        };
+    }
+
+    private int SlotOf(string name)
+    {
+        var r = ResourceIndex(name);
+        if (r >= 0)
+        {
+            return Resources[r].Slot;
+        }
+        var t = ThreadIndex(name);
+        return t >= 0 ? Threads[t].Slot : -1;
+    }
+
     public void Apply(Statement s, int index)
     {
+        var slot = s.Binding is null ? -1 : _nextSlot++;
         // Resources and threads are updated in place, not copied out of their lists and written back.
         var t = ThreadIndex(s.Thread);
         var process = t >= 0 ? CollectionsMarshal.AsSpan(Threads)[t].Process : 0;
@@ -110,7 +152,7 @@ internal sealed class Scope
         {
             case Op.Fork when s.Binding is not null && ProcessCount < MaxProcesses:
                 var child = ProcessCount++;
-                AddThread(s.Binding, child);
+                AddThread(s.Binding, child, slot);
                 var parentBit = 1UL << process;
                 foreach (ref var res in CollectionsMarshal.AsSpan(Resources))
                 {
@@ -121,7 +163,7 @@ internal sealed class Scope
                 }
                 return;
             case Op.Thread when s.Binding is not null:
-                AddThread(s.Binding, process);
+                AddThread(s.Binding, process, slot);
                 return;
             case Op.Exit:
                 foreach (ref var th in CollectionsMarshal.AsSpan(Threads))
@@ -180,6 +222,7 @@ internal sealed class Scope
             DefinedAt = index,
             Process = process,
             WaitingThread = s.Split ? t : -1,
+            Slot = slot,
         };
         switch (s.Op)
         {
@@ -249,9 +292,9 @@ internal sealed class Scope
 
     private static long Number(Arg arg) => arg.Form == ArgForm.Number ? arg.Number : 0;
 
-    private void AddThread(string name, int process)
+    private void AddThread(string name, int process, int slot)
     {
-        Threads.Add(new ThreadState { Name = name, Process = process, Alive = true, BusyWith = -1 });
+        Threads.Add(new ThreadState { Name = name, Process = process, Alive = true, BusyWith = -1, Slot = slot });
     }
 
     private void ClearHolder(int process)

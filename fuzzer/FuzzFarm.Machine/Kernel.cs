@@ -36,7 +36,29 @@ internal sealed partial class Kernel
     public bool Tracing => Trace is not null;
 
     /// <summary>The reason of the last <see cref="Status.Failed"/>.</summary>
-    public string Error { get; private set; } = "";
+    public string Error
+    {
+        get
+        {
+            if (_segvKind is { } kind)
+            {
+                _error = SegvText(_segvVma, kind, _segvAddr);
+                _segvKind = null;
+            }
+            return _error;
+        }
+        private set
+        {
+            _error = value;
+            _segvKind = null;
+        }
+    }
+
+    private string _error = "";
+    // A SIGSEGV's reason is spelled only when read: a fuzzer's accesses fault often and never read it.
+    private FaultKind? _segvKind;
+    private bool _segvVma;
+    private ulong _segvAddr;
 
     public readonly List<Process> Processes = [];
     /// <summary>Threads by binding slot (t0 is slot 0).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FuzzFarm.Machine;
 using FuzzFarm.Programs;
 
@@ -7,7 +8,8 @@ namespace FuzzFarm.Oracle;
 /// Runs programs on the simulated machine beside the reference model and checks every observation.
 /// Reusable and not thread-safe: keep one per core. It pools the machine's objects, so after warm-up a run
 /// allocates only what its result needs. For a fuzzer's hot loop use <see cref="ExecutionOptions.Fast"/>: no
-/// observation strings, and <see cref="Run"/> returns the same result object each time (valid until the next run).
+/// observation strings or skipped lines, and <see cref="Run"/> returns the same result object each time (valid until
+/// the next run).
 /// Deterministic: the same (program, profile) always gives the same result.
 /// </summary>
 public sealed partial class Executor
@@ -69,7 +71,10 @@ public sealed partial class Executor
             BeginTrace();
             if (t is null || t.State != RunState.Running)
             {
-                _result.SkipList.Add(new Skip(_line, st.Thread, SkipReason(t)));
+                if (_options.Skips)
+                {
+                    _result.SkipList.Add(new Skip(_line, st.Thread, SkipReason(t)));
+                }
                 EndTrace(st, _line);
                 continue;
             }
@@ -146,7 +151,18 @@ public sealed partial class Executor
         }
     }
 
+    /// <summary>Whether the kernel is recording the current line's trace.</summary>
+    internal bool Tracing => _kernel.Trace is not null;
+
     private void Trace(string text) => _kernel.Trace?.Add(text);
+
+    private void Trace([InterpolatedStringHandlerArgument("")] ref TraceText text)
+    {
+        if (Tracing)
+        {
+            _kernel.Trace!.Add(text.ToStringAndClear());
+        }
+    }
 
     private ulong Addr(in Arg a) => (ulong)(_slots[a.Slot] + a.Number);
 
@@ -159,7 +175,13 @@ public sealed partial class Executor
         return id >= 0 && id < count;
     }
 
-    private void Skip(string reason) => _result.SkipList.Add(new Skip(_line, _thread, reason));
+    private void Skip(string reason)
+    {
+        if (_options.Skips)
+        {
+            _result.SkipList.Add(new Skip(_line, _thread, reason));
+        }
+    }
 
     /// <summary>Threads the kernel left blocked for good, each at the line it blocked on.</summary>
     private void ReportHangs()

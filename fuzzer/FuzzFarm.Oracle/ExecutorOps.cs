@@ -17,12 +17,12 @@ public sealed partial class Executor
         Status s;
         if (UnboundArgument(st) is { } unbound)
         {
-            Skip($"EBADF: {unbound} was not created (the line binding it failed or did not run)");
+            SkipUnbound(unbound);
             return;
         }
         if (!HandlesValid(st))
         {
-            Skip($"EBADF: {HandleName(st)} was not created (the line binding it failed or did not run)");
+            SkipUnbound(HandleName(st));
             return;
         }
         switch (st.Op)
@@ -280,7 +280,11 @@ public sealed partial class Executor
         switch (s)
         {
             case Status.Failed:
-                Skip(_kernel.Error);
+                // Reading the kernel's error may spell it (a SIGSEGV's is built when read).
+                if (_options.Skips)
+                {
+                    Skip(_kernel.Error);
+                }
                 Trace($"failed: {_kernel.Error}");
                 break;
             case Status.Blocked:
@@ -306,6 +310,15 @@ public sealed partial class Executor
             Op.ProcessVmReadv or Op.ClearRefs => _slots[a[0].Slot] >= 0,
             _ => true,
         };
+    }
+
+    /// <summary>Skips a line whose argument was never created; the reason is only built when skips are recorded.</summary>
+    private void SkipUnbound(string name)
+    {
+        if (_options.Skips)
+        {
+            Skip($"EBADF: {name} was not created (the line binding it failed or did not run)");
+        }
     }
 
     private static string HandleName(Statement st) => st.Args[0].Name ?? "handle";

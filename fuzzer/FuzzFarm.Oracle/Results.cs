@@ -62,13 +62,19 @@ public sealed class ExecutionOptions
     public bool Observations { get; init; } = true;
 
     /// <summary>
+    /// Record <see cref="ExecutionResult.Skipped"/>: the lines that did not run, each with its reason (a string built
+    /// per skipped line); a fuzzer's hot loop, which never reads them, may turn it off.
+    /// </summary>
+    public bool Skips { get; init; } = true;
+
+    /// <summary>
     /// Return the same <see cref="ExecutionResult"/> object from every run, valid until the next run (no allocation
     /// per execution). Off by default: each run gets its own result.
     /// </summary>
     public bool ReuseResult { get; init; }
 
-    /// <summary>Settings for a fuzzer's hot loop: no observation strings, one reused result.</summary>
-    public static ExecutionOptions Fast { get; } = new() { Observations = false, ReuseResult = true };
+    /// <summary>Settings for a fuzzer's hot loop: no observation strings, no skipped lines, one reused result.</summary>
+    public static ExecutionOptions Fast { get; } = new() { Observations = false, Skips = false, ReuseResult = true };
 }
 
 public sealed class ExecutionResult
