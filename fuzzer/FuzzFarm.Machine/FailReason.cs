@@ -1,9 +1,10 @@
 namespace FuzzFarm.Machine;
 
 /// <summary>
-/// Why a call failed, spelled only when <see cref="Kernel.Error"/> is read. A fuzzed program's accesses, GUPs and
-/// madvise or mprotect calls fail often (no mapping, an unaligned range) and nothing reads why: formatting an address
-/// into a string for each failure was waste. Each kind spells exactly the text the call used to set.
+/// Why a call failed, spelled only when <see cref="Kernel.Error"/> is read. A fuzzed program's accesses, GUPs,
+/// madvise and mprotect calls and device accesses through pins fail often (no mapping, an unaligned range) and nothing
+/// reads why: formatting an address or offset into a string for each failure was waste. Each kind spells exactly the
+/// text the call used to set.
 /// </summary>
 internal readonly struct FailReason
 {
@@ -38,6 +39,8 @@ internal readonly struct FailReason
         NotMapped,
         NotPageAligned,
         BadLength,
+        PinOffset,
+        PinNoPage,
     }
 
     /// <summary>A reason already spelled.</summary>
@@ -61,6 +64,12 @@ internal readonly struct FailReason
     /// <summary>mprotect or madvise gets a length out of bounds.</summary>
     public static FailReason BadLength(long len) => new(Kind.BadLength, len: len);
 
+    /// <summary>A device access through a pin at an offset outside it or not 8-byte aligned.</summary>
+    public static FailReason PinOffset(long offset) => new(Kind.PinOffset, len: offset);
+
+    /// <summary>A device access through a pin at an offset where it holds no page.</summary>
+    public static FailReason PinNoPage(long offset) => new(Kind.PinNoPage, len: offset);
+
     /// <summary>GUP's EFAULT when the fault it took failed for this reason.</summary>
     public FailReason InGup() => new(_kind, _addr, _len, _fault, _flag, inGup: true, _text);
 
@@ -76,6 +85,8 @@ internal readonly struct FailReason
             Kind.NotMapped => $"ENOMEM: 0x{_addr:x} is not mapped",
             Kind.NotPageAligned => $"EINVAL: 0x{_addr:x} is not page-aligned",
             Kind.BadLength => $"EINVAL: length {_len}",
+            Kind.PinOffset => $"EINVAL: offset {_len} outside the pin or not 8-byte aligned",
+            Kind.PinNoPage => $"EFAULT: the pin holds no page at offset {_len}",
             _ => _text!,
         };
         return _inGup ? $"EFAULT: {text}" : text;

@@ -290,7 +290,7 @@ internal sealed partial class Kernel
         grant = Decision.None;
         if (h.Released || offset < 0 || offset + 8 > h.Len || ((h.Addr + (ulong)offset) & 7) != 0)
         {
-            Error = h.Released ? "EINVAL: pin released" : $"EINVAL: offset {offset} outside the pin or not 8-byte aligned";
+            _reason = h.Released ? FailReason.Of("EINVAL: pin released") : FailReason.PinOffset(offset);
             return false;
         }
         var a = h.Addr + (ulong)offset;
@@ -298,7 +298,7 @@ internal sealed partial class Kernel
         if (index >= h.Pages.Count)
         {
             // A pin over a range shorter than its length (a zero-length mapping) holds fewer pages than it spans.
-            Error = $"EFAULT: the pin holds no page at offset {offset}";
+            _reason = FailReason.PinNoPage(offset);
             return false;
         }
         (f, sub, kind, grant) = h.Pages[index];
