@@ -322,7 +322,8 @@ public sealed class FuzzEngine
     /// only be skipped.
     /// </summary>
     private bool TryValidate(Program? parent, [NotNullWhen(true)] out Program? program) =>
-        ProgramValidator.TryValidate(ImmutableArray<string>.Empty, _work, parent, out program, out _, lineless: true) && program.LinesAfterExit == 0;
+        ProgramValidator.TryValidate(ImmutableArray<string>.Empty, _work, parent, out program, out _, lineless: true, spellErrors: false)
+        && program.LinesAfterExit == 0;
 
     private bool Mutate(out Program parent)
     {

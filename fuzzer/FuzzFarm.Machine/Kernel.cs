@@ -40,25 +40,26 @@ internal sealed partial class Kernel
     {
         get
         {
-            if (_segvKind is { } kind)
+            if (_reason is { } reason)
             {
-                _error = SegvText(_segvVma, kind, _segvAddr);
-                _segvKind = null;
+                _error = reason.Text();
+                _reason = null;
             }
             return _error;
         }
         private set
         {
             _error = value;
-            _segvKind = null;
+            _reason = null;
         }
     }
 
     private string _error = "";
-    // A SIGSEGV's reason is spelled only when read: a fuzzer's accesses fault often and never read it.
-    private FaultKind? _segvKind;
-    private bool _segvVma;
-    private ulong _segvAddr;
+    // The reasons fuzzed programs meet most are spelled only when read (see FailReason): a fuzzer never reads them.
+    private FailReason? _reason;
+
+    /// <summary>The reason of the last failure, unspelled when it still is.</summary>
+    private FailReason Reason => _reason ?? FailReason.Of(_error);
 
     public readonly List<Process> Processes = [];
     /// <summary>Threads by binding slot (t0 is slot 0).</summary>
@@ -148,6 +149,12 @@ internal sealed partial class Kernel
     private Status Fail(string error)
     {
         Error = error;
+        return Status.Failed;
+    }
+
+    private Status Fail(FailReason reason)
+    {
+        _reason = reason;
         return Status.Failed;
     }
 

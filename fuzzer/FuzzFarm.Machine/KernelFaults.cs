@@ -27,10 +27,6 @@ internal sealed partial class Kernel
     /// write may fault a mapping without VM_WRITE, as FOLL_FORCE does: the page is copied or reused, mapped dirty but
     /// not writable (<see cref="WriteBits"/>), and GUP takes it through FOLL_COW.
     /// </summary>
-    private static string SegvText(bool mapped, FaultKind kind, ulong addr) => mapped
-        ? $"SIGSEGV: {(kind == FaultKind.Write ? "write to" : "read of")} 0x{addr:x} not permitted"
-        : $"SIGSEGV: no mapping at 0x{addr:x}";
-
     internal FaultResult Fault(SimThread t, Process p, ulong addr, FaultKind kind, AsyncOp? split = null, bool forced = false)
     {
         // do_user_addr_fault takes the mmap read lock before it looks up the VMA: a fault on a range a split mprotect
@@ -44,9 +40,7 @@ internal sealed partial class Kernel
         if (vma is null || (kind == FaultKind.Write ? !vma.Write && !forced : !vma.Read))
         {
             Coverage.Hit(CovPoint.Segv, (int)kind);
-            _segvKind = kind;
-            _segvVma = vma is not null;
-            _segvAddr = addr;
+            _reason = FailReason.Segv(vma is not null, kind, addr);
             return FaultResult.Segv;
         }
         var table = GetTable(p, addr);

@@ -32,7 +32,7 @@ internal sealed partial class Kernel
     /// runs again). Otherwise __get_user_pages returns the pages it got, if any, for a caller that takes a short count
     /// (<paramref name="shortOk"/>); the rest fail the call, which releases them.
     /// </summary>
-    private Status GupRefused(SimThread t, Process p, List<GupPage> pages, Foll flags, bool shortOk, ulong at, string error)
+    private Status GupRefused(SimThread t, Process p, List<GupPage> pages, Foll flags, bool shortOk, ulong at, FailReason error)
     {
         if ((flags & Foll.Fast) != 0 && LockBusy(p, false))
         {
@@ -44,7 +44,7 @@ internal sealed partial class Kernel
             GupEnd = at;
             if (Tracing)
             {
-                Note($"gup: stops at 0x{at:x} ({error}): {pages.Count} pages got, a short count");
+                Note($"gup: stops at 0x{at:x} ({error.Text()}): {pages.Count} pages got, a short count");
             }
             return Status.Done;
         }
@@ -85,7 +85,7 @@ internal sealed partial class Kernel
                 var vma = p.FindVma(a);
                 if (vma is null)
                 {
-                    return GupRefused(t, p, pages, flags, shortOk, a, $"EFAULT: no mapping at 0x{a:x}");
+                    return GupRefused(t, p, pages, flags, shortOk, a, FailReason.GupNoMapping(a));
                 }
                 var foll = flags;
                 var forced = false;
@@ -98,7 +98,7 @@ internal sealed partial class Kernel
                 // check_vma_flags sees the caller's flags, not the forced write.
                 if ((flags & Foll.Write) != 0 ? !vma.Write : !vma.Read)
                 {
-                    return GupRefused(t, p, pages, flags, shortOk, a, $"EFAULT: 0x{a:x} does not allow {((flags & Foll.Write) != 0 ? "writing" : "reading")}");
+                    return GupRefused(t, p, pages, flags, shortOk, a, FailReason.GupNotAllowed(a, (flags & Foll.Write) != 0));
                 }
                 var table = p.Table(a);
                 Folio? f = null;
@@ -152,7 +152,7 @@ internal sealed partial class Kernel
                     if (r != FaultResult.Ok)
                     {
                         // Fault has waited for the lock already: no GUP-fast fallback wait is left to take.
-                        return GupRefused(t, p, pages, flags & ~Foll.Fast, shortOk, a, $"EFAULT: {Error}");
+                        return GupRefused(t, p, pages, flags & ~Foll.Fast, shortOk, a, Reason.InGup());
                     }
                     followCow |= forced && need == FaultKind.Write && !vma.Write;
                     continue;
@@ -290,7 +290,7 @@ internal sealed partial class Kernel
         grant = Decision.None;
         if (h.Released || offset < 0 || offset + 8 > h.Len || ((h.Addr + (ulong)offset) & 7) != 0)
         {
-            Error = h.Released ? "EINVAL: pin released" : $"EINVAL: offset {offset} outside the pin or not 8-byte aligned";
+            _reason = h.Released ? FailReason.Of("EINVAL: pin released") : FailReason.PinOffset(offset);
             return false;
         }
         var a = h.Addr + (ulong)offset;
@@ -298,7 +298,7 @@ internal sealed partial class Kernel
         if (index >= h.Pages.Count)
         {
             // A pin over a range shorter than its length (a zero-length mapping) holds fewer pages than it spans.
-            Error = $"EFAULT: the pin holds no page at offset {offset}";
+            _reason = FailReason.PinNoPage(offset);
             return false;
         }
         (f, sub, kind, grant) = h.Pages[index];

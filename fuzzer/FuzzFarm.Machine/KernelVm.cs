@@ -411,7 +411,7 @@ internal sealed partial class Kernel
         end = 0;
         if (!Geometry.PageAligned(addr) || len <= 0 || len > MaxMapping)
         {
-            Error = !Geometry.PageAligned(addr) ? $"EINVAL: 0x{addr:x} is not page-aligned" : $"EINVAL: length {len}";
+            _reason = !Geometry.PageAligned(addr) ? FailReason.NotPageAligned(addr) : FailReason.BadLength(len);
             return false;
         }
         end = addr + (ulong)((len + Geometry.PageSize - 1) & ~(Geometry.PageSize - 1));
@@ -609,7 +609,7 @@ internal sealed partial class Kernel
         }
         if (Tracing)
         {
-            Note($"mprotect: P{p.Id} [0x{addr:x}, 0x{stop:x}) {(prot == Flag.Rw ? "rw" : prot == Flag.R ? "r" : "none")}: {changed} entries lost write permission{(error is null ? "" : $"; then {error}")}");
+            Note($"mprotect: P{p.Id} [0x{addr:x}, 0x{stop:x}) {(prot == Flag.Rw ? "rw" : prot == Flag.R ? "r" : "none")}: {changed} entries lost write permission{(error is null ? "" : $"; then {error.Value.Text()}")}");
         }
         if (split is not null && error is null)
         {
@@ -626,7 +626,7 @@ internal sealed partial class Kernel
         {
             FlushTlb(p, addr >> Geometry.PageShift, (stop >> Geometry.PageShift) - 1);
         }
-        return error is null ? Status.Done : Fail(error);
+        return error is null ? Status.Done : Fail(error.Value);
     }
 
     /// <summary>
@@ -636,11 +636,11 @@ internal sealed partial class Kernel
     /// changed (<paramref name="change"/>) that would split off the 2M grid is EINVAL (hugetlb_vm_op_split), and the
     /// walk stops before it.
     /// </summary>
-    private string? WalkVmas(Process p, ulong addr, ulong end, VmaChange change, bool stopAtHole)
+    private FailReason? WalkVmas(Process p, ulong addr, ulong end, VmaChange change, bool stopAtHole)
     {
         _walk.Clear();
         var a = addr;
-        string? hole = null;
+        FailReason? hole = null;
         foreach (var v in p.Vmas)
         {
             if (v.End <= a)
@@ -653,7 +653,7 @@ internal sealed partial class Kernel
             }
             if (v.Start > a)
             {
-                hole ??= $"ENOMEM: 0x{a:x} is not mapped";
+                hole ??= FailReason.NotMapped(a);
                 if (stopAtHole)
                 {
                     return hole;
@@ -662,12 +662,12 @@ internal sealed partial class Kernel
             var piece = (Start: Math.Max(a, v.Start), End: Math.Min(v.End, end));
             if (v.Hugetlb && change.Changes(v) && (!Geometry.PmdAligned(piece.Start) || (piece.End < v.End && !Geometry.PmdAligned(piece.End))))
             {
-                return "EINVAL: hugetlb ranges must be 2M-aligned";
+                return FailReason.Of("EINVAL: hugetlb ranges must be 2M-aligned");
             }
             _walk.Add(piece);
             a = v.End;
         }
-        return a < end ? hole ?? $"ENOMEM: 0x{a:x} is not mapped" : hole;
+        return a < end ? hole ?? FailReason.NotMapped(a) : hole;
     }
 
     /// <summary>
@@ -731,7 +731,7 @@ internal sealed partial class Kernel
             };
             if (pieceError is not null)
             {
-                error = pieceError;
+                error = FailReason.Of(pieceError);
                 break;
             }
         }
@@ -741,9 +741,9 @@ internal sealed partial class Kernel
         }
         if (Tracing)
         {
-            Note($"madvise: P{p.Id} [0x{addr:x}, 0x{end:x}) {FlagWords.Spell(advice)}{(error is null ? "" : $": {error}")}");
+            Note($"madvise: P{p.Id} [0x{addr:x}, 0x{end:x}) {FlagWords.Spell(advice)}{(error is null ? "" : $": {error.Value.Text()}")}");
         }
-        return error is null ? Status.Done : Fail(error);
+        return error is null ? Status.Done : Fail(error.Value);
     }
 
     /// <summary>

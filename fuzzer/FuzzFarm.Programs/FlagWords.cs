@@ -58,14 +58,22 @@ public static class FlagWords
             return "";
         }
         var sb = new System.Text.StringBuilder();
+        AppendTo(sb, flags);
+        return sb.ToString();
+    }
+
+    /// <summary>Appends <see cref="Spell"/>'s text without making a string of it (printing a program).</summary>
+    public static void AppendTo(System.Text.StringBuilder sb, Flag flags)
+    {
+        var first = true;
         foreach (var (word, bit) in InBitOrder)
         {
             if ((flags & bit) != 0)
             {
-                sb.Append(sb.Length == 0 ? "" : "|").Append(word);
+                sb.Append(first ? "" : "|").Append(word);
+                first = false;
             }
         }
-        return sb.ToString();
     }
 
     private const Flag ProtWords = Flag.ProtNone | Flag.R | Flag.Rw;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace FuzzFarm.Programs;
@@ -21,15 +22,23 @@ internal sealed class ProgramChecker
     private int threadCount;
     private int linesAfterExit;
     private ProgramException? failure;
+    private bool spellErrors;
+
+    /// <summary>Whether a failure makes its message and column (see <see cref="Unspelled"/>).</summary>
+    public bool SpellsErrors => spellErrors;
+
+    /// <summary>What a failure gives a caller that does not want its errors spelled.</summary>
+    private static readonly ProgramException Unspelled = new(0, 0, "invalid program (the error was not spelled)");
 
     /// <summary>One checker per thread, reused: the fuzzer validates every candidate program.</summary>
     [ThreadStatic]
     private static ProgramChecker? cached;
 
-    public static ProgramChecker For(ImmutableArray<string> header, IReadOnlyList<Statement> statements, bool lineless = false)
+    public static ProgramChecker For(ImmutableArray<string> header, IReadOnlyList<Statement> statements, bool lineless = false, bool spellErrors = true)
     {
         var checker = cached ??= new ProgramChecker();
         checker.Reset(header, statements, lineless);
+        checker.spellErrors = spellErrors;
         return checker;
     }
 
@@ -157,7 +166,7 @@ internal sealed class ProgramChecker
         resolved = null;
         if (!slotByName.TryGet(s.Thread, out var thread) || slots[thread].Kind != ParamKind.Thread)
         {
-            return Fail(index, StatementToken.Start, 0, NotAThread(index, s.Thread));
+            return Fail(index, StatementToken.Start, 0, $"{NotAThread(index, s.Thread)}");
         }
         if ((uint)s.Op >= (uint)OpTable.All.Length)
         {
@@ -268,7 +277,7 @@ internal sealed class ProgramChecker
         if (!slotByName.TryGet(arg.Name, out slot))
         {
             slot = Free;
-            return Fail(index, StatementToken.Arg, position, Unbound(index, arg.Name, ParamKindText.Expected(kind)));
+            return Fail(index, StatementToken.Arg, position, $"{Unbound(index, arg.Name, ParamKindText.Expected(kind))}");
         }
         var bound = slots[slot].Kind;
         return bound == kind || Fail(index, StatementToken.Arg, position,
@@ -448,11 +457,16 @@ internal sealed class ProgramChecker
 
     private int LineOf(int index) => renumber ? header.Length + index + 1 : statements[index].Line;
 
-    private bool FailArg(int index, OpInfo info, int position, string problem) =>
-        Fail(index, StatementToken.Arg, position, $"argument {position + 1} of {info.Name} {problem}");
+    private bool FailArg(int index, OpInfo info, int position, [InterpolatedStringHandlerArgument("")] CheckMessage problem) =>
+        Fail(index, StatementToken.Arg, position, $"argument {position + 1} of {info.Name} {problem.ToStringAndClear()}");
 
-    private bool Fail(int index, StatementToken token, int argIndex, string message)
+    private bool Fail(int index, StatementToken token, int argIndex, [InterpolatedStringHandlerArgument("")] CheckMessage message)
     {
+        if (!spellErrors)
+        {
+            failure = Unspelled;
+            return false;
+        }
         var s = statements[index];
         var column = renumber || s.Column == 0 ? ProgramPrinter.ColumnOf(s, token, argIndex) : token switch
         {
@@ -462,7 +476,7 @@ internal sealed class ProgramChecker
             StatementToken.Split => s.SplitColumn,
             _ => argIndex < s.Args.Length ? s.Args[argIndex].Column : s.OpColumn,
         };
-        failure = new ProgramException(LineOf(index), column, message);
+        failure = new ProgramException(LineOf(index), column, message.ToStringAndClear());
         return false;
     }
 

@@ -11,10 +11,19 @@ namespace FuzzFarm.Programs;
 /// </summary>
 public static class ProgramPrinter
 {
+    // The fuzz engine prints every program it adds to the corpus: one builder per thread, grown once, not per print.
+    [ThreadStatic]
+    private static StringBuilder? cachedBuilder;
+
+    /// <summary>A reused builder keeps at most this many characters of capacity.</summary>
+    private const int KeptCapacity = 1 << 16;
+
     public static string Print(Program program)
     {
         ArgumentNullException.ThrowIfNull(program);
-        var sb = new StringBuilder();
+        var sb = cachedBuilder ?? new StringBuilder();
+        cachedBuilder = null;
+        sb.Clear();
         foreach (var line in program.Header)
         {
             sb.Append('#');
@@ -29,7 +38,12 @@ public static class ProgramPrinter
             AppendStatement(sb, statement);
             sb.Append('\n');
         }
-        return sb.ToString();
+        var text = sb.ToString();
+        if (sb.Capacity <= KeptCapacity)
+        {
+            cachedBuilder = sb;
+        }
+        return text;
     }
 
     /// <summary>One statement without its newline.</summary>
@@ -49,6 +63,28 @@ public static class ProgramPrinter
         _ => FlagWords.Spell(arg.Flags),
     };
 
+    /// <summary><see cref="Print(Arg)"/>'s text, appended without making a string of it.</summary>
+    private static void AppendArg(StringBuilder sb, Arg arg)
+    {
+        switch (arg.Form)
+        {
+            case ArgForm.Number:
+                NumberText.AppendTo(sb, arg.Number);
+                break;
+            case ArgForm.Name:
+                sb.Append(arg.Name);
+                if (arg.Number != 0)
+                {
+                    sb.Append('+');
+                    NumberText.AppendTo(sb, arg.Number);
+                }
+                break;
+            default:
+                FlagWords.AppendTo(sb, arg.Flags);
+                break;
+        }
+    }
+
     internal static string OpName(Op op) => (uint)op < (uint)OpTable.All.Length ? OpTable.Get(op).Name : $"op{(int)op}";
 
     private static void AppendStatement(StringBuilder sb, Statement statement)
@@ -65,7 +101,8 @@ public static class ProgramPrinter
         var args = statement.Args.IsDefault ? [] : statement.Args;
         for (var i = 0; i < args.Length; i++)
         {
-            sb.Append(i == 0 ? "" : ", ").Append(Print(args[i]));
+            sb.Append(i == 0 ? "" : ", ");
+            AppendArg(sb, args[i]);
         }
         sb.Append(')');
         if (statement.Split)

@@ -36,6 +36,8 @@ public static class ProgramValidator
     /// validating the whole list. With <paramref name="lineless"/>, statements that would be renumbered get line 0,
     /// which <see cref="Program.LineOf"/> reads as their position: a fuzzer's mutant then keeps the statement objects
     /// an insert moved (renumbering would re-create every one after it), and a runner reports the same lines.
+    /// Without <paramref name="spellErrors"/>, an invalid program's error is one shared exception without its line,
+    /// column or message (for a caller that only needs to know, as the fuzzer rejecting a mutant).
     /// </summary>
     public static bool TryValidate(
         ImmutableArray<string> header,
@@ -43,9 +45,10 @@ public static class ProgramValidator
         Program? basis,
         [NotNullWhen(true)] out Program? program,
         [NotNullWhen(false)] out ProgramException? error,
-        bool lineless = false)
+        bool lineless = false,
+        bool spellErrors = true)
     {
         ArgumentNullException.ThrowIfNull(statements);
-        return ProgramChecker.For(header.IsDefault ? [] : header, statements, lineless).Run(basis, out program, out error);
+        return ProgramChecker.For(header.IsDefault ? [] : header, statements, lineless, spellErrors).Run(basis, out program, out error);
     }
 }
