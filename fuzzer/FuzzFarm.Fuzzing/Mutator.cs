@@ -4,8 +4,8 @@ namespace FuzzFarm.Fuzzing;
 
 /// <summary>
 /// Changes a program's statement list in place: insert (anywhere, or inside a split op's window), remove, duplicate,
-/// change an argument, a thread or an access's kind, move a line (a new interleaving), splice in part of another
-/// program, squash (un-split an op, fold a thread into its creator).
+/// change an argument, a thread (a split op's together with its wait) or an access's kind, move a line (a new
+/// interleaving), splice in part of another program, squash (un-split an op, fold a thread into its creator).
 /// Each operator keeps names bound before use and split ops waited; whatever it cannot guarantee locally (a moved line
 /// landing before its definition) the caller's validation rejects, and the caller tries again.
 /// </summary>
