@@ -144,9 +144,7 @@ internal sealed class Mutator
         var position = _rng.Between(split + 1, wait);
         if (_rng.Percent(FreshThreadPercent) && s.Count + 2 <= MaxStatements && ThreadCount(s) < Grammar.MaxThreads)
         {
-            _names.Reset(s);
-            var fresh = _names.Fresh(ParamKind.Thread);
-            s.Insert(split, Grammar.Make(s[split].Thread, fresh, Op.Thread, false, []));
+            var fresh = InsertThreadBefore(s, split);
             if (Insert(s, position + 1, CallMix.Racing, AddressOf(s[split + 1]), fresh))
             {
                 return true;
@@ -513,13 +511,22 @@ internal sealed class Mutator
         {
             return false;
         }
-        // The new binding moves every later slot: validation gives the lines after it theirs.
-        _names.Reset(s);
-        var fresh = _names.Fresh(ParamKind.Thread);
-        s.Insert(i, Grammar.Make(op.Thread, fresh, Op.Thread, false, []));
+        var fresh = InsertThreadBefore(s, i);
         s[i + 1] = op with { Thread = fresh };
         s[wait + 1] = s[wait + 1] with { Thread = fresh };
         return true;
+    }
+
+    /// <summary>
+    /// Inserts, just before line <paramref name="index"/> and on its thread, the creation of a new thread, and returns
+    /// its name. The new binding moves every later slot: validation gives the lines after it theirs.
+    /// </summary>
+    private string InsertThreadBefore(List<Statement> s, int index)
+    {
+        _names.Reset(s);
+        var fresh = _names.Fresh(ParamKind.Thread);
+        s.Insert(index, Grammar.Make(s[index].Thread, fresh, Op.Thread, false, []));
+        return fresh;
     }
 
     private static bool RunsBetween(List<Statement> s, string thread, int from, int to)
@@ -811,8 +818,7 @@ internal sealed class Mutator
         {
             return null;
         }
-        var start = over.Args[0].Number;
-        var end = over.Op == Op.Store ? start + 1 : start + over.Args[1].Number;
+        var (start, end) = Written(over);
         for (var i = index - 1; i >= 0; i--)
         {
             var st = s[i];
@@ -820,8 +826,7 @@ internal sealed class Mutator
             {
                 continue;
             }
-            var from = st.Args[0].Number;
-            var to = st.Op == Op.Store ? from + 1 : from + st.Args[1].Number;
+            var (from, to) = Written(st);
             if (from < end && start < to)
             {
                 return Math.Max(from, start);
@@ -829,6 +834,10 @@ internal sealed class Mutator
         }
         return null;
     }
+
+    /// <summary>The offsets a store (its word, counted as one) or a memset writes, end excluded.</summary>
+    private static (long From, long To) Written(Statement st) =>
+        (st.Args[0].Number, st.Args[0].Number + (st.Op == Op.Store ? 1 : st.Args[1].Number));
 
     private int Add(List<Statement> s, int limit, int thread, Op op, Arg[] args)
     {

@@ -55,15 +55,14 @@ public static class ProgramPrinter
         return sb.ToString();
     }
 
-    public static string Print(Arg arg) => arg.Form switch
+    public static string Print(Arg arg)
     {
-        ArgForm.Number => NumberText.Format(arg.Number),
-        ArgForm.Name when arg.Number != 0 => $"{arg.Name}+{NumberText.Format(arg.Number)}",
-        ArgForm.Name => arg.Name ?? "",
-        _ => FlagWords.Spell(arg.Flags),
-    };
+        var sb = new StringBuilder();
+        AppendArg(sb, arg);
+        return sb.ToString();
+    }
 
-    /// <summary><see cref="Print(Arg)"/>'s text, appended without making a string of it.</summary>
+    /// <summary>An argument's text: a number, a name with its offset, or flag words.</summary>
     private static void AppendArg(StringBuilder sb, Arg arg)
     {
         switch (arg.Form)
