@@ -15,6 +15,9 @@ namespace FuzzFarm.Bench;
 /// <c>--repro-executions</c> executions would keep: the lowest seed that found the scenario runs on to that count, and
 /// its first find and shorter later finds of the signature are triaged as the farm does (the shortest minimized
 /// repro wins), so a scenario seed 1 missed is still checked.
+/// A scenario is trivial when the blind baseline's median find is within <c>--trivial N</c> executions (1% of the
+/// budget unless told: a fraction of a second); on every other scenario guided must find it in fewer executions than
+/// blind, or the run fails.
 /// Options: <c>--seeds N</c> (5), <c>--budget N</c> (2000000), <c>--repro-executions N</c> (1000000),
 /// <c>--scenario NAME</c>, <c>--all-profiles</c>
 /// (also check every other violating profile of each scenario, guided, seed 1), <c>--same-profiles</c> (a find counts
@@ -29,12 +32,13 @@ internal static class TimeToFindBenchmark
         var seeds = IntOption(args, "--seeds", 5);
         var budget = IntOption(args, "--budget", 2_000_000);
         var reproExecutions = IntOption(args, "--repro-executions", 1_000_000);
+        var trivial = IntOption(args, "--trivial", budget / 100);
         var only = StringOption(args, "--scenario");
         var sameProfiles = args.Contains("--same-profiles");
         var scenarios = SeedFile.LoadFolder(Path.Combine(FuzzRepoRoot.Find(), "corpus", "seeds"))
             .Where(s => s.IsTarget && (only is null || s.Name == only))
             .ToList();
-        Console.WriteLine(string.Create(Inv, $"time to first find from an empty corpus: median of {seeds} seeds, budget {budget} executions per run{(sameProfiles ? "; a find counts when it shows the seed's signatures on exactly the seed's profiles" : "")}"));
+        Console.WriteLine(string.Create(Inv, $"time to first find from an empty corpus: median of {seeds} seeds, budget {budget} executions per run, trivial when blind finds it within {trivial}{(sameProfiles ? "; a find counts when it shows the seed's signatures on exactly the seed's profiles" : "")}"));
         var guided = new Dictionary<string, List<(long Executions, double Seconds)>>();
         var blind = new Dictionary<string, List<(long Executions, double Seconds)>>();
         var first = new Dictionary<string, Candidates>();
@@ -55,7 +59,7 @@ internal static class TimeToFindBenchmark
             }
         }
         Console.WriteLine();
-        Console.WriteLine($"{"scenario",-30} {"profile",-9} {"guided execs",13} {"s",7} {"blind execs",13} {"s",7} {"blind/guided",12} {"repro",6} {"seed",5}");
+        Console.WriteLine($"{"scenario",-30} {"profile",-9} {"guided execs",13} {"s",7} {"blind execs",13} {"s",7} {"blind/guided",12} {"repro",6} {"seed",5}  verdict");
         var failures = 0;
         var notes = new List<string>();
         foreach (var s in scenarios)
@@ -83,9 +87,10 @@ internal static class TimeToFindBenchmark
                     notes.Add($"{s.Name}: the repro shows the signature on {string.Join(' ', triaged.Violates)}, the seed on {string.Join(' ', seedProfiles)}");
                 }
             }
-            failures += g is null ? 1 : 0;
+            var verdict = Verdict(g, b, trivial);
+            failures += verdict is "not found" or "blind ahead" ? 1 : 0;
             Console.WriteLine(string.Create(Inv,
-                $"{s.Name,-30} {s.Violates[0],-9} {Show(g, budget),13} {Seconds(g),7} {Show(b, budget),13} {Seconds(b),7} {ratio,12} {repro,6} {s.Program.Statements.Length,5}"));
+                $"{s.Name,-30} {s.Violates[0],-9} {Show(g, budget),13} {Seconds(g),7} {Show(b, budget),13} {Seconds(b),7} {ratio,12} {repro,6} {s.Program.Statements.Length,5}  {verdict}"));
         }
         // What the minimizer kept is what to improve it with.
         foreach (var text in notes)
@@ -96,7 +101,7 @@ internal static class TimeToFindBenchmark
         {
             failures += AllProfiles(scenarios, budget);
         }
-        Console.WriteLine(failures == 0 ? "every scenario found within budget; every repro no longer than its seed" : $"{failures} shortfall(s)");
+        Console.WriteLine(failures == 0 ? "every scenario found within budget; guided ahead of blind on every scenario that is not trivial; every repro no longer than its seed" : $"{failures} shortfall(s)");
         return failures == 0 ? 0 : 1;
     }
 
@@ -249,6 +254,13 @@ internal static class TimeToFindBenchmark
         var sorted = hits.OrderBy(h => h.Executions).ToList();
         return sorted[(runs - 1) / 2];
     }
+
+    /// <summary>How guided compares with blind on one scenario (medians; null: not found by the median run).</summary>
+    private static string Verdict((long Executions, double Seconds)? guided, (long Executions, double Seconds)? blind, int trivial) =>
+        guided is not { } g ? "not found"
+        : blind is { } b && b.Executions <= trivial ? "trivial"
+        : blind is { } b2 && b2.Executions <= g.Executions ? "blind ahead"
+        : "guided ahead";
 
     private static string Show((long Executions, double Seconds)? m, int budget) =>
         m is { } v ? v.Executions.ToString(Inv) : ">" + budget.ToString(Inv);
