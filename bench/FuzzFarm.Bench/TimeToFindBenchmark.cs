@@ -89,10 +89,15 @@ internal static class TimeToFindBenchmark
             }
             var verdict = Verdict(g, b, trivial);
             failures += verdict is "not found" or "blind ahead" ? 1 : 0;
+            if (verdict != "trivial")
+            {
+                // A median of a few seeds hides how wide the runs spread: the spread tells luck from guidance.
+                notes.Add($"{s.Name}: guided {Spread(guided.GetValueOrDefault(key), seeds)}; blind {Spread(blind.GetValueOrDefault(key), seeds)}");
+            }
             Console.WriteLine(string.Create(Inv,
                 $"{s.Name,-30} {s.Violates[0],-9} {Show(g, budget),13} {Seconds(g),7} {Show(b, budget),13} {Seconds(b),7} {ratio,12} {repro,6} {s.Program.Statements.Length,5}  {verdict}"));
         }
-        // What the minimizer kept is what to improve it with.
+        // What the minimizer kept is what to improve it with; the spread of the runs behind each non-trivial median.
         foreach (var text in notes)
         {
             Console.WriteLine(text);
@@ -261,6 +266,9 @@ internal static class TimeToFindBenchmark
         : blind is { } b && b.Executions <= trivial ? "trivial"
         : blind is { } b2 && b2.Executions <= g.Executions ? "blind ahead"
         : "guided ahead";
+
+    private static string Spread(List<(long Executions, double Seconds)>? hits, int runs) =>
+        string.Create(Inv, $"found by {hits?.Count ?? 0} of {runs} seeds{(hits is { Count: > 0 } ? " at " + string.Join(", ", hits.Select(h => h.Executions).Order()) : "")}");
 
     private static string Show((long Executions, double Seconds)? m, int budget) =>
         m is { } v ? v.Executions.ToString(Inv) : ">" + budget.ToString(Inv);
