@@ -111,9 +111,15 @@ public sealed class Coverage
     /// CPUs (up to 3) and the page's refcount (1, 2, 3 or more), so that a program reaching it for a rarer cause
     /// (uffd-wp's pending flush) is kept apart, and again when the page is also referenced elsewhere (a pipe, a pin,
     /// the swap cache): only then does the next write fault copy it under the page_count rule, the step a loss needs.
+    /// Apart again when the op is split (<paramref name="windowOpen"/>): only then can a later line fault on the page
+    /// before the flush, where an op that flushes at its end leaves nothing to race; <paramref name="cpus"/> then counts
+    /// only the CPUs that can write meanwhile, not the one waiting in the op. And apart by where the new entry
+    /// sends a write (<paramref name="uffdWp"/>): to userfaultfd, which blocks the writer, or to the COW fault, which
+    /// copies the page while the stale entries can still write the old one.
     /// </summary>
-    internal void HitStaleLeft(Decision cause, int cpus, Folio folio) =>
-        Add(((uint)CovPoint.StaleLeft << 16) | ((uint)Math.Min(folio.RefCount, 3) << 12) | ((uint)cause << 4) | (uint)Math.Min(cpus, 3));
+    internal void HitStaleLeft(Decision cause, int cpus, Folio folio, bool windowOpen, bool uffdWp) =>
+        Add(((uint)CovPoint.StaleLeft << 16) | (windowOpen ? 0x8000u : 0) | (uffdWp ? 0x4000u : 0)
+            | ((uint)Math.Min(folio.RefCount, 3) << 12) | ((uint)cause << 4) | (uint)Math.Min(cpus, 3));
 
     /// <summary>
     /// A decision point reached with a stale TLB entry in play: which decision left it stale, with the page's refcount

@@ -463,14 +463,20 @@ internal sealed partial class Kernel
 
     /// <summary>
     /// A PTE lost write permission or changed, and the flush is deferred or missing. Returns how many CPUs kept an
-    /// entry that still allows writing.
+    /// entry that still allows writing, <paramref name="busy"/>'s not counted (it waits in the op that left them);
+    /// <paramref name="any"/>: whether any CPU kept one.
     /// </summary>
-    internal static int MarkStale(Process p, ulong firstPage, ulong lastPage, Decision cause)
+    internal static int MarkStale(Process p, ulong firstPage, ulong lastPage, Decision cause, SimThread? busy, out bool any)
     {
         var cpus = 0;
+        any = false;
         foreach (var t in p.Threads)
         {
-            cpus += t.Tlb.MarkStale(firstPage, lastPage, cause) > 0 ? 1 : 0;
+            if (t.Tlb.MarkStale(firstPage, lastPage, cause) > 0)
+            {
+                any = true;
+                cpus += t == busy ? 0 : 1;
+            }
         }
         return cpus;
     }

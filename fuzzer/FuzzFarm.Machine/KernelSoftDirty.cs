@@ -45,7 +45,7 @@ internal sealed partial class Kernel
                 }
                 Coverage.Hit(CovPoint.ClearRefsPmd, table.Huge, 0, true);
                 var flags = table.HugeFlags & ~PteFlags.SoftDirty;
-                wp += Apply(p, ref flags, false, tStart >> Geometry.PageShift, (tStart >> Geometry.PageShift) + Geometry.PmdNr - 1, cause, table.Huge);
+                wp += Apply(p, ref flags, false, tStart >> Geometry.PageShift, (tStart >> Geometry.PageShift) + Geometry.PmdNr - 1, cause, table.Huge, window: null);
                 table.HugeFlags = flags;
                 FlushPmd(p, tStart);
                 continue;
@@ -60,7 +60,7 @@ internal sealed partial class Kernel
                 if (template is not null && table.IsTemplate(i))
                 {
                     var end = table.TemplateRunEnd(i, Geometry.PmdNr);
-                    ClearRefsTemplateRun(p, table, tStart, i, end - i, templateSkips, cause, ref wp, ref skipped);
+                    ClearRefsTemplateRun(p, table, tStart, i, end - i, templateSkips, cause, split is null ? null : t, ref wp, ref skipped);
                     u += end - i - 1;
                     continue;
                 }
@@ -94,7 +94,7 @@ internal sealed partial class Kernel
                 }
                 Coverage.Hit(CovPoint.ClearRefsWp, f, pte.Sub);
                 var flags = pte.Flags & ~PteFlags.SoftDirty;
-                wp += Apply(p, ref flags, false, a >> Geometry.PageShift, a >> Geometry.PageShift, cause, f);
+                wp += Apply(p, ref flags, false, a >> Geometry.PageShift, a >> Geometry.PageShift, cause, f, split is null ? null : t);
                 pte.Flags = flags;
             }
             if (template is not null && !templateSkips)
@@ -161,7 +161,7 @@ internal sealed partial class Kernel
     /// What the per-entry walk does to each template entry of [first, first + count), counts and coverage included;
     /// the caller sets the template's flags once the table is walked.
     /// </summary>
-    private void ClearRefsTemplateRun(Process p, PteTable table, ulong tStart, int first, int count, bool skips, Decision cause, ref int wp, ref int skipped)
+    private void ClearRefsTemplateRun(Process p, PteTable table, ulong tStart, int first, int count, bool skips, Decision cause, SimThread? window, ref int wp, ref int skipped)
     {
         var f = table.TemplateFolio!;
         if (skips)
@@ -173,7 +173,7 @@ internal sealed partial class Kernel
         Coverage.HitRun(CovPoint.ClearRefsWp, f, first, count, f.RefCount, 0);
         var flags = table.TemplateFlags & ~PteFlags.SoftDirty;
         var page = (tStart >> Geometry.PageShift) + (ulong)first;
-        wp += Apply(p, ref flags, false, page, page + (ulong)count - 1, cause, f) * count;
+        wp += Apply(p, ref flags, false, page, page + (ulong)count - 1, cause, f, window) * count;
     }
 
     /// <summary>

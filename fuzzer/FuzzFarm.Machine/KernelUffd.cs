@@ -97,7 +97,7 @@ internal sealed partial class Kernel
         var changed = 0;
         foreach (var (start, stop) in _walk)
         {
-            changed += ChangeProtection(p, p.FindVma(start)!, start, stop, on ? 1 : 2, Decision.UffdWpFlushDeferred);
+            changed += ChangeProtection(p, p.FindVma(start)!, start, stop, on ? 1 : 2, Decision.UffdWpFlushDeferred, split is not null && error is null ? t : null);
         }
         if (error is not null)
         {
@@ -213,7 +213,7 @@ internal sealed partial class Kernel
                     var v = u.Process.FindVma(a);
                     if (v is not null)
                     {
-                        ChangeProtection(u.Process, v, a, a + (ulong)Geometry.PageSize, 2, Decision.UffdWpFlushDeferred);
+                        ChangeProtection(u.Process, v, a, a + (ulong)Geometry.PageSize, 2, Decision.UffdWpFlushDeferred, window: null);
                         FlushTlb(u.Process, a >> Geometry.PageShift, a >> Geometry.PageShift);
                     }
                     served++;

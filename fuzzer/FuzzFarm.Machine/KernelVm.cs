@@ -468,9 +468,10 @@ internal sealed partial class Kernel
 
     /// <summary>
     /// change_protection over [start, end) of one VMA. <paramref name="uffd"/>: 0 mprotect, 1 uffd-wp on, 2 off.
-    /// Removing write permission leaves TLB entries stale with <paramref name="cause"/> until the caller flushes.
+    /// Removing write permission leaves TLB entries stale with <paramref name="cause"/> until the caller flushes, after
+    /// later lines when <paramref name="window"/>'s op is split.
     /// </summary>
-    private int ChangeProtection(Process p, Vma vma, ulong start, ulong end, int uffd, Decision cause)
+    private int ChangeProtection(Process p, Vma vma, ulong start, ulong end, int uffd, Decision cause, SimThread? window)
     {
         var changed = 0;
         if (uffd != 0 && TakesMarkers(vma))
@@ -495,9 +496,10 @@ internal sealed partial class Kernel
                 {
                     var flags = UffdBits(table.HugeFlags, uffd);
                     var write = ProtWrite(vma, table.Huge, 0, flags, uffd, pmd: true);
-                    changed += Apply(p, ref flags, write, tStart >> Geometry.PageShift, (tEnd - 1) >> Geometry.PageShift, cause, table.Huge);
+                    var flushNow = table.Huge.Hugetlb || !Profile.PmdFlushDeferred;
+                    changed += Apply(p, ref flags, write, tStart >> Geometry.PageShift, (tEnd - 1) >> Geometry.PageShift, cause, table.Huge, flushNow ? null : window);
                     table.HugeFlags = flags;
-                    if (table.Huge.Hugetlb || !Profile.PmdFlushDeferred)
+                    if (flushNow)
                     {
                         FlushPmd(p, tStart);
                     }
@@ -529,7 +531,7 @@ internal sealed partial class Kernel
                 var flags = UffdBits(pte.Flags, uffd);
                 var write = !pte.Folio!.Zero && ProtWrite(vma, pte.Folio, pte.Sub, flags, uffd);
                 var wasWritable = pte.Writable;
-                changed += Apply(p, ref flags, write, a >> Geometry.PageShift, a >> Geometry.PageShift, cause, pte.Folio);
+                changed += Apply(p, ref flags, write, a >> Geometry.PageShift, a >> Geometry.PageShift, cause, pte.Folio, window);
                 pte.Flags = flags;
                 if (write && !wasWritable)
                 {
@@ -554,16 +556,23 @@ internal sealed partial class Kernel
         _ => flags,
     };
 
-    private int Apply(Process p, ref PteFlags flags, bool write, ulong firstPage, ulong lastPage, Decision cause, Folio folio)
+    /// <summary>
+    /// Sets or clears one entry's write permission. Taking it away leaves other CPUs' entries stale with
+    /// <paramref name="cause"/> until the caller flushes. <paramref name="window"/>: the thread whose split op defers
+    /// that flush past later lines (null: none does); it waits in the op, so only other CPUs can write through their
+    /// stale entries meanwhile.
+    /// </summary>
+    private int Apply(Process p, ref PteFlags flags, bool write, ulong firstPage, ulong lastPage, Decision cause, Folio folio, SimThread? window)
     {
         var was = (flags & PteFlags.Write) != 0;
         flags = write ? flags | PteFlags.Write : flags & ~PteFlags.Write;
         if (was && !write)
         {
             Coverage.Hit(CovPoint.MprotectWp, (int)cause);
-            if (MarkStale(p, firstPage, lastPage, cause) is var cpus and > 0)
+            var racers = MarkStale(p, firstPage, lastPage, cause, window, out var any);
+            if (any)
             {
-                Coverage.HitStaleLeft(cause, cpus, folio);
+                Coverage.HitStaleLeft(cause, racers, folio, window is not null, uffdWp: (flags & PteFlags.UffdWp) != 0);
             }
             return 1;
         }
@@ -603,7 +612,7 @@ internal sealed partial class Kernel
                 }
                 v.SetProt(prot);
                 Reaccount(v);
-                changed += ChangeProtection(p, v, v.Start, v.End, 0, Decision.MprotectFlushPending);
+                changed += ChangeProtection(p, v, v.Start, v.End, 0, Decision.MprotectFlushPending, split is not null && error is null ? t : null);
             }
             MergeVmas(p, addr, stop);
         }

@@ -14,8 +14,10 @@ public class StaleLeftCoverageTests
     [Theory]
     // uffd-wp's protect defers its flush: t1, which wrote the page, keeps a writable entry (1 CPU).
     [InlineData("t1: store(a, 2)", "w = uffd_wp(u, a, 4K, on) &", 1)]
-    // t0 and t1 both wrote it: 2 CPUs.
-    [InlineData("t1: store(a, 2)\nstore(a+8, 3)", "w = uffd_wp(u, a, 4K, on) &", 2)]
+    // t1 and t2 both wrote it: 2 CPUs.
+    [InlineData("t1: store(a, 2)\nt2 = thread()\nt2: store(a+8, 3)", "w = uffd_wp(u, a, 4K, on) &", 2)]
+    // t0 wrote it too, but waits in its split op until the flush: its entry cannot race, and only t1's counts.
+    [InlineData("t1: store(a, 2)\nstore(a+8, 3)", "w = uffd_wp(u, a, 4K, on) &", 1)]
     // t1 only read the page (the zero page, mapped read-only): no entry allows writing.
     [InlineData("t1: load(a)", "w = uffd_wp(u, a, 4K, on) &", 0)]
     public void A_write_protect_leaving_writable_entries_is_a_feature_by_cpus(string before, string protect, int cpus)
@@ -58,6 +60,31 @@ public class StaleLeftCoverageTests
         Assert.Single(spliced);
         Assert.NotEqual(alone[0], spliced[0]);
         Assert.Equal(alone[0] & 0xfff, spliced[0] & 0xfff);
+    }
+
+    [Fact]
+    public void A_split_write_protect_is_a_feature_apart()
+    {
+        // Only a split op's window lets a later line fault on the page before the flush: the step after this one.
+        var atOnce = Left("t1 = thread()\nt1: uffd_wp(u, a, 4K, on)");
+        var split = Left("t1 = thread()\nt1: w = uffd_wp(u, a, 4K, on) &\nt1: wait(w)");
+
+        Assert.Single(atOnce);
+        Assert.Single(split);
+        Assert.Equal(atOnce[0] | 0x8000, split[0]);
+    }
+
+    [Fact]
+    public void Where_the_new_entry_sends_a_write_is_a_feature_apart()
+    {
+        // Protecting sends the next write to userfaultfd, which blocks it; unprotecting (read-only before 6.3) sends it
+        // to the COW fault, which copies the page while the stale entries can still write the old one.
+        var protect = Left("uffd_wp(u, a, 4K, on)");
+        var unprotect = Left("uffd_wp(u, a, 4K, off)");
+
+        Assert.Single(protect);
+        Assert.Single(unprotect);
+        Assert.Equal(unprotect[0] | 0x4000, protect[0]);
     }
 
     private static List<uint> Left(string protect) =>
