@@ -64,7 +64,7 @@ internal sealed class ProgramChecker
         program = null;
         if (CheckHeader() && CheckStatements(basis, out var checkedStatements) && CheckAllWaited())
         {
-            program = new Program(header, checkedStatements, slots.Count, threadCount, linesAfterExit);
+            program = new Program(header, checkedStatements, slots.Count, threadCount, linesAfterExit, renumber && lineless);
         }
         error = failure;
         // Drop references to the caller's objects: the checker outlives the call.
@@ -125,11 +125,13 @@ internal sealed class ProgramChecker
     private int ReplayBasis(Program basis, Statement[] output)
     {
         var same = basis.Statements;
+        // Renumbered lineless here too, the basis's statements already have the line and columns they would get.
+        var checkLines = renumber && !(lineless && basis.Lineless);
         var i = 0;
         for (; i < output.Length && i < same.Length && ReferenceEquals(statements[i], same[i]); i++)
         {
             var s = same[i];
-            if (renumber && (s.Line != RenumberedLine(i) || HasColumns(s)))
+            if (checkLines && (s.Line != RenumberedLine(i) || HasColumns(s)))
             {
                 break;
             }
@@ -164,7 +166,7 @@ internal sealed class ProgramChecker
     private bool CheckStatement(int index, Statement s, out Statement? resolved)
     {
         resolved = null;
-        if (!slotByName.TryGet(s.Thread, out var thread) || slots[thread].Kind != ParamKind.Thread)
+        if (!TryResolve(s.Thread, s.ThreadSlot, out var thread) || slots[thread].Kind != ParamKind.Thread)
         {
             return Fail(index, StatementToken.Start, 0, $"{NotAThread(index, s.Thread)}");
         }
@@ -225,7 +227,21 @@ internal sealed class ProgramChecker
         return true;
     }
 
-    private int SlotOf(Arg arg) => slotByName.TryGet(arg.Name, out var slot) ? slot : Free;
+    private int SlotOf(Arg arg) => TryResolve(arg.Name, arg.Slot, out var slot) ? slot : Free;
+
+    /// <summary>
+    /// The slot <paramref name="name"/> is bound to. Most statements come with their slots already (a corpus program's,
+    /// or the fuzzer's guess): bound names are unique, so a hinted slot holding that name is the answer without hashing.
+    /// </summary>
+    private bool TryResolve(string? name, int hint, out int slot)
+    {
+        if ((uint)hint < (uint)slots.Count && name is not null && string.Equals(CollectionsMarshal.AsSpan(slots)[hint].Name, name, StringComparison.Ordinal))
+        {
+            slot = hint;
+            return true;
+        }
+        return slotByName.TryGet(name, out slot);
+    }
 
     /// <summary>
     /// A thread inside a split op runs nothing but its wait. A line of a thread whose process exits earlier is valid
@@ -274,7 +290,7 @@ internal sealed class ProgramChecker
         {
             return FailArg(index, info, position, "has a negative offset; expected name+offset with offset from 0 to 0x7fffffffffffffff");
         }
-        if (!slotByName.TryGet(arg.Name, out slot))
+        if (!TryResolve(arg.Name, arg.Slot, out slot))
         {
             slot = Free;
             return Fail(index, StatementToken.Arg, position, $"{Unbound(index, arg.Name, ParamKindText.Expected(kind))}");
