@@ -136,7 +136,7 @@ internal sealed class ProgramChecker
                 break;
             }
             var thread = s.ThreadSlot;
-            if (exitedAt[slots[thread].Process] != Free)
+            if (exitedAt[At(thread).Process] != Free)
             {
                 linesAfterExit++;
             }
@@ -166,7 +166,7 @@ internal sealed class ProgramChecker
     private bool CheckStatement(int index, Statement s, out Statement? resolved)
     {
         resolved = null;
-        if (!TryResolve(s.Thread, s.ThreadSlot, out var thread) || slots[thread].Kind != ParamKind.Thread)
+        if (!TryResolve(s.Thread, s.ThreadSlot, out var thread) || At(thread).Kind != ParamKind.Thread)
         {
             return Fail(index, StatementToken.Start, 0, $"{NotAThread(index, s.Thread)}");
         }
@@ -189,18 +189,20 @@ internal sealed class ProgramChecker
         }
         Arg[]? resolvedArgs = null;
         var firstSlot = Free;
-        for (var j = 0; j < args.Length; j++)
+        var argSpan = args.AsSpan();
+        for (var j = 0; j < argSpan.Length; j++)
         {
-            if (!CheckArg(index, info, j, args[j], out var slot))
+            ref readonly var arg = ref argSpan[j];
+            if (!CheckArg(index, info, j, in arg, out var slot))
             {
                 return false;
             }
             firstSlot = j == 0 ? slot : firstSlot;
-            var column = renumber ? 0 : args[j].Column;
-            if (slot != args[j].Slot || column != args[j].Column)
+            var column = renumber ? 0 : arg.Column;
+            if (slot != arg.Slot || column != arg.Column)
             {
                 resolvedArgs ??= [.. args];
-                resolvedArgs[j] = args[j] with { Slot = slot, Column = column };
+                resolvedArgs[j] = arg with { Slot = slot, Column = column };
             }
         }
         if (!CheckBinding(index, s, info) || (s.Op == Op.Wait && !CheckWait(index, firstSlot, thread)))
@@ -227,7 +229,10 @@ internal sealed class ProgramChecker
         return true;
     }
 
-    private int SlotOf(Arg arg) => TryResolve(arg.Name, arg.Slot, out var slot) ? slot : Free;
+    /// <summary>A slot by reference: <see cref="Slot"/> is too large to copy for each field read. Valid until the next binding.</summary>
+    private ref Slot At(int slot) => ref CollectionsMarshal.AsSpan(slots)[slot];
+
+    private int SlotOf(in Arg arg) => TryResolve(arg.Name, arg.Slot, out var slot) ? slot : Free;
 
     /// <summary>
     /// The slot <paramref name="name"/> is bound to. Most statements come with their slots already (a corpus program's,
@@ -235,7 +240,7 @@ internal sealed class ProgramChecker
     /// </summary>
     private bool TryResolve(string? name, int hint, out int slot)
     {
-        if ((uint)hint < (uint)slots.Count && name is not null && string.Equals(CollectionsMarshal.AsSpan(slots)[hint].Name, name, StringComparison.Ordinal))
+        if ((uint)hint < (uint)slots.Count && name is not null && string.Equals(At(hint).Name, name, StringComparison.Ordinal))
         {
             slot = hint;
             return true;
@@ -250,11 +255,11 @@ internal sealed class ProgramChecker
     /// </summary>
     private bool CheckThreadCanRun(int index, Statement s, int thread, ImmutableArray<Arg> args)
     {
-        if (exitedAt[slots[thread].Process] != Free)
+        if (exitedAt[At(thread).Process] != Free)
         {
             linesAfterExit++;
         }
-        var busy = slots[thread].Busy;
+        var busy = At(thread).Busy;
         if (busy == Free || (s.Op == Op.Wait && args.Length == 1 && SlotOf(args[0]) == busy))
         {
             return true;
@@ -264,7 +269,7 @@ internal sealed class ProgramChecker
             $"{s.Thread} is inside {OpTable.Get(statements[handle.Statement].Op).Name} (split at line {LineOf(handle.Statement)}) until wait({handle.Name}); expected a line of another thread or wait({handle.Name})");
     }
 
-    private bool CheckArg(int index, OpInfo info, int position, Arg arg, out int slot)
+    private bool CheckArg(int index, OpInfo info, int position, in Arg arg, out int slot)
     {
         slot = Free;
         var kind = info.Params[position];
@@ -295,7 +300,7 @@ internal sealed class ProgramChecker
             slot = Free;
             return Fail(index, StatementToken.Arg, position, $"{Unbound(index, arg.Name, ParamKindText.Expected(kind))}");
         }
-        var bound = slots[slot].Kind;
+        var bound = At(slot).Kind;
         return bound == kind || Fail(index, StatementToken.Arg, position,
             $"'{arg.Name}' is {ParamKindText.Article(bound)}; expected {ParamKindText.Expected(kind)} as argument {position + 1} of {info.Name}");
     }
@@ -460,7 +465,7 @@ internal sealed class ProgramChecker
         return $"'{name}' is not bound; expected {expected}";
     }
 
-    private static string Describe(Arg arg) => arg.Form switch
+    private static string Describe(in Arg arg) => arg.Form switch
     {
         ArgForm.Number => $"the number {NumberText.Format(arg.Number)}",
         ArgForm.Name => $"the name '{arg.Name}'",
