@@ -8,8 +8,9 @@ namespace FuzzFarm.Programs;
 /// </summary>
 public sealed class Program
 {
-    internal Program(ImmutableArray<string> header, ImmutableArray<Statement> statements, int slotCount, int threadCount, int linesAfterExit)
+    internal Program(ImmutableArray<string> header, ImmutableArray<Statement> statements, int slotCount, int threadCount, int linesAfterExit, bool lineless)
     {
+        Lineless = lineless;
         Header = header;
         Statements = statements;
         SlotCount = slotCount;
@@ -39,6 +40,12 @@ public sealed class Program
     /// none (a fuzzer's mutants are validated without line numbers, see <see cref="ProgramValidator"/>).
     /// </summary>
     public int LineOf(int index) => Statements[index].Line is var line and not 0 ? line : Header.Length + index + 1;
+
+    /// <summary>
+    /// Every statement has line 0 and no columns (renumbered lineless, see <see cref="ProgramValidator"/>): a mutant's
+    /// validation then keeps this program's leading statements without looking at each one's line and columns.
+    /// </summary>
+    internal bool Lineless { get; }
 
     public override string ToString() => ProgramPrinter.Print(this);
 }

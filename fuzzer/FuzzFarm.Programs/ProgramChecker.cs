@@ -64,7 +64,7 @@ internal sealed class ProgramChecker
         program = null;
         if (CheckHeader() && CheckStatements(basis, out var checkedStatements) && CheckAllWaited())
         {
-            program = new Program(header, checkedStatements, slots.Count, threadCount, linesAfterExit);
+            program = new Program(header, checkedStatements, slots.Count, threadCount, linesAfterExit, renumber && lineless);
         }
         error = failure;
         // Drop references to the caller's objects: the checker outlives the call.
@@ -125,16 +125,18 @@ internal sealed class ProgramChecker
     private int ReplayBasis(Program basis, Statement[] output)
     {
         var same = basis.Statements;
+        // Renumbered lineless here too, the basis's statements already have the line and columns they would get.
+        var checkLines = renumber && !(lineless && basis.Lineless);
         var i = 0;
         for (; i < output.Length && i < same.Length && ReferenceEquals(statements[i], same[i]); i++)
         {
             var s = same[i];
-            if (renumber && (s.Line != RenumberedLine(i) || HasColumns(s)))
+            if (checkLines && (s.Line != RenumberedLine(i) || HasColumns(s)))
             {
                 break;
             }
             var thread = s.ThreadSlot;
-            if (exitedAt[slots[thread].Process] != Free)
+            if (exitedAt[At(thread).Process] != Free)
             {
                 linesAfterExit++;
             }
@@ -164,7 +166,7 @@ internal sealed class ProgramChecker
     private bool CheckStatement(int index, Statement s, out Statement? resolved)
     {
         resolved = null;
-        if (!slotByName.TryGet(s.Thread, out var thread) || slots[thread].Kind != ParamKind.Thread)
+        if (!TryResolve(s.Thread, s.ThreadSlot, out var thread) || At(thread).Kind != ParamKind.Thread)
         {
             return Fail(index, StatementToken.Start, 0, $"{NotAThread(index, s.Thread)}");
         }
@@ -187,18 +189,20 @@ internal sealed class ProgramChecker
         }
         Arg[]? resolvedArgs = null;
         var firstSlot = Free;
-        for (var j = 0; j < args.Length; j++)
+        var argSpan = args.AsSpan();
+        for (var j = 0; j < argSpan.Length; j++)
         {
-            if (!CheckArg(index, info, j, args[j], out var slot))
+            ref readonly var arg = ref argSpan[j];
+            if (!CheckArg(index, info, j, in arg, out var slot))
             {
                 return false;
             }
             firstSlot = j == 0 ? slot : firstSlot;
-            var column = renumber ? 0 : args[j].Column;
-            if (slot != args[j].Slot || column != args[j].Column)
+            var column = renumber ? 0 : arg.Column;
+            if (slot != arg.Slot || column != arg.Column)
             {
                 resolvedArgs ??= [.. args];
-                resolvedArgs[j] = args[j] with { Slot = slot, Column = column };
+                resolvedArgs[j] = arg with { Slot = slot, Column = column };
             }
         }
         if (!CheckBinding(index, s, info) || (s.Op == Op.Wait && !CheckWait(index, firstSlot, thread)))
@@ -225,7 +229,24 @@ internal sealed class ProgramChecker
         return true;
     }
 
-    private int SlotOf(Arg arg) => slotByName.TryGet(arg.Name, out var slot) ? slot : Free;
+    /// <summary>A slot by reference: <see cref="Slot"/> is too large to copy for each field read. Valid until the next binding.</summary>
+    private ref Slot At(int slot) => ref CollectionsMarshal.AsSpan(slots)[slot];
+
+    private int SlotOf(in Arg arg) => TryResolve(arg.Name, arg.Slot, out var slot) ? slot : Free;
+
+    /// <summary>
+    /// The slot <paramref name="name"/> is bound to. Most statements come with their slots already (a corpus program's,
+    /// or the fuzzer's guess): bound names are unique, so a hinted slot holding that name is the answer without hashing.
+    /// </summary>
+    private bool TryResolve(string? name, int hint, out int slot)
+    {
+        if ((uint)hint < (uint)slots.Count && name is not null && string.Equals(At(hint).Name, name, StringComparison.Ordinal))
+        {
+            slot = hint;
+            return true;
+        }
+        return slotByName.TryGet(name, out slot);
+    }
 
     /// <summary>
     /// A thread inside a split op runs nothing but its wait. A line of a thread whose process exits earlier is valid
@@ -234,11 +255,11 @@ internal sealed class ProgramChecker
     /// </summary>
     private bool CheckThreadCanRun(int index, Statement s, int thread, ImmutableArray<Arg> args)
     {
-        if (exitedAt[slots[thread].Process] != Free)
+        if (exitedAt[At(thread).Process] != Free)
         {
             linesAfterExit++;
         }
-        var busy = slots[thread].Busy;
+        var busy = At(thread).Busy;
         if (busy == Free || (s.Op == Op.Wait && args.Length == 1 && SlotOf(args[0]) == busy))
         {
             return true;
@@ -248,7 +269,7 @@ internal sealed class ProgramChecker
             $"{s.Thread} is inside {OpTable.Get(statements[handle.Statement].Op).Name} (split at line {LineOf(handle.Statement)}) until wait({handle.Name}); expected a line of another thread or wait({handle.Name})");
     }
 
-    private bool CheckArg(int index, OpInfo info, int position, Arg arg, out int slot)
+    private bool CheckArg(int index, OpInfo info, int position, in Arg arg, out int slot)
     {
         slot = Free;
         var kind = info.Params[position];
@@ -274,12 +295,12 @@ internal sealed class ProgramChecker
         {
             return FailArg(index, info, position, "has a negative offset; expected name+offset with offset from 0 to 0x7fffffffffffffff");
         }
-        if (!slotByName.TryGet(arg.Name, out slot))
+        if (!TryResolve(arg.Name, arg.Slot, out slot))
         {
             slot = Free;
             return Fail(index, StatementToken.Arg, position, $"{Unbound(index, arg.Name, ParamKindText.Expected(kind))}");
         }
-        var bound = slots[slot].Kind;
+        var bound = At(slot).Kind;
         return bound == kind || Fail(index, StatementToken.Arg, position,
             $"'{arg.Name}' is {ParamKindText.Article(bound)}; expected {ParamKindText.Expected(kind)} as argument {position + 1} of {info.Name}");
     }
@@ -444,7 +465,7 @@ internal sealed class ProgramChecker
         return $"'{name}' is not bound; expected {expected}";
     }
 
-    private static string Describe(Arg arg) => arg.Form switch
+    private static string Describe(in Arg arg) => arg.Form switch
     {
         ArgForm.Number => $"the number {NumberText.Format(arg.Number)}",
         ArgForm.Name => $"the name '{arg.Name}'",
