@@ -6,7 +6,7 @@ namespace FuzzFarm.Machine;
 /// <summary>
 /// A map from 64-bit page keys that an execution fills and the next one empties: <see cref="Clear"/> costs nothing,
 /// whatever capacity a large execution once grew (a Dictionary's Clear writes every bucket, and removing entries one
-/// by one walks every slot ever used: either was a tenth of a replay). Open addressing over an insertion-ordered
+/// by one walks every slot ever used and hashes each key again). Open addressing over an insertion-ordered
 /// array of entries; a table slot counts only when stamped with the current generation. Keys enumerate in insertion
 /// order, and removing one while enumerating is allowed.
 /// </summary>
