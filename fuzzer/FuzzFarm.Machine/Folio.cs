@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace FuzzFarm.Machine;
 
 /// <summary>
@@ -10,9 +12,12 @@ internal sealed class Folio
     public Folio(int nr)
     {
         Nr = nr;
-        _subMapcount = new int[nr];
-        Exclusive = new bool[nr];
-        _words = new PageWords?[nr];
+        if (nr > 1)
+        {
+            _subMapcount = new int[nr];
+            _exclusive = new bool[nr];
+            _words = new PageWords?[nr];
+        }
     }
 
     public int Nr { get; }
@@ -21,13 +26,16 @@ internal sealed class Folio
     public int Pfn;
     public int RefCount;
     public int CompoundMapcount;
-    /// <summary>PTE mappings per subpage, less <see cref="_allMapped"/>.</summary>
-    private readonly int[] _subMapcount;
+    // A small page keeps its one subpage's state in fields, a large folio in arrays: small pages are most folios, rented
+    // hundreds at a time (fork's copy of a pinned THP), and three one-element arrays tripled the memory each touched.
+    /// <summary>PTE mappings per subpage, less <see cref="_allMapped"/> (large folios; <see cref="_mapcount0"/> else).</summary>
+    private readonly int[] _subMapcount = [];
+    private int _mapcount0;
     /// <summary>PTE mappings every subpage has at once (PMD splits): one count, not 512 increments.</summary>
     private int _allMapped;
     private bool _mapcountsTouched;
-    /// <summary>PageAnonExclusive per subpage; for a PMD-mapped folio only [0] (the head) is meaningful.</summary>
-    public readonly bool[] Exclusive;
+    private readonly bool[] _exclusive = [];
+    private bool _exclusive0;
     /// <summary>Compound pincount (large folios only; small pages count pins in RefCount).</summary>
     public int PinCount;
     public bool Anon;
@@ -39,14 +47,20 @@ internal sealed class Folio
     public int SwapSlot = -1;
     /// <summary>The decision that allocated this folio.</summary>
     public Decision Origin;
-    private readonly PageWords?[] _words;
+    private readonly PageWords?[] _words = [];
+    private PageWords? _words0;
     private bool _wordsTouched;
     /// <summary>The memset call that last noted a landing on this folio, and the landing's index in its list.</summary>
     public long LandingCall;
     public int LandingIndex;
 
     /// <summary>Contents per subpage (null: all zero).</summary>
-    public ReadOnlySpan<PageWords?> Words => _words;
+    public ReadOnlySpan<PageWords?> Words => Nr == 1 ? MemoryMarshal.CreateReadOnlySpan(ref _words0, 1) : _words;
+
+    /// <summary>PageAnonExclusive per subpage; for a PMD-mapped folio only [0] (the head) is meaningful.</summary>
+    public Span<bool> Exclusive => Nr == 1 ? MemoryMarshal.CreateSpan(ref _exclusive0, 1) : _exclusive;
+
+    private Span<int> SubMapcounts => Nr == 1 ? MemoryMarshal.CreateSpan(ref _mapcount0, 1) : _subMapcount;
 
     public bool Large => Nr > 1;
 
@@ -62,10 +76,9 @@ internal sealed class Folio
         Origin = origin;
         if (Nr == 1)
         {
-            // Most folios are small pages, rented many times per execution: one element each, no clearing call.
-            _subMapcount[0] = 0;
-            Exclusive[0] = false;
-            _words[0] = null;
+            _mapcount0 = 0;
+            _exclusive0 = false;
+            _words0 = null;
             return;
         }
         // Most large folios never had their per-subpage arrays written: a THP is 512 entries each.
@@ -74,7 +87,7 @@ internal sealed class Folio
             Array.Clear(_subMapcount);
             _mapcountsTouched = false;
         }
-        Array.Clear(Exclusive);
+        Array.Clear(_exclusive);
         if (_wordsTouched)
         {
             Array.Clear(_words);
@@ -84,15 +97,25 @@ internal sealed class Folio
 
     public void SetWords(int sub, PageWords? words)
     {
+        if (Nr == 1)
+        {
+            _words0 = words;
+            return;
+        }
         _words[sub] = words;
         _wordsTouched = true;
     }
 
     /// <summary>The PTE mappings of one subpage (page_mapcount without the PMD mappings).</summary>
-    public int PteMapcount(int sub) => _subMapcount[sub] + _allMapped;
+    public int PteMapcount(int sub) => SubMapcounts[sub] + _allMapped;
 
     public void AddPteMap(int sub, int delta)
     {
+        if (Nr == 1)
+        {
+            _mapcount0 += delta;
+            return;
+        }
         _subMapcount[sub] += delta;
         _mapcountsTouched = true;
     }
@@ -100,7 +123,7 @@ internal sealed class Folio
     /// <summary>Subpages [first, first + count) each gain <paramref name="delta"/> PTE mappings.</summary>
     public void AddPteMaps(int first, int count, int delta)
     {
-        foreach (ref var m in _subMapcount.AsSpan(first, count))
+        foreach (ref var m in SubMapcounts.Slice(first, count))
         {
             m += delta;
         }
@@ -113,7 +136,7 @@ internal sealed class Folio
     /// </summary>
     public int? SamePteMapcount(int first, int count)
     {
-        var span = _subMapcount.AsSpan(first, count);
+        var span = SubMapcounts.Slice(first, count);
         return span.IndexOfAnyExcept(span[0]) < 0 ? span[0] + _allMapped : null;
     }
 
@@ -127,7 +150,7 @@ internal sealed class Folio
     public int TotalMapcount()
     {
         var total = CompoundMapcount + _allMapped * Nr;
-        foreach (var m in _subMapcount)
+        foreach (var m in SubMapcounts)
         {
             total += m;
         }
@@ -138,7 +161,7 @@ internal sealed class Folio
     public int MaxMapcount()
     {
         var max = int.MinValue;
-        foreach (var m in _subMapcount)
+        foreach (var m in SubMapcounts)
         {
             max = Math.Max(max, m);
         }

@@ -642,7 +642,7 @@ internal sealed partial class Kernel
             // The table under a huge PMD holds no PTEs, so every entry is overwritten.
             table.MapAll(f, flags, grant, table.HugeMappedBy);
             f.AddPteMapAll();
-            Array.Fill(f.Exclusive, f.Exclusive[0]);
+            f.Exclusive.Fill(f.Exclusive[0]);
             f.CompoundMapcount--;
             f.RefCount += Geometry.PmdNr - 1;
         }

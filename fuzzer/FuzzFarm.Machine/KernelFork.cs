@@ -278,7 +278,7 @@ internal sealed partial class Kernel
         if (Profile.AnonExclusive)
         {
             // Only exclusive subpages are copied (5.19+); the first shared one goes to the general path.
-            var shared = f.Exclusive.AsSpan(first, end - first).IndexOf(false);
+            var shared = f.Exclusive.Slice(first, end - first).IndexOf(false);
             end = shared < 0 ? end : first + shared;
         }
         if (end == first)
@@ -355,7 +355,7 @@ internal sealed partial class Kernel
         f.RefCount += count;
         if (f.Anon)
         {
-            f.Exclusive.AsSpan(first, count).Clear();
+            f.Exclusive.Slice(first, count).Clear();
         }
         Coverage.HitRun(CovPoint.ForkShare, f, first, count, refStart, 1);
     }

@@ -5,12 +5,12 @@ internal sealed class ShmObject
 {
     public int Id;
     public bool Hugetlb;
-    public readonly Dictionary<long, Folio> Pages = [];
+    public readonly PageMap<Folio> Pages = new();
 
     public void Reset(int id, bool hugetlb)
     {
         Id = id;
         Hugetlb = hugetlb;
-        Dictionaries.Reset(Pages);
+        Pages.Clear();
     }
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace FuzzFarm.Machine;
 
@@ -11,23 +10,23 @@ namespace FuzzFarm.Machine;
 internal sealed class Tlb
 {
     // Keyed by virtual page: a memset over a 4M range fills 1024 entries, and each access looks one up.
-    private readonly Dictionary<ulong, TlbEntry> _entries = [];
+    private readonly PageMap<TlbEntry> _entries = new();
     private readonly List<ulong> _scratch = [];
 
     public int Count => _entries.Count;
 
-    public void Clear() => Dictionaries.Reset(_entries);
+    public void Clear() => _entries.Clear();
 
-    public bool TryFind(ulong page, out TlbEntry entry) => _entries.TryGetValue(page, out entry);
+    public bool TryFind(ulong page, out TlbEntry entry) => _entries.TryGetValue((long)page, out entry);
 
-    public void Fill(in TlbEntry entry) => _entries[entry.Page] = entry;
+    public void Fill(in TlbEntry entry) => _entries[(long)entry.Page] = entry;
 
     /// <summary>Drops the entries of pages [first, last]; returns how many.</summary>
     public int Flush(ulong first, ulong last)
     {
         if (first == last)
         {
-            return _entries.Remove(first) ? 1 : 0;
+            return _entries.Remove((long)first) ? 1 : 0;
         }
         if (first == 0 && last >= ulong.MaxValue >> Geometry.PageShift)
         {
@@ -39,7 +38,7 @@ internal sealed class Tlb
         InRange(first, last);
         foreach (var page in _scratch)
         {
-            _entries.Remove(page);
+            _entries.Remove((long)page);
         }
         return _scratch.Count;
     }
@@ -52,7 +51,7 @@ internal sealed class Tlb
     {
         if (first == last)
         {
-            ref var one = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, first);
+            ref var one = ref _entries.GetValueRefOrNullRef((long)first);
             if (!Unsafe.IsNullRef(ref one) && one.Stale == Decision.None)
             {
                 one.Stale = cause;
@@ -64,7 +63,7 @@ internal sealed class Tlb
         var writable = 0;
         foreach (var page in _scratch)
         {
-            ref var e = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, page);
+            ref var e = ref _entries.GetValueRefOrNullRef((long)page);
             if (e.Stale == Decision.None)
             {
                 e.Stale = cause;
@@ -82,16 +81,16 @@ internal sealed class Tlb
         {
             for (var page = first; page <= last; page++)
             {
-                if (_entries.ContainsKey(page))
+                if (_entries.ContainsKey((long)page))
                 {
                     _scratch.Add(page);
                 }
             }
             return;
         }
-        foreach (var page in _entries.Keys)
+        foreach (var key in _entries.Keys)
         {
-            if (page >= first && page <= last)
+            if ((ulong)key is var page && page >= first && page <= last)
             {
                 _scratch.Add(page);
             }

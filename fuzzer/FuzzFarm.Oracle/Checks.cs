@@ -16,10 +16,10 @@ public sealed partial class Executor
     private readonly List<Tracker> _trackers = [];
     private readonly List<List<long>> _pinKeys = [];
     /// <summary>Pages written by a process's CPU since its last clear_refs: key (process, page) → last token.</summary>
-    private readonly Dictionary<long, ulong> _dirtySinceClear = [];
+    private readonly PageMap<ulong> _dirtySinceClear = new();
     // Pages of _dirtySinceClear whose soft-dirty bit went with their entry since the write (a shmem pageout), and the
     // decision that cleared it: the cause a pagemap reading 0 names, whatever maps the page again.
-    private readonly Dictionary<long, Decision> _softDirtyDroppedBy = [];
+    private readonly PageMap<Decision> _softDirtyDroppedBy = new();
     private readonly List<long> _scratchKeys = [];
     private readonly List<string> _values = [];
     private readonly List<Landing> _landings = [];
@@ -54,8 +54,8 @@ public sealed partial class Executor
     {
         _step = 0;
         _trackers.Clear();
-        Dictionaries.Reset(_dirtySinceClear);
-        Dictionaries.Reset(_softDirtyDroppedBy);
+        _dirtySinceClear.Clear();
+        _softDirtyDroppedBy.Clear();
         _clearing.Clear();
     }
 

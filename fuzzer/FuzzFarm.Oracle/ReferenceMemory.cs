@@ -11,7 +11,7 @@ namespace FuzzFarm.Oracle;
 /// </summary>
 internal sealed class ReferenceMemory
 {
-    private readonly Dictionary<long, PageWords> _pages = [];
+    private readonly PageMap<PageWords> _pages = new();
     private readonly List<PageWords> _pool = [];
     private int _poolUsed;
     private readonly List<long> _scratch = [];
@@ -23,7 +23,7 @@ internal sealed class ReferenceMemory
     /// <summary>Positions in the log of each key's writes, ascending: a pipe read checks words against its page's
     /// writes only (scanning the whole log per word was quadratic: 0.5 s for one program with two 4 MiB reads).
     /// Built on demand up to <see cref="_indexed"/>: most programs never ask, and writes stay a plain append.</summary>
-    private readonly Dictionary<long, List<int>> _logByKey = [];
+    private readonly PageMap<List<int>> _logByKey = new();
     private readonly List<List<int>> _positionLists = [];
     private int _positionListsUsed;
     private int _indexed;
@@ -32,8 +32,8 @@ internal sealed class ReferenceMemory
 
     public void Clear()
     {
-        Dictionaries.Reset(_pages);
-        Dictionaries.Reset(_logByKey);
+        _pages.Clear();
+        _logByKey.Clear();
         _poolUsed = 0;
         _positionListsUsed = 0;
         _indexed = 0;
