@@ -27,6 +27,8 @@ internal sealed partial class Kernel
             return BlockOnLock(t, p);
         }
         var cause = Profile.ClearRefsFlush ? Decision.ClearRefsFlushPending : Decision.ClearRefsNoFlush;
+        // A split clear_refs waits in its op until the flush: other lines race the entries it leaves stale.
+        var window = split is null ? null : t;
         var wp = 0;
         var skipped = 0;
         foreach (var v in p.Vmas)
@@ -60,7 +62,7 @@ internal sealed partial class Kernel
                 if (template is not null && table.IsTemplate(i))
                 {
                     var end = table.TemplateRunEnd(i, Geometry.PmdNr);
-                    ClearRefsTemplateRun(p, table, tStart, i, end - i, templateSkips, cause, split is null ? null : t, ref wp, ref skipped);
+                    ClearRefsTemplateRun(p, table, tStart, i, end - i, templateSkips, cause, window, ref wp, ref skipped);
                     u += end - i - 1;
                     continue;
                 }
@@ -94,7 +96,7 @@ internal sealed partial class Kernel
                 }
                 Coverage.Hit(CovPoint.ClearRefsWp, f, pte.Sub);
                 var flags = pte.Flags & ~PteFlags.SoftDirty;
-                wp += Apply(p, ref flags, false, a >> Geometry.PageShift, a >> Geometry.PageShift, cause, f, split is null ? null : t);
+                wp += Apply(p, ref flags, false, a >> Geometry.PageShift, a >> Geometry.PageShift, cause, f, window);
                 pte.Flags = flags;
             }
             if (template is not null && !templateSkips)

@@ -163,18 +163,14 @@ public sealed partial class Executor
 
     private void SoftDirtyCleared(Process p)
     {
-        _scratchKeys.Clear();
+        // A PageMap lets the walk remove as it goes.
         foreach (var key in _dirtySinceClear.Keys)
         {
             if (key >> 44 == p.Id)
             {
-                _scratchKeys.Add(key);
+                _dirtySinceClear.Remove(key);
+                _softDirtyDroppedBy.Remove(key);
             }
-        }
-        foreach (var key in _scratchKeys)
-        {
-            _dirtySinceClear.Remove(key);
-            _softDirtyDroppedBy.Remove(key);
         }
     }
 

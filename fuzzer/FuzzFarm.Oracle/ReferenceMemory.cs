@@ -219,17 +219,13 @@ internal sealed class ReferenceMemory
     /// <summary>munmap: the process's private pages in [start, end) are gone; a later mapping there starts at 0.</summary>
     public void Forget(Process p, ulong start, ulong end)
     {
-        _scratch.Clear();
+        // A PageMap lets the walk remove as it goes.
         foreach (var key in _pages.Keys)
         {
             if (InPrivateRange(key, p, start, end))
             {
-                _scratch.Add(key);
+                _pages.Remove(key);
             }
-        }
-        foreach (var key in _scratch)
-        {
-            _pages.Remove(key);
         }
     }
 
