@@ -49,7 +49,8 @@ internal sealed class Folio
     public Decision Origin;
     private readonly PageWords?[] _words = [];
     private PageWords? _words0;
-    private bool _wordsTouched;
+    /// <summary>The subpages [from, to) that may hold words (large folios): a THP written in a few pages clears only those.</summary>
+    private int _wordsFrom, _wordsTo;
     /// <summary>The memset call that last noted a landing on this folio, and the landing's index in its list.</summary>
     public long LandingCall;
     public int LandingIndex;
@@ -88,11 +89,31 @@ internal sealed class Folio
             _mapcountsTouched = false;
         }
         Array.Clear(_exclusive);
-        if (_wordsTouched)
+        if (_wordsTo > _wordsFrom)
         {
-            Array.Clear(_words);
-            _wordsTouched = false;
+            Array.Clear(_words, _wordsFrom, _wordsTo - _wordsFrom);
+            _wordsFrom = _wordsTo = 0;
         }
+    }
+
+    /// <summary>
+    /// A small page made a new exclusive anon copy holding <paramref name="words"/>, with the one PTE mapping and reference
+    /// that map it: what Reset, Anon, SetWords, Exclusive and AddPteMap do, at once (fork copies hundreds in a row).
+    /// </summary>
+    public void ResetMappedCopy(int pfn, Decision origin, PageWords? words)
+    {
+        Pfn = pfn;
+        RefCount = 1;
+        CompoundMapcount = 0;
+        _allMapped = 0;
+        PinCount = 0;
+        Hugetlb = Zero = SwapCache = FromSwap = Freed = false;
+        Anon = true;
+        SwapSlot = -1;
+        Origin = origin;
+        _mapcount0 = 1;
+        _exclusive0 = true;
+        _words0 = words;
     }
 
     public void SetWords(int sub, PageWords? words)
@@ -103,7 +124,15 @@ internal sealed class Folio
             return;
         }
         _words[sub] = words;
-        _wordsTouched = true;
+        if (_wordsTo == _wordsFrom)
+        {
+            (_wordsFrom, _wordsTo) = (sub, sub + 1);
+        }
+        else
+        {
+            _wordsFrom = Math.Min(_wordsFrom, sub);
+            _wordsTo = Math.Max(_wordsTo, sub + 1);
+        }
     }
 
     /// <summary>The PTE mappings of one subpage (page_mapcount without the PMD mappings).</summary>

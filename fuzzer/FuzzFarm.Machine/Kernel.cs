@@ -192,19 +192,23 @@ internal sealed partial class Kernel
     {
         _lineage.CopiedRun(_pfn + 1, count, decision, f.Pfn, PageKind.Base, through, throughKind);
         var copies = _smallFolios.RentMany(count);
+        var words = f.Words.Slice(first, count);
         for (var k = 0; k < count; k++)
         {
             var n = copies[k];
-            n.Reset(++_pfn, decision);
-            n.Anon = true;
-            CopyPage(f, first + k, n, 0);
-            n.Exclusive[0] = true;
+            // CopyPage, then AddMap, folded into the reset.
+            PageWords? copy = null;
+            if (words[k] is { } s)
+            {
+                copy = _words.Rent();
+                copy.CopyFrom(s);
+            }
+            n.ResetMappedCopy(++_pfn, decision, copy);
             ref var pte = ref target.At(first + k);
             pte.Folio = n;
             pte.Sub = 0;
             pte.Flags = flags;
             pte.Grant = pte.MappedBy = decision;
-            AddMap(n, 0);
         }
     }
 

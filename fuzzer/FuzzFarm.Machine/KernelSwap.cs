@@ -34,7 +34,7 @@ internal sealed partial class Kernel
     {
         var tStart = table.Index << Geometry.PmdShift;
         Folio? kept = null;
-        foreach (var i in table.Used)
+        foreach (var i in table.UsedWithin(addr, end))
         {
             var a = tStart + ((ulong)i << Geometry.PageShift);
             if (a < addr || a >= end)

@@ -212,7 +212,7 @@ internal sealed partial class Kernel
                 table.HugeFlags = PteFlags.None;
             }
             var zapped = table.Kept;
-            var used = table.Used;
+            var used = table.UsedWithin(start, end);
             for (var u = 0; u < used.Length; u++)
             {
                 var i = used[u];
@@ -510,7 +510,7 @@ internal sealed partial class Kernel
                     continue;
                 }
             }
-            foreach (var i in table.Used)
+            foreach (var i in table.UsedWithin(start, end))
             {
                 var a = tStart + ((ulong)i << Geometry.PageShift);
                 if (a < start || a >= end)

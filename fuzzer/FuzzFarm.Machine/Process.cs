@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace FuzzFarm.Machine;
 
 /// <summary>A process: its mm (VMAs, page tables, MMF_HAS_PINNED, mmap lock, pending TLB flushes) and threads.</summary>
@@ -32,6 +34,9 @@ internal sealed class Process
     public readonly List<Vma> Vmas = [];
     public readonly List<PteTable> Tables = [];
     public readonly List<SimThread> Threads = [];
+    // Tables are only ever added, and keep their index, so the last one found stays valid until Reset: walks and
+    // faults ask for the same table page after page.
+    private PteTable? _lastTable;
 
     public void Reset(int id, Process? parent, long forkTime)
     {
@@ -49,13 +54,14 @@ internal sealed class Process
         NextAddr = 0;
         Vmas.Clear();
         Tables.Clear();
+        _lastTable = null;
         Threads.Clear();
     }
 
     /// <summary>The first VMA that ends above <paramref name="addr"/> (find_vma): the one holding it, or the next.</summary>
     public Vma? FindVmaFrom(ulong addr)
     {
-        foreach (var v in Vmas)
+        foreach (var v in CollectionsMarshal.AsSpan(Vmas))
         {
             if (v.End > addr)
             {
@@ -67,7 +73,7 @@ internal sealed class Process
 
     public Vma? FindVma(ulong addr)
     {
-        foreach (var v in Vmas)
+        foreach (var v in CollectionsMarshal.AsSpan(Vmas))
         {
             if (v.Contains(addr))
             {
@@ -80,10 +86,15 @@ internal sealed class Process
     public PteTable? Table(ulong addr)
     {
         var index = addr >> Geometry.PmdShift;
-        foreach (var t in Tables)
+        if (_lastTable is { } last && last.Index == index)
+        {
+            return last;
+        }
+        foreach (var t in CollectionsMarshal.AsSpan(Tables))
         {
             if (t.Index == index)
             {
+                _lastTable = t;
                 return t;
             }
         }

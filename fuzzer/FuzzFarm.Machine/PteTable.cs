@@ -117,6 +117,23 @@ internal sealed class PteTable
     /// <summary>Indexes of entries that may be non-none, in first-use order (all of them once split).</summary>
     public ReadOnlySpan<short> Used => _split is not null ? AllIndexes : _used.AsSpan(0, _usedCount);
 
+    /// <summary>
+    /// <see cref="Used"/>, narrowed to the entries of [<paramref name="start"/>, <paramref name="end"/>) when split (its
+    /// indexes are then all 512 in order, and a walk of a few pages would visit them all); the caller still skips the
+    /// entries out of range of an unsplit table.
+    /// </summary>
+    public ReadOnlySpan<short> UsedWithin(ulong start, ulong end)
+    {
+        if (_split is null)
+        {
+            return _used.AsSpan(0, _usedCount);
+        }
+        var tStart = Index << Geometry.PmdShift;
+        var first = start <= tStart ? 0 : (int)Math.Min(Geometry.PmdNr, (start - tStart + Geometry.PageSize - 1) >> Geometry.PageShift);
+        var stop = end <= tStart ? 0 : end - tStart >= Geometry.PmdSize ? Geometry.PmdNr : (int)((end - tStart + Geometry.PageSize - 1) >> Geometry.PageShift);
+        return AllIndexes.AsSpan(first, Math.Max(0, stop - first));
+    }
+
     public bool HasPtes
     {
         get
