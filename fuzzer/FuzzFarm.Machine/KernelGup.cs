@@ -74,6 +74,9 @@ internal sealed partial class Kernel
         var first = addr & ~0xfffUL;
         var end = addr + (ulong)len;
         GupEnd = end;
+        // Neighbouring pages mostly share a VMA: search the list only when the address leaves the last one, or a
+        // fault ran.
+        Vma? vma = null;
         for (var a = first; a < end; a += (ulong)Geometry.PageSize)
         {
             var done = false;
@@ -82,7 +85,10 @@ internal sealed partial class Kernel
             var followCow = false;
             for (var attempt = 0; attempt < 8 && !done; attempt++)
             {
-                var vma = p.FindVma(a);
+                if (vma is null || !vma.Contains(a))
+                {
+                    vma = p.FindVma(a);
+                }
                 if (vma is null)
                 {
                     return GupRefused(t, p, pages, flags, shortOk, a, FailReason.GupNoMapping(a));
@@ -116,9 +122,8 @@ internal sealed partial class Kernel
                     grant = table.HugeGrant;
                     pmd = true;
                 }
-                else if (table is not null && table.Peek(PteIndex(a)).Present)
+                else if (table is not null && table.Peek(PteIndex(a)) is { Present: true } pte)
                 {
-                    var pte = table.Peek(PteIndex(a));
                     f = pte.Folio;
                     sub = pte.Sub;
                     writable = pte.Writable;
@@ -144,6 +149,8 @@ internal sealed partial class Kernel
                         || ((flags & (Foll.Pin | Foll.Fast | Foll.Longterm)) == (Foll.Pin | Foll.Fast | Foll.Longterm) && !Profile.LongtermFastRetry);
                     var r = Fault(t, p, a, need, null, forced && need == FaultKind.Write);
                     _faultMayNotRetry = false;
+                    var wrote = vma.Write;
+                    vma = null;
                     if (r == FaultResult.Blocked)
                     {
                         ReleasePages(pages, (flags & Foll.Pin) != 0);
@@ -154,7 +161,7 @@ internal sealed partial class Kernel
                         // Fault has waited for the lock already: no GUP-fast fallback wait is left to take.
                         return GupRefused(t, p, pages, flags & ~Foll.Fast, shortOk, a, Reason.InGup());
                     }
-                    followCow |= forced && need == FaultKind.Write && !vma.Write;
+                    followCow |= forced && need == FaultKind.Write && !wrote;
                     continue;
                 }
                 Grab(f!, sub, pmd, flags);

@@ -255,6 +255,12 @@ internal sealed class PteTable
         for (var w = 0; w < _written.Length; w++)
         {
             var bits = _written[w];
+            if (bits == ulong.MaxValue)
+            {
+                // A walk that wrote the whole template (mprotect, a zap) leaves whole words set: cleared at once.
+                _ptes.AsSpan(w << 6, 64).Clear();
+                bits = 0;
+            }
             while (bits != 0)
             {
                 _ptes[(w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits)] = default;
