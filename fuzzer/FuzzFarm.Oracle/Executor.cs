@@ -26,6 +26,8 @@ public sealed partial class Executor
     private int _line;
     /// <summary>Index of the statement the main loop is running.</summary>
     private int _index;
+    /// <summary>Whether a line of this run blocked: only then can a thread be left hanging.</summary>
+    private bool _blocked;
 
     public Executor(ExecutionOptions? options = null)
     {
@@ -49,6 +51,7 @@ public sealed partial class Executor
         _tokens.Clear();
         _ref.Clear();
         ResetTrackers();
+        _blocked = false;
         if (_slots.Length < program.SlotCount)
         {
             _slots = new long[Math.Max(program.SlotCount, _slots.Length * 2)];
@@ -79,10 +82,16 @@ public sealed partial class Executor
                 continue;
             }
             RunStatement(i, t, split: st.Split);
-            RunWoken();
+            if (_kernel.Woken.Count > 0)
+            {
+                RunWoken();
+            }
             EndTrace(st, _line);
         }
-        ReportHangs();
+        if (_blocked)
+        {
+            ReportHangs();
+        }
         _result.SetCoverage(_kernel.Coverage.Unordered);
         _program = null!;
         return _result;
@@ -164,11 +173,15 @@ public sealed partial class Executor
         }
     }
 
+    // RunStatement is too large for the JIT to inline these on its own.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong Addr(in Arg a) => (ulong)(_slots[a.Slot] + a.Number);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Id(in Arg a) => (int)_slots[a.Slot];
 
     /// <summary>A handle argument whose binding op ran and succeeded (ids index kernel lists of <paramref name="count"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Valid(in Arg a, int count)
     {
         var id = _slots[a.Slot];
@@ -201,6 +214,11 @@ public sealed partial class Executor
     /// <summary>Turns the kernel's warnings into violations at the current line.</summary>
     private void TakeKernelEvents()
     {
+        // Most lines raise none: skip the enumerator and the Clear.
+        if (_kernel.Events.Count == 0)
+        {
+            return;
+        }
         foreach (var e in _kernel.Events)
         {
             AddViolation(ViolationKind.KernelWarn, e.Signature, e.Detail);
