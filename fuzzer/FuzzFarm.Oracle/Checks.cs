@@ -328,7 +328,7 @@ public sealed partial class Executor
             {
                 _values.Add(RunText(run, runLength));
             }
-            _result.ObservationList.Add(new Observation(_line, _thread, op, [.. _values]));
+            _result.ObservationList.Add(new Observation(_line, CurrentThread, op, [.. _values]));
         }
     }
 
@@ -345,7 +345,7 @@ public sealed partial class Executor
     {
         if (_options.Observations)
         {
-            _result.ObservationList.Add(new Observation(_line, _thread, op, [_tokens.Print(token)]));
+            _result.ObservationList.Add(new Observation(_line, CurrentThread, op, [_tokens.Print(token)]));
         }
     }
 
@@ -378,7 +378,7 @@ public sealed partial class Executor
     {
         if (_options.Observations)
         {
-            _result.ObservationList.Add(new Observation(_line, _thread, "pagemap", [dirty ? "1" : "0"]));
+            _result.ObservationList.Add(new Observation(_line, CurrentThread, "pagemap", [dirty ? "1" : "0"]));
         }
         // hugetlb has no soft-dirty tracking (only VM_SOFTDIRTY is reported): nothing to check there.
         if (!dirty && !_clearing.Contains(p.Id) && p.FindVma(addr) is { Hugetlb: false } && _dirtySinceClear.TryGetValue(PageKey(p, addr), out var token))

@@ -22,7 +22,11 @@ public sealed partial class Executor
     private ExecutionResult _result = null!;
     private long[] _slots = new long[16];
     private Program _program = null!;
-    private string _thread = "";
+    /// <summary>
+    /// The statement whose thread the current line's violations, skips and observations name (an index, not the
+    /// name: storing a string on every line costs a GC write barrier); <see cref="_line"/> is its line.
+    /// </summary>
+    private int _current;
     private int _line;
     /// <summary>Index of the statement the main loop is running.</summary>
     private int _index;
@@ -70,7 +74,7 @@ public sealed partial class Executor
             var t = _kernel.Threads[st.ThreadSlot];
             _index = i;
             _line = program.LineOf(i);
-            _thread = st.Thread;
+            _current = i;
             BeginTrace();
             if (t is null || t.State != RunState.Running)
             {
@@ -116,16 +120,16 @@ public sealed partial class Executor
             t.PendingStatement = -1;
             var st = _program.Statements[index];
             var line = _line;
-            var thread = _thread;
+            var current = _current;
             _line = _program.LineOf(index);
-            _thread = st.Thread;
+            _current = index;
             Trace($"{st.Thread} resumes line {_line} ({st.Info.Name})");
             // A split op that blocked before its preemption point stops there once resumed, so the lines up to its
             // wait still run inside its window; only if that wait already came (skipped, its thread was blocked)
             // does it run through, as nothing would finish it.
             RunStatement(index, t, split: st.Split && !WaitPassed(index, st));
             _line = line;
-            _thread = thread;
+            _current = current;
         }
     }
 
@@ -173,6 +177,8 @@ public sealed partial class Executor
         }
     }
 
+    private string CurrentThread => _program.Statements[_current].Thread;
+
     // RunStatement is too large for the JIT to inline these on its own.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong Addr(in Arg a) => (ulong)(_slots[a.Slot] + a.Number);
@@ -192,7 +198,7 @@ public sealed partial class Executor
     {
         if (_options.Skips)
         {
-            _result.SkipList.Add(new Skip(_line, _thread, reason));
+            _result.SkipList.Add(new Skip(_line, CurrentThread, reason));
         }
     }
 
@@ -203,9 +209,8 @@ public sealed partial class Executor
         {
             if (t is { PendingStatement: >= 0 } && _kernel.Hang(t) is { } hang)
             {
-                var st = _program.Statements[t.PendingStatement];
                 _line = _program.LineOf(t.PendingStatement);
-                _thread = st.Thread;
+                _current = t.PendingStatement;
                 AddViolation(ViolationKind.Hang, hang.Signature, hang.Detail);
             }
         }
@@ -235,7 +240,7 @@ public sealed partial class Executor
                 return;
             }
         }
-        _result.ViolationList.Add(new Violation(kind, signature, _line, _thread, detail));
+        _result.ViolationList.Add(new Violation(kind, signature, _line, CurrentThread, detail));
         Trace($"VIOLATION {signature}: {detail}");
     }
 }

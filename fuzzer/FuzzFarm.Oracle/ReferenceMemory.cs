@@ -195,10 +195,15 @@ internal sealed class ReferenceMemory
                 _scratch.Add(key);
             }
         }
+        Vma? vma = null;
         foreach (var key in _scratch)
         {
             var addr = (ulong)(key & ((1L << 40) - 1)) << Geometry.PageShift;
-            var vma = parent.FindVma(addr);
+            // Pages come mostly in address order: the previous page's mapping is usually this one's too.
+            if (vma is null || !vma.Contains(addr))
+            {
+                vma = parent.FindVma(addr);
+            }
             if (vma is null || vma.DontCopy || vma.Shared)
             {
                 continue;
