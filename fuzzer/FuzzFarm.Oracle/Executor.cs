@@ -219,11 +219,6 @@ public sealed partial class Executor
     /// <summary>Turns the kernel's warnings into violations at the current line.</summary>
     private void TakeKernelEvents()
     {
-        // Most lines raise none: skip the enumerator and the Clear.
-        if (_kernel.Events.Count == 0)
-        {
-            return;
-        }
         foreach (var e in _kernel.Events)
         {
             AddViolation(ViolationKind.KernelWarn, e.Signature, e.Detail);

@@ -203,7 +203,11 @@ public sealed partial class Executor
                 s = Status.Failed;
                 break;
         }
-        TakeKernelEvents();
+        // Most lines raise none: no call, enumerator or Clear for them.
+        if (_kernel.Events.Count > 0)
+        {
+            TakeKernelEvents();
+        }
         if (s == Status.Failed && _options.Skips)
         {
             // Reading the kernel's error may spell it (a SIGSEGV's is built when read).
