@@ -122,11 +122,9 @@ internal sealed class ReferenceMemory
         {
             return;
         }
-        if (!_pages.TryGetValue(key, out var w))
-        {
-            w = Rent();
-            _pages[key] = w;
-        }
+        // One probe of the map, whether or not the page is there yet.
+        ref var w = ref _pages.GetValueRefOrAddDefault(key);
+        w ??= Rent();
         w.SetRange(from, count, token);
         _log.Add((key, from, count, token));
     }
@@ -135,12 +133,8 @@ internal sealed class ReferenceMemory
     {
         for (; _indexed < _log.Count; _indexed++)
         {
-            var key = _log[_indexed].Key;
-            if (!_logByKey.TryGetValue(key, out var positions))
-            {
-                positions = RentPositions();
-                _logByKey[key] = positions;
-            }
+            ref var positions = ref _logByKey.GetValueRefOrAddDefault(_log[_indexed].Key);
+            positions ??= RentPositions();
             positions.Add(_indexed);
         }
     }
