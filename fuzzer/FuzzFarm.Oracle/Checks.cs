@@ -93,7 +93,7 @@ public sealed partial class Executor
         var end = addr + (ulong)len;
         // Walk the range or what is recorded, whichever is shorter: a 2M range is 512 pages, the records are often
         // fewer; a 4K range is one page, however many there are. Each key is handled alone, so the order is free.
-        if (RangePages(addr, end) <= (ulong)_dirtySinceClear.Count)
+        if (ReferenceMemory.RangePages(addr, end) <= (ulong)_dirtySinceClear.Count)
         {
             for (var a = addr; a < end; a += 0x1000)
             {
@@ -148,12 +148,6 @@ public sealed partial class Executor
             _ref.Forget(p, addr, end);
         }
     }
-
-    /// <summary>
-    /// The pages of [<paramref name="start"/>, <paramref name="end"/>) (page-aligned start); past every address a key can
-    /// hold, <see cref="ulong.MaxValue"/>, so that such a range is never walked page by page.
-    /// </summary>
-    internal static ulong RangePages(ulong start, ulong end) => end > 1UL << 52 ? ulong.MaxValue : (end - start + 0xfff) >> 12;
 
     /// <summary>A page of <paramref name="p"/> written since clear_refs is zapped.</summary>
     private void NoLongerWritten(Process p, long key, bool discard)

@@ -237,7 +237,7 @@ internal sealed class ReferenceMemory
     public void Forget(Process p, ulong start, ulong end)
     {
         // Walk the range or the pages held, whichever is shorter (removals commute).
-        if (Executor.RangePages(start, end) <= (ulong)_pages.Count)
+        if (RangePages(start, end) <= (ulong)_pages.Count)
         {
             var space = ((long)p.Id + 1) << 40;
             for (var a = start; a < end; a += 0x1000)
@@ -255,6 +255,12 @@ internal sealed class ReferenceMemory
             }
         }
     }
+
+    /// <summary>
+    /// The pages of [<paramref name="start"/>, <paramref name="end"/>) (page-aligned start); for a range reaching past
+    /// every address a key can hold, <see cref="ulong.MaxValue"/>, so that it is never walked page by page.
+    /// </summary>
+    public static ulong RangePages(ulong start, ulong end) => end > 1UL << 52 ? ulong.MaxValue : (end - start + 0xfff) >> 12;
 
     /// <summary>Is <paramref name="key"/> one of process <paramref name="p"/>'s private pages in [start, end)?</summary>
     public static bool InPrivateRange(long key, Process p, ulong start, ulong end)
