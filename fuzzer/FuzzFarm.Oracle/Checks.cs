@@ -91,26 +91,34 @@ public sealed partial class Executor
             return;
         }
         var end = addr + (ulong)len;
-        // Walk what is recorded, not the range: a 2M range is 512 pages, the records are few.
-        _scratchKeys.Clear();
-        foreach (var key in _dirtySinceClear.Keys)
+        // Walk the range or what is recorded, whichever is shorter: a 2M range is 512 pages, the records are often
+        // fewer; a 4K range is one page, however many there are. Each key is handled alone, so the order is free.
+        if (ReferenceMemory.RangePages(addr, end) <= (ulong)_dirtySinceClear.Count)
         {
-            var page = PageOf(key);
-            if (key >> 44 == p.Id && page >= addr && page < end)
+            for (var a = addr; a < end; a += 0x1000)
             {
-                _scratchKeys.Add(key);
+                var key = PageKey(p, a);
+                if (_dirtySinceClear.ContainsKey(key))
+                {
+                    NoLongerWritten(p, key, discard);
+                }
             }
         }
-        foreach (var key in _scratchKeys)
+        else
         {
-            if (discard && p.FindVma(PageOf(key)) is { Shared: true, Hugetlb: false })
+            _scratchKeys.Clear();
+            foreach (var key in _dirtySinceClear.Keys)
             {
-                // MADV_DONTNEED of shmem keeps the contents but drops the PTE and its soft-dirty bit, as reclaim does.
-                _softDirtyDroppedBy[key] = Decision.ShmemZap;
-                continue;
+                var page = PageOf(key);
+                if (key >> 44 == p.Id && page >= addr && page < end)
+                {
+                    _scratchKeys.Add(key);
+                }
             }
-            _dirtySinceClear.Remove(key);
-            _softDirtyDroppedBy.Remove(key);
+            foreach (var key in _scratchKeys)
+            {
+                NoLongerWritten(p, key, discard);
+            }
         }
         _orphans.Clear();
         for (var pin = 0; pin < _kernel.Pins.Count && pin < _pinKeys.Count; pin++)
@@ -139,6 +147,19 @@ public sealed partial class Executor
         {
             _ref.Forget(p, addr, end);
         }
+    }
+
+    /// <summary>A page of <paramref name="p"/> written since clear_refs is zapped.</summary>
+    private void NoLongerWritten(Process p, long key, bool discard)
+    {
+        if (discard && p.FindVma(PageOf(key)) is { Shared: true, Hugetlb: false })
+        {
+            // MADV_DONTNEED of shmem keeps the contents but drops the PTE and its soft-dirty bit, as reclaim does.
+            _softDirtyDroppedBy[key] = Decision.ShmemZap;
+            return;
+        }
+        _dirtySinceClear.Remove(key);
+        _softDirtyDroppedBy.Remove(key);
     }
 
     private long OrphanOf(long key)
@@ -182,9 +203,10 @@ public sealed partial class Executor
         }
         var keys = _pinKeys[pin];
         keys.Clear();
+        Vma? vma = null;
         for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
         {
-            keys.Add(ReferenceMemory.Key(owner, a));
+            keys.Add(ReferenceMemory.Key(owner, a, ref vma));
         }
     }
 
@@ -202,9 +224,10 @@ public sealed partial class Executor
             // The kernel refuses such a range; tracking it would loop over up to 2^52 pages.
             return tag;
         }
+        Vma? vma = null;
         for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
         {
-            var key = ReferenceMemory.Key(p, a);
+            var key = ReferenceMemory.Key(p, a, ref vma);
             _trackers.Add(new Tracker { Key = key, Snapshot = _ref.Snapshot(key), LogIndex = _ref.LogCount });
         }
         return tag;
@@ -299,7 +322,7 @@ public sealed partial class Executor
             {
                 _values.Add(RunText(run, runLength));
             }
-            _result.ObservationList.Add(new Observation(_line, _thread, op, [.. _values]));
+            _result.ObservationList.Add(new Observation(_line, CurrentThread, op, [.. _values]));
         }
     }
 
@@ -316,7 +339,7 @@ public sealed partial class Executor
     {
         if (_options.Observations)
         {
-            _result.ObservationList.Add(new Observation(_line, _thread, op, [_tokens.Print(token)]));
+            _result.ObservationList.Add(new Observation(_line, CurrentThread, op, [_tokens.Print(token)]));
         }
     }
 
@@ -349,7 +372,7 @@ public sealed partial class Executor
     {
         if (_options.Observations)
         {
-            _result.ObservationList.Add(new Observation(_line, _thread, "pagemap", [dirty ? "1" : "0"]));
+            _result.ObservationList.Add(new Observation(_line, CurrentThread, "pagemap", [dirty ? "1" : "0"]));
         }
         // hugetlb has no soft-dirty tracking (only VM_SOFTDIRTY is reported): nothing to check there.
         if (!dirty && !_clearing.Contains(p.Id) && p.FindVma(addr) is { Hugetlb: false } && _dirtySinceClear.TryGetValue(PageKey(p, addr), out var token))

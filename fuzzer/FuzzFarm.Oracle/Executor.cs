@@ -22,10 +22,16 @@ public sealed partial class Executor
     private ExecutionResult _result = null!;
     private long[] _slots = new long[16];
     private Program _program = null!;
-    private string _thread = "";
+    /// <summary>
+    /// The statement whose thread the current line's violations, skips and observations name (an index, not the
+    /// name: storing a string on every line costs a GC write barrier); <see cref="_line"/> is its line.
+    /// </summary>
+    private int _current;
     private int _line;
     /// <summary>Index of the statement the main loop is running.</summary>
     private int _index;
+    /// <summary>Whether a line of this run blocked: only then can a thread be left hanging.</summary>
+    private bool _blocked;
 
     public Executor(ExecutionOptions? options = null)
     {
@@ -49,6 +55,7 @@ public sealed partial class Executor
         _tokens.Clear();
         _ref.Clear();
         ResetTrackers();
+        _blocked = false;
         if (_slots.Length < program.SlotCount)
         {
             _slots = new long[Math.Max(program.SlotCount, _slots.Length * 2)];
@@ -67,7 +74,7 @@ public sealed partial class Executor
             var t = _kernel.Threads[st.ThreadSlot];
             _index = i;
             _line = program.LineOf(i);
-            _thread = st.Thread;
+            _current = i;
             BeginTrace();
             if (t is null || t.State != RunState.Running)
             {
@@ -79,10 +86,16 @@ public sealed partial class Executor
                 continue;
             }
             RunStatement(i, t, split: st.Split);
-            RunWoken();
+            if (_kernel.Woken.Count > 0)
+            {
+                RunWoken();
+            }
             EndTrace(st, _line);
         }
-        ReportHangs();
+        if (_blocked)
+        {
+            ReportHangs();
+        }
         _result.SetCoverage(_kernel.Coverage.Unordered);
         _program = null!;
         return _result;
@@ -107,16 +120,16 @@ public sealed partial class Executor
             t.PendingStatement = -1;
             var st = _program.Statements[index];
             var line = _line;
-            var thread = _thread;
+            var current = _current;
             _line = _program.LineOf(index);
-            _thread = st.Thread;
+            _current = index;
             Trace($"{st.Thread} resumes line {_line} ({st.Info.Name})");
             // A split op that blocked before its preemption point stops there once resumed, so the lines up to its
             // wait still run inside its window; only if that wait already came (skipped, its thread was blocked)
             // does it run through, as nothing would finish it.
             RunStatement(index, t, split: st.Split && !WaitPassed(index, st));
             _line = line;
-            _thread = thread;
+            _current = current;
         }
     }
 
@@ -164,11 +177,17 @@ public sealed partial class Executor
         }
     }
 
+    private string CurrentThread => _program.Statements[_current].Thread;
+
+    // RunStatement is too large for the JIT to inline these on its own.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong Addr(in Arg a) => (ulong)(_slots[a.Slot] + a.Number);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Id(in Arg a) => (int)_slots[a.Slot];
 
     /// <summary>A handle argument whose binding op ran and succeeded (ids index kernel lists of <paramref name="count"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Valid(in Arg a, int count)
     {
         var id = _slots[a.Slot];
@@ -179,7 +198,7 @@ public sealed partial class Executor
     {
         if (_options.Skips)
         {
-            _result.SkipList.Add(new Skip(_line, _thread, reason));
+            _result.SkipList.Add(new Skip(_line, CurrentThread, reason));
         }
     }
 
@@ -190,9 +209,8 @@ public sealed partial class Executor
         {
             if (t is { PendingStatement: >= 0 } && _kernel.Hang(t) is { } hang)
             {
-                var st = _program.Statements[t.PendingStatement];
                 _line = _program.LineOf(t.PendingStatement);
-                _thread = st.Thread;
+                _current = t.PendingStatement;
                 AddViolation(ViolationKind.Hang, hang.Signature, hang.Detail);
             }
         }
@@ -217,7 +235,7 @@ public sealed partial class Executor
                 return;
             }
         }
-        _result.ViolationList.Add(new Violation(kind, signature, _line, _thread, detail));
+        _result.ViolationList.Add(new Violation(kind, signature, _line, CurrentThread, detail));
         Trace($"VIOLATION {signature}: {detail}");
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FuzzFarm.Machine;
 using FuzzFarm.Programs;
 
@@ -11,7 +12,8 @@ public sealed partial class Executor
     private void RunStatement(int index, SimThread t, bool split)
     {
         var st = _program.Statements[index];
-        var a = st.Args;
+        // A span hands out arguments by reference: the ImmutableArray's indexer copies the whole Arg each time.
+        var a = st.Args.AsSpan();
         var p = t.Process;
         _step++;
         Status s;
@@ -48,54 +50,17 @@ public sealed partial class Executor
                     break;
                 }
             case Op.Madvise:
-                s = _kernel.Madvise(t, Addr(a[0]), a[1].Number, a[2].Flags);
-                // dontneed discards private contents: reads give 0 again. The kernel says where: VMA by VMA, to whole
-                // huge pages of a hugetlb one, and also where the call went on to fail.
-                foreach (var (start, end) in _kernel.Discarded)
-                {
-                    Zapped(p, start, (long)(end - start), discard: true);
-                }
-                foreach (var page in _kernel.ShmemUnmapped)
-                {
-                    SoftDirtyDropped(p, page, Decision.ShmemPageout);
-                }
+                s = Madvise(t, Addr(a[0]), a[1].Number, a[2].Flags);
                 break;
             case Op.Store:
-                {
-                    var op = split ? NewHandle(st, AsyncKind.Store, t) : null;
-                    var target = Addr(a[0]);
-                    var token = _tokens.New(p, st.Thread, _line, WriteKind.Cpu, _step);
-                    s = _kernel.Store(t, target, token, op, out var landing);
-                    if (s == Status.Done)
-                    {
-                        CpuWrote(p, target, 8, token, landing);
-                    }
-                    break;
-                }
+                s = Store(st, t, split);
+                break;
             case Op.Memset:
-                {
-                    var target = Addr(a[0]);
-                    var token = _tokens.New(p, st.Thread, _line, WriteKind.Cpu, _step);
-                    _landings.Clear();
-                    s = _kernel.Memset(t, target, a[1].Number, token, out var landing, out var written, _landings);
-                    if (written > 0)
-                    {
-                        // A memset stopped by a fault still wrote the pages before it.
-                        CpuWrote(p, target, written, token, landing);
-                        _tokens[token].PerFolio = _landings.Count > 1 ? [.. _landings] : null;
-                    }
-                    break;
-                }
+                s = Memset(st, t, Addr(a[0]), a[1].Number);
+                break;
             case Op.Load:
-                {
-                    var target = Addr(a[0]);
-                    s = _kernel.Load(t, target, out var value, out var landing);
-                    if (s == Status.Done)
-                    {
-                        CheckLoad(p, target, value, landing);
-                    }
-                    break;
-                }
+                s = Load(t, Addr(a[0]));
+                break;
             case Op.Fork:
                 s = _kernel.Fork(t, st.BindingSlot, st.Binding!, _tokens.Count, out var child);
                 if (s == Status.Done)
@@ -144,57 +109,19 @@ public sealed partial class Executor
                 s = _kernel.Unpin(Id(a[0]));
                 break;
             case Op.DmaWrite:
-                {
-                    var pin2 = _kernel.PinOf(Id(a[0]));
-                    var token = _tokens.New(pin2.Owner, st.Thread, _line, WriteKind.Dma, StepOf(_pinSteps, Id(a[0])));
-                    s = _kernel.DmaWrite(Id(a[0]), a[1].Number, token, out var landing);
-                    if (s == Status.Done)
-                    {
-                        _tokens[token].Landing = landing;
-                        var at = pin2.Addr + (ulong)a[1].Number;
-                        _ref.Write(PinKey(Id(a[0]), at), (int)((at & 0xfff) >> 3), 1, token);
-                    }
-                    break;
-                }
+                s = DmaWrite(st, Id(a[0]), a[1].Number);
+                break;
             case Op.DmaRead:
-                {
-                    s = _kernel.DmaRead(Id(a[0]), a[1].Number, out var value, out var landing);
-                    if (s == Status.Done)
-                    {
-                        CheckDmaRead(Id(a[0]), a[1].Number, value, landing);
-                    }
-                    break;
-                }
+                s = DmaRead(Id(a[0]), a[1].Number);
+                break;
             case Op.File:
                 // The slot holds the file's size, which bounds what an O_DIRECT read gets.
                 Bind(st, a[0].Number);
                 s = Status.Done;
                 break;
             case Op.PreadDirect:
-                {
-                    var op = NewHandle(st, AsyncKind.PreadDirect, t);
-                    SetStep(_opSteps, op.Id);
-                    // A read at or past the end of the file returns 0 before any GUP (__iomap_dio_rw); one that crosses
-                    // it is short: only the words the file holds are read.
-                    var size = _slots[a[0].Slot];
-                    if (a[1].Number >= size)
-                    {
-                        Trace($"O_DIRECT read at {a[1].Number} of a {size}-byte file: end of file, nothing read");
-                        s = Status.Done;
-                        break;
-                    }
-                    var len = Math.Min(a[3].Number, (size - a[1].Number) & ~7L);
-                    // The DMA lands in the buffer as it was mapped at the GUP, even if it is unmapped meanwhile.
-                    var tag = Track(p, Addr(a[2]), len);
-                    s = _kernel.PreadDirect(t, Addr(a[2]), len, op, split);
-                    // Set after the call: the kernel resets the op it is handed.
-                    op.Tag = tag;
-                    if (s == Status.Done)
-                    {
-                        FinishPread(op);
-                    }
-                    break;
-                }
+                s = PreadDirect(st, t, split);
+                break;
             case Op.Write:
                 s = _kernel.WriteFile(t, Addr(a[2]), a[3].Number);
                 if (s == Status.Done)
@@ -276,19 +203,39 @@ public sealed partial class Executor
                 s = Status.Failed;
                 break;
         }
-        TakeKernelEvents();
+        // Most lines raise none: no call, enumerator or Clear for them.
+        if (_kernel.Events.Count > 0)
+        {
+            TakeKernelEvents();
+        }
+        if (s == Status.Failed && _options.Skips)
+        {
+            // Reading the kernel's error may spell it (a SIGSEGV's is built when read).
+            Skip(_kernel.Error);
+        }
+        else if (s == Status.Blocked)
+        {
+            t.PendingStatement = index;
+            _blocked = true;
+        }
+        if (Tracing)
+        {
+            TraceOutcome(s, st);
+        }
+    }
+
+    // The ops below that hold a Landing, an enumerator or a trace line are kept out of RunStatement (NoInlining): the
+    // runtime zeroes such locals in its frame on every call, that is on every line run, whichever op the line is.
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void TraceOutcome(Status s, Statement st)
+    {
         switch (s)
         {
             case Status.Failed:
-                // Reading the kernel's error may spell it (a SIGSEGV's is built when read).
-                if (_options.Skips)
-                {
-                    Skip(_kernel.Error);
-                }
                 Trace($"failed: {_kernel.Error}");
                 break;
             case Status.Blocked:
-                t.PendingStatement = index;
                 Trace($"{st.Thread} blocked: its op runs when it wakes");
                 break;
             case Status.Pending:
@@ -297,9 +244,123 @@ public sealed partial class Executor
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Status Madvise(SimThread t, ulong addr, long len, Flag advice)
+    {
+        var p = t.Process;
+        var s = _kernel.Madvise(t, addr, len, advice);
+        // dontneed discards private contents: reads give 0 again. The kernel says where: VMA by VMA, to whole
+        // huge pages of a hugetlb one, and also where the call went on to fail.
+        foreach (var (start, end) in _kernel.Discarded)
+        {
+            Zapped(p, start, (long)(end - start), discard: true);
+        }
+        foreach (var page in _kernel.ShmemUnmapped)
+        {
+            SoftDirtyDropped(p, page, Decision.ShmemPageout);
+        }
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Status Store(Statement st, SimThread t, bool split)
+    {
+        var p = t.Process;
+        var op = split ? NewHandle(st, AsyncKind.Store, t) : null;
+        var target = Addr(st.Args.AsSpan()[0]);
+        var token = _tokens.New(p, st.Thread, _line, WriteKind.Cpu, _step);
+        var s = _kernel.Store(t, target, token, op, out var landing);
+        if (s == Status.Done)
+        {
+            CpuWrote(p, target, 8, token, landing);
+        }
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Status Memset(Statement st, SimThread t, ulong target, long len)
+    {
+        var p = t.Process;
+        var token = _tokens.New(p, st.Thread, _line, WriteKind.Cpu, _step);
+        _landings.Clear();
+        var s = _kernel.Memset(t, target, len, token, out var landing, out var written, _landings);
+        if (written > 0)
+        {
+            // A memset stopped by a fault still wrote the pages before it.
+            CpuWrote(p, target, written, token, landing);
+            _tokens[token].PerFolio = _landings.Count > 1 ? [.. _landings] : null;
+        }
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Status Load(SimThread t, ulong target)
+    {
+        var s = _kernel.Load(t, target, out var value, out var landing);
+        if (s == Status.Done)
+        {
+            CheckLoad(t.Process, target, value, landing);
+        }
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Status DmaWrite(Statement st, int pin, long offset)
+    {
+        var handle = _kernel.PinOf(pin);
+        var token = _tokens.New(handle.Owner, st.Thread, _line, WriteKind.Dma, StepOf(_pinSteps, pin));
+        var s = _kernel.DmaWrite(pin, offset, token, out var landing);
+        if (s == Status.Done)
+        {
+            _tokens[token].Landing = landing;
+            var at = handle.Addr + (ulong)offset;
+            _ref.Write(PinKey(pin, at), (int)((at & 0xfff) >> 3), 1, token);
+        }
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Status DmaRead(int pin, long offset)
+    {
+        var s = _kernel.DmaRead(pin, offset, out var value, out var landing);
+        if (s == Status.Done)
+        {
+            CheckDmaRead(pin, offset, value, landing);
+        }
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Status PreadDirect(Statement st, SimThread t, bool split)
+    {
+        var a = st.Args.AsSpan();
+        var op = NewHandle(st, AsyncKind.PreadDirect, t);
+        SetStep(_opSteps, op.Id);
+        // A read at or past the end of the file returns 0 before any GUP (__iomap_dio_rw); one that crosses
+        // it is short: only the words the file holds are read.
+        var size = _slots[a[0].Slot];
+        if (a[1].Number >= size)
+        {
+            Trace($"O_DIRECT read at {a[1].Number} of a {size}-byte file: end of file, nothing read");
+            return Status.Done;
+        }
+        var len = Math.Min(a[3].Number, (size - a[1].Number) & ~7L);
+        // The DMA lands in the buffer as it was mapped at the GUP, even if it is unmapped meanwhile.
+        var tag = Track(t.Process, Addr(a[2]), len);
+        var s = _kernel.PreadDirect(t, Addr(a[2]), len, op, split);
+        // Set after the call: the kernel resets the op it is handed.
+        op.Tag = tag;
+        if (s == Status.Done)
+        {
+            FinishPread(op);
+        }
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool HandlesValid(Statement st)
     {
-        var a = st.Args;
+        var a = st.Args.AsSpan();
         return st.Op switch
         {
             Op.Vmsplice or Op.Read => Valid(a[0], _kernel.Pipes.Count),
@@ -329,7 +390,7 @@ public sealed partial class Executor
     /// </summary>
     private string? UnboundArgument(Statement st)
     {
-        foreach (var arg in st.Args)
+        foreach (ref readonly var arg in st.Args.AsSpan())
         {
             if (arg.Form == ArgForm.Name && _slots[arg.Slot] < 0)
             {

@@ -15,6 +15,8 @@ internal sealed class ReferenceMemory
     private readonly List<PageWords> _pool = [];
     private int _poolUsed;
     private readonly List<long> _scratch = [];
+    /// <summary>The snapshot of a page never written: all zeros, never written to.</summary>
+    private readonly PageWords _unwritten = new();
     private long _orphans;
     private const long PageMask = (1L << 40) - 1;
 
@@ -82,7 +84,20 @@ internal sealed class ReferenceMemory
     /// <summary>The page key of <paramref name="addr"/> as process <paramref name="p"/> sees it; -1 if unmapped.</summary>
     public static long Key(Process p, ulong addr)
     {
-        var vma = p.FindVma(addr);
+        Vma? vma = null;
+        return Key(p, addr, ref vma);
+    }
+
+    /// <summary>
+    /// <see cref="Key(Process, ulong)"/> for a walk up a range: <paramref name="vma"/> is the mapping found for the
+    /// previous page, looked up again only once the walk leaves it (mappings do not overlap).
+    /// </summary>
+    public static long Key(Process p, ulong addr, ref Vma? vma)
+    {
+        if (vma is null || !vma.Contains(addr))
+        {
+            vma = p.FindVma(addr);
+        }
         if (vma is null)
         {
             return -1;
@@ -107,11 +122,9 @@ internal sealed class ReferenceMemory
         {
             return;
         }
-        if (!_pages.TryGetValue(key, out var w))
-        {
-            w = Rent();
-            _pages[key] = w;
-        }
+        // One probe of the map, whether or not the page is there yet.
+        ref var w = ref _pages.GetValueRefOrAddDefault(key);
+        w ??= Rent();
         w.SetRange(from, count, token);
         _log.Add((key, from, count, token));
     }
@@ -120,12 +133,8 @@ internal sealed class ReferenceMemory
     {
         for (; _indexed < _log.Count; _indexed++)
         {
-            var key = _log[_indexed].Key;
-            if (!_logByKey.TryGetValue(key, out var positions))
-            {
-                positions = RentPositions();
-                _logByKey[key] = positions;
-            }
+            ref var positions = ref _logByKey.GetValueRefOrAddDefault(_log[_indexed].Key);
+            positions ??= RentPositions();
             positions.Add(_indexed);
         }
     }
@@ -146,10 +155,11 @@ internal sealed class ReferenceMemory
     {
         var end = addr + (ulong)len;
         var a = addr;
+        Vma? vma = null;
         while (a < end)
         {
             var stop = Math.Min((a | 0xfff) + 1, end);
-            Write(Key(p, a), (int)((a & 0xfff) >> 3), (int)((stop - a) >> 3), token);
+            Write(Key(p, a, ref vma), (int)((a & 0xfff) >> 3), (int)((stop - a) >> 3), token);
             a = stop;
         }
     }
@@ -157,11 +167,13 @@ internal sealed class ReferenceMemory
     /// <summary>A copy of a page's current contents (for pipe and remote-read tolerance).</summary>
     public PageWords Snapshot(long key)
     {
-        var s = Rent();
-        if (Page(key) is { } w)
+        if (Page(key) is not { } w)
         {
-            s.CopyFrom(w);
+            // Snapshots are only read: every page never written shares one.
+            return _unwritten;
         }
+        var s = Rent();
+        s.CopyFrom(w);
         return s;
     }
 
@@ -177,10 +189,15 @@ internal sealed class ReferenceMemory
                 _scratch.Add(key);
             }
         }
+        Vma? vma = null;
         foreach (var key in _scratch)
         {
             var addr = (ulong)(key & ((1L << 40) - 1)) << Geometry.PageShift;
-            var vma = parent.FindVma(addr);
+            // Pages come mostly in address order: the previous page's mapping is usually this one's too.
+            if (vma is null || !vma.Contains(addr))
+            {
+                vma = parent.FindVma(addr);
+            }
             if (vma is null || vma.DontCopy || vma.Shared)
             {
                 continue;
@@ -219,6 +236,16 @@ internal sealed class ReferenceMemory
     /// <summary>munmap: the process's private pages in [start, end) are gone; a later mapping there starts at 0.</summary>
     public void Forget(Process p, ulong start, ulong end)
     {
+        // Walk the range or the pages held, whichever is shorter (removals commute).
+        if (RangePages(start, end) <= (ulong)_pages.Count)
+        {
+            var space = ((long)p.Id + 1) << 40;
+            for (var a = start; a < end; a += 0x1000)
+            {
+                _pages.Remove(space | (long)(a >> Geometry.PageShift));
+            }
+            return;
+        }
         // A PageMap lets the walk remove as it goes.
         foreach (var key in _pages.Keys)
         {
@@ -228,6 +255,12 @@ internal sealed class ReferenceMemory
             }
         }
     }
+
+    /// <summary>
+    /// The pages of [<paramref name="start"/>, <paramref name="end"/>) (page-aligned start); for a range reaching past
+    /// every address a key can hold, <see cref="ulong.MaxValue"/>, so that it is never walked page by page.
+    /// </summary>
+    public static ulong RangePages(ulong start, ulong end) => end > 1UL << 52 ? ulong.MaxValue : (end - start + 0xfff) >> 12;
 
     /// <summary>Is <paramref name="key"/> one of process <paramref name="p"/>'s private pages in [start, end)?</summary>
     public static bool InPrivateRange(long key, Process p, ulong start, ulong end)
