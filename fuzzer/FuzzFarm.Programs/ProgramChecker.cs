@@ -168,11 +168,11 @@ internal sealed class ProgramChecker
         resolved = null;
         if (!TryResolve(s.Thread, s.ThreadSlot, out var thread) || At(thread).Kind != ParamKind.Thread)
         {
-            return Fail(index, StatementToken.Start, 0, $"{NotAThread(index, s.Thread)}");
+            return FailNotAThread(index, s);
         }
         if ((uint)s.Op >= (uint)OpTable.All.Length)
         {
-            return Fail(index, StatementToken.Op, 0, $"unknown op {(int)s.Op}; expected an op of the OpTable");
+            return FailUnknownOp(index, s);
         }
         var info = OpTable.Get(s.Op);
         var args = s.Args.IsDefault ? [] : s.Args;
@@ -182,10 +182,7 @@ internal sealed class ProgramChecker
         }
         if (args.Length != info.Params.Length)
         {
-            var message = $"{(args.Length > info.Params.Length ? "too many" : "too few")} arguments: {ParamKindText.Signature(info)} takes {ParamKindText.Arguments(info.Params.Length)}, got {args.Length}; expected {info.Params.Length}";
-            return args.Length > info.Params.Length
-                ? Fail(index, StatementToken.Arg, info.Params.Length, message)
-                : Fail(index, StatementToken.Op, 0, message);
+            return FailArgumentCount(index, info, args.Length);
         }
         Arg[]? resolvedArgs = null;
         var firstSlot = Free;
@@ -229,6 +226,25 @@ internal sealed class ProgramChecker
         return true;
     }
 
+    // The failures are methods of their own, and each check below first decides without spelling anything, running its
+    // spelling twin only to fail: a message's interpolation handlers are locals of the method that builds it, and the JIT
+    // zeroes a frame of several hundred bytes for them on every call, failing or not, for every statement validated.
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool FailNotAThread(int index, Statement s) => Fail(index, StatementToken.Start, 0, $"{NotAThread(index, s.Thread)}");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool FailUnknownOp(int index, Statement s) => Fail(index, StatementToken.Op, 0, $"unknown op {(int)s.Op}; expected an op of the OpTable");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool FailArgumentCount(int index, OpInfo info, int count)
+    {
+        var message = $"{(count > info.Params.Length ? "too many" : "too few")} arguments: {ParamKindText.Signature(info)} takes {ParamKindText.Arguments(info.Params.Length)}, got {count}; expected {info.Params.Length}";
+        return count > info.Params.Length
+            ? Fail(index, StatementToken.Arg, info.Params.Length, message)
+            : Fail(index, StatementToken.Op, 0, message);
+    }
+
     /// <summary>A slot by reference: <see cref="Slot"/> is too large to copy for each field read. Valid until the next binding.</summary>
     private ref Slot At(int slot) => ref CollectionsMarshal.AsSpan(slots)[slot];
 
@@ -264,12 +280,46 @@ internal sealed class ProgramChecker
         {
             return true;
         }
+        return FailBusy(index, s, busy);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool FailBusy(int index, Statement s, int busy)
+    {
         var handle = slots[busy];
         return Fail(index, StatementToken.Start, 0,
             $"{s.Thread} is inside {OpTable.Get(statements[handle.Statement].Op).Name} (split at line {LineOf(handle.Statement)}) until wait({handle.Name}); expected a line of another thread or wait({handle.Name})");
     }
 
     private bool CheckArg(int index, OpInfo info, int position, in Arg arg, out int slot)
+    {
+        slot = Free;
+        var kind = info.Params[position];
+        if (kind == ParamKind.Number)
+        {
+            if (arg.Form == ArgForm.Number && arg.Number >= 0)
+            {
+                return true;
+            }
+        }
+        else if (ParamKindText.IsFlags(kind))
+        {
+            if (arg.Form == ArgForm.Flags)
+            {
+                return CheckFlags(index, info, position, arg.Flags);
+            }
+        }
+        else if (arg.Form == ArgForm.Name && (arg.Number == 0 || (kind == ParamKind.Address && arg.Number > 0))
+            && TryResolve(arg.Name, arg.Slot, out slot) && At(slot).Kind == kind)
+        {
+            return true;
+        }
+        return SpelledCheckArg(index, info, position, in arg, out slot);
+    }
+
+    /// <summary><see cref="CheckArg"/> spelling why the argument fails (see the failures above).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool SpelledCheckArg(int index, OpInfo info, int position, in Arg arg, out int slot)
     {
         slot = Free;
         var kind = info.Params[position];
@@ -307,6 +357,25 @@ internal sealed class ProgramChecker
 
     private bool CheckFlags(int index, OpInfo info, int position, Flag flags)
     {
+        var (allowed, exactlyOneOf) = FlagWords.Rules(info.Params[position]);
+        if ((flags & ~allowed) != 0)
+        {
+            return SpelledCheckFlags(index, info, position, flags);
+        }
+        foreach (var group in exactlyOneOf)
+        {
+            if (BitOperations.PopCount((uint)(flags & group)) != 1)
+            {
+                return SpelledCheckFlags(index, info, position, flags);
+            }
+        }
+        return true;
+    }
+
+    /// <summary><see cref="CheckFlags"/> spelling why the flags fail.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool SpelledCheckFlags(int index, OpInfo info, int position, Flag flags)
+    {
         var kind = info.Params[position];
         var (allowed, exactlyOneOf) = FlagWords.Rules(kind);
         var extra = flags & ~allowed;
@@ -328,6 +397,18 @@ internal sealed class ProgramChecker
     }
 
     private bool CheckBinding(int index, Statement s, OpInfo info)
+    {
+        var name = s.Binding;
+        var valid = name is null
+            ? !s.Split && info.Result != ParamKind.Thread
+            : !(s.Split && !info.Splittable) && Names.IsIdentifier(name) && !FlagWords.IsWord(name) && (s.Split || info.Result is not null)
+                && (info.Result == ParamKind.Thread && !s.Split) == Names.IsThreadName(name) && !slotByName.TryGet(name, out _);
+        return valid || SpelledCheckBinding(index, s, info);
+    }
+
+    /// <summary><see cref="CheckBinding"/> spelling why the binding fails.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool SpelledCheckBinding(int index, Statement s, OpInfo info)
     {
         if (s.Split && !info.Splittable)
         {
@@ -369,6 +450,14 @@ internal sealed class ProgramChecker
     }
 
     private bool CheckWait(int index, int handle, int thread)
+    {
+        ref readonly var slot = ref At(handle);
+        return (slot.Waitable && slot.WaitedAt == Free && slot.Process == thread) || SpelledCheckWait(index, handle, thread);
+    }
+
+    /// <summary><see cref="CheckWait"/> spelling why the wait fails.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool SpelledCheckWait(int index, int handle, int thread)
     {
         var slot = slots[handle];
         if (!slot.Waitable)
@@ -435,12 +524,18 @@ internal sealed class ProgramChecker
         {
             if (slot.Waitable && slot.WaitedAt == Free)
             {
-                var s = statements[slot.Statement];
-                return Fail(slot.Statement, StatementToken.Split, 0,
-                    $"{OpTable.Get(s.Op).Name} split with & is never waited; expected wait({slot.Name}) on {s.Thread} later");
+                return FailNeverWaited(slot);
             }
         }
         return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool FailNeverWaited(Slot slot)
+    {
+        var s = statements[slot.Statement];
+        return Fail(slot.Statement, StatementToken.Split, 0,
+            $"{OpTable.Get(s.Op).Name} split with & is never waited; expected wait({slot.Name}) on {s.Thread} later");
     }
 
     private string NotAThread(int index, string? name)
