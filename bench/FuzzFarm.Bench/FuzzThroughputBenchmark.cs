@@ -17,7 +17,8 @@ namespace FuzzFarm.Bench;
 /// <c>--steady-seconds N</c> for the long run (60; 0 skips it). <c>--fixed N</c> instead times one engine over a fixed
 /// amount of work (seed 1, 20,000 executions, then N): run two builds alternately, and their figures compare even when
 /// the machine's speed drifts between minutes; the line also prints what the work reached, equal for builds that fuzz
-/// alike.
+/// alike. <c>--against DIR</c> with <c>--fixed N</c> runs another build's fixed work in this process, alternating with
+/// this build's in <c>--rounds R</c> chunks (30), and prints the ratio (<see cref="BuildComparison"/>).
 /// </summary>
 internal static class FuzzThroughputBenchmark
 {
@@ -29,6 +30,11 @@ internal static class FuzzThroughputBenchmark
         var seconds = int.Parse(Option(args, "--seconds") ?? "10", Inv);
         var jobs = int.Parse(Option(args, "--jobs") ?? Environment.ProcessorCount.ToString(Inv), Inv);
         var steadySeconds = int.Parse(Option(args, "--steady-seconds") ?? "60", Inv);
+        if (Option(args, "--against") is { } against)
+        {
+            var work = Option(args, "--fixed") ?? throw new FormatException("--against needs --fixed N: the amount of work both builds do");
+            return BuildComparison.Run(profile, int.Parse(work, Inv), against, int.Parse(Option(args, "--rounds") ?? "30", Inv));
+        }
         if (Option(args, "--fixed") is { } fixedWork)
         {
             return MeasureFixed(profile, int.Parse(fixedWork, Inv)) >= 100_000 ? 0 : 1;
