@@ -113,7 +113,15 @@ internal sealed class Folio
         Origin = origin;
         _mapcount0 = 1;
         _exclusive0 = true;
-        _words0 = words;
+        // Most copies are of untouched (all-zero) subpages: a constant null is stored without a GC write barrier.
+        if (words is null)
+        {
+            _words0 = null;
+        }
+        else
+        {
+            _words0 = words;
+        }
     }
 
     public void SetWords(int sub, PageWords? words)

@@ -316,7 +316,7 @@ internal sealed partial class Kernel
         var limit = area.End - tStart >= Geometry.PmdSize ? Geometry.PmdNr : (int)((area.End - tStart) >> Geometry.PageShift);
         var count = 1;
         while (u + count < used.Length && used[u + count] == first + count && first + count < limit && !table.IsKnownNone(first + count)
-            && table.Peek(first + count) is { Folio: { } next, Sub: var sub } && ReferenceEquals(next, f) && sub == first + count)
+            && table.MapsOwnSubpage(first + count, f))
         {
             count++;
         }

@@ -20,6 +20,11 @@ internal sealed class PageMap<TValue>
     /// <summary>Per table slot: the entry's index, or -1 for a removed one (still occupied, so probes go on).</summary>
     private int[] _slots = new int[32];
     private int[] _stamps = new int[32];
+    /// <summary>
+    /// The table in use is slots [0, _mask]: after a large execution it shrinks back (see <see cref="Clear"/>) while the
+    /// arrays stay, so a small one probes a few cache lines instead of slots spread over megabytes.
+    /// </summary>
+    private int _mask = 31;
     private int _generation = 1;
     /// <summary>Table slots stamped in this generation (entries and removed ones).</summary>
     private int _occupied;
@@ -28,6 +33,12 @@ internal sealed class PageMap<TValue>
 
     public void Clear()
     {
+        // Shrink only a table that was far too large for what the generation used, so that one refilled to about the
+        // same size does not grow again step by step.
+        if (_occupied * 16 < _mask + 1)
+        {
+            _mask = Math.Max(32, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(_occupied, 8) * 4)) - 1;
+        }
         Count = 0;
         _used = 0;
         _occupied = 0;
@@ -72,7 +83,7 @@ internal sealed class PageMap<TValue>
     /// <summary>The value of <paramref name="key"/> by reference, added as default when absent.</summary>
     public ref TValue GetValueRefOrAddDefault(long key)
     {
-        var mask = _slots.Length - 1;
+        var mask = _mask;
         var i = Home(key, mask);
         while (_stamps[i] == _generation)
         {
@@ -83,10 +94,10 @@ internal sealed class PageMap<TValue>
             }
             i = (i + 1) & mask;
         }
-        if (2 * (_occupied + 1) > _slots.Length)
+        if (2 * (_occupied + 1) > mask + 1)
         {
             Rehash();
-            mask = _slots.Length - 1;
+            mask = _mask;
             i = Home(key, mask);
             while (_stamps[i] == _generation)
             {
@@ -114,7 +125,7 @@ internal sealed class PageMap<TValue>
 
     public bool Remove(long key, out TValue value)
     {
-        var mask = _slots.Length - 1;
+        var mask = _mask;
         var i = Home(key, mask);
         while (_stamps[i] == _generation)
         {
@@ -138,7 +149,7 @@ internal sealed class PageMap<TValue>
 
     private int Find(long key)
     {
-        var mask = _slots.Length - 1;
+        var mask = _mask;
         var i = Home(key, mask);
         while (_stamps[i] == _generation)
         {
@@ -157,8 +168,9 @@ internal sealed class PageMap<TValue>
     /// <summary>Re-places the live entries in a table at least four times their number (removed ones are dropped).</summary>
     private void Rehash()
     {
-        var size = Math.Max(_slots.Length, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(Count + 1, 8) * 4));
-        if (size != _slots.Length)
+        var size = Math.Max(_mask + 1, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(Count + 1, 8) * 4));
+        _mask = size - 1;
+        if (size > _slots.Length)
         {
             _slots = new int[size];
             _stamps = new int[size];
