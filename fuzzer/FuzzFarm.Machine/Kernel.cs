@@ -193,6 +193,7 @@ internal sealed partial class Kernel
         _lineage.CopiedRun(_pfn + 1, count, decision, f.Pfn, PageKind.Base, through, throughKind);
         var copies = _smallFolios.RentMany(count);
         var words = f.Words.Slice(first, count);
+        var ptes = target.AtRun(first, count);
         for (var k = 0; k < count; k++)
         {
             var n = copies[k];
@@ -204,7 +205,7 @@ internal sealed partial class Kernel
                 copy.CopyFrom(s);
             }
             n.ResetMappedCopy(++_pfn, decision, copy);
-            ref var pte = ref target.At(first + k);
+            ref var pte = ref ptes[k];
             pte.Folio = n;
             pte.Sub = 0;
             pte.Flags = flags;

@@ -324,9 +324,22 @@ internal sealed partial class Kernel
         {
             return 1;
         }
-        for (var i = first; i < first + count; i++)
+        // ShareEntry for each entry, its per-VMA answers taken once.
+        var parentPtes = table.AtRun(first, count);
+        var childPtes = child.AtRun(first, count);
+        var cow = area.IsCow;
+        var childMask = ChildUffdWpMask(area);
+        for (var k = 0; k < count; k++)
         {
-            ShareEntry(ref table.At(i), ref child.At(i), area);
+            ref var parentPte = ref parentPtes[k];
+            if (cow && parentPte.Writable)
+            {
+                parentPte.Flags &= ~PteFlags.Write;
+            }
+            ref var childPte = ref childPtes[k];
+            childPte = parentPte;
+            childPte.Flags &= childMask;
+            childPte.Grant = childPte.MappedBy = Decision.ForkShare;
         }
         ShareTemplateRun(f, first, count);
         return count;

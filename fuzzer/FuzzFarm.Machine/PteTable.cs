@@ -110,6 +110,34 @@ internal sealed class PteTable
         return ref _ptes[i];
     }
 
+    /// <summary>
+    /// <see cref="At"/> for each entry of [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>)
+    /// in order, as one span: fork writes hundreds of consecutive entries, and a call per entry was most of it.
+    /// </summary>
+    public Span<Pte> AtRun(int first, int count)
+    {
+        var end = first + count;
+        if (_split is not null)
+        {
+            for (var i = first; i < end; i++)
+            {
+                At(i);
+            }
+        }
+        else
+        {
+            for (var i = first; i < end; i++)
+            {
+                if (!_isUsed[i])
+                {
+                    _isUsed[i] = true;
+                    _used[_usedCount++] = (short)i;
+                }
+            }
+        }
+        return _ptes.AsSpan(first, count);
+    }
+
     /// <summary>Reads an entry without marking it used.</summary>
     public Pte Peek(int i) =>
         _split is not null && (_written[i >> 6] & (1UL << (i & 63))) == 0 ? Template(i) : _ptes[i];
