@@ -24,7 +24,10 @@ internal static class BuildComparison
         {
             throw new DirectoryNotFoundException($"--against {againstDir}: no FuzzFarm.Fuzzing.dll there; expected a build's output folder such as ARTIFACTS/bin/FuzzFarm.Bench/release");
         }
-        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 2);
+        if (rounds < 2)
+        {
+            throw new FormatException($"--rounds {rounds}: expected at least 2, so that each build runs first once");
+        }
         var chunk = Math.Max(1, executions / rounds);
         var self = new FuzzEngine(profile, 1);
         var other = OtherEngine.Create(againstDir, profile.Name);

@@ -219,7 +219,7 @@ internal sealed partial class Kernel
             {
                 f.Exclusive[sub] = false;
             }
-            ShareEntry(ref table.At(i), ref cpte, area);
+            ShareEntry(ref table.At(i), ref cpte, area.IsCow, ChildUffdWpMask(area));
             Coverage.Hit(CovPoint.ForkShare, f, sub);
             if (Tracing && !f.Large)
             {
@@ -324,36 +324,31 @@ internal sealed partial class Kernel
         {
             return 1;
         }
-        // ShareEntry for each entry, its per-VMA answers taken once.
+        // The VMA's answers are taken once for the run.
         var parentPtes = table.AtRun(first, count);
         var childPtes = child.AtRun(first, count);
         var cow = area.IsCow;
         var childMask = ChildUffdWpMask(area);
         for (var k = 0; k < count; k++)
         {
-            ref var parentPte = ref parentPtes[k];
-            if (cow && parentPte.Writable)
-            {
-                parentPte.Flags &= ~PteFlags.Write;
-            }
-            ref var childPte = ref childPtes[k];
-            childPte = parentPte;
-            childPte.Flags &= childMask;
-            childPte.Grant = childPte.MappedBy = Decision.ForkShare;
+            ShareEntry(ref parentPtes[k], ref childPtes[k], cow, childMask);
         }
         ShareTemplateRun(f, first, count);
         return count;
     }
 
-    /// <summary>copy_present_pte sharing a page: the parent's entry loses write in a COW mapping; the child's is a copy, without uffd-wp.</summary>
-    private void ShareEntry(ref Pte parentPte, ref Pte childPte, Vma area)
+    /// <summary>
+    /// copy_present_pte sharing a page: the parent's entry loses write in a COW mapping (<paramref name="cow"/>, the VMA's
+    /// <see cref="Vma.IsCow"/>); the child's is a copy, without uffd-wp (<paramref name="childMask"/>, <see cref="ChildUffdWpMask"/>).
+    /// </summary>
+    private static void ShareEntry(ref Pte parentPte, ref Pte childPte, bool cow, PteFlags childMask)
     {
-        if (area.IsCow && parentPte.Writable)
+        if (cow && parentPte.Writable)
         {
             parentPte.Flags &= ~PteFlags.Write;
         }
         childPte = parentPte;
-        childPte.Flags &= ChildUffdWpMask(area);
+        childPte.Flags &= childMask;
         childPte.Grant = childPte.MappedBy = Decision.ForkShare;
     }
 

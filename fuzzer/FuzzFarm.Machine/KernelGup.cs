@@ -85,10 +85,7 @@ internal sealed partial class Kernel
             var followCow = false;
             for (var attempt = 0; attempt < 8 && !done; attempt++)
             {
-                if (vma is null || !vma.Contains(a))
-                {
-                    vma = p.FindVma(a);
-                }
+                vma = p.FindVma(a, vma);
                 if (vma is null)
                 {
                     return GupRefused(t, p, pages, flags, shortOk, a, FailReason.GupNoMapping(a));

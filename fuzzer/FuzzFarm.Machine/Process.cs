@@ -83,6 +83,12 @@ internal sealed class Process
         return null;
     }
 
+    /// <summary>
+    /// <see cref="FindVma(ulong)"/> for a walk page by page: <paramref name="last"/>, the VMA found for the previous page,
+    /// is searched for again only once the walk leaves it (VMAs do not overlap).
+    /// </summary>
+    public Vma? FindVma(ulong addr, Vma? last) => last is not null && last.Contains(addr) ? last : FindVma(addr);
+
     public PteTable? Table(ulong addr)
     {
         var index = addr >> Geometry.PmdShift;

@@ -139,17 +139,14 @@ internal sealed class PteTable
     }
 
     /// <summary>Reads an entry without marking it used.</summary>
-    public Pte Peek(int i) =>
-        _split is not null && (_written[i >> 6] & (1UL << (i & 63))) == 0 ? Template(i) : _ptes[i];
+    public Pte Peek(int i) => IsTemplate(i) ? Template(i) : _ptes[i];
 
     /// <summary>
     /// Whether entry <paramref name="i"/> maps subpage <paramref name="i"/> of <paramref name="folio"/>: what
     /// <see cref="Peek"/> tells, without making a template entry's value (fork asks it of hundreds in a row).
     /// </summary>
     public bool MapsOwnSubpage(int i, Folio folio) =>
-        _split is not null && (_written[i >> 6] & (1UL << (i & 63))) == 0
-            ? ReferenceEquals(_split, folio)
-            : ReferenceEquals(_ptes[i].Folio, folio) && _ptes[i].Sub == i;
+        IsTemplate(i) ? ReferenceEquals(_split, folio) : ReferenceEquals(_ptes[i].Folio, folio) && _ptes[i].Sub == i;
 
     /// <summary>Indexes of entries that may be non-none, in first-use order (all of them once split).</summary>
     public ReadOnlySpan<short> Used => _split is not null ? AllIndexes : _used.AsSpan(0, _usedCount);

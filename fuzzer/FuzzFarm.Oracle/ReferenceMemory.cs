@@ -94,10 +94,7 @@ internal sealed class ReferenceMemory
     /// </summary>
     public static long Key(Process p, ulong addr, ref Vma? vma)
     {
-        if (vma is null || !vma.Contains(addr))
-        {
-            vma = p.FindVma(addr);
-        }
+        vma = p.FindVma(addr, vma);
         if (vma is null)
         {
             return -1;
@@ -107,8 +104,11 @@ internal sealed class ReferenceMemory
             var offset = (ulong)vma.ShmOffset + (addr - vma.Start);
             return ((1L << 20) + vma.Shm!.Id) << 40 | (long)(offset >> Geometry.PageShift);
         }
-        return ((long)p.Id + 1) << 40 | (long)(addr >> Geometry.PageShift);
+        return PrivateKey(p, addr);
     }
+
+    /// <summary>The key of <paramref name="p"/>'s private page at <paramref name="addr"/>.</summary>
+    private static long PrivateKey(Process p, ulong addr) => ((long)p.Id + 1) << 40 | (long)(addr >> Geometry.PageShift);
 
     private static long Space(long key) => key >> 40;
 
@@ -194,10 +194,7 @@ internal sealed class ReferenceMemory
         {
             var addr = (ulong)(key & ((1L << 40) - 1)) << Geometry.PageShift;
             // Pages come mostly in address order: the previous page's mapping is usually this one's too.
-            if (vma is null || !vma.Contains(addr))
-            {
-                vma = parent.FindVma(addr);
-            }
+            vma = parent.FindVma(addr, vma);
             if (vma is null || vma.DontCopy || vma.Shared)
             {
                 continue;
@@ -239,10 +236,9 @@ internal sealed class ReferenceMemory
         // Walk the range or the pages held, whichever is shorter (removals commute).
         if (RangePages(start, end) <= (ulong)_pages.Count)
         {
-            var space = ((long)p.Id + 1) << 40;
             for (var a = start; a < end; a += 0x1000)
             {
-                _pages.Remove(space | (long)(a >> Geometry.PageShift));
+                _pages.Remove(PrivateKey(p, a));
             }
             return;
         }

@@ -62,29 +62,20 @@ public class StaleLeftCoverageTests
         Assert.Equal(alone[0] & 0xfff, spliced[0] & 0xfff);
     }
 
-    [Fact]
-    public void A_split_write_protect_is_a_feature_apart()
+    [Theory]
+    // Only a split op's window lets a later line fault on the page before the flush: the step after this one.
+    [InlineData("t1 = thread()\nt1: uffd_wp(u, a, 4K, on)", "t1 = thread()\nt1: w = uffd_wp(u, a, 4K, on) &\nt1: wait(w)", 0x8000u)]
+    // Protecting sends the next write to userfaultfd, which blocks it; unprotecting (read-only before 6.3) sends it to
+    // the COW fault, which copies the page while the stale entries can still write the old one.
+    [InlineData("uffd_wp(u, a, 4K, off)", "uffd_wp(u, a, 4K, on)", 0x4000u)]
+    public void A_split_op_and_a_write_sent_to_userfaultfd_are_features_apart(string plain, string marked, uint bit)
     {
-        // Only a split op's window lets a later line fault on the page before the flush: the step after this one.
-        var atOnce = Left("t1 = thread()\nt1: uffd_wp(u, a, 4K, on)");
-        var split = Left("t1 = thread()\nt1: w = uffd_wp(u, a, 4K, on) &\nt1: wait(w)");
+        var without = Left(plain);
+        var with = Left(marked);
 
-        Assert.Single(atOnce);
-        Assert.Single(split);
-        Assert.Equal(atOnce[0] | 0x8000, split[0]);
-    }
-
-    [Fact]
-    public void Where_the_new_entry_sends_a_write_is_a_feature_apart()
-    {
-        // Protecting sends the next write to userfaultfd, which blocks it; unprotecting (read-only before 6.3) sends it
-        // to the COW fault, which copies the page while the stale entries can still write the old one.
-        var protect = Left("uffd_wp(u, a, 4K, on)");
-        var unprotect = Left("uffd_wp(u, a, 4K, off)");
-
-        Assert.Single(protect);
-        Assert.Single(unprotect);
-        Assert.Equal(unprotect[0] | 0x4000, protect[0]);
+        Assert.Single(without);
+        Assert.Single(with);
+        Assert.Equal(without[0] | bit, with[0]);
     }
 
     private static List<uint> Left(string protect) =>
