@@ -68,11 +68,14 @@ internal static class FuzzThroughputBenchmark
         using var self = Process.GetCurrentProcess();
         var cpu0 = self.TotalProcessorTime;
         var bytes0 = GC.GetAllocatedBytesForCurrentThread();
+        var (pause0, gen0) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0));
         var done = engine.RunBatch(executions).Executions;
         self.Refresh();
-        var rate = done / (self.TotalProcessorTime - cpu0).TotalSeconds;
+        var cpu = self.TotalProcessorTime - cpu0;
+        var rate = done / cpu.TotalSeconds;
+        var paused = (GC.GetTotalPauseDuration() - pause0) / cpu;
         Console.WriteLine(string.Create(Inv,
-            $"fixed work on {profile.Name} (seed 1, 20000 executions, then {done}): {rate:F0} executions per CPU-second, {(GC.GetAllocatedBytesForCurrentThread() - bytes0) / done} bytes allocated per execution; reached corpus {engine.CorpusSize}, coverage {engine.CoverageFeatures}, violations {engine.ViolationsSeen}"));
+            $"fixed work on {profile.Name} (seed 1, 20000 executions, then {done}): {rate:F0} executions per CPU-second, {(GC.GetAllocatedBytesForCurrentThread() - bytes0) / done} bytes allocated per execution, {GC.CollectionCount(0) - gen0} collections pausing {paused:P1} of the CPU time; reached corpus {engine.CorpusSize}, coverage {engine.CoverageFeatures}, violations {engine.ViolationsSeen}"));
         return rate;
     }
 
