@@ -44,24 +44,38 @@ public sealed class Coverage
     /// <summary>
     /// <see cref="Hit(CovPoint, Folio?, int, bool)"/> for each PTE-mapped subpage in [first, first + count) of a large
     /// folio (whose pincount does not move with its refcount), the k-th seen at refcount <paramref name="refStart"/> +
-    /// k * <paramref name="refStep"/> (-1, 0 or 1): a walk over a split PMD's template entries. When the subpages share
-    /// one mapcount it adds one feature per refcount bucket, the set the per-subpage hits give, instead of looking at
-    /// each subpage.
+    /// k * <paramref name="refStep"/> (-1, 0 or 1): a walk over a split PMD's template entries. Within a stretch of
+    /// subpages sharing one mapcount it adds one feature per refcount bucket, the features the per-subpage hits give in
+    /// the same order less repeats, instead of looking at each subpage.
     /// </summary>
     internal void HitRun(CovPoint point, Folio folio, int first, int count, int refStart, int refStep)
     {
         var at = (uint)point << 16;
         if (folio.SamePteMapcount(first, count) is { } mapcount)
         {
-            for (long k = 0; k < count; k += Math.Min(StepsInBucket(refStart + (int)k * refStep, refStep), count))
-            {
-                Add(at | State(folio, refStart + (int)k * refStep, mapcount + folio.CompoundMapcount, pmdMapped: false));
-            }
+            HitStretch(at, folio, 0, count, refStart, refStep, mapcount + folio.CompoundMapcount);
             return;
         }
-        for (var k = 0; k < count; k++)
+        // Mapcounts differ (part of the folio is mapped elsewhere too): stretch by stretch of equal ones.
+        for (var k = 0; k < count;)
         {
-            Add(at | State(folio, refStart + k * refStep, folio.Mapcount(first + k), pmdMapped: false));
+            var pteMapcount = folio.PteMapcount(first + k);
+            var end = k + 1;
+            while (end < count && folio.PteMapcount(first + end) == pteMapcount)
+            {
+                end++;
+            }
+            HitStretch(at, folio, k, end, refStart, refStep, pteMapcount + folio.CompoundMapcount);
+            k = end;
+        }
+    }
+
+    /// <summary>The hits of subpages [from, to) of a <see cref="HitRun"/>, all with <paramref name="mapcount"/>: one per refcount bucket.</summary>
+    private void HitStretch(uint at, Folio folio, int from, int to, int refStart, int refStep, int mapcount)
+    {
+        for (long k = from; k < to; k += Math.Min(StepsInBucket(refStart + (int)k * refStep, refStep), to))
+        {
+            Add(at | State(folio, refStart + (int)k * refStep, mapcount, pmdMapped: false));
         }
     }
 
