@@ -309,7 +309,7 @@ internal sealed partial class Kernel
             }
             else
             {
-                if (f.RefCount < count || !(f.SamePteMapcount(first, count) >= 1))
+                if (f.RefCount < count || !EveryPteMapped(f, first, count))
                 {
                     return false;
                 }
@@ -319,6 +319,26 @@ internal sealed partial class Kernel
             }
         }
         table.ClearTemplate(first, first + count);
+        return true;
+    }
+
+    /// <summary>
+    /// Every subpage of [first, first + count) has a PTE mapping to lose, so that no mapcount goes negative; their counts
+    /// may differ (part of the folio mapped elsewhere too), which the run's coverage tells apart as the per-entry zap would.
+    /// </summary>
+    private static bool EveryPteMapped(Folio f, int first, int count)
+    {
+        if (f.SamePteMapcount(first, count) is { } same)
+        {
+            return same >= 1;
+        }
+        for (var sub = first; sub < first + count; sub++)
+        {
+            if (f.PteMapcount(sub) < 1)
+            {
+                return false;
+            }
+        }
         return true;
     }
 
