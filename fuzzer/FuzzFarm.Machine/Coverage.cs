@@ -35,11 +35,43 @@ public sealed class Coverage
 
     /// <summary>The page state a hit records: refcount, mapcount and pincount bucketed, page kind, swap cache.</summary>
     private static uint State(Folio folio, int refCount, int mapcount, bool pmdMapped) =>
+        State(folio, refCount, mapcount, folio.Large ? folio.PinCount : refCount / Geometry.PinBias, pmdMapped);
+
+    private static uint State(Folio folio, int refCount, int mapcount, int pinCount, bool pmdMapped) =>
         (uint)Bucket(refCount)
         | ((uint)Bucket(mapcount) << 4)
-        | ((uint)Bucket(folio.Large ? folio.PinCount : refCount / Geometry.PinBias) << 8)
+        | ((uint)Bucket(pinCount) << 8)
         | ((uint)folio.Kind(pmdMapped) << 12)
         | (folio.SwapCache ? 1u << 15 : 0);
+
+    /// <summary>
+    /// <see cref="Hit(CovPoint, Folio?, int, bool)"/> for each subpage in [first, first + count) of a PMD-mapped large
+    /// folio that GUP takes one after another, the k-th seen at refcount <paramref name="refStart"/> + k *
+    /// <paramref name="refStep"/> and pincount <paramref name="pinStart"/> + k * <paramref name="pinStep"/> (steps 0 or
+    /// 1): within a stretch of equal mapcounts, one feature each time a count enters a new bucket, the features the
+    /// per-subpage hits give in the same order less repeats.
+    /// </summary>
+    internal void HitHugeRun(CovPoint point, Folio folio, int first, int count, int refStart, int pinStart, int refStep, int pinStep)
+    {
+        var at = (uint)point << 16;
+        for (var k = 0; k < count;)
+        {
+            var mapcount = folio.Mapcount(first + k);
+            var end = k + 1;
+            while (end < count && folio.Mapcount(first + end) == mapcount)
+            {
+                end++;
+            }
+            for (long j = k; j < end;)
+            {
+                var refCount = refStart + (int)j * refStep;
+                var pinCount = pinStart + (int)j * pinStep;
+                Add(at | State(folio, refCount, mapcount, pinCount, pmdMapped: true));
+                j += Math.Min(Math.Min(StepsInBucket(refCount, refStep), StepsInBucket(pinCount, pinStep)), end);
+            }
+            k = end;
+        }
+    }
 
     /// <summary>
     /// <see cref="Hit(CovPoint, Folio?, int, bool)"/> for each PTE-mapped subpage in [first, first + count) of a large

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FuzzFarm.Programs;
 
 namespace FuzzFarm.Machine;
@@ -164,6 +165,10 @@ internal sealed partial class Kernel
                 Grab(f!, sub, pmd, flags);
                 pages.Add(new GupPage(f!, sub, f!.Kind(pmd), grant));
                 done = true;
+                if (pmd && !followCow)
+                {
+                    a = GrabRestOfHuge(vma, f, a, end, grant, flags, pages);
+                }
             }
             if (!done)
             {
@@ -173,6 +178,43 @@ internal sealed partial class Kernel
         }
         return Status.Done;
     }
+
+    /// <summary>
+    /// The pages after <paramref name="a"/> under its huge entry, up to <paramref name="end"/> and the VMA's end, once
+    /// the walk took the page at <paramref name="a"/> without a fault: it would find each of them as it found that one
+    /// (same VMA, entry and flags; taking a page changes only counts), so they are taken at once, with the counts, pages
+    /// and coverage the walk gives them. Not when taking one warns or the walk is traced. Returns the last page taken.
+    /// </summary>
+    private ulong GrabRestOfHuge(Vma vma, Folio f, ulong a, ulong end, Decision grant, Foll flags, List<GupPage> pages)
+    {
+        var stop = Math.Min(Math.Min(end, vma.End), (a | (Geometry.PmdSize - 1)) + 1);
+        var count = (int)((stop - a + Geometry.PageSize - 1) >> Geometry.PageShift) - 1;
+        var pin = (flags & Foll.Pin) != 0;
+        if (count <= 0 || Tracing || !f.Large || (pin && PinWarns(f, 0)))
+        {
+            return a;
+        }
+        var first = PteIndex(a) + 1;
+        // Grab's counts: one reference (and, for a pin, one pincount) per page; none on a zero page.
+        var step = f.Zero ? 0 : 1;
+        var refStart = f.RefCount + step;
+        var pinStart = f.PinCount + (pin ? step : 0);
+        f.RefCount += step * count;
+        f.PinCount += pin ? step * count : 0;
+        Coverage.HitHugeRun(pin ? CovPoint.GupPin : CovPoint.GupGet, f, first, count, refStart, pinStart, step, pin ? step : 0);
+        var kind = f.Kind(true);
+        var from = pages.Count;
+        CollectionsMarshal.SetCount(pages, from + count);
+        var taken = CollectionsMarshal.AsSpan(pages)[from..];
+        for (var k = 0; k < count; k++)
+        {
+            taken[k] = new GupPage(f, first + k, kind, grant);
+        }
+        return a + ((ulong)count << Geometry.PageShift);
+    }
+
+    /// <summary>A pin of subpage <paramref name="sub"/> of <paramref name="f"/> warns: R/O pins unshare, yet it is a non-exclusive anon page.</summary>
+    private bool PinWarns(Folio f, int sub) => Profile.RoPinUnshare != RoPinUnshareRule.None && f.Anon && !f.Exclusive[sub];
 
     private static string FollText(Foll f) =>
         ((f & Foll.Pin) != 0 ? "FOLL_PIN" : "FOLL_GET") + ((f & Foll.Write) != 0 ? "|FOLL_WRITE" : "") +
@@ -206,7 +248,7 @@ internal sealed partial class Kernel
             {
                 Get(f, Geometry.PinBias);
             }
-            if (Profile.RoPinUnshare != RoPinUnshareRule.None && f.Anon && !f.Exclusive[pmd ? 0 : sub])
+            if (PinWarns(f, pmd ? 0 : sub))
             {
                 Warn($"kernel-warn in gup: pin of a non-exclusive anon page [{PageKindNames.Of(f.Kind(pmd))}]", $"pfn {f.Pfn}{SubText(f, sub)} pinned while shared");
             }
