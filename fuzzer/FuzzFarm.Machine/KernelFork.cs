@@ -369,8 +369,8 @@ internal sealed partial class Kernel
     }
 
     /// <summary>
-    /// A split PMD's untouched entries all map their own subpage of one folio with the same flags. When one COW VMA
-    /// covers the whole table and nothing about the folio calls for a copy, the child's table becomes the same
+    /// A split PMD's untouched entries all map their own subpage of one folio with the same flags. When one VMA
+    /// holds all of them and nothing about the folio calls for a copy, the child's table becomes the same
     /// template (write-protected, without uffd-wp) instead of 512 entries written into each table; the caller still
     /// counts each subpage's mapping. Returns the folio, or null when the general path must handle every entry.
     /// </summary>
@@ -381,8 +381,11 @@ internal sealed partial class Kernel
         {
             return null;
         }
-        var vma = parent.FindVma(tStart);
-        if (vma is null || vma.End - tStart < Geometry.PmdSize || !vma.ForkCopiesTable)
+        // One VMA holds every template entry (VMAs do not overlap, so holding the first and last is enough): the child's
+        // template then shares them all alike, and write-protecting the parent's touches no other mapping.
+        table.TemplateSpan(out var first, out var last);
+        var vma = parent.FindVma(tStart + ((ulong)first << Geometry.PageShift));
+        if (vma is null || !vma.Contains(tStart + ((ulong)last << Geometry.PageShift)) || !vma.ForkCopiesTable)
         {
             return null;
         }

@@ -537,6 +537,12 @@ internal sealed partial class Kernel
                 {
                     continue;
                 }
+                // A template entry that would keep its value stays the template rather than being written on its own:
+                // a later fork, zap or reset then takes the split table's untouched entries as runs.
+                if (table.IsTemplate(i) && Keeps(table.Peek(i)))
+                {
+                    continue;
+                }
                 ref var pte = ref table.At(i);
                 if (pte.IsSwap)
                 {
@@ -567,6 +573,18 @@ internal sealed partial class Kernel
             }
         }
         return changed;
+
+        // Whether the walk leaves entry e as it is: the same flags, so nothing to flush or grant.
+        bool Keeps(Pte e)
+        {
+            if (!e.Present)
+            {
+                return true;
+            }
+            var flags = UffdBits(e.Flags, uffd);
+            var write = !e.Folio!.Zero && ProtWrite(vma, e.Folio, e.Sub, flags, uffd);
+            return (write ? flags | PteFlags.Write : flags & ~PteFlags.Write) == e.Flags;
+        }
     }
 
     private static PteFlags UffdBits(PteFlags flags, int uffd) => uffd switch
