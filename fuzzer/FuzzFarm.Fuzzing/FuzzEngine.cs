@@ -143,7 +143,7 @@ public sealed class FuzzEngine
             // finds than it saves (the trimmed lines are the context later mutants need, observations included).
             var features = result.Coverage.ToArray();
             var fresh = _coverage.Add(features);
-            _corpus.Add(new CorpusEntry(program, features, fresh));
+            _corpus.Add(new CorpusEntry(program.Packed(), features, fresh));
             (_inputs ??= []).Add(new CorpusInput(ProgramPrinter.Print(program), fresh, features));
             // After the warm-up only, which must draw exactly what blind generation draws.
             if (Executions > _options.WarmUpExecutions)
@@ -195,7 +195,7 @@ public sealed class FuzzEngine
             return false;
         }
         var features = result.Coverage.ToArray();
-        _corpus.Add(new CorpusEntry(program, features, _coverage.Add(features)));
+        _corpus.Add(new CorpusEntry(program.Packed(), features, _coverage.Add(features)));
         return true;
     }
 

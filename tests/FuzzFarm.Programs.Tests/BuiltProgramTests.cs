@@ -38,6 +38,32 @@ public class BuiltProgramTests
     }
 
     [Fact]
+    public void APackedProgramIsTheSameProgramInNewObjectsAndValidatesAsItsOwnBasis()
+    {
+        var program = ProgramParser.Parse("""
+            # header
+            a = mmap(8K, rw, private)
+            t1 = fork()
+            t1: h = store(a+8, 1) &
+            t1: wait(h)
+
+            """);
+
+        var packed = program.Packed();
+
+        Assert.Equal(ProgramPrinter.Print(program), ProgramPrinter.Print(packed));
+        Assert.Equal((program.SlotCount, program.ThreadCount, program.LinesAfterExit), (packed.SlotCount, packed.ThreadCount, packed.LinesAfterExit));
+        Assert.All(program.Statements.Zip(packed.Statements), pair =>
+        {
+            Assert.NotSame(pair.First, pair.Second);
+            Assert.Equal((pair.First.Line, pair.First.ThreadSlot, pair.First.BindingSlot), (pair.Second.Line, pair.Second.ThreadSlot, pair.Second.BindingSlot));
+            Assert.Equal(pair.First.Args.ToArray(), pair.Second.Args.ToArray());
+        });
+        Assert.True(ProgramValidator.TryValidate(packed.Header, packed.Statements, packed, out var again, out _));
+        Assert.All(packed.Statements.Zip(again.Statements), pair => Assert.Same(pair.First, pair.Second));
+    }
+
+    [Fact]
     public void HundredsOfNamesResolveToTheirOwnSlotsAndARepeatIsRejected()
     {
         // Each use spells the name as a new string, as a parser does: lookups must compare text, not references.
