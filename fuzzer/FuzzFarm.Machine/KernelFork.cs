@@ -383,7 +383,10 @@ internal sealed partial class Kernel
         }
         // One VMA holds every template entry (VMAs do not overlap, so holding the first and last is enough): the child's
         // template then shares them all alike, and write-protecting the parent's touches no other mapping.
-        table.TemplateSpan(out var first, out var last);
+        if (!table.TemplateSpan(out var first, out var last))
+        {
+            return null;
+        }
         var vma = parent.FindVma(tStart + ((ulong)first << Geometry.PageShift));
         if (vma is null || !vma.Contains(tStart + ((ulong)last << Geometry.PageShift)) || !vma.ForkCopiesTable)
         {
