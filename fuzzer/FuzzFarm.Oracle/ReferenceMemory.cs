@@ -192,7 +192,7 @@ internal sealed class ReferenceMemory
         Vma? vma = null;
         foreach (var key in _scratch)
         {
-            var addr = (ulong)(key & ((1L << 40) - 1)) << Geometry.PageShift;
+            var addr = (ulong)(key & PageMask) << Geometry.PageShift;
             // Pages come mostly in address order: the previous page's mapping is usually this one's too.
             vma = parent.FindVma(addr, vma);
             if (vma is null || vma.DontCopy || vma.Shared)
@@ -201,7 +201,7 @@ internal sealed class ReferenceMemory
             }
             var copy = Rent();
             copy.CopyFrom(_pages[key]);
-            _pages[((long)child.Id + 1) << 40 | (key & ((1L << 40) - 1))] = copy;
+            _pages[((long)child.Id + 1) << 40 | (key & PageMask)] = copy;
         }
     }
 
@@ -272,7 +272,7 @@ internal sealed class ReferenceMemory
         var space = (long)p.Id + 1;
         foreach (var key in _pages.Keys)
         {
-            var addr = (ulong)(key & ((1L << 40) - 1)) << Geometry.PageShift;
+            var addr = (ulong)(key & PageMask) << Geometry.PageShift;
             if (Space(key) == space && addr >= start && addr < end && p.FindVma(addr) is { Shared: false })
             {
                 _scratch.Add(key);
