@@ -37,6 +37,30 @@ internal sealed class NameSet
         }
     }
 
+    /// <summary>
+    /// Ordinal equality of two names, inlined: names are a few characters long and most that differ differ in their
+    /// last digit, where string.Equals would call out to compare the whole span.
+    /// </summary>
+    public static bool Same(string? a, string? b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+        if (a is null || b is null || a.Length != b.Length)
+        {
+            return false;
+        }
+        for (var i = a.Length - 1; i >= 0; i--)
+        {
+            if (a[i] != b[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static string Prefix(ParamKind kind) => Prefixes[PrefixIndex(kind)];
 
     private static int PrefixIndex(ParamKind kind) => kind switch

@@ -82,7 +82,7 @@ internal sealed class Scope
         var threads = CollectionsMarshal.AsSpan(Threads);
         for (var i = threads.Length - 1; i >= 0; i--)
         {
-            if (string.Equals(threads[i].Name, name, StringComparison.Ordinal))
+            if (NameSet.Same(threads[i].Name, name))
             {
                 return i;
             }
@@ -95,7 +95,7 @@ internal sealed class Scope
         var resources = CollectionsMarshal.AsSpan(Resources);
         for (var i = resources.Length - 1; i >= 0; i--)
         {
-            if (string.Equals(resources[i].Name, name, StringComparison.Ordinal))
+            if (NameSet.Same(resources[i].Name, name))
             {
                 return i;
             }
@@ -126,7 +126,7 @@ internal sealed class Scope
         }
         return new Statement(thread, binding, op, ImmutableCollectionsMarshal.AsImmutableArray(args), split)
         {
-            ThreadSlot = SlotOf(thread),
+            ThreadSlot = ThreadIndex(thread) is var t and >= 0 ? Threads[t].Slot : -1,
             BindingSlot = binding is null ? -1 : _nextSlot,
         };
     }

@@ -35,6 +35,19 @@ public class NameSetTests
     }
 
     [Fact]
+    public void SameComparesNamesByTheirCharacters()
+    {
+        var a1 = NameSet.Prefix(ParamKind.Address) + "1";
+        Assert.True(NameSet.Same(a1, new string(a1.AsSpan())));
+        Assert.True(NameSet.Same(null, null));
+        Assert.False(NameSet.Same("a1", "a2"));
+        Assert.False(NameSet.Same("a1", "b1"));
+        Assert.False(NameSet.Same("a1", "a10"));
+        Assert.False(NameSet.Same("a1", null));
+        Assert.False(NameSet.Same(null, "a1"));
+    }
+
+    [Fact]
     public void PastTheCachedNumbersNamesAreSpelledOut()
     {
         var names = new NameSet();
