@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FuzzFarm.Programs;
 
 namespace FuzzFarm.Fuzzing;
@@ -36,9 +37,12 @@ internal sealed class Mutator
     private readonly Dictionary<string, string> _spliceNames = new(StringComparer.Ordinal);
     private readonly List<Statement> _spliced = new(8);
 
-    /// <summary>The names <see cref="RemoveWithDependents"/> removes, reused per thread (it is static, and the minimizer calls it too).</summary>
+    /// <summary>
+    /// The names <see cref="RemoveWithDependents"/> removes, reused per thread (it is static, and the minimizer calls it
+    /// too). A list: it holds a name or three, and a scan costs less than hashing every name of every later line.
+    /// </summary>
     [ThreadStatic]
-    private static HashSet<string>? doomedNames;
+    private static List<string>? doomedNames;
 
     public Mutator(Rng rng, Grammar grammar)
     {
@@ -252,35 +256,51 @@ internal sealed class Mutator
         {
             return;
         }
-        var doomed = doomedNames ??= new HashSet<string>(StringComparer.Ordinal);
+        var doomed = doomedNames ??= new List<string>(8);
         doomed.Clear();
         doomed.Add(binding);
-        for (var i = index; i < s.Count;)
+        // The kept lines slide down over the removed ones in one pass.
+        var lines = CollectionsMarshal.AsSpan(s);
+        var kept = index;
+        for (var i = index; i < lines.Length; i++)
         {
-            if (Uses(s[i], doomed))
+            var st = lines[i];
+            if (Uses(st, doomed))
             {
-                if (s[i].Binding is { } b2)
+                if (st.Binding is { } b2)
                 {
                     doomed.Add(b2);
                 }
-                s.RemoveAt(i);
             }
             else
             {
-                i++;
+                lines[kept++] = st;
             }
         }
+        s.RemoveRange(kept, lines.Length - kept);
     }
 
-    private static bool Uses(Statement st, HashSet<string> names)
+    private static bool Uses(Statement st, List<string> names)
     {
-        if (names.Contains(st.Thread))
+        if (Contains(names, st.Thread))
         {
             return true;
         }
-        foreach (var a in st.Args)
+        foreach (ref readonly var a in st.Args.AsSpan())
         {
-            if (a.Form == ArgForm.Name && a.Name is not null && names.Contains(a.Name))
+            if (a.Form == ArgForm.Name && a.Name is { } name && Contains(names, name))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool Contains(List<string> names, string name)
+    {
+        foreach (var n in CollectionsMarshal.AsSpan(names))
+        {
+            if (NameSet.Same(n, name))
             {
                 return true;
             }
