@@ -336,13 +336,22 @@ internal sealed class Mutator
         var k = _rng.Next(st.Args.Length);
         var param = st.Info.Params[k];
         var old = st.Args[k];
+        if (param is ParamKind.Number or ParamKind.Prot or ParamKind.MapFlags or ParamKind.Advice or ParamKind.PinFlags or ParamKind.OnOff)
+        {
+            var changed = st.Args.ToArray();
+            changed[k] = param == ParamKind.Number ? Arg.Num(MutateNumber(st.Op, k, old.Number)) : Arg.Of(MutateFlags(param, old.Flags));
+            // No name changes, so no scope to build: the line keeps the slots it had (validation corrects stale ones).
+            s[i] = new Statement(st.Thread, st.Binding, st.Op, ImmutableCollectionsMarshal.AsImmutableArray(changed), st.Split)
+            {
+                ThreadSlot = st.ThreadSlot,
+                BindingSlot = st.BindingSlot,
+            };
+            return true;
+        }
         _scope.Build(s, i);
         Arg replacement;
         switch (param)
         {
-            case ParamKind.Number:
-                replacement = Arg.Num(MutateNumber(st.Op, k, old.Number));
-                break;
             case ParamKind.Address:
             {
                 var t = _scope.ThreadIndex(st.Thread);
@@ -380,9 +389,6 @@ internal sealed class Mutator
                 replacement = Arg.Ref(chosen);
                 break;
             }
-            case ParamKind.Prot or ParamKind.MapFlags or ParamKind.Advice or ParamKind.PinFlags or ParamKind.OnOff:
-                replacement = Arg.Of(MutateFlags(param, old.Flags));
-                break;
             default:
             {
                 var n = _scope.CountKind(param);
