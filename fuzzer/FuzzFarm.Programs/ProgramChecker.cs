@@ -103,12 +103,13 @@ internal sealed class ProgramChecker
 
     private bool CheckStatements(Program? basis, out ImmutableArray<Statement> result)
     {
-        var output = new Statement[statements.Count];
+        var list = Lines(statements);
+        var output = new Statement[list.Length];
         result = default;
-        var start = basis is null ? 0 : ReplayBasis(basis, output);
+        var start = basis is null ? 0 : ReplayBasis(basis, list, output);
         for (var i = start; i < output.Length; i++)
         {
-            var statement = statements[i] ?? throw new InvalidOperationException($"statement {i} of the list is null");
+            var statement = list[i] ?? throw new InvalidOperationException($"statement {i} of the list is null");
             if (!CheckStatement(i, statement, out output[i]!))
             {
                 return false;
@@ -118,17 +119,25 @@ internal sealed class ProgramChecker
         return true;
     }
 
+    /// <summary>The list's lines as a span: the fuzzer's list is read line by line twice here, an interface call each.</summary>
+    private static ReadOnlySpan<Statement> Lines(IReadOnlyList<Statement> statements) => statements switch
+    {
+        List<Statement> list => CollectionsMarshal.AsSpan(list),
+        Statement[] array => array,
+        _ => statements.ToArray(),
+    };
+
     /// <summary>
     /// Replays the effects of the leading statements that are <paramref name="basis"/>'s own, at the same index, with
     /// the line they get here (so they come back as themselves); returns how many.
     /// </summary>
-    private int ReplayBasis(Program basis, Statement[] output)
+    private int ReplayBasis(Program basis, ReadOnlySpan<Statement> lines, Statement[] output)
     {
-        var same = basis.Statements;
+        var same = basis.Statements.AsSpan();
         // Renumbered lineless here too, the basis's statements already have the line and columns they would get.
         var checkLines = renumber && !(lineless && basis.Lineless);
         var i = 0;
-        for (; i < output.Length && i < same.Length && ReferenceEquals(statements[i], same[i]); i++)
+        for (; i < output.Length && i < same.Length && ReferenceEquals(lines[i], same[i]); i++)
         {
             var s = same[i];
             if (checkLines && (s.Line != RenumberedLine(i) || HasColumns(s)))
