@@ -159,7 +159,7 @@ internal sealed class Grammar
         {
             total += x;
         }
-        return total == 0 ? null : (Op)_rng.PickWeighted(w);
+        return total == 0 ? null : (Op)_rng.PickWeighted(w, total);
     }
 
     private void Build(ref Emitter e, Op op, int thread)

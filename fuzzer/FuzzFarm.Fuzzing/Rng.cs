@@ -61,6 +61,12 @@ public sealed class Rng
         {
             total += w;
         }
+        return PickWeighted(weights, total);
+    }
+
+    /// <summary>The same draw for a caller that summed the weights already (<paramref name="total"/>, positive).</summary>
+    public int PickWeighted(ReadOnlySpan<int> weights, int total)
+    {
         var r = Next(total);
         for (var i = 0; i < weights.Length; i++)
         {
