@@ -98,10 +98,11 @@ internal sealed class Folio
     }
 
     /// <summary>
-    /// A small page made a new exclusive anon copy holding <paramref name="words"/>, with the one PTE mapping and reference
-    /// that map it: what Reset, Anon, SetWords, Exclusive and AddPteMap do, at once (fork copies hundreds in a row).
+    /// A small page made a new exclusive anon page holding <paramref name="words"/> (a copy's; null for a fresh page),
+    /// with the one PTE mapping and reference that map it: what Reset, Anon, SetWords, Exclusive and AddPteMap do, at
+    /// once (fork copies hundreds in a row, and MAP_POPULATE faults them in).
     /// </summary>
-    public void ResetMappedCopy(int pfn, Decision origin, PageWords? words)
+    public void ResetMappedAnon(int pfn, Decision origin, PageWords? words)
     {
         Pfn = pfn;
         RefCount = 1;

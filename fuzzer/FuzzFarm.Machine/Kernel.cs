@@ -204,7 +204,7 @@ internal sealed partial class Kernel
                 copy = _words.Rent();
                 copy.CopyFrom(s);
             }
-            n.ResetMappedCopy(++_pfn, decision, copy);
+            n.ResetMappedAnon(++_pfn, decision, copy);
             ref var pte = ref ptes[k];
             pte.Folio = n;
             pte.Sub = 0;

@@ -53,16 +53,59 @@ internal sealed partial class Kernel
         if ((flags & Flag.Populate) != 0 && vma.Read)
         {
             var kind = vma.Write && !vma.Shared ? FaultKind.Write : FaultKind.Read;
-            for (var a = vma.Start; a < vma.End; a += (ulong)unit)
+            for (var a = vma.Start; a < vma.End;)
             {
+                if (kind == FaultKind.Write && !hugetlb && !Tracing && PopulateAnonTable(p, vma, a) is var next && next > a)
+                {
+                    a = next;
+                    continue;
+                }
                 var r = Fault(t, p, a, kind);
                 if (r != FaultResult.Ok)
                 {
                     return FromFault(r);
                 }
+                a += (ulong)unit;
             }
         }
         return Status.Done;
+    }
+
+    /// <summary>
+    /// The write faults of MAP_POPULATE from <paramref name="a"/> to the end of its page table (or of
+    /// <paramref name="vma"/>), when that table is new: each would find its PTE none and map a new exclusive page
+    /// (do_anonymous_page, no THP outside MADV_HUGEPAGE), so the pages are made as one run, with the pfns, lineage,
+    /// counts and coverage the faults give them. Returns where the run ends, or <paramref name="a"/> when the faults
+    /// must run one by one.
+    /// </summary>
+    private ulong PopulateAnonTable(Process p, Vma vma, ulong a)
+    {
+        var pmdStart = a & ~(ulong)(Geometry.PmdSize - 1);
+        var table = GetTable(p, a);
+        if (table.Huge is not null || table.IsSplit || !table.Used.IsEmpty || vma.ThpEligible(pmdStart))
+        {
+            return a;
+        }
+        var end = Math.Min(vma.End, pmdStart + Geometry.PmdSize);
+        var first = PteIndex(a);
+        var count = (int)((end - a) >> Geometry.PageShift);
+        PrepareAnonVma(p, vma);
+        _lineage.BornRun(_pfn + 1, count, Decision.AnonNew);
+        var pages = _smallFolios.RentMany(count);
+        var ptes = table.AtRun(first, count);
+        var flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
+        for (var k = 0; k < count; k++)
+        {
+            var f = pages[k];
+            f.ResetMappedAnon(++_pfn, Decision.AnonNew, null);
+            ref var pte = ref ptes[k];
+            pte.Folio = f;
+            pte.Flags = flags;
+            pte.Grant = pte.MappedBy = Decision.AnonNew;
+        }
+        // Every page is in the same state, so the faults' hits are one feature.
+        Coverage.Hit(CovPoint.AnonFault, pages[count - 1]);
+        return end;
     }
 
     /// <summary>Makes sure a VMA boundary falls at <paramref name="addr"/>.</summary>

@@ -25,6 +25,16 @@ internal sealed class Lineage
         _through[pfn] = Decision.None;
     }
 
+    /// <summary><see cref="Born"/> for each of pfns [<paramref name="first"/>, +<paramref name="count"/>).</summary>
+    public void BornRun(int first, int count, Decision origin)
+    {
+        Reserve(first + count - 1);
+        _parent.AsSpan(first, count).Clear();
+        _origin.AsSpan(first, count).Fill(origin);
+        _kind.AsSpan(first, count).Clear();
+        _through.AsSpan(first, count).Clear();
+    }
+
     /// <summary>
     /// Records that <paramref name="pfn"/>, a page of <paramref name="kind"/>, took its contents from
     /// <paramref name="source"/> (0: none), which the copying process mapped by <paramref name="through"/> as a page

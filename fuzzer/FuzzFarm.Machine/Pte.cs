@@ -20,7 +20,6 @@ internal enum PteFlags : byte
 internal struct Pte
 {
     public Folio? Folio;
-    public short Sub;
     public PteFlags Flags;
     public Decision Grant;
     /// <summary>
@@ -28,15 +27,24 @@ internal struct Pte
     /// granted on the same page (a reuse, mprotect); this stays with how the page came here.
     /// </summary>
     public Decision MappedBy;
-    /// <summary>Swap slot + 1, so that the default entry is "none".</summary>
-    private int _swap;
+    /// <summary>
+    /// The subpage of a present entry, or swap slot + 1 of a swap entry (which has no folio), so that the default
+    /// entry is "none". One field for both keeps the entry at 16 bytes: tables are cleared and copied by the thousand.
+    /// </summary>
+    private int _subOrSwap;
+
+    public short Sub
+    {
+        readonly get => (short)_subOrSwap;
+        set => _subOrSwap = value;
+    }
 
     public readonly bool Present => (Flags & PteFlags.Present) != 0;
 
     public readonly bool Writable => (Flags & PteFlags.Write) != 0;
 
     /// <summary>No page and no swap entry: empty, or a uffd-wp PTE marker (<see cref="IsUffdWpMarker"/>).</summary>
-    public readonly bool IsNone => Folio is null && _swap == 0;
+    public readonly bool IsNone => Folio is null && _subOrSwap == 0;
 
     /// <summary>
     /// A PTE marker (5.19+, shmem and hugetlb): an empty entry that keeps a uffd-wp protection, so that the page it
@@ -46,9 +54,9 @@ internal struct Pte
 
     public int SwapSlot
     {
-        readonly get => _swap - 1;
-        set => _swap = value + 1;
+        readonly get => _subOrSwap - 1;
+        set => _subOrSwap = value + 1;
     }
 
-    public readonly bool IsSwap => _swap != 0;
+    public readonly bool IsSwap => Folio is null && _subOrSwap != 0;
 }
