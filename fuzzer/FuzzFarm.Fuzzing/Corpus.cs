@@ -38,11 +38,23 @@ internal sealed class Corpus(FeatureHits? hits = null)
     private const double HitScale = 256;
     private const double SeldomFactor = 8;
 
+    /// <summary>What a feature adds to the rarity of each entry holding it, by dense id.</summary>
+    private struct FeatureTerms
+    {
+        public uint Feature;
+        public int CoveredBy;
+        /// <summary>1 / <see cref="CoveredBy"/>, kept as that count changes (seldom), so that no weighing divides for it.</summary>
+        public double Share;
+        /// <summary>The hit-count term, as of the last <see cref="Reweigh"/>.</summary>
+        public double Seldom;
+    }
+
     private readonly List<CorpusEntry> _entries = [];
     // Each feature gets a dense id on first sight, so that reweighing (every few thousand executions, over every
-    // feature of every entry) reads counts from an array instead of a dictionary.
+    // feature of every entry) reads its terms from an array instead of a dictionary. Most features are held by many
+    // entries: reweighing computes each one's hit-count term once, not once per entry holding it.
     private readonly Dictionary<uint, int> _ids = [];
-    private readonly List<int> _coveredBy = [];
+    private readonly List<FeatureTerms> _terms = [];
     private readonly List<double> _cumulative = [];
     private int _addedSinceReweigh;
     private int _sizeAtLastMinimize;
@@ -60,11 +72,12 @@ internal sealed class Corpus(FeatureHits? hits = null)
             ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_ids, entry.Features[k], out var known);
             if (!known)
             {
-                id = _coveredBy.Count;
-                _coveredBy.Add(0);
+                id = _terms.Count;
+                _terms.Add(new FeatureTerms { Feature = entry.Features[k] });
             }
             ids[k] = id;
-            _coveredBy[id]++;
+            ref var terms = ref CollectionsMarshal.AsSpan(_terms)[id];
+            terms.Share = 1.0 / ++terms.CoveredBy;
         }
         entry.Ids = ids;
         // Reweighing every entry costs a pass over every feature: do it only as the corpus grows by a quarter (or as
@@ -123,14 +136,21 @@ internal sealed class Corpus(FeatureHits? hits = null)
         }
         _entries.Clear();
         _entries.AddRange(kept);
-        var counts = CollectionsMarshal.AsSpan(_coveredBy);
-        counts.Clear();
+        var terms = CollectionsMarshal.AsSpan(_terms);
+        foreach (ref var t in terms)
+        {
+            t.CoveredBy = 0;
+        }
         foreach (var e in _entries)
         {
             foreach (var id in e.Ids)
             {
-                counts[id]++;
+                terms[id].CoveredBy++;
             }
+        }
+        foreach (ref var t in terms)
+        {
+            t.Share = 1.0 / t.CoveredBy;
         }
         _sizeAtLastMinimize = _entries.Count;
         Reweigh();
@@ -141,28 +161,81 @@ internal sealed class Corpus(FeatureHits? hits = null)
     {
         _cumulative.Clear();
         _addedSinceReweigh = 0;
-        var sum = 0.0;
-        foreach (var e in _entries)
+        var terms = CollectionsMarshal.AsSpan(_terms);
+        foreach (ref var t in terms)
         {
-            e.Weight = WeightOf(e);
-            sum += e.Weight;
+            // Without hit counts the term is 0, and adding 0.0 to a positive sum leaves every bit of it.
+            t.Seldom = hits is { } reached ? Seldom(reached.Of(t.Feature)) : 0;
+        }
+        var entries = CollectionsMarshal.AsSpan(_entries);
+        var sum = 0.0;
+        for (var i = 0; i < entries.Length; i += 2)
+        {
+            var a = entries[i];
+            var b = i + 1 < entries.Length ? entries[i + 1] : null;
+            var (rarityA, rarityB) = Rarities(terms, a.Ids, b?.Ids ?? []);
+            a.Weight = Weight(rarityA, a);
+            sum += a.Weight;
             _cumulative.Add(sum);
+            if (b is not null)
+            {
+                b.Weight = Weight(rarityB, b);
+                sum += b.Weight;
+                _cumulative.Add(sum);
+            }
         }
     }
 
+    /// <summary>
+    /// The rarities of two entries, each summed in the order <see cref="WeightOf"/> sums it (the same bits), the two
+    /// sums interleaved: each is a chain of dependent additions, and two chains keep the adder busy while one waits.
+    /// </summary>
+    private static (double, double) Rarities(ReadOnlySpan<FeatureTerms> terms, int[] a, int[] b)
+    {
+        double rarityA = 0, rarityB = 0;
+        var both = Math.Min(a.Length, b.Length);
+        for (var k = 0; k < both; k++)
+        {
+            ref readonly var ta = ref terms[a[k]];
+            ref readonly var tb = ref terms[b[k]];
+            rarityA += ta.Share;
+            rarityB += tb.Share;
+            rarityA += ta.Seldom;
+            rarityB += tb.Seldom;
+        }
+        return (Rarity(terms, a, both, rarityA), Rarity(terms, b, both, rarityB));
+    }
+
+    /// <summary>Adds the terms of <paramref name="ids"/> from <paramref name="from"/> on to <paramref name="rarity"/>.</summary>
+    private static double Rarity(ReadOnlySpan<FeatureTerms> terms, int[] ids, int from, double rarity)
+    {
+        for (var k = from; k < ids.Length; k++)
+        {
+            ref readonly var t = ref terms[ids[k]];
+            rarity += t.Share;
+            rarity += t.Seldom;
+        }
+        return rarity;
+    }
+
+    /// <summary>The weight of one entry, its hit-count terms as of now (an entry added between reweighings).</summary>
     private double WeightOf(CorpusEntry e)
     {
-        var counts = CollectionsMarshal.AsSpan(_coveredBy);
+        var terms = CollectionsMarshal.AsSpan(_terms);
         var rarity = 0.0;
         for (var k = 0; k < e.Ids.Length; k++)
         {
-            rarity += 1.0 / counts[e.Ids[k]];
+            rarity += terms[e.Ids[k]].Share;
             if (hits is not null)
             {
-                rarity += SeldomFactor * HitScale / (HitScale + hits.Of(e.Features[k]));
+                rarity += Seldom(hits.Of(e.Features[k]));
             }
         }
-        // Short, cheap programs give more variety per second; the 1 keeps every entry reachable.
-        return (1.0 + rarity) / (4 + e.Cost);
+        return Weight(rarity, e);
     }
+
+    private static double Seldom(uint hits) => SeldomFactor * HitScale / (HitScale + hits);
+
+    // Short, cheap programs give more variety per second; the 1 keeps every entry reachable.
+    private static double Weight(double rarity, CorpusEntry e) => (1.0 + rarity) / (4 + e.Cost);
 }

@@ -1,4 +1,5 @@
 using FuzzFarm.Machine;
+using FuzzFarm.Programs;
 
 namespace FuzzFarm.Oracle;
 
@@ -30,6 +31,11 @@ public sealed partial class Executor
     private readonly Dictionary<long, long> _orphans = [];
     /// <summary>Processes with a split clear_refs not yet finished: their soft-dirty bits are in flux.</summary>
     private readonly HashSet<int> _clearing = [];
+    /// <summary>
+    /// Whether the program reads soft-dirty bits (has a pagemap line): only then are the pages written since clear_refs
+    /// worth recording, a map update per page of every CPU write.
+    /// </summary>
+    private bool _readsSoftDirty;
 
     /// <summary>The oracle's clock: one step per statement run. Steps of each fork (by child id), pin, O_DIRECT op.</summary>
     private long _step;
@@ -50,8 +56,13 @@ public sealed partial class Executor
 
     private long ForkStep(Process p) => StepOf(_forkSteps, p.Id);
 
-    private void ResetTrackers()
+    private void ResetTrackers(Program program)
     {
+        _readsSoftDirty = false;
+        foreach (var st in program.Statements)
+        {
+            _readsSoftDirty |= st.Op == Op.Pagemap;
+        }
         _step = 0;
         _trackers.Clear();
         _dirtySinceClear.Clear();
@@ -67,6 +78,10 @@ public sealed partial class Executor
     {
         _tokens[token].Landing = landing;
         _ref.WriteRange(p, addr, len, token);
+        if (!_readsSoftDirty)
+        {
+            return;
+        }
         for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
         {
             var key = PageKey(p, a);

@@ -54,7 +54,7 @@ public sealed partial class Executor
         _kernel.Reset(profile, Math.Max(program.SlotCount, 1));
         _tokens.Clear();
         _ref.Clear();
-        ResetTrackers();
+        ResetTrackers(program);
         _blocked = false;
         if (_slots.Length < program.SlotCount)
         {

@@ -37,6 +37,38 @@ public class CorpusTests
         Assert.InRange(Picks(corpus, [3, 4]), 4_500, 5_500);
     }
 
+    [Fact]
+    public void ReweighingGivesEachEntryTheWeightItsFeaturesSumToFeatureByFeature()
+    {
+        var hits = new FeatureHits();
+        var corpus = new Corpus(hits);
+        // An odd number of entries of different lengths sharing features (every path of the interleaved sums), with
+        // terms that round differently when added in another order.
+        var random = new Random(7);
+        for (var i = 0; i < 41; i++)
+        {
+            uint[] features = [.. Enumerable.Range(0, random.Next(1, 80)).Select(_ => (uint)random.Next(1, 200)).Distinct().Order()];
+            corpus.Add(new CorpusEntry(Same, features, features.Length));
+        }
+        for (var n = 0; n < 20_000; n++)
+        {
+            hits.Record([(uint)random.Next(1, 200), (uint)random.Next(1, 40)]);
+        }
+        corpus.Reweigh();
+
+        foreach (var e in corpus.Entries)
+        {
+            // The weight as a plain loop sums it, term by term in the entry's feature order: exactly, bit for bit.
+            var rarity = 0.0;
+            foreach (var f in e.Features)
+            {
+                rarity += 1.0 / corpus.Entries.Count(other => other.Features.Contains(f));
+                rarity += 8 * 256.0 / (256.0 + hits.Of(f));
+            }
+            Assert.Equal(BitConverter.DoubleToInt64Bits((1.0 + rarity) / (4 + e.Cost)), BitConverter.DoubleToInt64Bits(e.Weight));
+        }
+    }
+
     private static int Picks(Corpus corpus, uint[] features)
     {
         var rng = new Rng(1);
