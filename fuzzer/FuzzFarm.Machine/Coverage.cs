@@ -48,44 +48,32 @@ public sealed class Coverage
     /// <see cref="Hit(CovPoint, Folio?, int, bool)"/> for each subpage in [first, first + count) of a PMD-mapped large
     /// folio that GUP takes one after another, the k-th seen at refcount <paramref name="refStart"/> + k *
     /// <paramref name="refStep"/> and pincount <paramref name="pinStart"/> + k * <paramref name="pinStep"/> (steps 0 or
-    /// 1): within a stretch of equal mapcounts, one feature each time a count enters a new bucket, the features the
-    /// per-subpage hits give in the same order less repeats.
+    /// 1).
     /// </summary>
-    internal void HitHugeRun(CovPoint point, Folio folio, int first, int count, int refStart, int pinStart, int refStep, int pinStep)
-    {
-        var at = (uint)point << 16;
-        for (var k = 0; k < count;)
-        {
-            var mapcount = folio.Mapcount(first + k);
-            var end = k + 1;
-            while (end < count && folio.Mapcount(first + end) == mapcount)
-            {
-                end++;
-            }
-            for (long j = k; j < end;)
-            {
-                var refCount = refStart + (int)j * refStep;
-                var pinCount = pinStart + (int)j * pinStep;
-                Add(at | State(folio, refCount, mapcount, pinCount, pmdMapped: true));
-                j += Math.Min(Math.Min(StepsInBucket(refCount, refStep), StepsInBucket(pinCount, pinStep)), end);
-            }
-            k = end;
-        }
-    }
+    internal void HitHugeRun(CovPoint point, Folio folio, int first, int count, int refStart, int pinStart, int refStep, int pinStep) =>
+        HitSubpages(point, folio, first, count, new CountWalk(refStart, refStep, pinStart, pinStep), pmdMapped: true);
 
     /// <summary>
     /// <see cref="Hit(CovPoint, Folio?, int, bool)"/> for each PTE-mapped subpage in [first, first + count) of a large
     /// folio (whose pincount does not move with its refcount), the k-th seen at refcount <paramref name="refStart"/> +
-    /// k * <paramref name="refStep"/> (-1, 0 or 1): a walk over a split PMD's template entries. Within a stretch of
-    /// subpages sharing one mapcount it adds one feature per refcount bucket, the features the per-subpage hits give in
-    /// the same order less repeats, instead of looking at each subpage.
+    /// k * <paramref name="refStep"/> (-1, 0 or 1): a walk over a split PMD's template entries.
     /// </summary>
-    internal void HitRun(CovPoint point, Folio folio, int first, int count, int refStart, int refStep)
+    internal void HitRun(CovPoint point, Folio folio, int first, int count, int refStart, int refStep) =>
+        // A small folio has one subpage, whose pincount is its refcount's (State's rule), taken here at refStart.
+        HitSubpages(point, folio, first, count,
+            new CountWalk(refStart, refStep, folio.Large ? folio.PinCount : refStart / Geometry.PinBias, 0), pmdMapped: false);
+
+    /// <summary>
+    /// The hits of subpages [first, first + count), the k-th at the counts <paramref name="walk"/> gives it: within a
+    /// stretch of subpages sharing one mapcount, one feature each time a count enters a new bucket. These are the
+    /// features the per-subpage hits give, in the same order less repeats, without looking at each subpage.
+    /// </summary>
+    private void HitSubpages(CovPoint point, Folio folio, int first, int count, CountWalk walk, bool pmdMapped)
     {
         var at = (uint)point << 16;
         if (folio.SamePteMapcount(first, count) is { } mapcount)
         {
-            HitStretch(at, folio, 0, count, refStart, refStep, mapcount + folio.CompoundMapcount);
+            HitStretch(at, folio, 0, count, walk, mapcount + folio.CompoundMapcount, pmdMapped);
             return;
         }
         // Mapcounts differ (part of the folio is mapped elsewhere too): stretch by stretch of equal ones.
@@ -97,19 +85,25 @@ public sealed class Coverage
             {
                 end++;
             }
-            HitStretch(at, folio, k, end, refStart, refStep, pteMapcount + folio.CompoundMapcount);
+            HitStretch(at, folio, k, end, walk, pteMapcount + folio.CompoundMapcount, pmdMapped);
             k = end;
         }
     }
 
-    /// <summary>The hits of subpages [from, to) of a <see cref="HitRun"/>, all with <paramref name="mapcount"/>: one per refcount bucket.</summary>
-    private void HitStretch(uint at, Folio folio, int from, int to, int refStart, int refStep, int mapcount)
+    /// <summary>The hits of subpages [from, to) of a run, all with <paramref name="mapcount"/>: one per count bucket.</summary>
+    private void HitStretch(uint at, Folio folio, int from, int to, CountWalk walk, int mapcount, bool pmdMapped)
     {
-        for (long k = from; k < to; k += Math.Min(StepsInBucket(refStart + (int)k * refStep, refStep), to))
+        for (long k = from; k < to;)
         {
-            Add(at | State(folio, refStart + (int)k * refStep, mapcount, pmdMapped: false));
+            var refCount = walk.RefStart + (int)k * walk.RefStep;
+            var pinCount = walk.PinStart + (int)k * walk.PinStep;
+            Add(at | State(folio, refCount, mapcount, pinCount, pmdMapped));
+            k += Math.Min(Math.Min(StepsInBucket(refCount, walk.RefStep), StepsInBucket(pinCount, walk.PinStep)), to);
         }
     }
+
+    /// <summary>The refcount and pincount of the first subpage of a run, and how much each moves per subpage.</summary>
+    private readonly record struct CountWalk(int RefStart, int RefStep, int PinStart, int PinStep);
 
     /// <summary>How many steps of <paramref name="step"/> from <paramref name="v"/> stay in its bucket (at least 1).</summary>
     private static long StepsInBucket(int v, int step)
