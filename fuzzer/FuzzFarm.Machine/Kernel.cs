@@ -191,15 +191,25 @@ internal sealed partial class Kernel
         PageKind throughKind)
     {
         _lineage.CopiedRun(_pfn + 1, count, decision, f.Pfn, PageKind.Base, through, throughKind);
-        var copies = _smallFolios.RentMany(count);
-        var words = f.Words.Slice(first, count);
+        MapNewPages(target, first, count, flags, decision, f.Words.Slice(first, count));
+    }
+
+    /// <summary>
+    /// New exclusive base pages, the next <paramref name="count"/> pfns, mapped by entries [first, first + count) of
+    /// <paramref name="target"/> with <paramref name="flags"/>: each holds a copy of its <paramref name="words"/> entry,
+    /// or nothing when <paramref name="words"/> is empty (fresh pages). The caller records their lineage. Returns the
+    /// last page.
+    /// </summary>
+    private Folio MapNewPages(PteTable target, int first, int count, PteFlags flags, Decision decision, ReadOnlySpan<PageWords?> words)
+    {
+        var pages = _smallFolios.RentMany(count);
         var ptes = target.AtRun(first, count);
         for (var k = 0; k < count; k++)
         {
-            var n = copies[k];
+            var n = pages[k];
             // CopyPage, then AddMap, folded into the reset.
             PageWords? copy = null;
-            if (words[k] is { } s)
+            if (!words.IsEmpty && words[k] is { } s)
             {
                 copy = _words.Rent();
                 copy.CopyFrom(s);
@@ -211,7 +221,11 @@ internal sealed partial class Kernel
             pte.Flags = flags;
             pte.Grant = pte.MappedBy = decision;
         }
+        return pages[count - 1];
     }
+
+    /// <summary>A new private page's entry: maybe_mkwrite(pte_mkdirty(...)), and pte_mkdirty sets soft-dirty too (x86).</summary>
+    private static PteFlags NewPageFlags(Vma vma) => PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
 
     internal Folio AllocHuge(Decision origin, bool hugetlb)
     {

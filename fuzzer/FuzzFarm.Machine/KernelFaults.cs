@@ -124,7 +124,7 @@ internal sealed partial class Kernel
         thp.CompoundMapcount = 1;
         thp.RefCount = 1;
         table.Huge = thp;
-        table.HugeFlags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
+        table.HugeFlags = NewPageFlags(vma);
         table.HugeGrant = table.HugeMappedBy = Decision.ThpNew;
         Coverage.Hit(CovPoint.ThpFault, thp, 0, true);
         if (Tracing)
@@ -169,7 +169,7 @@ internal sealed partial class Kernel
         f.Exclusive[0] = true;
         pte.Folio = f;
         pte.Sub = 0;
-        pte.Flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
+        pte.Flags = NewPageFlags(vma);
         pte.Grant = pte.MappedBy = Decision.AnonNew;
         AddMap(f, 0);
         Coverage.Hit(CovPoint.AnonFault, f);

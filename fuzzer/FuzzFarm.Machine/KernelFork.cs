@@ -198,8 +198,7 @@ internal sealed partial class Kernel
                 n.Exclusive[0] = true;
                 cpte.Folio = n;
                 cpte.Sub = 0;
-                // pte_mkdirty also sets the soft-dirty bit (x86).
-                cpte.Flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (area.Write ? PteFlags.Write : 0);
+                cpte.Flags = NewPageFlags(area);
                 cpte.Grant = cpte.MappedBy = Decision.ForkCopyPinned;
                 AddMap(n, 0);
                 Coverage.Hit(CovPoint.ForkCopyPinned, f, sub);
@@ -286,7 +285,7 @@ internal sealed partial class Kernel
             return 0;
         }
         childTable ??= GetTable(c, tStart);
-        var flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (area.Write ? PteFlags.Write : 0);
+        var flags = NewPageFlags(area);
         var count = end - first;
         CopySubpagesToBase(f, first, count, childTable, flags, Decision.ForkCopyPinned, pte.MappedBy, f.Kind(pmdMapped: false));
         for (var i = first; Tracing && i < end; i++)

@@ -91,20 +91,9 @@ internal sealed partial class Kernel
         var count = (int)((end - a) >> Geometry.PageShift);
         PrepareAnonVma(p, vma);
         _lineage.BornRun(_pfn + 1, count, Decision.AnonNew);
-        var pages = _smallFolios.RentMany(count);
-        var ptes = table.AtRun(first, count);
-        var flags = PteFlags.Present | PteFlags.Dirty | PteFlags.SoftDirty | (vma.Write ? PteFlags.Write : 0);
-        for (var k = 0; k < count; k++)
-        {
-            var f = pages[k];
-            f.ResetMappedAnon(++_pfn, Decision.AnonNew, null);
-            ref var pte = ref ptes[k];
-            pte.Folio = f;
-            pte.Flags = flags;
-            pte.Grant = pte.MappedBy = Decision.AnonNew;
-        }
+        var last = MapNewPages(table, first, count, NewPageFlags(vma), Decision.AnonNew, default);
         // Every page is in the same state, so the faults' hits are one feature.
-        Coverage.Hit(CovPoint.AnonFault, pages[count - 1]);
+        Coverage.Hit(CovPoint.AnonFault, last);
         return end;
     }
 
@@ -597,20 +586,20 @@ internal sealed partial class Kernel
                     // Empty, or a marker that MarkEmptyEntries has already dealt with.
                     continue;
                 }
-                var flags = UffdBits(pte.Flags, uffd);
-                var write = !pte.Folio!.Zero && ProtWrite(vma, pte.Folio, pte.Sub, flags, uffd);
+                var folio = pte.Folio!;
+                var (flags, write) = Target(pte);
                 var wasWritable = pte.Writable;
-                changed += Apply(p, ref flags, write, a >> Geometry.PageShift, a >> Geometry.PageShift, cause, pte.Folio, window);
+                changed += Apply(p, ref flags, write, a >> Geometry.PageShift, a >> Geometry.PageShift, cause, folio, window);
                 pte.Flags = flags;
                 if (write && !wasWritable)
                 {
                     // A shared page is writable by vm_page_prot, not by the exclusive-anon upgrade: name which.
                     pte.Grant = vma.Shared ? Decision.MprotectWritableShared : Decision.MprotectWritable;
-                    Coverage.Hit(CovPoint.MprotectWritable, pte.Folio, pte.Sub);
+                    Coverage.Hit(CovPoint.MprotectWritable, folio, pte.Sub);
                     if (Tracing)
                     {
                         // Later writes take no fault here, so nothing else in the trace would show this PTE's grant.
-                        Note($"change_protection: P{p.Id} 0x{a:x} pfn {pte.Folio.Pfn}{SubText(pte.Folio, pte.Sub)} made writable at once (soft-dirty {((flags & PteFlags.SoftDirty) != 0 ? 1 : 0)})");
+                        Note($"change_protection: P{p.Id} 0x{a:x} pfn {folio.Pfn}{SubText(folio, pte.Sub)} made writable at once (soft-dirty {((flags & PteFlags.SoftDirty) != 0 ? 1 : 0)})");
                     }
                 }
             }
@@ -618,17 +607,17 @@ internal sealed partial class Kernel
         return changed;
 
         // Whether the walk leaves entry e as it is: the same flags, so nothing to flush or grant.
-        bool Keeps(Pte e)
+        bool Keeps(Pte e) => !e.Present || Target(e) is var (flags, write) && WithWrite(flags, write) == e.Flags;
+
+        // What the walk gives present entry e: its uffd-wp bit as asked, and whether it is to be writable.
+        (PteFlags Flags, bool Write) Target(in Pte e)
         {
-            if (!e.Present)
-            {
-                return true;
-            }
             var flags = UffdBits(e.Flags, uffd);
-            var write = !e.Folio!.Zero && ProtWrite(vma, e.Folio, e.Sub, flags, uffd);
-            return (write ? flags | PteFlags.Write : flags & ~PteFlags.Write) == e.Flags;
+            return (flags, !e.Folio!.Zero && ProtWrite(vma, e.Folio, e.Sub, flags, uffd));
         }
     }
+
+    private static PteFlags WithWrite(PteFlags flags, bool write) => write ? flags | PteFlags.Write : flags & ~PteFlags.Write;
 
     private static PteFlags UffdBits(PteFlags flags, int uffd) => uffd switch
     {
@@ -646,7 +635,7 @@ internal sealed partial class Kernel
     private int Apply(Process p, ref PteFlags flags, bool write, ulong firstPage, ulong lastPage, Decision cause, Folio folio, SimThread? window)
     {
         var was = (flags & PteFlags.Write) != 0;
-        flags = write ? flags | PteFlags.Write : flags & ~PteFlags.Write;
+        flags = WithWrite(flags, write);
         if (was && !write)
         {
             Coverage.Hit(CovPoint.MprotectWp, (int)cause);
