@@ -112,6 +112,9 @@ internal sealed class ReferenceMemory
 
     private static long Space(long key) => key >> 40;
 
+    /// <summary>Where a private key's page sits in its process.</summary>
+    private static ulong PageAddress(long key) => (ulong)(key & PageMask) << Geometry.PageShift;
+
     public ulong Read(long key, int word) => key >= 0 && _pages.TryGetValue(key, out var w) ? w.Get(word) : 0;
 
     public PageWords? Page(long key) => key >= 0 && _pages.TryGetValue(key, out var w) ? w : null;
@@ -192,7 +195,7 @@ internal sealed class ReferenceMemory
         Vma? vma = null;
         foreach (var key in _scratch)
         {
-            var addr = (ulong)(key & PageMask) << Geometry.PageShift;
+            var addr = PageAddress(key);
             // Pages come mostly in address order: the previous page's mapping is usually this one's too.
             vma = parent.FindVma(addr, vma);
             if (vma is null || vma.DontCopy || vma.Shared)
@@ -201,7 +204,7 @@ internal sealed class ReferenceMemory
             }
             var copy = Rent();
             copy.CopyFrom(_pages[key]);
-            _pages[((long)child.Id + 1) << 40 | (key & PageMask)] = copy;
+            _pages[PrivateKey(child, addr)] = copy;
         }
     }
 
@@ -261,7 +264,7 @@ internal sealed class ReferenceMemory
     /// <summary>Is <paramref name="key"/> one of process <paramref name="p"/>'s private pages in [start, end)?</summary>
     public static bool InPrivateRange(long key, Process p, ulong start, ulong end)
     {
-        var addr = (ulong)(key & PageMask) << Geometry.PageShift;
+        var addr = PageAddress(key);
         return key >= 0 && Space(key) == (long)p.Id + 1 && addr >= start && addr < end;
     }
 
@@ -269,11 +272,9 @@ internal sealed class ReferenceMemory
     public void Discard(Process p, ulong start, ulong end)
     {
         _scratch.Clear();
-        var space = (long)p.Id + 1;
         foreach (var key in _pages.Keys)
         {
-            var addr = (ulong)(key & PageMask) << Geometry.PageShift;
-            if (Space(key) == space && addr >= start && addr < end && p.FindVma(addr) is { Shared: false })
+            if (InPrivateRange(key, p, start, end) && p.FindVma(PageAddress(key)) is { Shared: false })
             {
                 _scratch.Add(key);
             }
