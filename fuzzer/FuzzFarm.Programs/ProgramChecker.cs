@@ -101,22 +101,98 @@ internal sealed class ProgramChecker
         return true;
     }
 
+    /// <summary>
+    /// Checks each line, or replays one that is <paramref name="basis"/>'s own while the names, threads and processes
+    /// stand as they stood before it there: its checks depend on nothing else, and it passed them in the basis. A line
+    /// that binds nothing and neither waits nor exits leaves them as they were, so the replay follows the basis past a
+    /// mutant's inserted, removed or changed lines of that sort, and past a changed line with the same effect.
+    /// </summary>
     private bool CheckStatements(Program? basis, out ImmutableArray<Statement> result)
     {
         var list = Lines(statements);
         var output = new Statement[list.Length];
         result = default;
-        var start = basis is null ? 0 : ReplayBasis(basis, list, output);
-        for (var i = start; i < output.Length; i++)
+        var same = basis is null ? default : basis.Statements.AsSpan();
+        // Renumbered lineless here too, the basis's statements already have the line and columns they would get.
+        var checkLines = basis is not null && renumber && !(lineless && basis.Lineless);
+        // The basis line whose state the names stand in (the next to match), or -1 once they differ.
+        var next = basis is null ? -1 : 0;
+        for (var i = 0; i < output.Length; i++)
         {
             var statement = list[i] ?? throw new InvalidOperationException($"statement {i} of the list is null");
+            if (next >= 0 && Replayable(same, ref next, statement, i, checkLines))
+            {
+                Replay(i, statement);
+                output[i] = statement;
+                continue;
+            }
             if (!CheckStatement(i, statement, out output[i]!))
             {
                 return false;
             }
+            if (next >= 0 && Effective(statement))
+            {
+                next = SameEffect(same, next, output[i]);
+            }
         }
         result = ImmutableCollectionsMarshal.AsImmutableArray(output);
         return true;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="statement"/> is the basis line at <paramref name="next"/> or after basis lines without
+    /// effect there (removed from the mutant), and keeps the line it would get at <paramref name="index"/>; if so,
+    /// <paramref name="next"/> moves past it.
+    /// </summary>
+    private bool Replayable(ReadOnlySpan<Statement> same, ref int next, Statement statement, int index, bool checkLines)
+    {
+        var k = next;
+        while (k < same.Length && !ReferenceEquals(statement, same[k]) && !Effective(same[k]))
+        {
+            k++;
+        }
+        if (k == same.Length || !ReferenceEquals(statement, same[k]) || (checkLines && (statement.Line != RenumberedLine(index) || HasColumns(statement))))
+        {
+            return false;
+        }
+        next = k + 1;
+        return true;
+    }
+
+    /// <summary>
+    /// After a checked line with effects: the basis line past the next one with effects when that one had the same
+    /// (the names then stand as they stood after it), else -1.
+    /// </summary>
+    private static int SameEffect(ReadOnlySpan<Statement> same, int next, Statement resolved)
+    {
+        var k = next;
+        while (k < same.Length && !Effective(same[k]))
+        {
+            k++;
+        }
+        if (k == same.Length)
+        {
+            return -1;
+        }
+        var b = same[k];
+        var alike = b.Op == resolved.Op && b.ThreadSlot == resolved.ThreadSlot && b.Split == resolved.Split
+            && string.Equals(b.Binding, resolved.Binding, StringComparison.Ordinal)
+            && (b.Op != Op.Wait || b.Args[0].Slot == resolved.Args[0].Slot);
+        return alike ? k + 1 : -1;
+    }
+
+    /// <summary>Whether a line changes the names, threads or processes (see <see cref="Apply"/>).</summary>
+    private static bool Effective(Statement s) => s.Binding is not null || s.Op is Op.Exit or Op.Wait;
+
+    /// <summary>The effects of a line known to pass its checks, as <see cref="CheckStatement"/> would apply them.</summary>
+    private void Replay(int index, Statement s)
+    {
+        var thread = s.ThreadSlot;
+        if (exitedAt[At(thread).Process] != Free)
+        {
+            linesAfterExit++;
+        }
+        Apply(index, s, s.Info, thread, s.Args.Length > 0 ? s.Args[0].Slot : Free);
     }
 
     /// <summary>The list's lines as a span: the fuzzer's list is read line by line twice here, an interface call each.</summary>
@@ -126,34 +202,6 @@ internal sealed class ProgramChecker
         Statement[] array => array,
         _ => statements.ToArray(),
     };
-
-    /// <summary>
-    /// Replays the effects of the leading statements that are <paramref name="basis"/>'s own, at the same index, with
-    /// the line they get here (so they come back as themselves); returns how many.
-    /// </summary>
-    private int ReplayBasis(Program basis, ReadOnlySpan<Statement> lines, Statement[] output)
-    {
-        var same = basis.Statements.AsSpan();
-        // Renumbered lineless here too, the basis's statements already have the line and columns they would get.
-        var checkLines = renumber && !(lineless && basis.Lineless);
-        var i = 0;
-        for (; i < output.Length && i < same.Length && ReferenceEquals(lines[i], same[i]); i++)
-        {
-            var s = same[i];
-            if (checkLines && (s.Line != RenumberedLine(i) || HasColumns(s)))
-            {
-                break;
-            }
-            var thread = s.ThreadSlot;
-            if (exitedAt[At(thread).Process] != Free)
-            {
-                linesAfterExit++;
-            }
-            Apply(i, s, s.Info, thread, s.Args.Length > 0 ? s.Args[0].Slot : Free);
-            output[i] = s;
-        }
-        return i;
-    }
 
     /// <summary>Whether a statement or an argument has a column (renumbering clears them, re-creating the statement).</summary>
     private static bool HasColumns(Statement s)
