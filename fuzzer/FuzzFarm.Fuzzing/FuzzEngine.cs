@@ -25,8 +25,7 @@ public sealed class FuzzEngine
     private readonly Rng _rng;
     private readonly Generator _generator;
     private readonly Mutator _mutator;
-    private readonly CoverageMap _coverage = new();
-    private readonly FeatureHits _hits = new();
+    private readonly FeatureTable _coverage = new();
     private readonly Corpus _corpus;
     private long _nextReweigh = ReweighEvery;
     private readonly Dictionary<string, long> _firstSeen = new(StringComparer.Ordinal);
@@ -54,7 +53,7 @@ public sealed class FuzzEngine
         var grammar = new Grammar(_rng);
         _generator = new Generator(_rng, grammar);
         _mutator = new Mutator(_rng, grammar);
-        _corpus = new Corpus(_hits);
+        _corpus = new Corpus(_coverage);
     }
 
     public KernelProfile Profile => _profile;
@@ -72,7 +71,7 @@ public sealed class FuzzEngine
 
     public int CoverageFeatures => _coverage.Count;
 
-    internal CoverageMap Coverage => _coverage;
+    internal FeatureTable Coverage => _coverage;
 
     /// <summary>Each signature seen so far, with the execution (1-based, this engine's count) that first showed it.</summary>
     public IReadOnlyDictionary<string, long> FirstSeen => _firstSeen;
@@ -126,7 +125,7 @@ public sealed class FuzzEngine
                 _coverage.Add(result.CoverageUnordered);
                 continue;
             }
-            _hits.Record(result.CoverageUnordered);
+            var unseen = _coverage.RecordAndCountNew(result.CoverageUnordered);
             if (Executions >= _nextReweigh)
             {
                 _nextReweigh = Executions + ReweighEvery;
@@ -135,7 +134,7 @@ public sealed class FuzzEngine
                     _corpus.Reweigh();
                 }
             }
-            if (_coverage.CountNew(result.CoverageUnordered) == 0)
+            if (unseen == 0)
             {
                 continue;
             }
