@@ -27,8 +27,11 @@ public sealed partial class Executor
     private readonly ulong[] _pieceWords = new ulong[Geometry.WordsPerPage];
     private readonly ulong[] _snapshotWords = new ulong[Geometry.WordsPerPage];
     private readonly bool[] _pieceAllowed = new bool[Geometry.WordsPerPage];
-    /// <summary>Private page keys zapped by the current munmap/dontneed → their orphan keys.</summary>
-    private readonly Dictionary<long, long> _orphans = [];
+    /// <summary>
+    /// Private page keys zapped by the current munmap/dontneed → their orphan keys. A PageMap: a Dictionary's Clear
+    /// writes every bucket it ever grew, on each zap that orphaned anything.
+    /// </summary>
+    private readonly PageMap<long> _orphans = new();
     /// <summary>Processes with a split clear_refs not yet finished: their soft-dirty bits are in flux.</summary>
     private readonly HashSet<int> _clearing = [];
     /// <summary>
@@ -61,7 +64,11 @@ public sealed partial class Executor
         _readsSoftDirty = false;
         foreach (var st in program.Statements)
         {
-            _readsSoftDirty |= st.Op == Op.Pagemap;
+            if (st.Op == Op.Pagemap)
+            {
+                _readsSoftDirty = true;
+                break;
+            }
         }
         _step = 0;
         _trackers.Clear();

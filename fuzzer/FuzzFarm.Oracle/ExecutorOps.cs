@@ -9,9 +9,9 @@ public sealed partial class Executor
 {
     private readonly List<PipeBuffer> _pieces = [];
 
-    private void RunStatement(int index, SimThread t, bool split)
+    /// <summary>Runs statement <paramref name="st"/>, at <paramref name="index"/> in the program, on <paramref name="t"/>.</summary>
+    private void RunStatement(int index, Statement st, SimThread t, bool split)
     {
-        var st = _program.Statements[index];
         // A span hands out arguments by reference: the ImmutableArray's indexer copies the whole Arg each time.
         var a = st.Args.AsSpan();
         var p = t.Process;
