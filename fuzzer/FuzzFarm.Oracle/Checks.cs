@@ -27,8 +27,11 @@ public sealed partial class Executor
     private readonly ulong[] _pieceWords = new ulong[Geometry.WordsPerPage];
     private readonly ulong[] _snapshotWords = new ulong[Geometry.WordsPerPage];
     private readonly bool[] _pieceAllowed = new bool[Geometry.WordsPerPage];
-    /// <summary>Private page keys zapped by the current munmap/dontneed → their orphan keys.</summary>
-    private readonly Dictionary<long, long> _orphans = [];
+    /// <summary>
+    /// Private page keys zapped by the current munmap/dontneed → their orphan keys. A PageMap: a Dictionary's Clear
+    /// writes every bucket it ever grew, on each zap that orphaned anything.
+    /// </summary>
+    private readonly PageMap<long> _orphans = new();
     /// <summary>Processes with a split clear_refs not yet finished: their soft-dirty bits are in flux.</summary>
     private readonly HashSet<int> _clearing = [];
     /// <summary>
@@ -61,7 +64,11 @@ public sealed partial class Executor
         _readsSoftDirty = false;
         foreach (var st in program.Statements)
         {
-            _readsSoftDirty |= st.Op == Op.Pagemap;
+            if (st.Op == Op.Pagemap)
+            {
+                _readsSoftDirty = true;
+                break;
+            }
         }
         _step = 0;
         _trackers.Clear();
@@ -106,34 +113,10 @@ public sealed partial class Executor
             return;
         }
         var end = addr + (ulong)len;
-        // Walk the range or what is recorded, whichever is shorter: a 2M range is 512 pages, the records are often
-        // fewer; a 4K range is one page, however many there are. Each key is handled alone, so the order is free.
-        if (ReferenceMemory.RangePages(addr, end) <= (ulong)_dirtySinceClear.Count)
+        // Only programs that read soft-dirty bits record written pages: for the others there is nothing to walk.
+        if (_dirtySinceClear.Count > 0)
         {
-            for (var a = addr; a < end; a += 0x1000)
-            {
-                var key = PageKey(p, a);
-                if (_dirtySinceClear.ContainsKey(key))
-                {
-                    NoLongerWritten(p, key, discard);
-                }
-            }
-        }
-        else
-        {
-            _scratchKeys.Clear();
-            foreach (var key in _dirtySinceClear.Keys)
-            {
-                var page = PageOf(key);
-                if (key >> 44 == p.Id && page >= addr && page < end)
-                {
-                    _scratchKeys.Add(key);
-                }
-            }
-            foreach (var key in _scratchKeys)
-            {
-                NoLongerWritten(p, key, discard);
-            }
+            NoLongerWritten(p, addr, end, discard);
         }
         _orphans.Clear();
         for (var pin = 0; pin < _kernel.Pins.Count && pin < _pinKeys.Count; pin++)
@@ -161,6 +144,38 @@ public sealed partial class Executor
         else
         {
             _ref.Forget(p, addr, end);
+        }
+    }
+
+    /// <summary>The pages of <paramref name="p"/> in [<paramref name="addr"/>, <paramref name="end"/>) written since clear_refs are zapped.</summary>
+    private void NoLongerWritten(Process p, ulong addr, ulong end, bool discard)
+    {
+        // Walk the range or what is recorded, whichever is shorter: a 2M range is 512 pages, the records are often
+        // fewer; a 4K range is one page, however many there are. Each key is handled alone, so the order is free.
+        if (ReferenceMemory.RangePages(addr, end) <= (ulong)_dirtySinceClear.Count)
+        {
+            for (var a = addr; a < end; a += 0x1000)
+            {
+                var key = PageKey(p, a);
+                if (_dirtySinceClear.ContainsKey(key))
+                {
+                    NoLongerWritten(p, key, discard);
+                }
+            }
+            return;
+        }
+        _scratchKeys.Clear();
+        foreach (var key in _dirtySinceClear.Keys)
+        {
+            var page = PageOf(key);
+            if (key >> 44 == p.Id && page >= addr && page < end)
+            {
+                _scratchKeys.Add(key);
+            }
+        }
+        foreach (var key in _scratchKeys)
+        {
+            NoLongerWritten(p, key, discard);
         }
     }
 
@@ -218,11 +233,28 @@ public sealed partial class Executor
         }
         var keys = _pinKeys[pin];
         keys.Clear();
-        Vma? vma = null;
-        for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
+        var end = addr + (ulong)len;
+        for (var a = addr & ~0xfffUL; a < end;)
         {
-            keys.Add(ReferenceMemory.Key(owner, a, ref vma));
+            var (key, pages) = KeyRun(owner, a, end);
+            for (var i = 0; i < pages; i++)
+            {
+                keys.Add(key + i);
+            }
+            a += (ulong)pages << 12;
         }
+    }
+
+    /// <summary>
+    /// The key of the page at <paramref name="a"/> and how many pages from there up to <paramref name="end"/> lie in
+    /// the same mapping: their keys follow on one by one (an unmapped page is a run of one, key -1). A walk looks the
+    /// mapping up once per run instead of once per page.
+    /// </summary>
+    private static (long Key, int Pages) KeyRun(Process p, ulong a, ulong end)
+    {
+        Vma? vma = null;
+        var key = ReferenceMemory.Key(p, a, ref vma);
+        return (key, vma is null ? 1 : (int)((Math.Min(vma.End, end) - a + 0xfff) >> 12));
     }
 
     private long PinKey(int pin, ulong at) => _pinKeys[pin][(int)((at >> 12) - (_kernel.PinOf(pin).Addr >> 12))];
@@ -239,11 +271,17 @@ public sealed partial class Executor
             // The kernel refuses such a range; tracking it would loop over up to 2^52 pages.
             return tag;
         }
-        Vma? vma = null;
-        for (var a = addr & ~0xfffUL; a < addr + (ulong)len; a += 0x1000)
+        var end = addr + (ulong)len;
+        var logCount = _ref.LogCount;
+        for (var a = addr & ~0xfffUL; a < end;)
         {
-            var key = ReferenceMemory.Key(p, a, ref vma);
-            _trackers.Add(new Tracker { Key = key, Snapshot = _ref.Snapshot(key), LogIndex = _ref.LogCount });
+            var (first, pages) = KeyRun(p, a, end);
+            for (var i = 0; i < pages; i++)
+            {
+                var key = first + i;
+                _trackers.Add(new Tracker { Key = key, Snapshot = _ref.Snapshot(key), LogIndex = logCount });
+            }
+            a += (ulong)pages << 12;
         }
         return tag;
     }

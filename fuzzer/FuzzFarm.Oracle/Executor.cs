@@ -60,8 +60,8 @@ public sealed partial class Executor
         {
             _slots = new long[Math.Max(program.SlotCount, _slots.Length * 2)];
         }
-        // -1: not bound yet, or the op that binds it failed.
-        Array.Fill(_slots, -1);
+        // -1: not bound yet, or the op that binds it failed. Slots past the program's are never read.
+        _slots.AsSpan(0, Math.Max(program.SlotCount, 1)).Fill(-1);
         _slots[0] = 0;
         var statements = program.Statements;
         for (var i = 0; i < statements.Length; i++)
@@ -85,7 +85,7 @@ public sealed partial class Executor
                 EndTrace(st, _line);
                 continue;
             }
-            RunStatement(i, t, split: st.Split);
+            RunStatement(i, st, t, split: st.Split);
             if (_kernel.Woken.Count > 0)
             {
                 RunWoken();
@@ -127,7 +127,7 @@ public sealed partial class Executor
             // A split op that blocked before its preemption point stops there once resumed, so the lines up to its
             // wait still run inside its window; only if that wait already came (skipped, its thread was blocked)
             // does it run through, as nothing would finish it.
-            RunStatement(index, t, split: st.Split && !WaitPassed(index, st));
+            RunStatement(index, st, t, split: st.Split && !WaitPassed(index, st));
             _line = line;
             _current = current;
         }

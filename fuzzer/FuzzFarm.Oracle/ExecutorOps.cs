@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using FuzzFarm.Machine;
 using FuzzFarm.Programs;
@@ -9,9 +10,9 @@ public sealed partial class Executor
 {
     private readonly List<PipeBuffer> _pieces = [];
 
-    private void RunStatement(int index, SimThread t, bool split)
+    /// <summary>Runs statement <paramref name="st"/>, at <paramref name="index"/> in the program, on <paramref name="t"/>.</summary>
+    private void RunStatement(int index, Statement st, SimThread t, bool split)
     {
-        var st = _program.Statements[index];
         // A span hands out arguments by reference: the ImmutableArray's indexer copies the whole Arg each time.
         var a = st.Args.AsSpan();
         var p = t.Process;
@@ -390,14 +391,46 @@ public sealed partial class Executor
     /// </summary>
     private string? UnboundArgument(Statement st)
     {
-        foreach (ref readonly var arg in st.Args.AsSpan())
+        var args = st.Args.AsSpan();
+        // The validator makes an argument a name exactly where its op takes one: no need to look at each one's form.
+        for (var names = NameArgs[(int)st.Op]; names != 0; names &= names - 1)
         {
-            if (arg.Form == ArgForm.Name && _slots[arg.Slot] < 0)
+            ref readonly var arg = ref args[BitOperations.TrailingZeroCount(names)];
+            if (_slots[arg.Slot] < 0)
             {
                 return arg.Name;
             }
         }
         return null;
+    }
+
+    /// <summary>Per op, a bit for each argument position that takes a name (an address or a handle) rather than a number or flags.</summary>
+    private static readonly int[] NameArgs = BuildNameArgs();
+
+    private static int[] BuildNameArgs()
+    {
+        var ops = Enum.GetValues<Op>();
+        var table = new int[(int)ops.Max() + 1];
+        foreach (var op in ops)
+        {
+            table[(int)op] = NamePositions(op);
+        }
+        return table;
+    }
+
+    internal static int NamePositions(Op op)
+    {
+        var mask = 0;
+        var kinds = OpTable.Get(op).Params;
+        for (var i = 0; i < kinds.Length; i++)
+        {
+            if (kinds[i] is ParamKind.Address or ParamKind.Thread or ParamKind.Pipe or ParamKind.Pin or ParamKind.File
+                or ParamKind.Uffd or ParamKind.Handle)
+            {
+                mask |= 1 << i;
+            }
+        }
+        return mask;
     }
 
     private AsyncOp NewHandle(Statement st, AsyncKind kind, SimThread t)

@@ -45,7 +45,15 @@ internal sealed class Tokens
             Array.Resize(ref _info, _info.Length * 2);
         }
         Count++;
-        _info[Count] = new TokenInfo { Writer = writer, Thread = thread, Line = line, Kind = kind, Access = access };
+        // Field by field: assigning a whole TokenInfo copies it through a bulk write-barrier helper, on every write.
+        ref var i = ref _info[Count];
+        i.Writer = writer;
+        i.Thread = thread;
+        i.Line = line;
+        i.Kind = kind;
+        i.Landing = default;
+        i.PerFolio = null;
+        i.Access = access;
         return (ulong)Count;
     }
 
