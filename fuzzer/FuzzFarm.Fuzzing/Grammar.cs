@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using FuzzFarm.Programs;
 
@@ -100,19 +101,11 @@ internal sealed class Grammar
 
     private Op? PickOp(Scope scope, int thread, CallMix mix)
     {
-        int addresses = 0, pipes = 0, pins = 0, uffds = 0, files = 0;
-        foreach (var r in CollectionsMarshal.AsSpan(scope.Resources))
-        {
-            switch (r.Kind)
-            {
-                case ParamKind.Address: addresses++; break;
-                case ParamKind.Pipe: pipes++; break;
-                case ParamKind.Pin: pins++; break;
-                case ParamKind.Uffd: uffds++; break;
-                case ParamKind.File: files++; break;
-                default: break;
-            }
-        }
+        var addresses = scope.CountKind(ParamKind.Address);
+        var pipes = scope.CountKind(ParamKind.Pipe);
+        var pins = scope.CountKind(ParamKind.Pin);
+        var uffds = scope.CountKind(ParamKind.Uffd);
+        var files = scope.CountKind(ParamKind.File);
         var has = addresses > 0 ? 1 : 0;
         var process = scope.Threads[thread].Process;
         var w = _weights.AsSpan();
@@ -154,12 +147,26 @@ internal sealed class Grammar
                 w[(int)op] = 0;
             }
         }
-        var total = 0;
-        foreach (var x in w)
-        {
-            total += x;
-        }
+        var total = Sum(_weights);
         return total == 0 ? null : (Op)_rng.PickWeighted(w, total);
+    }
+
+    /// <summary>The sum of the op weights, a vector at a time: a scalar loop was a fifth of the weighing.</summary>
+    private static int Sum(int[] weights)
+    {
+        var lanes = Vector<int>.Count;
+        var sum = Vector<int>.Zero;
+        var k = 0;
+        for (; k + lanes <= weights.Length; k += lanes)
+        {
+            sum += new Vector<int>(weights, k);
+        }
+        var total = Vector.Sum(sum);
+        for (; k < weights.Length; k++)
+        {
+            total += weights[k];
+        }
+        return total;
     }
 
     private void Build(ref Emitter e, Op op, int thread)

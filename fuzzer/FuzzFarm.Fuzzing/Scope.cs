@@ -55,9 +55,16 @@ internal sealed class Scope
     /// <summary>The slot the next binding gets: the validator numbers bindings in line order after t0's slot 0.</summary>
     private int _nextSlot;
 
+    /// <summary>
+    /// Resources by kind, counted as they are added (resources are never removed but by a reset): the grammar asks for
+    /// these counts for every call it builds, and a scan of every resource cost more than keeping them.
+    /// </summary>
+    private readonly int[] _kindCounts = new int[(int)ParamKind.Handle + 1];
+
     public void Reset()
     {
         Resources.Clear();
+        Array.Clear(_kindCounts);
         Threads.Clear();
         Threads.Add(new ThreadState { Name = Statement.MainThread, Process = 0, Alive = true, BusyWith = -1, Slot = 0 });
         ProcessCount = 1;
@@ -242,6 +249,7 @@ internal sealed class Scope
                 break;
         }
         Resources.Add(resource);
+        _kindCounts[(int)kind]++;
         if (s.Split && t >= 0)
         {
             CollectionsMarshal.AsSpan(Threads)[t].BusyWith = Resources.Count - 1;
@@ -262,18 +270,7 @@ internal sealed class Scope
         return n;
     }
 
-    public int CountKind(ParamKind kind)
-    {
-        var n = 0;
-        foreach (ref readonly var r in CollectionsMarshal.AsSpan(Resources))
-        {
-            if (r.Kind == kind)
-            {
-                n++;
-            }
-        }
-        return n;
-    }
+    public int CountKind(ParamKind kind) => _kindCounts[(int)kind];
 
     /// <summary>True if any thread of the process is inside a split op (so the process must not exit yet).</summary>
     public bool ProcessBusy(int process)
