@@ -33,7 +33,6 @@ internal sealed class Grammar
     private const int MaxProcesses = 4;
 
     private readonly Rng _rng;
-    private readonly int[] _weights = new int[OpTable.All.Length];
     private readonly List<int> _candidates = new(16);
 
     /// <summary>While building a call: the address resource to prefer (a window's mapping), or -1.</summary>
@@ -108,8 +107,8 @@ internal sealed class Grammar
         var files = scope.CountKind(ParamKind.File);
         var has = addresses > 0 ? 1 : 0;
         var process = scope.Threads[thread].Process;
-        var w = _weights.AsSpan();
-        w.Clear();
+        // On the stack: a constant size is zeroed inline, where clearing an array's span was a call.
+        Span<int> w = stackalloc int[(int)Op.Wait + 1];
         w[(int)Op.Load] = 7 * has;
         w[(int)Op.Read] = pipes > 0 ? 5 : 0;
         w[(int)Op.DmaRead] = pins > 0 ? 4 : 0;
@@ -147,19 +146,19 @@ internal sealed class Grammar
                 w[(int)op] = 0;
             }
         }
-        var total = Sum(_weights);
+        var total = Sum(w);
         return total == 0 ? null : (Op)_rng.PickWeighted(w, total);
     }
 
     /// <summary>The sum of the op weights, a vector at a time: a scalar loop was a fifth of the weighing.</summary>
-    private static int Sum(int[] weights)
+    private static int Sum(ReadOnlySpan<int> weights)
     {
         var lanes = Vector<int>.Count;
         var sum = Vector<int>.Zero;
         var k = 0;
         for (; k + lanes <= weights.Length; k += lanes)
         {
-            sum += new Vector<int>(weights, k);
+            sum += new Vector<int>(weights[k..]);
         }
         var total = Vector.Sum(sum);
         for (; k < weights.Length; k++)

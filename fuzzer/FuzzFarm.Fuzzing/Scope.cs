@@ -72,12 +72,13 @@ internal sealed class Scope
     }
 
     /// <summary>Resets and applies statements [0, end).</summary>
-    public void Build(IReadOnlyList<Statement> statements, int end)
+    public void Build(List<Statement> statements, int end)
     {
         Reset();
-        for (var i = 0; i < end; i++)
+        var lines = CollectionsMarshal.AsSpan(statements)[..end];
+        for (var i = 0; i < lines.Length; i++)
         {
-            Apply(statements[i], i);
+            Apply(lines[i], i);
         }
     }
 
@@ -217,14 +218,19 @@ internal sealed class Scope
             default:
                 break;
         }
-        if (s.Binding is null)
+        if (s.Binding is not null)
         {
-            return;
+            Bind(s, index, t, process, slot);
         }
+    }
+
+    /// <summary>Adds the resource a line binds (apart from Apply: most lines bind nothing, and need no resource made).</summary>
+    private void Bind(Statement s, int index, int t, int process, int slot)
+    {
         var kind = s.Split ? ParamKind.Handle : s.Info.Result ?? ParamKind.Handle;
         var resource = new Resource
         {
-            Name = s.Binding,
+            Name = s.Binding!,
             Kind = kind,
             DefinedAt = index,
             Process = process,
