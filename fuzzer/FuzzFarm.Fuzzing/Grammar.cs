@@ -420,9 +420,10 @@ internal sealed class Grammar
     private int PickExisting(Scope s, ParamKind kind)
     {
         var k = _rng.Next(s.CountKind(kind));
-        for (var i = 0; i < s.Resources.Count; i++)
+        var resources = CollectionsMarshal.AsSpan(s.Resources);
+        for (var i = 0; i < resources.Length; i++)
         {
-            if (s.Resources[i].Kind == kind && k-- == 0)
+            if (resources[i].Kind == kind && k-- == 0)
             {
                 return i;
             }
@@ -435,9 +436,10 @@ internal sealed class Grammar
     {
         var process = s.Threads[thread].Process;
         _candidates.Clear();
-        for (var i = 0; i < s.Resources.Count; i++)
+        var resources = CollectionsMarshal.AsSpan(s.Resources);
+        for (var i = 0; i < resources.Length; i++)
         {
-            var r = s.Resources[i];
+            ref readonly var r = ref resources[i];
             if (r.Kind == ParamKind.Address && r.Uffd is { } u && (r.Holders & (1UL << process)) != 0
                 && s.ResourceIndex(u) is var k && k >= 0 && s.Resources[k].Process == process)
             {
@@ -457,14 +459,16 @@ internal sealed class Grammar
         }
         _candidates.Clear();
         var any = -1;
-        for (var i = 0; i < s.Resources.Count; i++)
+        // Read in place: an indexer's copy of a resource was a whole struct per look.
+        var resources = CollectionsMarshal.AsSpan(s.Resources);
+        for (var i = 0; i < resources.Length; i++)
         {
-            if (s.Resources[i].Kind != ParamKind.Address)
+            if (resources[i].Kind != ParamKind.Address)
             {
                 continue;
             }
             any = i;
-            if ((s.Resources[i].Holders & bit) != 0)
+            if ((resources[i].Holders & bit) != 0)
             {
                 _candidates.Add(i);
             }
