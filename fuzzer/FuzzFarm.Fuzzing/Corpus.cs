@@ -50,6 +50,11 @@ internal sealed class Corpus(FeatureTable? hits = null)
     }
 
     private readonly List<CorpusEntry> _entries = [];
+    // Each entry with its program and lines, parallel to the entries, for Pick alone: it touches the program and lines
+    // along with the entry, so that the cache misses of the caller's entry -> program -> lines chain overlap instead of
+    // following one another. A hint, brought up to date by Pick when the entry at an index is not the one it holds
+    // (Add and Minimize leave it alone); the check compares references, so it reads no entry.
+    private readonly List<(CorpusEntry Entry, Program Program, Statement[] Lines)> _hints = [];
     // Each feature gets a dense id on first sight, so that reweighing (every few thousand executions, over every
     // feature of every entry) reads its terms from an array instead of a dictionary. Most features are held by many
     // entries: reweighing computes each one's hit-count term once, not once per entry holding it.
@@ -113,7 +118,34 @@ internal sealed class Corpus(FeatureTable? hits = null)
                 hi = mid;
             }
         }
-        return _entries[Math.Min(lo, _entries.Count - 1)];
+        var picked = Math.Min(lo, _entries.Count - 1);
+        var entry = _entries[picked];
+        if (picked >= _hints.Count || !ReferenceEquals(_hints[picked].Entry, entry))
+        {
+            RefreshHints(picked);
+        }
+        var (_, program, lines) = _hints[picked];
+        // Loads whose values are dropped (the JIT keeps them as null checks): each starts its cache line's fill now.
+        _ = program.SlotCount;
+        _ = lines.Length;
+        return entry;
+    }
+
+    /// <summary>
+    /// Brings the hints up to date: those of the entries added since, or, when the hint at <paramref name="stale"/>
+    /// is for another entry (the corpus was minimized), all of them.
+    /// </summary>
+    private void RefreshHints(int stale)
+    {
+        if (stale < _hints.Count)
+        {
+            _hints.Clear();
+        }
+        for (var i = _hints.Count; i < _entries.Count; i++)
+        {
+            var e = _entries[i];
+            _hints.Add((e, e.Program, ImmutableCollectionsMarshal.AsArray(e.Program.Statements)!));
+        }
     }
 
     /// <summary>Keeps a subset that covers every feature the corpus covers, preferring rare-feature holders and short programs.</summary>

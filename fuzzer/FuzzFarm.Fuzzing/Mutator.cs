@@ -398,7 +398,7 @@ internal sealed class Mutator
                 }
                 var pick = _rng.Next(n);
                 var chosen = old.Name ?? "";
-                foreach (var r in _scope.Resources)
+                foreach (ref readonly var r in CollectionsMarshal.AsSpan(_scope.Resources))
                 {
                     if (r.Kind == param && pick-- == 0)
                     {
@@ -686,7 +686,7 @@ internal sealed class Mutator
             return null;
         }
         var pick = _rng.Next(n);
-        foreach (var r in _scope.Resources)
+        foreach (ref readonly var r in CollectionsMarshal.AsSpan(_scope.Resources))
         {
             if (r.Kind == kind && pick-- == 0)
             {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using FuzzFarm.Programs;
 
 namespace FuzzFarm.Fuzzing;
@@ -22,15 +23,14 @@ internal sealed class NameSet
     private readonly ulong[] _usedNumbers = new ulong[Prefixes.Length];
     private readonly HashSet<string> _usedOthers = new(StringComparer.Ordinal);
 
-    public void Reset(IReadOnlyList<Statement> statements)
+    public void Reset(List<Statement> statements)
     {
         Array.Clear(_usedNumbers);
         _usedOthers.Clear();
         Add(Statement.MainThread);
-        // Indexed: a foreach over the interface boxed the list's enumerator on every mutant.
-        for (var i = 0; i < statements.Count; i++)
+        foreach (var st in CollectionsMarshal.AsSpan(statements))
         {
-            if (statements[i].Binding is { } binding)
+            if (st.Binding is { } binding)
             {
                 Add(binding);
             }

@@ -55,9 +55,16 @@ internal sealed class Scope
     /// <summary>The slot the next binding gets: the validator numbers bindings in line order after t0's slot 0.</summary>
     private int _nextSlot;
 
+    /// <summary>
+    /// Resources by kind, counted as they are added (resources are never removed but by a reset): the grammar asks for
+    /// these counts for every call it builds, and a scan of every resource cost more than keeping them.
+    /// </summary>
+    private readonly int[] _kindCounts = new int[(int)ParamKind.Handle + 1];
+
     public void Reset()
     {
         Resources.Clear();
+        Array.Clear(_kindCounts);
         Threads.Clear();
         Threads.Add(new ThreadState { Name = Statement.MainThread, Process = 0, Alive = true, BusyWith = -1, Slot = 0 });
         ProcessCount = 1;
@@ -65,12 +72,13 @@ internal sealed class Scope
     }
 
     /// <summary>Resets and applies statements [0, end).</summary>
-    public void Build(IReadOnlyList<Statement> statements, int end)
+    public void Build(List<Statement> statements, int end)
     {
         Reset();
-        for (var i = 0; i < end; i++)
+        var lines = CollectionsMarshal.AsSpan(statements)[..end];
+        for (var i = 0; i < lines.Length; i++)
         {
-            Apply(statements[i], i);
+            Apply(lines[i], i);
         }
     }
 
@@ -210,14 +218,19 @@ internal sealed class Scope
             default:
                 break;
         }
-        if (s.Binding is null)
+        if (s.Binding is not null)
         {
-            return;
+            Bind(s, index, t, process, slot);
         }
+    }
+
+    /// <summary>Adds the resource a line binds (apart from Apply: most lines bind nothing, and need no resource made).</summary>
+    private void Bind(Statement s, int index, int t, int process, int slot)
+    {
         var kind = s.Split ? ParamKind.Handle : s.Info.Result ?? ParamKind.Handle;
         var resource = new Resource
         {
-            Name = s.Binding,
+            Name = s.Binding!,
             Kind = kind,
             DefinedAt = index,
             Process = process,
@@ -242,6 +255,7 @@ internal sealed class Scope
                 break;
         }
         Resources.Add(resource);
+        _kindCounts[(int)kind]++;
         if (s.Split && t >= 0)
         {
             CollectionsMarshal.AsSpan(Threads)[t].BusyWith = Resources.Count - 1;
@@ -262,18 +276,7 @@ internal sealed class Scope
         return n;
     }
 
-    public int CountKind(ParamKind kind)
-    {
-        var n = 0;
-        foreach (ref readonly var r in CollectionsMarshal.AsSpan(Resources))
-        {
-            if (r.Kind == kind)
-            {
-                n++;
-            }
-        }
-        return n;
-    }
+    public int CountKind(ParamKind kind) => _kindCounts[(int)kind];
 
     /// <summary>True if any thread of the process is inside a split op (so the process must not exit yet).</summary>
     public bool ProcessBusy(int process)

@@ -69,6 +69,51 @@ public class CorpusTests
         }
     }
 
+    [Fact]
+    public void PicksStayTheWeightedDrawAsTheCorpusGrowsAndIsMinimized()
+    {
+        // Pick keeps per-entry hints it must bring up to date when entries are added, dropped and reordered: whatever it
+        // holds, each pick is the first entry whose running weight reaches the same draw.
+        var corpus = new Corpus();
+        var rng = new Rng(3);
+        var reference = new Rng(3);
+        var random = new Random(5);
+        var minimized = 0;
+        for (var i = 0; i < 700; i++)
+        {
+            uint[] features = [.. Enumerable.Range(0, random.Next(1, 12)).Select(_ => (uint)random.Next(1, 600)).Distinct().Order()];
+            var before = corpus.Count;
+            corpus.Add(new CorpusEntry(ProgramParser.Parse($"a = mmap({4 * (1 + (i % 7))}K, rw, private)\nstore(a, {i})"), features, features.Length));
+            minimized += corpus.Count <= before ? 1 : 0;
+            for (var k = 0; k < 20; k++)
+            {
+                Assert.Same(Expected(corpus, reference), corpus.Pick(rng));
+            }
+        }
+        Assert.True(minimized > 0, "the corpus was never minimized");
+    }
+
+    /// <summary>The pick the weights give for the next draw of <paramref name="rng"/>, summed as the corpus sums them.</summary>
+    private static CorpusEntry Expected(Corpus corpus, Rng rng)
+    {
+        var total = 0.0;
+        foreach (var e in corpus.Entries)
+        {
+            total += e.Weight;
+        }
+        var r = (rng.NextULong() >> 11) * (1.0 / (1UL << 53)) * total;
+        var sum = 0.0;
+        foreach (var e in corpus.Entries)
+        {
+            sum += e.Weight;
+            if (sum >= r)
+            {
+                return e;
+            }
+        }
+        return corpus.Entries[^1];
+    }
+
     private static int Picks(Corpus corpus, uint[] features)
     {
         var rng = new Rng(1);

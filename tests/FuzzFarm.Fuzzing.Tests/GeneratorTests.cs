@@ -95,6 +95,29 @@ public class GeneratorTests
     }
 
     [Fact]
+    public void ScopeCountsEachKindOfResourceAsItIsBound()
+    {
+        // The counts are kept as lines are applied (not scanned): they must match a scan after every line, and start
+        // from zero again after a reset, with one scope reused across programs as the mutator reuses its own.
+        var scope = new Scope();
+        var kinds = Enum.GetValues<ParamKind>();
+        foreach (var p in Generate(seed: 9, count: 500))
+        {
+            scope.Reset();
+            for (var i = 0; i < p.Statements.Length; i++)
+            {
+                scope.Apply(p.Statements[i], i);
+                foreach (var kind in kinds)
+                {
+                    Assert.Equal(scope.Resources.Count(r => r.Kind == kind), scope.CountKind(kind));
+                }
+            }
+        }
+        scope.Reset();
+        Assert.All(kinds, kind => Assert.Equal(0, scope.CountKind(kind)));
+    }
+
+    [Fact]
     public void UffdWpMostlyProtectsARangeRegisteredWithItsUffd()
     {
         // Unregistered ranges only fail with ENOENT: where a registration exists among several mappings, uffd_wp
