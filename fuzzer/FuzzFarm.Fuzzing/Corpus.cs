@@ -29,7 +29,7 @@ internal sealed class CorpusEntry(Program program, uint[] features, int newFeatu
 /// subset that still covers every feature (greedy set cover, as afl-cmin and syz-manager do). Everything is ordered
 /// deterministically, so a seed replays.
 /// </summary>
-internal sealed class Corpus(FeatureTable? hits = null)
+internal sealed class Corpus(FeatureHits? hits = null)
 {
     /// <summary>
     /// A feature reached by this many executions weighs half as much as one never reached since it was found; the

@@ -25,7 +25,8 @@ public sealed class FuzzEngine
     private readonly Rng _rng;
     private readonly Generator _generator;
     private readonly Mutator _mutator;
-    private readonly FeatureTable _coverage = new();
+    private readonly CoverageMap _coverage = new();
+    private readonly FeatureHits _hits = new();
     private readonly Corpus _corpus;
     private long _nextReweigh = ReweighEvery;
     private readonly Dictionary<string, long> _firstSeen = new(StringComparer.Ordinal);
@@ -53,7 +54,7 @@ public sealed class FuzzEngine
         var grammar = new Grammar(_rng);
         _generator = new Generator(_rng, grammar);
         _mutator = new Mutator(_rng, grammar);
-        _corpus = new Corpus(_coverage);
+        _corpus = new Corpus(_hits);
     }
 
     public KernelProfile Profile => _profile;
@@ -71,7 +72,7 @@ public sealed class FuzzEngine
 
     public int CoverageFeatures => _coverage.Count;
 
-    internal FeatureTable Coverage => _coverage;
+    internal CoverageMap Coverage => _coverage;
 
     /// <summary>Each signature seen so far, with the execution (1-based, this engine's count) that first showed it.</summary>
     public IReadOnlyDictionary<string, long> FirstSeen => _firstSeen;
@@ -125,7 +126,7 @@ public sealed class FuzzEngine
                 _coverage.Add(result.CoverageUnordered);
                 continue;
             }
-            var unseen = _coverage.RecordAndCountNew(result.CoverageUnordered);
+            _hits.Record(result.CoverageUnordered);
             if (Executions >= _nextReweigh)
             {
                 _nextReweigh = Executions + ReweighEvery;
@@ -134,7 +135,7 @@ public sealed class FuzzEngine
                     _corpus.Reweigh();
                 }
             }
-            if (unseen == 0)
+            if (_coverage.CountNew(result.CoverageUnordered) == 0)
             {
                 continue;
             }

@@ -98,7 +98,7 @@ public static class FuzzSession
         };
     }
 
-    private static int Coverage(FuzzEngine[] engines) => FeatureTable.CountUnion([.. engines.Select(e => e.Coverage)]);
+    private static int Coverage(FuzzEngine[] engines) => CoverageMap.CountUnion([.. engines.Select(e => e.Coverage)]);
 
     /// <summary>
     /// Every engine's corpus, minimized together: a set that reaches every feature any engine kept an input for. One

@@ -10,15 +10,15 @@ public class CorpusTests
     [Fact]
     public void AnInputWhoseFeaturesFewExecutionsReachIsPickedMoreThanOneEveryExecutionReaches()
     {
-        var hits = new FeatureTable();
+        var hits = new FeatureHits();
         var corpus = new Corpus(hits);
         corpus.Add(new CorpusEntry(Same, [1, 2], 2));
         corpus.Add(new CorpusEntry(Same, [3, 4], 2));
         for (var n = 0; n < 10_000; n++)
         {
-            hits.RecordAndCountNew([1u, 2u]);
+            hits.Record([1u, 2u]);
         }
-        hits.RecordAndCountNew([3u]);
+        hits.Record([3u]);
         corpus.Reweigh();
 
         var seldom = Picks(corpus, [3, 4]);
@@ -40,7 +40,7 @@ public class CorpusTests
     [Fact]
     public void ReweighingGivesEachEntryTheWeightItsFeaturesSumToFeatureByFeature()
     {
-        var hits = new FeatureTable();
+        var hits = new FeatureHits();
         var corpus = new Corpus(hits);
         // An odd number of entries of different lengths sharing features (every path of the interleaved sums), with
         // terms that round differently when added in another order.
@@ -52,7 +52,7 @@ public class CorpusTests
         }
         for (var n = 0; n < 20_000; n++)
         {
-            hits.RecordAndCountNew([(uint)random.Next(1, 200), (uint)random.Next(1, 40)]);
+            hits.Record([(uint)random.Next(1, 200), (uint)random.Next(1, 40)]);
         }
         corpus.Reweigh();
 
