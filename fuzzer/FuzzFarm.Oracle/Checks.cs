@@ -236,25 +236,13 @@ public sealed partial class Executor
         var end = addr + (ulong)len;
         for (var a = addr & ~0xfffUL; a < end;)
         {
-            var (key, pages) = KeyRun(owner, a, end);
+            var (key, pages) = ReferenceMemory.KeyRun(owner, a, end);
             for (var i = 0; i < pages; i++)
             {
                 keys.Add(key + i);
             }
             a += (ulong)pages << 12;
         }
-    }
-
-    /// <summary>
-    /// The key of the page at <paramref name="a"/> and how many pages from there up to <paramref name="end"/> lie in
-    /// the same mapping: their keys follow on one by one (an unmapped page is a run of one, key -1). A walk looks the
-    /// mapping up once per run instead of once per page.
-    /// </summary>
-    private static (long Key, int Pages) KeyRun(Process p, ulong a, ulong end)
-    {
-        Vma? vma = null;
-        var key = ReferenceMemory.Key(p, a, ref vma);
-        return (key, vma is null ? 1 : (int)((Math.Min(vma.End, end) - a + 0xfff) >> 12));
     }
 
     private long PinKey(int pin, ulong at) => _pinKeys[pin][(int)((at >> 12) - (_kernel.PinOf(pin).Addr >> 12))];
@@ -275,7 +263,7 @@ public sealed partial class Executor
         var logCount = _ref.LogCount;
         for (var a = addr & ~0xfffUL; a < end;)
         {
-            var (first, pages) = KeyRun(p, a, end);
+            var (first, pages) = ReferenceMemory.KeyRun(p, a, end);
             for (var i = 0; i < pages; i++)
             {
                 var key = first + i;

@@ -107,6 +107,18 @@ internal sealed class ReferenceMemory
         return PrivateKey(p, addr);
     }
 
+    /// <summary>
+    /// The key of the page at <paramref name="a"/> and how many pages from there up to <paramref name="end"/> lie in
+    /// the same mapping: their keys follow on one by one (an unmapped page is a run of one, key -1). A walk looks the
+    /// mapping up once per run instead of once per page.
+    /// </summary>
+    public static (long Key, int Pages) KeyRun(Process p, ulong a, ulong end)
+    {
+        Vma? vma = null;
+        var key = Key(p, a, ref vma);
+        return (key, vma is null ? 1 : (int)((Math.Min(vma.End, end) - a + 0xfff) >> 12));
+    }
+
     /// <summary>The key of <paramref name="p"/>'s private page at <paramref name="addr"/>.</summary>
     private static long PrivateKey(Process p, ulong addr) => ((long)p.Id + 1) << 40 | (long)(addr >> Geometry.PageShift);
 
