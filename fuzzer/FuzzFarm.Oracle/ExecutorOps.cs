@@ -393,7 +393,7 @@ public sealed partial class Executor
     {
         var args = st.Args.AsSpan();
         // The validator makes an argument a name exactly where its op takes one: no need to look at each one's form.
-        for (var names = NameArgs[(int)st.Op]; names != 0; names &= names - 1)
+        for (var names = st.Info.NameArgs; names != 0; names &= names - 1)
         {
             ref readonly var arg = ref args[BitOperations.TrailingZeroCount(names)];
             if (_slots[arg.Slot] < 0)
@@ -402,35 +402,6 @@ public sealed partial class Executor
             }
         }
         return null;
-    }
-
-    /// <summary>Per op, a bit for each argument position that takes a name (an address or a handle) rather than a number or flags.</summary>
-    private static readonly int[] NameArgs = BuildNameArgs();
-
-    private static int[] BuildNameArgs()
-    {
-        var ops = Enum.GetValues<Op>();
-        var table = new int[(int)ops.Max() + 1];
-        foreach (var op in ops)
-        {
-            table[(int)op] = NamePositions(op);
-        }
-        return table;
-    }
-
-    internal static int NamePositions(Op op)
-    {
-        var mask = 0;
-        var kinds = OpTable.Get(op).Params;
-        for (var i = 0; i < kinds.Length; i++)
-        {
-            if (kinds[i] is ParamKind.Address or ParamKind.Thread or ParamKind.Pipe or ParamKind.Pin or ParamKind.File
-                or ParamKind.Uffd or ParamKind.Handle)
-            {
-                mask |= 1 << i;
-            }
-        }
-        return mask;
     }
 
     private AsyncOp NewHandle(Statement st, AsyncKind kind, SimThread t)

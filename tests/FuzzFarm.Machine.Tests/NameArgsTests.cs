@@ -1,4 +1,3 @@
-using FuzzFarm.Oracle;
 using FuzzFarm.Programs;
 using Xunit;
 
@@ -53,7 +52,7 @@ public class NameArgsTests
             foreach (var st in ProgramParser.Parse(text).Statements)
             {
                 seen.Add(st.Op);
-                var names = Executor.NamePositions(st.Op);
+                var names = st.Info.NameArgs;
                 for (var i = 0; i < st.Args.Length; i++)
                 {
                     Assert.True((st.Args[i].Form == ArgForm.Name) == ((names >> i & 1) != 0),
@@ -68,9 +67,9 @@ public class NameArgsTests
     [Fact]
     public void AnAddressAndAHandleAreNamesAndNumbersAndFlagsAreNot()
     {
-        Assert.Equal(0b001, Executor.NamePositions(Op.Store));
-        Assert.Equal(0b000, Executor.NamePositions(Op.Mmap));
-        Assert.Equal(0b011, Executor.NamePositions(Op.Vmsplice));
-        Assert.Equal(0b0101, Executor.NamePositions(Op.Write));
+        Assert.Equal(0b001, OpTable.Get(Op.Store).NameArgs);
+        Assert.Equal(0b000, OpTable.Get(Op.Mmap).NameArgs);
+        Assert.Equal(0b011, OpTable.Get(Op.Vmsplice).NameArgs);
+        Assert.Equal(0b0101, OpTable.Get(Op.Write).NameArgs);
     }
 }
