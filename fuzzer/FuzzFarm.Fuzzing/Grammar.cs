@@ -419,16 +419,8 @@ internal sealed class Grammar
 
     private int PickExisting(Scope s, ParamKind kind)
     {
-        var k = _rng.Next(s.CountKind(kind));
-        var resources = CollectionsMarshal.AsSpan(s.Resources);
-        for (var i = 0; i < resources.Length; i++)
-        {
-            if (resources[i].Kind == kind && k-- == 0)
-            {
-                return i;
-            }
-        }
-        throw new InvalidOperationException($"no {kind} in scope");
+        var i = s.NthOfKind(kind, _rng.Next(s.CountKind(kind)));
+        return i >= 0 ? i : throw new InvalidOperationException($"no {kind} in scope");
     }
 
     /// <summary>A mapping the thread's process holds that is registered with a userfaultfd of that process, or -1.</summary>

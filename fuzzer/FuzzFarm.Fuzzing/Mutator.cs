@@ -396,17 +396,8 @@ internal sealed class Mutator
                 {
                     return false;
                 }
-                var pick = _rng.Next(n);
-                var chosen = old.Name ?? "";
-                foreach (ref readonly var r in CollectionsMarshal.AsSpan(_scope.Resources))
-                {
-                    if (r.Kind == param && pick-- == 0)
-                    {
-                        chosen = r.Name;
-                        break;
-                    }
-                }
-                replacement = Arg.Ref(chosen);
+                var chosen = _scope.NthOfKind(param, _rng.Next(n));
+                replacement = Arg.Ref(chosen >= 0 ? _scope.Resources[chosen].Name : old.Name ?? "");
                 break;
             }
         }
@@ -685,15 +676,8 @@ internal sealed class Mutator
         {
             return null;
         }
-        var pick = _rng.Next(n);
-        foreach (ref readonly var r in CollectionsMarshal.AsSpan(_scope.Resources))
-        {
-            if (r.Kind == kind && pick-- == 0)
-            {
-                return r.Name;
-            }
-        }
-        return null;
+        var chosen = _scope.NthOfKind(kind, _rng.Next(n));
+        return chosen >= 0 ? _scope.Resources[chosen].Name : null;
     }
 
     /// <summary>Turns a split op back into an atomic one and drops its wait.</summary>

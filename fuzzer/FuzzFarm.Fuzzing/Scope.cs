@@ -278,6 +278,20 @@ internal sealed class Scope
 
     public int CountKind(ParamKind kind) => _kindCounts[(int)kind];
 
+    /// <summary>The index of the <paramref name="n"/>-th resource (from 0) of <paramref name="kind"/>, or -1 when there are fewer.</summary>
+    public int NthOfKind(ParamKind kind, int n)
+    {
+        var resources = CollectionsMarshal.AsSpan(Resources);
+        for (var i = 0; i < resources.Length; i++)
+        {
+            if (resources[i].Kind == kind && n-- == 0)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /// <summary>True if any thread of the process is inside a split op (so the process must not exit yet).</summary>
     public bool ProcessBusy(int process)
     {

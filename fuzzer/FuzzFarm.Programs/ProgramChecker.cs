@@ -188,10 +188,7 @@ internal sealed class ProgramChecker
     private void Replay(int index, Statement s)
     {
         var thread = s.ThreadSlot;
-        if (exitedAt[At(thread).Process] != Free)
-        {
-            linesAfterExit++;
-        }
+        CountIfAfterExit(thread);
         Apply(index, s, s.Info, thread, s.Args.Length > 0 ? s.Args[0].Slot : Free);
     }
 
@@ -328,16 +325,22 @@ internal sealed class ProgramChecker
     /// </summary>
     private bool CheckThreadCanRun(int index, Statement s, int thread, ImmutableArray<Arg> args)
     {
-        if (exitedAt[At(thread).Process] != Free)
-        {
-            linesAfterExit++;
-        }
+        CountIfAfterExit(thread);
         var busy = At(thread).Busy;
         if (busy == Free || (s.Op == Op.Wait && args.Length == 1 && SlotOf(args[0]) == busy))
         {
             return true;
         }
         return FailBusy(index, s, busy);
+    }
+
+    /// <summary>Counts a line in <see cref="Program.LinesAfterExit"/> when its thread's process has exited.</summary>
+    private void CountIfAfterExit(int thread)
+    {
+        if (exitedAt[At(thread).Process] != Free)
+        {
+            linesAfterExit++;
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
