@@ -336,7 +336,7 @@ internal sealed class Mutator
         var k = _rng.Next(st.Args.Length);
         var param = st.Info.Params[k];
         var old = st.Args[k];
-        if (param is ParamKind.Number or ParamKind.Prot or ParamKind.MapFlags or ParamKind.Advice or ParamKind.PinFlags or ParamKind.OnOff)
+        if ((st.Info.NameArgs >> k & 1) == 0)
         {
             var changed = st.Args.ToArray();
             changed[k] = param == ParamKind.Number ? Arg.Num(MutateNumber(st.Op, k, old.Number)) : Arg.Of(MutateFlags(param, old.Flags));
