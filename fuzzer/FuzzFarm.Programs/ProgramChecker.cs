@@ -21,6 +21,8 @@ internal sealed class ProgramChecker
     private bool lineless;
     private int threadCount;
     private int linesAfterExit;
+    /// <summary>The ops the lines use, a bit each (see <see cref="Program.Uses"/>).</summary>
+    private ulong ops;
     private ProgramException? failure;
     private bool spellErrors;
 
@@ -54,6 +56,7 @@ internal sealed class ProgramChecker
         exitedAt.Add(Free);
         threadCount = 1;
         linesAfterExit = 0;
+        ops = 0;
         failure = null;
         slots.Add(new Slot(Statement.MainThread, ParamKind.Thread, Free, 0, Free, false));
         slotByName.Add(Statement.MainThread, 0);
@@ -64,7 +67,7 @@ internal sealed class ProgramChecker
         program = null;
         if (CheckHeader() && CheckStatements(basis, out var checkedStatements) && CheckAllWaited())
         {
-            program = new Program(header, checkedStatements, slots.Count, threadCount, linesAfterExit, renumber && lineless);
+            program = new Program(header, checkedStatements, slots.Count, threadCount, linesAfterExit, renumber && lineless, ops);
         }
         error = failure;
         // Drop references to the caller's objects: the checker outlives the call.
@@ -120,6 +123,8 @@ internal sealed class ProgramChecker
         for (var i = 0; i < output.Length; i++)
         {
             var statement = list[i] ?? throw new InvalidOperationException($"statement {i} of the list is null");
+            // Out of range ops fail their check below, before the program is made.
+            ops |= 1UL << (int)statement.Op;
             if (next >= 0 && Replayable(same, ref next, statement, i, checkLines))
             {
                 Replay(i, statement);
