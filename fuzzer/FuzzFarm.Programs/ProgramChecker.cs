@@ -23,6 +23,8 @@ internal sealed class ProgramChecker
     private int linesAfterExit;
     /// <summary>The ops the lines use, a bit each (see <see cref="Program.Uses"/>).</summary>
     private ulong ops;
+    /// <summary>Handles bound by a split op and not yet waited: a program ending with none needs no scan of its slots.</summary>
+    private int unwaited;
     private ProgramException? failure;
     private bool spellErrors;
 
@@ -57,6 +59,7 @@ internal sealed class ProgramChecker
         threadCount = 1;
         linesAfterExit = 0;
         ops = 0;
+        unwaited = 0;
         failure = null;
         slots.Add(new Slot(Statement.MainThread, ParamKind.Thread, Free, 0, Free, false));
         slotByName.Add(Statement.MainThread, 0);
@@ -551,6 +554,7 @@ internal sealed class ProgramChecker
             case Op.Wait:
                 span[firstArgSlot].WaitedAt = index;
                 span[thread].Busy = Free;
+                unwaited--;
                 break;
         }
         if (s.Binding is null)
@@ -563,6 +567,7 @@ internal sealed class ProgramChecker
             // A handle remembers the thread that started it in Process: only that thread may wait for it.
             slots.Add(new Slot(s.Binding, ParamKind.Handle, index, thread, Free, true));
             CollectionsMarshal.AsSpan(slots)[thread].Busy = bound;
+            unwaited++;
         }
         else if (info.Result == ParamKind.Thread)
         {
@@ -585,6 +590,10 @@ internal sealed class ProgramChecker
 
     private bool CheckAllWaited()
     {
+        if (unwaited == 0)
+        {
+            return true;
+        }
         foreach (var slot in slots)
         {
             if (slot.Waitable && slot.WaitedAt == Free)
