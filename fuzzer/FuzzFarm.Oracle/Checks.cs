@@ -61,15 +61,7 @@ public sealed partial class Executor
 
     private void ResetTrackers(Program program)
     {
-        _readsSoftDirty = false;
-        foreach (var st in program.Statements)
-        {
-            if (st.Op == Op.Pagemap)
-            {
-                _readsSoftDirty = true;
-                break;
-            }
-        }
+        _readsSoftDirty = program.Uses(Op.Pagemap);
         _step = 0;
         _trackers.Clear();
         _dirtySinceClear.Clear();

@@ -186,14 +186,6 @@ public sealed partial class Executor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Id(in Arg a) => (int)_slots[a.Slot];
 
-    /// <summary>A handle argument whose binding op ran and succeeded (ids index kernel lists of <paramref name="count"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Valid(in Arg a, int count)
-    {
-        var id = _slots[a.Slot];
-        return id >= 0 && id < count;
-    }
-
     private void Skip(string reason)
     {
         if (_options.Skips)

@@ -23,11 +23,8 @@ public sealed partial class Executor
             SkipUnbound(unbound);
             return;
         }
-        if (!HandlesValid(st))
-        {
-            SkipUnbound(HandleName(st));
-            return;
-        }
+        // Ops whose first argument is an id into one of the kernel's lists check it in their own case: a check of its
+        // own, before the switch, was a second jump through a table on the op for every line.
         switch (st.Op)
         {
             case Op.Mmap:
@@ -86,11 +83,19 @@ public sealed partial class Executor
                 break;
             case Op.Vmsplice:
                 {
+                    if (Stale(st, 0, _kernel.Pipes.Count))
+                    {
+                        return;
+                    }
                     var target = Addr(a[1]);
                     s = _kernel.Vmsplice(t, Id(a[0]), target, a[2].Number, Track(p, target, a[2].Number));
                     break;
                 }
             case Op.Read:
+                if (Stale(st, 0, _kernel.Pipes.Count))
+                {
+                    return;
+                }
                 s = _kernel.PipeRead(Id(a[0]), a[1].Number, _pieces);
                 if (s == Status.Done)
                 {
@@ -107,12 +112,24 @@ public sealed partial class Executor
                 }
                 break;
             case Op.Unpin:
+                if (Stale(st, 0, _kernel.Pins.Count))
+                {
+                    return;
+                }
                 s = _kernel.Unpin(Id(a[0]));
                 break;
             case Op.DmaWrite:
+                if (Stale(st, 0, _kernel.Pins.Count))
+                {
+                    return;
+                }
                 s = DmaWrite(st, Id(a[0]), a[1].Number);
                 break;
             case Op.DmaRead:
+                if (Stale(st, 0, _kernel.Pins.Count))
+                {
+                    return;
+                }
                 s = DmaRead(Id(a[0]), a[1].Number);
                 break;
             case Op.File:
@@ -186,18 +203,35 @@ public sealed partial class Executor
                 s = Status.Done;
                 break;
             case Op.UffdRegister:
+                if (Stale(st, 0, _kernel.Uffds.Count))
+                {
+                    return;
+                }
                 s = _kernel.UffdRegister(t, Id(a[0]), Addr(a[1]), a[2].Number);
                 break;
             case Op.UffdWp:
                 {
+                    if (Stale(st, 0, _kernel.Uffds.Count))
+                    {
+                        return;
+                    }
                     var op = split ? NewHandle(st, AsyncKind.UffdWp, t) : null;
                     s = _kernel.UffdWp(t, Id(a[0]), Addr(a[1]), a[2].Number, (a[3].Flags & Flag.On) != 0, op);
                     break;
                 }
             case Op.UffdResolve:
+                if (Stale(st, 0, _kernel.Uffds.Count))
+                {
+                    return;
+                }
                 s = _kernel.UffdResolve(t, Id(a[0]));
                 break;
             case Op.Wait:
+                // Handle ids count from 1 (Async[id - 1]).
+                if (Stale(st, 1, _kernel.Async.Count + 1))
+                {
+                    return;
+                }
                 s = Wait(_kernel.Async[Id(a[0]) - 1]);
                 break;
             default:
@@ -358,20 +392,20 @@ public sealed partial class Executor
         return s;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool HandlesValid(Statement st)
+    /// <summary>
+    /// Skips the line if its first argument, an id into one of the kernel's lists, is not in
+    /// [<paramref name="first"/>, <paramref name="end"/>). Ops whose first argument is a file or a thread need no such
+    /// check: <see cref="UnboundArgument"/> has already skipped a line whose name holds -1.
+    /// </summary>
+    private bool Stale(Statement st, int first, int end)
     {
-        var a = st.Args.AsSpan();
-        return st.Op switch
+        var id = _slots[st.Args.AsSpan()[0].Slot];
+        if (id >= first && id < end)
         {
-            Op.Vmsplice or Op.Read => Valid(a[0], _kernel.Pipes.Count),
-            Op.Unpin or Op.DmaWrite or Op.DmaRead => Valid(a[0], _kernel.Pins.Count),
-            Op.UffdRegister or Op.UffdWp or Op.UffdResolve => Valid(a[0], _kernel.Uffds.Count),
-            Op.Wait => Valid(a[0], _kernel.Async.Count + 1) && _slots[a[0].Slot] > 0,
-            Op.PreadDirect or Op.Write => _slots[a[0].Slot] >= 0,
-            Op.ProcessVmReadv or Op.ClearRefs => _slots[a[0].Slot] >= 0,
-            _ => true,
-        };
+            return false;
+        }
+        SkipUnbound(HandleName(st));
+        return true;
     }
 
     /// <summary>Skips a line whose argument was never created; the reason is only built when skips are recorded.</summary>

@@ -9,8 +9,9 @@ namespace FuzzFarm.Programs;
 /// </summary>
 public sealed class Program
 {
-    internal Program(ImmutableArray<string> header, ImmutableArray<Statement> statements, int slotCount, int threadCount, int linesAfterExit, bool lineless)
+    internal Program(ImmutableArray<string> header, ImmutableArray<Statement> statements, int slotCount, int threadCount, int linesAfterExit, bool lineless, ulong ops)
     {
+        _ops = ops;
         Lineless = lineless;
         Header = header;
         Statements = statements;
@@ -18,6 +19,9 @@ public sealed class Program
         ThreadCount = threadCount;
         LinesAfterExit = linesAfterExit;
     }
+
+    /// <summary>A bit per op some line uses (bit <c>1 &lt;&lt; (int)op</c>).</summary>
+    private readonly ulong _ops;
 
     /// <summary>Comment lines before the first statement, without the leading <c>#</c>; kept by the printer.</summary>
     public ImmutableArray<string> Header { get; }
@@ -35,6 +39,12 @@ public sealed class Program
     /// itself skipped (its thread was blocked); a fuzzer can leave such programs out.
     /// </summary>
     public int LinesAfterExit { get; }
+
+    /// <summary>
+    /// Whether some line runs <paramref name="op"/>: the validator notes each line's op as it passes, so that a runner
+    /// asking before a run does not read every line again.
+    /// </summary>
+    public bool Uses(Op op) => (_ops & (1UL << (int)op)) != 0;
 
     /// <summary>
     /// The line statement <paramref name="index"/> reports: its own, or its position after the header when it has
@@ -61,7 +71,7 @@ public sealed class Program
             var s = Statements[i];
             statements[i] = s with { Args = [.. s.Args] };
         }
-        return new Program(Header, ImmutableCollectionsMarshal.AsImmutableArray(statements), SlotCount, ThreadCount, LinesAfterExit, Lineless);
+        return new Program(Header, ImmutableCollectionsMarshal.AsImmutableArray(statements), SlotCount, ThreadCount, LinesAfterExit, Lineless, _ops);
     }
 
     public override string ToString() => ProgramPrinter.Print(this);

@@ -21,6 +21,10 @@ internal sealed class ProgramChecker
     private bool lineless;
     private int threadCount;
     private int linesAfterExit;
+    /// <summary>The ops the lines use, a bit each (see <see cref="Program.Uses"/>).</summary>
+    private ulong ops;
+    /// <summary>Handles bound by a split op and not yet waited: a program ending with none needs no scan of its slots.</summary>
+    private int unwaited;
     private ProgramException? failure;
     private bool spellErrors;
 
@@ -54,6 +58,8 @@ internal sealed class ProgramChecker
         exitedAt.Add(Free);
         threadCount = 1;
         linesAfterExit = 0;
+        ops = 0;
+        unwaited = 0;
         failure = null;
         slots.Add(new Slot(Statement.MainThread, ParamKind.Thread, Free, 0, Free, false));
         slotByName.Add(Statement.MainThread, 0);
@@ -64,7 +70,7 @@ internal sealed class ProgramChecker
         program = null;
         if (CheckHeader() && CheckStatements(basis, out var checkedStatements) && CheckAllWaited())
         {
-            program = new Program(header, checkedStatements, slots.Count, threadCount, linesAfterExit, renumber && lineless);
+            program = new Program(header, checkedStatements, slots.Count, threadCount, linesAfterExit, renumber && lineless, ops);
         }
         error = failure;
         // Drop references to the caller's objects: the checker outlives the call.
@@ -120,6 +126,8 @@ internal sealed class ProgramChecker
         for (var i = 0; i < output.Length; i++)
         {
             var statement = list[i] ?? throw new InvalidOperationException($"statement {i} of the list is null");
+            // Out of range ops fail their check below, before the program is made.
+            ops |= 1UL << (int)statement.Op;
             if (next >= 0 && Replayable(same, ref next, statement, i, checkLines))
             {
                 Replay(i, statement);
@@ -546,6 +554,7 @@ internal sealed class ProgramChecker
             case Op.Wait:
                 span[firstArgSlot].WaitedAt = index;
                 span[thread].Busy = Free;
+                unwaited--;
                 break;
         }
         if (s.Binding is null)
@@ -558,6 +567,7 @@ internal sealed class ProgramChecker
             // A handle remembers the thread that started it in Process: only that thread may wait for it.
             slots.Add(new Slot(s.Binding, ParamKind.Handle, index, thread, Free, true));
             CollectionsMarshal.AsSpan(slots)[thread].Busy = bound;
+            unwaited++;
         }
         else if (info.Result == ParamKind.Thread)
         {
@@ -580,6 +590,10 @@ internal sealed class ProgramChecker
 
     private bool CheckAllWaited()
     {
+        if (unwaited == 0)
+        {
+            return true;
+        }
         foreach (var slot in slots)
         {
             if (slot.Waitable && slot.WaitedAt == Free)

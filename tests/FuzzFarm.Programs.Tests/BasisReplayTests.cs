@@ -75,6 +75,7 @@ public class BasisReplayTests
             return;
         }
         Assert.Equal((whole!.SlotCount, whole.ThreadCount, whole.LinesAfterExit), (fast!.SlotCount, fast.ThreadCount, fast.LinesAfterExit));
+        Assert.Equal(Enum.GetValues<Op>().Where(whole.Uses), Enum.GetValues<Op>().Where(fast.Uses));
         Assert.Equal(whole.Statements.Select(Resolved), fast.Statements.Select(Resolved));
         for (var k = 0; k < work.Count; k++)
         {

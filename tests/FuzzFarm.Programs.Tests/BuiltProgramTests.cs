@@ -64,6 +64,26 @@ public class BuiltProgramTests
     }
 
     [Fact]
+    public void AProgramKnowsTheOpsOfItsLinesAsCheckedAndAsReplayedFromItsBasis()
+    {
+        var program = ProgramParser.Parse("""
+            a = mmap(8K, rw, private)
+            t1 = fork()
+            t1: h = store(a+8, 1) &
+            t1: wait(h)
+
+            """);
+        Op[] used = [Op.Mmap, Op.Store, Op.Fork, Op.Wait];
+        Assert.Equal(used, Enum.GetValues<Op>().Where(program.Uses));
+        Assert.Equal(used, Enum.GetValues<Op>().Where(program.Packed().Uses));
+
+        var mutant = program.Statements.ToList();
+        mutant.Add(S(null, Op.Pagemap, Arg.Ref("a")));
+        Assert.True(ProgramValidator.TryValidate([], mutant, program, out var observed, out _));
+        Assert.Equal([Op.Mmap, Op.Store, Op.Fork, Op.Pagemap, Op.Wait], Enum.GetValues<Op>().Where(observed.Uses));
+    }
+
+    [Fact]
     public void HundredsOfNamesResolveToTheirOwnSlotsAndARepeatIsRejected()
     {
         // Each use spells the name as a new string, as a parser does: lookups must compare text, not references.
