@@ -73,6 +73,8 @@ public class BuiltProgramTests
             t1: wait(h)
 
             """);
+        // Program.Uses keeps a bit per op in a ulong: a 65th op would share a bit with the first.
+        Assert.InRange(Enum.GetValues<Op>().Length, 1, 64);
         Op[] used = [Op.Mmap, Op.Store, Op.Fork, Op.Wait];
         Assert.Equal(used, Enum.GetValues<Op>().Where(program.Uses));
         Assert.Equal(used, Enum.GetValues<Op>().Where(program.Packed().Uses));
