@@ -8,7 +8,16 @@ namespace FuzzFarm.Fuzzing;
 internal sealed class CoverageMap
 {
     private const int Bits = 24;
+    private const int InitialSeenBits = 12;
     private readonly ulong[] _words = new ulong[(1 << Bits) / 64];
+
+    // The set slots again, as an open-addressing table of slot + 1 (0 is empty) at most half full, for CountNew: every
+    // execution looks up each of its features, and the bitmap's lines holding them (one each, spread over 2 MB) missed
+    // the cache where this table (4 bytes a feature, twice over) stays in it. Indexed by a slot's top bits, which
+    // depend on every bit of the feature.
+    private uint[] _seen = new uint[1 << InitialSeenBits];
+    private int _seenShift = Bits - InitialSeenBits;
+    private int _seenCount;
 
     public int Count { get; private set; }
 
@@ -17,13 +26,24 @@ internal sealed class CoverageMap
     /// <summary>Number of features not yet in the map (without adding them).</summary>
     public int CountNew(ReadOnlySpan<uint> features)
     {
+        var seen = _seen;
+        var shift = _seenShift;
         var n = 0;
         foreach (var f in features)
         {
             var slot = Slot(f);
-            if ((_words[slot >> 6] & (1UL << (int)(slot & 63))) == 0)
+            for (var i = (int)(slot >> shift); ; i = (i + 1) & (seen.Length - 1))
             {
-                n++;
+                var key = seen[i];
+                if (key == slot + 1)
+                {
+                    break;
+                }
+                if (key == 0)
+                {
+                    n++;
+                    break;
+                }
             }
         }
         return n;
@@ -42,10 +62,42 @@ internal sealed class CoverageMap
             {
                 word |= bit;
                 n++;
+                Remember(slot);
             }
         }
         Count += n;
         return n;
+    }
+
+    /// <summary>Adds a newly set slot to the lookup table, doubling the table first when it would pass half full.</summary>
+    private void Remember(uint slot)
+    {
+        // At a shift of 0 the table has a place for every slot.
+        if (++_seenCount * 2 > _seen.Length && _seenShift > 0)
+        {
+            var old = _seen;
+            _seen = new uint[old.Length * 2];
+            _seenShift--;
+            foreach (var key in old)
+            {
+                if (key != 0)
+                {
+                    Insert(key);
+                }
+            }
+        }
+        Insert(slot + 1);
+    }
+
+    private void Insert(uint key)
+    {
+        var seen = _seen;
+        var i = (int)((key - 1) >> _seenShift);
+        while (seen[i] != 0)
+        {
+            i = (i + 1) & (seen.Length - 1);
+        }
+        seen[i] = key;
     }
 
     /// <summary>
