@@ -38,4 +38,17 @@ public class CoverageMapTests
         }
         Assert.True(map.Count > 4_096, $"{map.Count} features: the table never grew past its first size");
     }
+
+    [Fact]
+    public void HitCountsCarryPastTheirLowByte()
+    {
+        var hits = new FeatureHits();
+        var many = Enumerable.Repeat(7u, 70_000).ToArray();
+
+        hits.Record(many);
+        hits.Record(many);
+
+        Assert.Equal(140_000u, hits.Of(7));
+        Assert.Equal(0u, hits.Of(8));
+    }
 }
