@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace FuzzFarm.Fuzzing;
 
 /// <summary>
@@ -8,15 +11,17 @@ namespace FuzzFarm.Fuzzing;
 internal sealed class CoverageMap
 {
     private const int Bits = 24;
-    private const int InitialSeenBits = 12;
+    private const int Lanes = 4;
+    private const int InitialBucketBits = 10;
     private readonly ulong[] _words = new ulong[(1 << Bits) / 64];
 
-    // The set slots again, as an open-addressing table of slot + 1 (0 is empty) at most half full, for CountNew: every
-    // execution looks up each of its features, and the bitmap's lines holding them (one each, spread over 2 MB) missed
-    // the cache where this table (4 bytes a feature, twice over) stays in it. Indexed by a slot's top bits, which
-    // depend on every bit of the feature.
-    private uint[] _seen = new uint[1 << InitialSeenBits];
-    private int _seenShift = Bits - InitialSeenBits;
+    // The set slots again, for CountNew: every execution looks up each of its features, and the bitmap's lines holding
+    // them (one each, spread over 2 MB) missed the cache where this table (4 bytes a feature, twice over) stays in it.
+    // Buckets of four slot + 1 values (0 is empty), at most half full, one bucket a compare: a feature seen before is
+    // almost always in its home bucket, picked by the slot's top bits (they depend on every bit of the feature); a
+    // full bucket spills into the next.
+    private uint[] _seen = new uint[Lanes << InitialBucketBits];
+    private int _seenShift = Bits - InitialBucketBits;
     private int _seenCount;
 
     public int Count { get; private set; }
@@ -28,25 +33,37 @@ internal sealed class CoverageMap
     {
         var seen = _seen;
         var shift = _seenShift;
+        ref var table = ref MemoryMarshal.GetArrayDataReference(seen);
         var n = 0;
         foreach (var f in features)
         {
             var slot = Slot(f);
-            for (var i = (int)(slot >> shift); ; i = (i + 1) & (seen.Length - 1))
+            var bucket = (int)(slot >> shift);
+            // In bounds: the shift leaves as many bucket numbers as the table has buckets.
+            if (!Vector128.EqualsAny(Vector128.LoadUnsafe(ref table, (nuint)(bucket * Lanes)), Vector128.Create(slot + 1)))
             {
-                var key = seen[i];
-                if (key == slot + 1)
-                {
-                    break;
-                }
-                if (key == 0)
-                {
-                    n++;
-                    break;
-                }
+                n += IsNew(seen, bucket, slot + 1) ? 1 : 0;
             }
         }
         return n;
+    }
+
+    /// <summary>Whether <paramref name="key"/>, not in its home bucket, is missing from the buckets it spilled into.</summary>
+    private static bool IsNew(uint[] seen, int home, uint key)
+    {
+        var buckets = seen.Length / Lanes;
+        for (var b = home; ; b = (b + 1) & (buckets - 1))
+        {
+            var lanes = seen.AsSpan(b * Lanes, Lanes);
+            if (lanes.Contains(key))
+            {
+                return false;
+            }
+            if (lanes.Contains(0u))
+            {
+                return true;
+            }
+        }
     }
 
     /// <summary>Adds the features; returns how many were new.</summary>
@@ -72,7 +89,7 @@ internal sealed class CoverageMap
     /// <summary>Adds a newly set slot to the lookup table, doubling the table first when it would pass half full.</summary>
     private void Remember(uint slot)
     {
-        // At a shift of 0 the table has a place for every slot.
+        // At a shift of 0 the table has a bucket for every slot.
         if (++_seenCount * 2 > _seen.Length && _seenShift > 0)
         {
             var old = _seen;
@@ -91,13 +108,17 @@ internal sealed class CoverageMap
 
     private void Insert(uint key)
     {
-        var seen = _seen;
-        var i = (int)((key - 1) >> _seenShift);
-        while (seen[i] != 0)
+        var buckets = _seen.Length / Lanes;
+        for (var b = (int)((key - 1) >> _seenShift); ; b = (b + 1) & (buckets - 1))
         {
-            i = (i + 1) & (seen.Length - 1);
+            var lanes = _seen.AsSpan(b * Lanes, Lanes);
+            var free = lanes.IndexOf(0u);
+            if (free >= 0)
+            {
+                lanes[free] = key;
+                return;
+            }
         }
-        seen[i] = key;
     }
 
     /// <summary>

@@ -40,6 +40,24 @@ public class CoverageMapTests
     }
 
     [Fact]
+    public void FeaturesThatOverfillTheirBucketAreStillFound()
+    {
+        // Nine features whose slots differ but share their top ten bits: one home bucket (of four) at the table's first size.
+        uint[] crowded = [.. Enumerable.Range(0, 1 << 20).Select(i => (uint)i).Where(f => (f * 0x9E3779B1u) >> 22 == 5).DistinctBy(f => (f * 0x9E3779B1u) >> 8).Take(9)];
+        var map = new CoverageMap();
+
+        Assert.Equal(6, map.Add(crowded.AsSpan(..6)));
+
+        foreach (var f in crowded.AsSpan(..6))
+        {
+            Assert.Equal(0, map.CountNew([f]));
+        }
+        Assert.Equal(3, map.CountNew(crowded.AsSpan(6..)));
+        Assert.Equal(3, map.Add(crowded));
+        Assert.Equal(0, map.CountNew(crowded));
+    }
+
+    [Fact]
     public void HitCountsCarryPastTheirLowByte()
     {
         var hits = new FeatureHits();
