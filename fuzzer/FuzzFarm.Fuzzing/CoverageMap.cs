@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace FuzzFarm.Fuzzing;
 
 /// <summary>
@@ -8,7 +11,18 @@ namespace FuzzFarm.Fuzzing;
 internal sealed class CoverageMap
 {
     private const int Bits = 24;
+    private const int Lanes = 4;
+    private const int InitialBucketBits = 10;
     private readonly ulong[] _words = new ulong[(1 << Bits) / 64];
+
+    // The set slots again, for CountNew: every execution looks up each of its features, and the bitmap's lines holding
+    // them (one each, spread over 2 MB) missed the cache where this table (4 bytes a feature, twice over) stays in it.
+    // Buckets of four slot + 1 values (0 is empty), at most half full, one bucket a compare: a feature seen before is
+    // almost always in its home bucket, picked by the slot's top bits (they depend on every bit of the feature); a
+    // full bucket spills into the next.
+    private uint[] _seen = new uint[Lanes << InitialBucketBits];
+    private int _seenShift = Bits - InitialBucketBits;
+    private int _seenCount;
 
     public int Count { get; private set; }
 
@@ -17,16 +31,39 @@ internal sealed class CoverageMap
     /// <summary>Number of features not yet in the map (without adding them).</summary>
     public int CountNew(ReadOnlySpan<uint> features)
     {
+        var seen = _seen;
+        var shift = _seenShift;
+        ref var table = ref MemoryMarshal.GetArrayDataReference(seen);
         var n = 0;
         foreach (var f in features)
         {
             var slot = Slot(f);
-            if ((_words[slot >> 6] & (1UL << (int)(slot & 63))) == 0)
+            var bucket = (int)(slot >> shift);
+            // In bounds: the shift leaves as many bucket numbers as the table has buckets.
+            if (!Vector128.EqualsAny(Vector128.LoadUnsafe(ref table, (nuint)(bucket * Lanes)), Vector128.Create(slot + 1)))
             {
-                n++;
+                n += IsNew(seen, bucket, slot + 1) ? 1 : 0;
             }
         }
         return n;
+    }
+
+    /// <summary>Whether <paramref name="key"/>, not in its home bucket, is missing from the buckets it spilled into.</summary>
+    private static bool IsNew(uint[] seen, int home, uint key)
+    {
+        var buckets = seen.Length / Lanes;
+        for (var b = home; ; b = (b + 1) & (buckets - 1))
+        {
+            var lanes = seen.AsSpan(b * Lanes, Lanes);
+            if (lanes.Contains(key))
+            {
+                return false;
+            }
+            if (lanes.Contains(0u))
+            {
+                return true;
+            }
+        }
     }
 
     /// <summary>Adds the features; returns how many were new.</summary>
@@ -42,10 +79,46 @@ internal sealed class CoverageMap
             {
                 word |= bit;
                 n++;
+                Remember(slot);
             }
         }
         Count += n;
         return n;
+    }
+
+    /// <summary>Adds a newly set slot to the lookup table, doubling the table first when it would pass half full.</summary>
+    private void Remember(uint slot)
+    {
+        // At a shift of 0 the table has a bucket for every slot.
+        if (++_seenCount * 2 > _seen.Length && _seenShift > 0)
+        {
+            var old = _seen;
+            _seen = new uint[old.Length * 2];
+            _seenShift--;
+            foreach (var key in old)
+            {
+                if (key != 0)
+                {
+                    Insert(key);
+                }
+            }
+        }
+        Insert(slot + 1);
+    }
+
+    private void Insert(uint key)
+    {
+        var buckets = _seen.Length / Lanes;
+        for (var b = (int)((key - 1) >> _seenShift); ; b = (b + 1) & (buckets - 1))
+        {
+            var lanes = _seen.AsSpan(b * Lanes, Lanes);
+            var free = lanes.IndexOf(0u);
+            if (free >= 0)
+            {
+                lanes[free] = key;
+                return;
+            }
+        }
     }
 
     /// <summary>

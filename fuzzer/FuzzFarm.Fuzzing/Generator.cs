@@ -29,7 +29,7 @@ internal sealed class Generator
     {
         output.Clear();
         _scope.Reset();
-        _names.Reset(output);
+        _names.Clear();
         _pending.Clear();
         for (var step = 0; step < calls && output.Count < MaxCallLines; step++)
         {

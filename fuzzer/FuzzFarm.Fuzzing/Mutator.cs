@@ -259,7 +259,8 @@ internal sealed class Mutator
         var doomed = doomedNames ??= new List<string>(8);
         doomed.Clear();
         doomed.Add(binding);
-        // The kept lines slide down over the removed ones in one pass.
+        // The kept lines slide down over the removed ones in one pass; those before the first removed one stay put
+        // (each store of a reference into the list is a write barrier).
         var lines = CollectionsMarshal.AsSpan(s);
         var kept = index;
         for (var i = index; i < lines.Length; i++)
@@ -274,7 +275,11 @@ internal sealed class Mutator
             }
             else
             {
-                lines[kept++] = st;
+                if (kept != i)
+                {
+                    lines[kept] = st;
+                }
+                kept++;
             }
         }
         s.RemoveRange(kept, lines.Length - kept);

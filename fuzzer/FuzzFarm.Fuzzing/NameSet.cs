@@ -23,11 +23,31 @@ internal sealed class NameSet
     private readonly ulong[] _usedNumbers = new ulong[Prefixes.Length];
     private readonly HashSet<string> _usedOthers = new(StringComparer.Ordinal);
 
+    // The statements whose bindings the set is still to take in: a mutation operator resets the set for every
+    // change, but most changes bind nothing and never ask for a name.
+    private List<Statement>? _pending;
+
+    /// <summary>
+    /// Starts over with the names <paramref name="statements"/> bind (read at the first <see cref="Fresh"/>, so the
+    /// caller leaves the list alone until then).
+    /// </summary>
     public void Reset(List<Statement> statements)
     {
+        _pending = statements;
+    }
+
+    /// <summary>Starts over with no name bound but t0's.</summary>
+    public void Clear()
+    {
+        _pending = null;
         Array.Clear(_usedNumbers);
         _usedOthers.Clear();
         Add(Statement.MainThread);
+    }
+
+    private void TakePending(List<Statement> statements)
+    {
+        Clear();
         foreach (var st in CollectionsMarshal.AsSpan(statements))
         {
             if (st.Binding is { } binding)
@@ -76,6 +96,10 @@ internal sealed class NameSet
 
     public string Fresh(ParamKind kind)
     {
+        if (_pending is { } pending)
+        {
+            TakePending(pending);
+        }
         var k = PrefixIndex(kind);
         // The lowest free number from 1 (0 is t0's, and never handed out for the other prefixes either).
         var free = ~_usedNumbers[k] & ~1UL;

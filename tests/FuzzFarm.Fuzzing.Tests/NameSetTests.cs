@@ -57,6 +57,23 @@ public class NameSetTests
         Assert.Equal("t1", names.Fresh(ParamKind.Thread));
     }
 
+    [Fact]
+    public void OnlyTheLastResetCountsWhenNoNameWasAskedForInBetween()
+    {
+        List<Statement> bound = [.. Enumerable.Range(1, 5).Select(i => new Statement(Statement.MainThread, "a" + i.ToString(CultureInfo.InvariantCulture), Op.Pipe, [], false))];
+        var names = new NameSet();
+
+        names.Reset(bound);
+        names.Reset([bound[1]]);
+        Assert.Equal("a1", names.Fresh(ParamKind.Address));
+        Assert.Equal("a3", names.Fresh(ParamKind.Address));
+
+        names.Reset(bound);
+        names.Clear();
+        Assert.Equal("a1", names.Fresh(ParamKind.Address));
+        Assert.Equal("t1", names.Fresh(ParamKind.Thread));
+    }
+
     private static string FirstUnused(HashSet<string> used, string prefix)
     {
         for (var i = 1; ; i++)
