@@ -4,9 +4,9 @@ using System.Runtime.Intrinsics;
 namespace FuzzFarm.Fuzzing;
 
 /// <summary>
-/// The features an engine has seen, as a bitmap indexed by a hash of the 32-bit feature: one memory read per
-/// feature on the hot path. With 2^24 slots, the few thousand features the machine has collide with negligible
-/// probability, and a collision only hides one feature from the signal.
+/// The features an engine has seen, as a bitmap indexed by a hash of the 32-bit feature, and the same set slots in a
+/// small lookup table for the hot path (<see cref="CountNew"/>). With 2^24 slots, the few thousand features the machine
+/// has collide with negligible probability, and a collision only hides one feature from the signal.
 /// </summary>
 internal sealed class CoverageMap
 {
@@ -22,7 +22,6 @@ internal sealed class CoverageMap
     // full bucket spills into the next.
     private uint[] _seen = new uint[Lanes << InitialBucketBits];
     private int _seenShift = Bits - InitialBucketBits;
-    private int _seenCount;
 
     public int Count { get; private set; }
 
@@ -79,18 +78,21 @@ internal sealed class CoverageMap
             {
                 word |= bit;
                 n++;
+                Count++;
                 Remember(slot);
             }
         }
-        Count += n;
         return n;
     }
 
-    /// <summary>Adds a newly set slot to the lookup table, doubling the table first when it would pass half full.</summary>
+    /// <summary>
+    /// Adds a newly set slot (already in <see cref="Count"/>) to the lookup table, doubling the table first when it would
+    /// pass half full.
+    /// </summary>
     private void Remember(uint slot)
     {
         // At a shift of 0 the table has a bucket for every slot.
-        if (++_seenCount * 2 > _seen.Length && _seenShift > 0)
+        if (Count * 2 > _seen.Length && _seenShift > 0)
         {
             var old = _seen;
             _seen = new uint[old.Length * 2];
