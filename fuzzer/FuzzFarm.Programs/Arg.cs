@@ -22,13 +22,10 @@ public readonly record struct Arg
 
     public int Column { get; init; }
 
-    /// <summary>The binding slot a name resolves to; set by <see cref="ProgramValidator"/>, -1 before.</summary>
-    public int Slot { get; init; }
-
-    public static Arg Num(long value, int column = 0) => new() { Form = ArgForm.Number, Number = value, Column = column, Slot = -1 };
+    public static Arg Num(long value, int column = 0) => new() { Form = ArgForm.Number, Number = value, Column = column };
 
     public static Arg Ref(string name, long offset = 0, int column = 0) =>
-        new() { Form = ArgForm.Name, Name = name, Number = offset, Column = column, Slot = -1 };
+        new() { Form = ArgForm.Name, Name = name, Number = offset, Column = column };
 
-    public static Arg Of(Flag flags, int column = 0) => new() { Form = ArgForm.Flags, Flags = flags, Column = column, Slot = -1 };
+    public static Arg Of(Flag flags, int column = 0) => new() { Form = ArgForm.Flags, Flags = flags, Column = column };
 }

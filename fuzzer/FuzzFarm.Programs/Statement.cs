@@ -4,8 +4,8 @@ namespace FuzzFarm.Programs;
 
 /// <summary>
 /// One line of a program: <c>[thread:] [binding =] op(args) [&amp;]</c>. <see cref="Thread"/> is a thread name
-/// such as <c>t0</c>. Slots are filled in by <see cref="ProgramValidator"/>; a runner indexes an array with them
-/// instead of looking names up.
+/// such as <c>t0</c>. The slots its names resolve to are its <see cref="Program"/>'s (<see cref="Program.Slots"/>),
+/// so that programs that number bindings differently share the statement.
 /// </summary>
 public sealed record Statement(string Thread, string? Binding, Op Op, ImmutableArray<Arg> Args, bool Split)
 {
@@ -25,12 +25,6 @@ public sealed record Statement(string Thread, string? Binding, Op Op, ImmutableA
 
     /// <summary>1-based column of the trailing <c>&amp;</c> (0 when not split, or for built programs).</summary>
     public int SplitColumn { get; init; }
-
-    /// <summary>Slot of the thread that runs this line (t0 is slot 0).</summary>
-    public int ThreadSlot { get; init; } = -1;
-
-    /// <summary>Slot the binding is stored in, -1 when nothing is bound.</summary>
-    public int BindingSlot { get; init; } = -1;
 
     public OpInfo Info => OpTable.Get(Op);
 }
