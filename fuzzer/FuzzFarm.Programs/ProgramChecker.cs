@@ -216,7 +216,7 @@ internal sealed class ProgramChecker
     /// <summary>Whether a statement or an argument has a column (renumbering clears them, re-creating the statement).</summary>
     private static bool HasColumns(Statement s)
     {
-        if ((s.Column | s.OpColumn | s.BindingColumn | s.SplitColumn) != 0)
+        if (s.Columns != default)
         {
             return true;
         }
@@ -286,18 +286,10 @@ internal sealed class ProgramChecker
         slotsOfLine = new LineSlots(thread, bindingSlot, first, second);
         var line = renumber ? RenumberedLine(index) : s.Line;
         var finalArgs = resolvedArgs is null ? args : ImmutableCollectionsMarshal.AsImmutableArray(resolvedArgs);
-        resolved = resolvedArgs is null && !s.Args.IsDefault && s.Line == line
-            && !(renumber && (s.Column | s.OpColumn | s.BindingColumn | s.SplitColumn) != 0)
+        resolved = resolvedArgs is null && !s.Args.IsDefault && s.Line == line && !(renumber && s.Columns != default)
             ? s
-            : s with
-            {
-                Args = finalArgs,
-                Line = line,
-                Column = renumber ? 0 : s.Column,
-                OpColumn = renumber ? 0 : s.OpColumn,
-                BindingColumn = renumber ? 0 : s.BindingColumn,
-                SplitColumn = renumber ? 0 : s.SplitColumn,
-            };
+            : renumber ? new Statement(s.Thread, s.Binding, s.Op, finalArgs, s.Split) { Line = line }
+            : s with { Args = finalArgs, Line = line };
         return true;
     }
 

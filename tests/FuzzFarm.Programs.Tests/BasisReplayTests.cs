@@ -85,7 +85,7 @@ public class BasisReplayTests
 
     private static Program Lineless(Program parsed)
     {
-        Assert.True(ProgramValidator.TryValidate([], parsed.Statements.Select(s => s with { Line = 0, Column = 0, OpColumn = 0, BindingColumn = 0, SplitColumn = 0 }).ToList(),
+        Assert.True(ProgramValidator.TryValidate([], parsed.Statements.Select(s => new Statement(s.Thread, s.Binding, s.Op, s.Args, s.Split)).ToList(),
             null, out var program, out _, lineless: true));
         return program;
     }
