@@ -29,6 +29,20 @@ public readonly struct LineSlots
         _second = (ushort)(second + 1);
     }
 
+    /// <summary>The line from <see cref="Pack"/>'s form.</summary>
+    private LineSlots(uint packed)
+    {
+        _thread = (byte)packed;
+        _binding = (byte)(packed >> 8);
+        _first = (byte)(packed >> 16);
+        _second = (byte)(packed >> 24);
+    }
+
+    /// <summary>The slots in a byte each (still plus one), for a program whose slots are all below <see cref="SlotTable.NarrowSlots"/>.</summary>
+    internal uint Pack() => _thread | (uint)_binding << 8 | (uint)_first << 16 | (uint)_second << 24;
+
+    internal static LineSlots Unpack(uint packed) => new(packed);
+
     /// <summary>Slot of the thread that runs the line (t0 is slot 0).</summary>
     public int Thread => _thread - 1;
 

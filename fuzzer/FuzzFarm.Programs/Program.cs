@@ -9,7 +9,7 @@ namespace FuzzFarm.Programs;
 /// </summary>
 public sealed class Program
 {
-    internal Program(ImmutableArray<string> header, ImmutableArray<Statement> statements, ImmutableArray<LineSlots> slots, int slotCount, int threadCount, int linesAfterExit, bool lineless, ulong ops)
+    internal Program(ImmutableArray<string> header, ImmutableArray<Statement> statements, SlotTable slots, int slotCount, int threadCount, int linesAfterExit, bool lineless, ulong ops)
     {
         _ops = ops;
         Lineless = lineless;
@@ -30,7 +30,7 @@ public sealed class Program
     public ImmutableArray<Statement> Statements { get; }
 
     /// <summary>The slots each statement's names resolve to, by statement index: a runner indexes an array with them instead of looking names up.</summary>
-    public ImmutableArray<LineSlots> Slots { get; }
+    public SlotTable Slots { get; }
 
     /// <summary>Number of binding slots a runner needs (slot 0 is t0).</summary>
     public int SlotCount { get; }

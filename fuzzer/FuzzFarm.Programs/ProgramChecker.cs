@@ -14,6 +14,8 @@ internal sealed class ProgramChecker
     private IReadOnlyList<Statement> statements = [];
     private readonly SlotIndex slotByName = new();
     private readonly List<Slot> slots = [];
+    /// <summary>The slots of the lines checked so far: the program's table is made from them once the size of its slots is known.</summary>
+    private LineSlots[] lineSlots = new LineSlots[32];
     // Per process: index of the statement that exited it, Free while it lives. Process 0 is t0's.
     private readonly List<int> exitedAt = [];
     private bool renumber;
@@ -68,9 +70,9 @@ internal sealed class ProgramChecker
     public bool Run(Program? basis, out Program? program, out ProgramException? error)
     {
         program = null;
-        if (CheckHeader() && CheckStatements(basis, out var checkedStatements, out var lineSlots) && CheckAllWaited())
+        if (CheckHeader() && CheckStatements(basis, out var checkedStatements, out var slotTable) && CheckAllWaited())
         {
-            program = new Program(header, checkedStatements, lineSlots, slots.Count, threadCount, linesAfterExit, renumber && lineless, ops);
+            program = new Program(header, checkedStatements, slotTable, slots.Count, threadCount, linesAfterExit, renumber && lineless, ops);
         }
         error = failure;
         // Drop references to the caller's objects: the checker outlives the call.
@@ -113,15 +115,19 @@ internal sealed class ProgramChecker
     /// that binds nothing and neither waits nor exits leaves them as they were, so the replay follows the basis past a
     /// mutant's inserted, removed or changed lines of that sort, and past a changed line with the same effect.
     /// </summary>
-    private bool CheckStatements(Program? basis, out ImmutableArray<Statement> result, out ImmutableArray<LineSlots> resultSlots)
+    private bool CheckStatements(Program? basis, out ImmutableArray<Statement> result, out SlotTable resultSlots)
     {
         var list = Lines(statements);
         var output = new Statement[list.Length];
-        var table = new LineSlots[list.Length];
+        if (lineSlots.Length < list.Length)
+        {
+            lineSlots = new LineSlots[Math.Max(list.Length, lineSlots.Length * 2)];
+        }
+        var table = lineSlots.AsSpan(0, list.Length);
         result = default;
         resultSlots = default;
         var same = basis is null ? default : basis.Statements.AsSpan();
-        var sameSlots = basis is null ? default : basis.Slots.AsSpan();
+        var sameSlots = basis?.Slots ?? default;
         // Renumbered lineless here too, the basis's statements already have the line and columns they would get.
         var checkLines = basis is not null && renumber && !(lineless && basis.Lineless);
         // The basis line whose state the names stand in (the next to match), or -1 once they differ.
@@ -145,11 +151,11 @@ internal sealed class ProgramChecker
             }
             if (next >= 0 && Effective(statement))
             {
-                next = SameEffect(same, sameSlots, next, output[i], table[i]);
+                next = SameEffect(same, in sameSlots, next, output[i], table[i]);
             }
         }
         result = ImmutableCollectionsMarshal.AsImmutableArray(output);
-        resultSlots = ImmutableCollectionsMarshal.AsImmutableArray(table);
+        resultSlots = SlotTable.Of(table, slots.Count);
         return true;
     }
 
@@ -177,7 +183,7 @@ internal sealed class ProgramChecker
     /// After a checked line with effects: the basis line past the next one with effects when that one had the same
     /// (the names then stand as they stood after it), else -1.
     /// </summary>
-    private static int SameEffect(ReadOnlySpan<Statement> same, ReadOnlySpan<LineSlots> sameSlots, int next, Statement resolved, LineSlots resolvedSlots)
+    private static int SameEffect(ReadOnlySpan<Statement> same, in SlotTable sameSlots, int next, Statement resolved, LineSlots resolvedSlots)
     {
         var k = next;
         while (k < same.Length && !Effective(same[k]))

@@ -107,6 +107,7 @@ public class BuiltProgramTests
 
         // Slots are the program's: the lines after the insert keep their objects, only the table moves.
         Assert.All(work.Zip(mutant.Statements), pair => Assert.Same(pair.First, pair.Second));
+        Assert.True(mutant.Slots.IsNarrow);
         Assert.Equal([1, 2, -1, 3, -1, 4, -1], mutant.Slots.Select(x => x.Binding));
         Assert.Equal([0, 0, 0, 0, 0, 0, 4], mutant.Slots.Select(x => x.Thread));
         Assert.Equal((3, 1), (mutant.Slots[4].First, mutant.Slots[4].Second));
@@ -133,6 +134,27 @@ public class BuiltProgramTests
         Assert.Contains($"expected at most {LineSlots.MaxSlots - 1} names and t0", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(SlotTable.NarrowSlots - 1, true)]
+    [InlineData(SlotTable.NarrowSlots, false)]
+    public void ATableKeepsAByteASlotWhileEverySlotFitsInOne(int names, bool narrow)
+    {
+        // Each pipe binds a name; each read names the pipe bound last and runs on the thread bound last.
+        var statements = new List<Statement> { S("t1", Op.Thread) };
+        for (var i = 1; i < names; i++)
+        {
+            statements.Add(S($"p{i}", Op.Pipe));
+        }
+        statements.Add(S("t1", null, Op.Read, false, Arg.Ref($"p{names - 1}"), Arg.Num(8)));
+
+        var program = ProgramValidator.Validate([], statements);
+
+        Assert.Equal(names + 1, program.SlotCount);
+        Assert.Equal(narrow, program.Slots.IsNarrow);
+        Assert.Equal(Enumerable.Range(1, names).Append(-1), program.Slots.Select(x => x.Binding));
+        Assert.Equal((1, names, -1), (program.Slots[^1].Thread, program.Slots[^1].First, program.Slots[^1].Second));
+    }
+
     private static Program Lineless(params Statement[] statements)
     {
         Assert.True(ProgramValidator.TryValidate([], statements, null, out var program, out _, lineless: true));
@@ -155,6 +177,7 @@ public class BuiltProgramTests
         }
         var program = ProgramValidator.Validate([], statements);
         Assert.Equal(Count + 1, program.SlotCount);
+        Assert.False(program.Slots.IsNarrow);
         Assert.Equal(Enumerable.Range(1, Count), program.Slots.Take(Count).Select(s => s.Binding));
         Assert.Equal(Enumerable.Range(1, Count).Reverse(), program.Slots.Skip(Count).Select(s => s.First));
 
