@@ -111,6 +111,11 @@ internal sealed class Scope
 
     public void Apply(Statement s, int index)
     {
+        // Most lines (stores, loads, pagemaps...) bind nothing and change no resource or thread: no thread to look up.
+        if (s.Binding is null && s.Op is not (Op.Exit or Op.Munmap or Op.Madvise or Op.UffdRegister or Op.Wait))
+        {
+            return;
+        }
         // Resources and threads are updated in place, not copied out of their lists and written back.
         var t = ThreadIndex(s.Thread);
         var process = t >= 0 ? CollectionsMarshal.AsSpan(Threads)[t].Process : 0;
