@@ -4,9 +4,10 @@ namespace FuzzFarm.Programs;
 
 /// <summary>
 /// The slots one line names, as <see cref="ProgramValidator"/> resolves them: its thread's, its binding's and its name
-/// arguments' (-1 where it has none). A <see cref="Program"/> holds them, not its statements: a slot is a binding's
-/// place in line order, so a mutant that inserts or removes a binding moves every later slot, and statements holding
-/// theirs were re-created for that alone. Each is kept plus one in 16 bits (0 for none): 8 bytes a line.
+/// arguments' (-1 where it has none). A <see cref="Program"/> holds them (its <see cref="SlotTable"/>), not its
+/// statements: a slot is a binding's place in line order, so a mutant that inserts or removes a binding moves every
+/// later slot, and statements holding theirs were re-created for that alone. Each is kept plus one in 16 bits (0 for
+/// none).
 /// </summary>
 public readonly struct LineSlots
 {
