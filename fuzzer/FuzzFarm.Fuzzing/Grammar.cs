@@ -82,7 +82,7 @@ internal sealed class Grammar
     public static Statement Wait(Scope scope, int handle)
     {
         var r = scope.Resources[handle];
-        return scope.Resolved(scope.Threads[r.WaitingThread].Name, null, Op.Wait, false, [Arg.Ref(r.Name)]);
+        return Make(scope.Threads[r.WaitingThread].Name, null, Op.Wait, false, [Arg.Ref(r.Name)]);
     }
 
     public int PickIdleThread(Scope scope)
@@ -543,12 +543,9 @@ internal sealed class Grammar
 
     public long Value() => _rng.Between(1, 255);
 
-    /// <summary>
-    /// A new statement; with <paramref name="threadSlot"/> when the caller knows the slot validation gives its thread
-    /// (its arguments carry their own), so that validation can keep the object.
-    /// </summary>
-    public static Statement Make(string thread, string? binding, Op op, bool split, Arg[] args, int threadSlot = -1) =>
-        new(thread, binding, op, ImmutableCollectionsMarshal.AsImmutableArray(args), split) { ThreadSlot = threadSlot };
+    /// <summary>A new statement over <paramref name="args"/>, which must be a new array: the statement keeps it.</summary>
+    public static Statement Make(string thread, string? binding, Op op, bool split, Arg[] args) =>
+        new(thread, binding, op, ImmutableCollectionsMarshal.AsImmutableArray(args), split);
 
     /// <summary>Appends statements and keeps the scope in step with them.</summary>
     private ref struct Emitter(Scope scope, NameSet names, List<Statement> output, int index)
@@ -557,10 +554,10 @@ internal sealed class Grammar
         public readonly NameSet Names = names;
         private int _index = index;
 
-        /// <summary>Appends a new statement, resolved where it lands (see <see cref="Scope.Resolved"/>).</summary>
+        /// <summary>Appends a new statement.</summary>
         public void Emit(string thread, string? binding, Op op, bool split, Arg[] args)
         {
-            var s = Scope.Resolved(thread, binding, op, split, args);
+            var s = Make(thread, binding, op, split, args);
             output.Add(s);
             Scope.Apply(s, _index++);
         }

@@ -232,9 +232,7 @@ internal sealed class Mutator
             }
         }
         var at = next == split + 1 ? next : _rng.Between(split + 2, next);
-        // With the split op's slots (a wait binds nothing, so no later line's slot moves): validation keeps it.
-        var handle = Arg.Ref(s[split].Binding!) with { Slot = s[split].BindingSlot };
-        s.Insert(at, Grammar.Make(thread, null, Op.Wait, false, [handle], s[split].ThreadSlot));
+        s.Insert(at, Grammar.Make(thread, null, Op.Wait, false, [Arg.Ref(s[split].Binding!)]));
     }
 
     /// <summary>Removes a line and everything that depends on it (uses of its binding, lines of its thread).</summary>
@@ -345,12 +343,8 @@ internal sealed class Mutator
         {
             var changed = st.Args.ToArray();
             changed[k] = param == ParamKind.Number ? Arg.Num(MutateNumber(st.Op, k, old.Number)) : Arg.Of(MutateFlags(param, old.Flags));
-            // No name changes, so no scope to build: the line keeps the slots it had (validation corrects stale ones).
-            s[i] = new Statement(st.Thread, st.Binding, st.Op, ImmutableCollectionsMarshal.AsImmutableArray(changed), st.Split)
-            {
-                ThreadSlot = st.ThreadSlot,
-                BindingSlot = st.BindingSlot,
-            };
+            // No name changes, so no scope to build.
+            s[i] = new Statement(st.Thread, st.Binding, st.Op, ImmutableCollectionsMarshal.AsImmutableArray(changed), st.Split);
             return true;
         }
         _scope.Build(s, i);
@@ -408,7 +402,7 @@ internal sealed class Mutator
         }
         var args = st.Args.ToArray();
         args[k] = replacement;
-        s[i] = _scope.Resolved(st.Thread, st.Binding, st.Op, st.Split, args);
+        s[i] = Grammar.Make(st.Thread, st.Binding, st.Op, st.Split, args);
         return true;
     }
 
@@ -487,7 +481,7 @@ internal sealed class Mutator
         {
             return false;
         }
-        s[i] = st with { Thread = _scope.Threads[t].Name, ThreadSlot = _scope.Threads[t].Slot };
+        s[i] = st with { Thread = _scope.Threads[t].Name };
         return true;
     }
 
@@ -525,8 +519,8 @@ internal sealed class Mutator
         if (chosen >= 0 && !_rng.Percent(FreshThreadPercent))
         {
             var to = _scope.Threads[chosen];
-            s[i] = op with { Thread = to.Name, ThreadSlot = to.Slot };
-            s[wait] = s[wait] with { Thread = to.Name, ThreadSlot = to.Slot };
+            s[i] = op with { Thread = to.Name };
+            s[wait] = s[wait] with { Thread = to.Name };
             return true;
         }
         if (s.Count >= MaxStatements || ThreadCount(s) >= Grammar.MaxThreads)
@@ -541,7 +535,7 @@ internal sealed class Mutator
 
     /// <summary>
     /// Inserts, just before line <paramref name="index"/> and on its thread, the creation of a new thread, and returns
-    /// its name. The new binding moves every later slot: validation gives the lines after it theirs.
+    /// its name.
     /// </summary>
     private string InsertThreadBefore(List<Statement> s, int index)
     {
@@ -583,7 +577,7 @@ internal sealed class Mutator
         };
         var op = others[_rng.Next(2)];
         Arg[] args = op == Op.Store ? [st.Args[0], Arg.Num(_grammar.Value())] : [st.Args[0]];
-        s[i] = Grammar.Make(st.Thread, null, op, false, args, st.ThreadSlot);
+        s[i] = Grammar.Make(st.Thread, null, op, false, args);
         return true;
     }
 
@@ -814,7 +808,7 @@ internal sealed class Mutator
             var t = writer < 0 ? -1 : IdleThreadOf(_scope.Threads[writer].Process);
             if (t >= 0)
             {
-                s.Insert(j, _scope.Resolved(_scope.Threads[t].Name, null, Op.Load, false, [Arg.Ref(name, word)]));
+                s.Insert(j, Grammar.Make(_scope.Threads[t].Name, null, Op.Load, false, [Arg.Ref(name, word)]));
                 added++;
             }
         }
@@ -860,8 +854,7 @@ internal sealed class Mutator
         {
             return 0;
         }
-        // Observations bind nothing: the scope built over the whole program resolves each of them.
-        s.Add(_scope.Resolved(_scope.Threads[thread].Name, null, op, false, args));
+        s.Add(Grammar.Make(_scope.Threads[thread].Name, null, op, false, args));
         return 1;
     }
 

@@ -22,8 +22,6 @@ internal struct Resource
     public string? Uffd;
     /// <summary>For handles: the thread that must wait it; -1 once waited or when it cannot be waited.</summary>
     public int WaitingThread;
-    /// <summary>The slot the validator gives the binding (see <see cref="Scope.Resolved"/>).</summary>
-    public int Slot;
 }
 
 internal struct ThreadState
@@ -33,8 +31,6 @@ internal struct ThreadState
     public bool Alive;
     /// <summary>Resource index of the split op this thread is inside, or -1.</summary>
     public int BusyWith;
-    /// <summary>The slot the validator gives the thread's name (t0's is 0).</summary>
-    public int Slot;
 }
 
 /// <summary>
@@ -52,9 +48,6 @@ internal sealed class Scope
 
     public int ProcessCount { get; private set; }
 
-    /// <summary>The slot the next binding gets: the validator numbers bindings in line order after t0's slot 0.</summary>
-    private int _nextSlot;
-
     /// <summary>
     /// Resources by kind, counted as they are added (resources are never removed but by a reset): the grammar asks for
     /// these counts for every call it builds, and a scan of every resource cost more than keeping them.
@@ -66,9 +59,8 @@ internal sealed class Scope
         Resources.Clear();
         Array.Clear(_kindCounts);
         Threads.Clear();
-        Threads.Add(new ThreadState { Name = Statement.MainThread, Process = 0, Alive = true, BusyWith = -1, Slot = 0 });
+        Threads.Add(new ThreadState { Name = Statement.MainThread, Process = 0, Alive = true, BusyWith = -1 });
         ProcessCount = 1;
-        _nextSlot = 1;
     }
 
     /// <summary>Resets and applies statements [0, end).</summary>
@@ -117,42 +109,13 @@ internal sealed class Scope
         return th.Alive && th.BusyWith < 0;
     }
 
-    /// <summary>
-    /// A new statement for the line after those applied, with the slots the validator resolves there (names are unique in
-    /// a valid program, and each binding takes the next slot): validation then keeps the object instead of re-creating
-    /// it with its arguments. Fills the slots of <paramref name="args"/> in place, so it must be a new array. Wrong
-    /// slots (an invalid program) cost only that re-creation: the validator checks each one.
-    /// </summary>
-    public Statement Resolved(string thread, string? binding, Op op, bool split, Arg[] args)
-    {
-        for (var j = 0; j < args.Length; j++)
-        {
-            if (args[j].Form == ArgForm.Name && args[j].Name is { } name)
-            {
-                args[j] = args[j] with { Slot = SlotOf(name) };
-            }
-        }
-        return new Statement(thread, binding, op, ImmutableCollectionsMarshal.AsImmutableArray(args), split)
-        {
-            ThreadSlot = ThreadIndex(thread) is var t and >= 0 ? Threads[t].Slot : -1,
-            BindingSlot = binding is null ? -1 : _nextSlot,
-        };
-    }
-
-    private int SlotOf(string name)
-    {
-        var r = ResourceIndex(name);
-        if (r >= 0)
-        {
-            return Resources[r].Slot;
-        }
-        var t = ThreadIndex(name);
-        return t >= 0 ? Threads[t].Slot : -1;
-    }
-
     public void Apply(Statement s, int index)
     {
-        var slot = s.Binding is null ? -1 : _nextSlot++;
+        // Most lines (stores, loads, pagemaps...) bind nothing and change no resource or thread: no thread to look up.
+        if (s.Binding is null && s.Op is not (Op.Exit or Op.Munmap or Op.Madvise or Op.UffdRegister or Op.Wait))
+        {
+            return;
+        }
         // Resources and threads are updated in place, not copied out of their lists and written back.
         var t = ThreadIndex(s.Thread);
         var process = t >= 0 ? CollectionsMarshal.AsSpan(Threads)[t].Process : 0;
@@ -160,7 +123,7 @@ internal sealed class Scope
         {
             case Op.Fork when s.Binding is not null && ProcessCount < MaxProcesses:
                 var child = ProcessCount++;
-                AddThread(s.Binding, child, slot);
+                AddThread(s.Binding, child);
                 var parentBit = 1UL << process;
                 foreach (ref var res in CollectionsMarshal.AsSpan(Resources))
                 {
@@ -171,7 +134,7 @@ internal sealed class Scope
                 }
                 return;
             case Op.Thread when s.Binding is not null:
-                AddThread(s.Binding, process, slot);
+                AddThread(s.Binding, process);
                 return;
             case Op.Exit:
                 foreach (ref var th in CollectionsMarshal.AsSpan(Threads))
@@ -220,12 +183,12 @@ internal sealed class Scope
         }
         if (s.Binding is not null)
         {
-            Bind(s, index, t, process, slot);
+            Bind(s, index, t, process);
         }
     }
 
     /// <summary>Adds the resource a line binds (apart from Apply: most lines bind nothing, and need no resource made).</summary>
-    private void Bind(Statement s, int index, int t, int process, int slot)
+    private void Bind(Statement s, int index, int t, int process)
     {
         var kind = s.Split ? ParamKind.Handle : s.Info.Result ?? ParamKind.Handle;
         var resource = new Resource
@@ -235,7 +198,6 @@ internal sealed class Scope
             DefinedAt = index,
             Process = process,
             WaitingThread = s.Split ? t : -1,
-            Slot = slot,
         };
         switch (s.Op)
         {
@@ -309,9 +271,9 @@ internal sealed class Scope
 
     private static long Number(Arg arg) => arg.Form == ArgForm.Number ? arg.Number : 0;
 
-    private void AddThread(string name, int process, int slot)
+    private void AddThread(string name, int process)
     {
-        Threads.Add(new ThreadState { Name = name, Process = process, Alive = true, BusyWith = -1, Slot = slot });
+        Threads.Add(new ThreadState { Name = name, Process = process, Alive = true, BusyWith = -1 });
     }
 
     private void ClearHolder(int process)

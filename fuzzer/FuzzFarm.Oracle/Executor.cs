@@ -64,6 +64,7 @@ public sealed partial class Executor
         _slots.AsSpan(0, Math.Max(program.SlotCount, 1)).Fill(-1);
         _slots[0] = 0;
         var statements = program.Statements;
+        var slots = program.Slots;
         for (var i = 0; i < statements.Length; i++)
         {
             if (_options.StopAtFirstViolation && _result.ViolationList.Count > 0)
@@ -71,7 +72,8 @@ public sealed partial class Executor
                 break;
             }
             var st = statements[i];
-            var t = _kernel.Threads[st.ThreadSlot];
+            var names = slots[i];
+            var t = _kernel.Threads[names.Thread];
             _index = i;
             _line = program.LineOf(i);
             _current = i;
@@ -85,7 +87,7 @@ public sealed partial class Executor
                 EndTrace(st, _line);
                 continue;
             }
-            RunStatement(i, st, t, split: st.Split);
+            RunStatement(i, st, names, t, split: st.Split);
             if (_kernel.Woken.Count > 0)
             {
                 RunWoken();
@@ -127,19 +129,21 @@ public sealed partial class Executor
             // A split op that blocked before its preemption point stops there once resumed, so the lines up to its
             // wait still run inside its window; only if that wait already came (skipped, its thread was blocked)
             // does it run through, as nothing would finish it.
-            RunStatement(index, st, t, split: st.Split && !WaitPassed(index, st));
+            RunStatement(index, st, _program.Slots[index], t, split: st.Split && !WaitPassed(index));
             _line = line;
             _current = current;
         }
     }
 
     /// <summary>Whether the wait for the handle statement <paramref name="index"/> binds is at or before the current line.</summary>
-    private bool WaitPassed(int index, Statement split)
+    private bool WaitPassed(int index)
     {
         var statements = _program.Statements;
+        var slots = _program.Slots;
+        var handle = slots[index].Binding;
         for (var j = index + 1; j <= _index; j++)
         {
-            if (statements[j].Op == Op.Wait && statements[j].Args[0].Slot == split.BindingSlot)
+            if (statements[j].Op == Op.Wait && slots[j].First == handle)
             {
                 return true;
             }
@@ -181,10 +185,10 @@ public sealed partial class Executor
 
     // RunStatement is too large for the JIT to inline these on its own.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong Addr(in Arg a) => (ulong)(_slots[a.Slot] + a.Number);
+    private ulong Addr(in Arg a, int slot) => (ulong)(_slots[slot] + a.Number);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Id(in Arg a) => (int)_slots[a.Slot];
+    private int Id(int slot) => (int)_slots[slot];
 
     private void Skip(string reason)
     {

@@ -10,15 +10,18 @@ public sealed partial class Executor
 {
     private readonly List<PipeBuffer> _pieces = [];
 
-    /// <summary>Runs statement <paramref name="st"/>, at <paramref name="index"/> in the program, on <paramref name="t"/>.</summary>
-    private void RunStatement(int index, Statement st, SimThread t, bool split)
+    /// <summary>
+    /// Runs statement <paramref name="st"/>, at <paramref name="index"/> in the program, on <paramref name="t"/>;
+    /// <paramref name="names"/> are the slots its names resolve to (a first name argument is always argument 0).
+    /// </summary>
+    private void RunStatement(int index, Statement st, LineSlots names, SimThread t, bool split)
     {
         // A span hands out arguments by reference: the ImmutableArray's indexer copies the whole Arg each time.
         var a = st.Args.AsSpan();
         var p = t.Process;
         _step++;
         Status s;
-        if (UnboundArgument(st) is { } unbound)
+        if (UnboundArgument(st, names) is { } unbound)
         {
             SkipUnbound(unbound);
             return;
@@ -31,46 +34,46 @@ public sealed partial class Executor
                 s = _kernel.Mmap(t, a[0].Number, a[1].Flags, a[2].Flags, out var addr);
                 if (s == Status.Done)
                 {
-                    Bind(st, (long)addr);
+                    Bind(names.Binding, (long)addr);
                 }
                 break;
             case Op.Munmap:
-                s = _kernel.Munmap(t, Addr(a[0]), a[1].Number);
+                s = _kernel.Munmap(t, Addr(a[0], names.First), a[1].Number);
                 if (s == Status.Done)
                 {
-                    Zapped(p, Addr(a[0]), a[1].Number, discard: false);
+                    Zapped(p, Addr(a[0], names.First), a[1].Number, discard: false);
                 }
                 break;
             case Op.Mprotect:
                 {
-                    var op = split ? NewHandle(st, AsyncKind.Mprotect, t) : null;
-                    s = _kernel.Mprotect(t, Addr(a[0]), a[1].Number, a[2].Flags, op);
+                    var op = split ? NewHandle(names.Binding, AsyncKind.Mprotect, t) : null;
+                    s = _kernel.Mprotect(t, Addr(a[0], names.First), a[1].Number, a[2].Flags, op);
                     break;
                 }
             case Op.Madvise:
-                s = Madvise(t, Addr(a[0]), a[1].Number, a[2].Flags);
+                s = Madvise(t, Addr(a[0], names.First), a[1].Number, a[2].Flags);
                 break;
             case Op.Store:
-                s = Store(st, t, split);
+                s = Store(st, names, t, split);
                 break;
             case Op.Memset:
-                s = Memset(st, t, Addr(a[0]), a[1].Number);
+                s = Memset(st, t, Addr(a[0], names.First), a[1].Number);
                 break;
             case Op.Load:
-                s = Load(t, Addr(a[0]));
+                s = Load(t, Addr(a[0], names.First));
                 break;
             case Op.Fork:
-                s = _kernel.Fork(t, st.BindingSlot, st.Binding!, _tokens.Count, out var child);
+                s = _kernel.Fork(t, names.Binding, st.Binding!, _tokens.Count, out var child);
                 if (s == Status.Done)
                 {
-                    Bind(st, st.BindingSlot);
+                    Bind(names.Binding, names.Binding);
                     _ref.Fork(p, child.Process);
                     SetStep(_forkSteps, child.Process.Id);
                 }
                 break;
             case Op.Thread:
-                s = _kernel.NewThreadIn(t, st.BindingSlot, st.Binding!, out _);
-                Bind(st, st.BindingSlot);
+                s = _kernel.NewThreadIn(t, names.Binding, st.Binding!, out _);
+                Bind(names.Binding, names.Binding);
                 break;
             case Op.Exit:
                 _kernel.Kill(t.Process);
@@ -78,88 +81,88 @@ public sealed partial class Executor
                 s = _kernel.Exit(t);
                 break;
             case Op.Pipe:
-                Bind(st, _kernel.NewPipe());
+                Bind(names.Binding, _kernel.NewPipe());
                 s = Status.Done;
                 break;
             case Op.Vmsplice:
                 {
-                    if (Stale(st, 0, _kernel.Pipes.Count))
+                    if (Stale(st, names.First, 0, _kernel.Pipes.Count))
                     {
                         return;
                     }
-                    var target = Addr(a[1]);
-                    s = _kernel.Vmsplice(t, Id(a[0]), target, a[2].Number, Track(p, target, a[2].Number));
+                    var target = Addr(a[1], names.Second);
+                    s = _kernel.Vmsplice(t, Id(names.First), target, a[2].Number, Track(p, target, a[2].Number));
                     break;
                 }
             case Op.Read:
-                if (Stale(st, 0, _kernel.Pipes.Count))
+                if (Stale(st, names.First, 0, _kernel.Pipes.Count))
                 {
                     return;
                 }
-                s = _kernel.PipeRead(Id(a[0]), a[1].Number, _pieces);
+                s = _kernel.PipeRead(Id(names.First), a[1].Number, _pieces);
                 if (s == Status.Done)
                 {
                     CheckPieces("read");
                 }
                 break;
             case Op.Pin:
-                s = _kernel.Pin(t, Addr(a[0]), a[1].Number, a[2].Flags, out var pin);
+                s = _kernel.Pin(t, Addr(a[0], names.First), a[1].Number, a[2].Flags, out var pin);
                 if (s == Status.Done)
                 {
-                    Bind(st, pin);
-                    PinKeys(pin, p, Addr(a[0]), a[1].Number);
+                    Bind(names.Binding, pin);
+                    PinKeys(pin, p, Addr(a[0], names.First), a[1].Number);
                     SetStep(_pinSteps, pin);
                 }
                 break;
             case Op.Unpin:
-                if (Stale(st, 0, _kernel.Pins.Count))
+                if (Stale(st, names.First, 0, _kernel.Pins.Count))
                 {
                     return;
                 }
-                s = _kernel.Unpin(Id(a[0]));
+                s = _kernel.Unpin(Id(names.First));
                 break;
             case Op.DmaWrite:
-                if (Stale(st, 0, _kernel.Pins.Count))
+                if (Stale(st, names.First, 0, _kernel.Pins.Count))
                 {
                     return;
                 }
-                s = DmaWrite(st, Id(a[0]), a[1].Number);
+                s = DmaWrite(st, Id(names.First), a[1].Number);
                 break;
             case Op.DmaRead:
-                if (Stale(st, 0, _kernel.Pins.Count))
+                if (Stale(st, names.First, 0, _kernel.Pins.Count))
                 {
                     return;
                 }
-                s = DmaRead(Id(a[0]), a[1].Number);
+                s = DmaRead(Id(names.First), a[1].Number);
                 break;
             case Op.File:
                 // The slot holds the file's size, which bounds what an O_DIRECT read gets.
-                Bind(st, a[0].Number);
+                Bind(names.Binding, a[0].Number);
                 s = Status.Done;
                 break;
             case Op.PreadDirect:
-                s = PreadDirect(st, t, split);
+                s = PreadDirect(st, names, t, split);
                 break;
             case Op.Write:
-                s = _kernel.WriteFile(t, Addr(a[2]), a[3].Number);
+                s = _kernel.WriteFile(t, Addr(a[2], names.Second), a[3].Number);
                 if (s == Status.Done)
                 {
                     // A write past the end extends the file.
-                    _slots[a[0].Slot] = Math.Max(_slots[a[0].Slot], a[1].Number + a[3].Number);
+                    _slots[names.First] = Math.Max(_slots[names.First], a[1].Number + a[3].Number);
                 }
                 break;
             case Op.ProcessVmReadv:
                 {
-                    var target = _kernel.Threads[Id(a[0])];
+                    var target = _kernel.Threads[Id(names.First)];
                     if (target is null)
                     {
                         s = Status.Failed;
                         Skip("ESRCH: thread not started");
                         return;
                     }
-                    var op = NewHandle(st, AsyncKind.ProcessVmReadv, t);
-                    var tag = Track(target.Process, Addr(a[1]), a[2].Number);
-                    s = _kernel.ProcessVmReadv(t, target, Addr(a[1]), a[2].Number, op, split);
+                    var op = NewHandle(names.Binding, AsyncKind.ProcessVmReadv, t);
+                    var tag = Track(target.Process, Addr(a[1], names.Second), a[2].Number);
+                    s = _kernel.ProcessVmReadv(t, target, Addr(a[1], names.Second), a[2].Number, op, split);
                     op.Tag = tag;
                     if (s == Status.Done)
                     {
@@ -169,14 +172,14 @@ public sealed partial class Executor
                 }
             case Op.ClearRefs:
                 {
-                    var target = _kernel.Threads[Id(a[0])];
+                    var target = _kernel.Threads[Id(names.First)];
                     if (target is null)
                     {
                         s = Status.Failed;
                         Skip("ESRCH: thread not started");
                         return;
                     }
-                    var op = split ? NewHandle(st, AsyncKind.ClearRefs, t) : null;
+                    var op = split ? NewHandle(names.Binding, AsyncKind.ClearRefs, t) : null;
                     s = _kernel.ClearRefs(t, target, op);
                     if (s == Status.Done)
                     {
@@ -190,7 +193,7 @@ public sealed partial class Executor
                 }
             case Op.Pagemap:
                 {
-                    var target = Addr(a[0]);
+                    var target = Addr(a[0], names.First);
                     s = _kernel.Pagemap(t, target, out var dirty);
                     if (s == Status.Done)
                     {
@@ -199,40 +202,40 @@ public sealed partial class Executor
                     break;
                 }
             case Op.Uffd:
-                Bind(st, _kernel.NewUffd(t));
+                Bind(names.Binding, _kernel.NewUffd(t));
                 s = Status.Done;
                 break;
             case Op.UffdRegister:
-                if (Stale(st, 0, _kernel.Uffds.Count))
+                if (Stale(st, names.First, 0, _kernel.Uffds.Count))
                 {
                     return;
                 }
-                s = _kernel.UffdRegister(t, Id(a[0]), Addr(a[1]), a[2].Number);
+                s = _kernel.UffdRegister(t, Id(names.First), Addr(a[1], names.Second), a[2].Number);
                 break;
             case Op.UffdWp:
                 {
-                    if (Stale(st, 0, _kernel.Uffds.Count))
+                    if (Stale(st, names.First, 0, _kernel.Uffds.Count))
                     {
                         return;
                     }
-                    var op = split ? NewHandle(st, AsyncKind.UffdWp, t) : null;
-                    s = _kernel.UffdWp(t, Id(a[0]), Addr(a[1]), a[2].Number, (a[3].Flags & Flag.On) != 0, op);
+                    var op = split ? NewHandle(names.Binding, AsyncKind.UffdWp, t) : null;
+                    s = _kernel.UffdWp(t, Id(names.First), Addr(a[1], names.Second), a[2].Number, (a[3].Flags & Flag.On) != 0, op);
                     break;
                 }
             case Op.UffdResolve:
-                if (Stale(st, 0, _kernel.Uffds.Count))
+                if (Stale(st, names.First, 0, _kernel.Uffds.Count))
                 {
                     return;
                 }
-                s = _kernel.UffdResolve(t, Id(a[0]));
+                s = _kernel.UffdResolve(t, Id(names.First));
                 break;
             case Op.Wait:
                 // Handle ids count from 1 (Async[id - 1]).
-                if (Stale(st, 1, _kernel.Async.Count + 1))
+                if (Stale(st, names.First, 1, _kernel.Async.Count + 1))
                 {
                     return;
                 }
-                s = Wait(_kernel.Async[Id(a[0]) - 1]);
+                s = Wait(_kernel.Async[Id(names.First) - 1]);
                 break;
             default:
                 s = Status.Failed;
@@ -298,11 +301,11 @@ public sealed partial class Executor
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Status Store(Statement st, SimThread t, bool split)
+    private Status Store(Statement st, LineSlots names, SimThread t, bool split)
     {
         var p = t.Process;
-        var op = split ? NewHandle(st, AsyncKind.Store, t) : null;
-        var target = Addr(st.Args.AsSpan()[0]);
+        var op = split ? NewHandle(names.Binding, AsyncKind.Store, t) : null;
+        var target = Addr(st.Args.AsSpan()[0], names.First);
         var token = _tokens.New(p, st.Thread, _line, WriteKind.Cpu, _step);
         var s = _kernel.Store(t, target, token, op, out var landing);
         if (s == Status.Done)
@@ -366,14 +369,14 @@ public sealed partial class Executor
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Status PreadDirect(Statement st, SimThread t, bool split)
+    private Status PreadDirect(Statement st, LineSlots names, SimThread t, bool split)
     {
         var a = st.Args.AsSpan();
-        var op = NewHandle(st, AsyncKind.PreadDirect, t);
+        var op = NewHandle(names.Binding, AsyncKind.PreadDirect, t);
         SetStep(_opSteps, op.Id);
         // A read at or past the end of the file returns 0 before any GUP (__iomap_dio_rw); one that crosses
         // it is short: only the words the file holds are read.
-        var size = _slots[a[0].Slot];
+        var size = _slots[names.First];
         if (a[1].Number >= size)
         {
             Trace($"O_DIRECT read at {a[1].Number} of a {size}-byte file: end of file, nothing read");
@@ -381,8 +384,8 @@ public sealed partial class Executor
         }
         var len = Math.Min(a[3].Number, (size - a[1].Number) & ~7L);
         // The DMA lands in the buffer as it was mapped at the GUP, even if it is unmapped meanwhile.
-        var tag = Track(t.Process, Addr(a[2]), len);
-        var s = _kernel.PreadDirect(t, Addr(a[2]), len, op, split);
+        var tag = Track(t.Process, Addr(a[2], names.Second), len);
+        var s = _kernel.PreadDirect(t, Addr(a[2], names.Second), len, op, split);
         // Set after the call: the kernel resets the op it is handed.
         op.Tag = tag;
         if (s == Status.Done)
@@ -393,13 +396,13 @@ public sealed partial class Executor
     }
 
     /// <summary>
-    /// Skips the line if its first argument, an id into one of the kernel's lists, is not in
+    /// Skips the line if its first argument (in <paramref name="slot"/>), an id into one of the kernel's lists, is not in
     /// [<paramref name="first"/>, <paramref name="end"/>). Ops whose first argument is a file or a thread need no such
     /// check: <see cref="UnboundArgument"/> has already skipped a line whose name holds -1.
     /// </summary>
-    private bool Stale(Statement st, int first, int end)
+    private bool Stale(Statement st, int slot, int first, int end)
     {
-        var id = _slots[st.Args.AsSpan()[0].Slot];
+        var id = _slots[slot];
         if (id >= first && id < end)
         {
             return false;
@@ -423,25 +426,26 @@ public sealed partial class Executor
     /// A named argument whose binding line failed, or has not run (it is blocked): an address, pin, pipe, file or
     /// thread that does not exist. Its slot holds -1, which must never reach the kernel as an address.
     /// </summary>
-    private string? UnboundArgument(Statement st)
+    private string? UnboundArgument(Statement st, LineSlots names)
     {
-        var args = st.Args.AsSpan();
         // The validator makes an argument a name exactly where its op takes one: no need to look at each one's form.
-        for (var names = st.Info.NameArgs; names != 0; names &= names - 1)
+        var positions = st.Info.NameArgs;
+        if (positions == 0)
         {
-            ref readonly var arg = ref args[BitOperations.TrailingZeroCount(names)];
-            if (_slots[arg.Slot] < 0)
-            {
-                return arg.Name;
-            }
+            return null;
         }
-        return null;
+        if (_slots[names.First] < 0)
+        {
+            return st.Args[BitOperations.TrailingZeroCount(positions)].Name;
+        }
+        positions &= positions - 1;
+        return positions != 0 && _slots[names.Second] < 0 ? st.Args[BitOperations.TrailingZeroCount(positions)].Name : null;
     }
 
-    private AsyncOp NewHandle(Statement st, AsyncKind kind, SimThread t)
+    private AsyncOp NewHandle(int binding, AsyncKind kind, SimThread t)
     {
         var op = _kernel.NewAsync(kind, t);
-        Bind(st, op.Id);
+        Bind(binding, op.Id);
         return op;
     }
 
@@ -526,12 +530,12 @@ public sealed partial class Executor
         CheckPieces("process_vm_readv");
     }
 
-    /// <summary>Stores an op's result in its binding slot; a result nobody named (<c>pipe()</c> alone) is dropped, as in C.</summary>
-    private void Bind(Statement st, long value)
+    /// <summary>Stores an op's result in its binding <paramref name="slot"/>; a result nobody named (<c>pipe()</c> alone) is dropped, as in C.</summary>
+    private void Bind(int slot, long value)
     {
-        if (st.BindingSlot >= 0)
+        if (slot >= 0)
         {
-            _slots[st.BindingSlot] = value;
+            _slots[slot] = value;
         }
     }
 }

@@ -59,6 +59,10 @@ public static class OpTable
             {
                 throw new InvalidOperationException($"OpTable row {i} is {table[i].Op}: keep the table in Op order");
             }
+            if (System.Numerics.BitOperations.PopCount((uint)table[i].NameArgs) > LineSlots.MaxNameArgs)
+            {
+                throw new InvalidOperationException($"{table[i].Name} takes more than {LineSlots.MaxNameArgs} names: LineSlots holds that many a line");
+            }
         }
         return table;
     }

@@ -9,12 +9,13 @@ namespace FuzzFarm.Programs;
 /// </summary>
 public sealed class Program
 {
-    internal Program(ImmutableArray<string> header, ImmutableArray<Statement> statements, int slotCount, int threadCount, int linesAfterExit, bool lineless, ulong ops)
+    internal Program(ImmutableArray<string> header, ImmutableArray<Statement> statements, SlotTable slots, int slotCount, int threadCount, int linesAfterExit, bool lineless, ulong ops)
     {
         _ops = ops;
         Lineless = lineless;
         Header = header;
         Statements = statements;
+        Slots = slots;
         SlotCount = slotCount;
         ThreadCount = threadCount;
         LinesAfterExit = linesAfterExit;
@@ -28,6 +29,9 @@ public sealed class Program
 
     public ImmutableArray<Statement> Statements { get; }
 
+    /// <summary>The slots each statement's names resolve to, by statement index: a runner indexes an array with them instead of looking names up.</summary>
+    public SlotTable Slots { get; }
+
     /// <summary>Number of binding slots a runner needs (slot 0 is t0).</summary>
     public int SlotCount { get; }
 
@@ -39,6 +43,26 @@ public sealed class Program
     /// itself skipped (its thread was blocked); a fuzzer can leave such programs out.
     /// </summary>
     public int LinesAfterExit { get; }
+
+    /// <summary>
+    /// The slot a name bound here (or t0) resolves to, -1 when none: names are bound once, so each has one slot. It
+    /// scans the lines, for an exporter or a test; a runner reads <see cref="Slots"/>.
+    /// </summary>
+    public int SlotOf(string? name)
+    {
+        if (name == Statement.MainThread)
+        {
+            return 0;
+        }
+        for (var i = 0; i < Statements.Length; i++)
+        {
+            if (name is not null && Statements[i].Binding == name)
+            {
+                return Slots[i].Binding;
+            }
+        }
+        return -1;
+    }
 
     /// <summary>
     /// Whether some line runs <paramref name="op"/>: the validator notes each line's op as it passes, so that a runner
@@ -71,7 +95,7 @@ public sealed class Program
             var s = Statements[i];
             statements[i] = s with { Args = [.. s.Args] };
         }
-        return new Program(Header, ImmutableCollectionsMarshal.AsImmutableArray(statements), SlotCount, ThreadCount, LinesAfterExit, Lineless, _ops);
+        return new Program(Header, ImmutableCollectionsMarshal.AsImmutableArray(statements), Slots, SlotCount, ThreadCount, LinesAfterExit, Lineless, _ops);
     }
 
     public override string ToString() => ProgramPrinter.Print(this);

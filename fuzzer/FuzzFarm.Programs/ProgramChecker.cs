@@ -14,6 +14,8 @@ internal sealed class ProgramChecker
     private IReadOnlyList<Statement> statements = [];
     private readonly SlotIndex slotByName = new();
     private readonly List<Slot> slots = [];
+    /// <summary>The slots of the lines checked so far: the program's table is made from them once the size of its slots is known.</summary>
+    private LineSlots[] lineSlots = new LineSlots[32];
     // Per process: index of the statement that exited it, Free while it lives. Process 0 is t0's.
     private readonly List<int> exitedAt = [];
     private bool renumber;
@@ -68,9 +70,9 @@ internal sealed class ProgramChecker
     public bool Run(Program? basis, out Program? program, out ProgramException? error)
     {
         program = null;
-        if (CheckHeader() && CheckStatements(basis, out var checkedStatements) && CheckAllWaited())
+        if (CheckHeader() && CheckStatements(basis, out var checkedStatements, out var slotTable) && CheckAllWaited())
         {
-            program = new Program(header, checkedStatements, slots.Count, threadCount, linesAfterExit, renumber && lineless, ops);
+            program = new Program(header, checkedStatements, slotTable, slots.Count, threadCount, linesAfterExit, renumber && lineless, ops);
         }
         error = failure;
         // Drop references to the caller's objects: the checker outlives the call.
@@ -113,12 +115,19 @@ internal sealed class ProgramChecker
     /// that binds nothing and neither waits nor exits leaves them as they were, so the replay follows the basis past a
     /// mutant's inserted, removed or changed lines of that sort, and past a changed line with the same effect.
     /// </summary>
-    private bool CheckStatements(Program? basis, out ImmutableArray<Statement> result)
+    private bool CheckStatements(Program? basis, out ImmutableArray<Statement> result, out SlotTable resultSlots)
     {
         var list = Lines(statements);
         var output = new Statement[list.Length];
+        if (lineSlots.Length < list.Length)
+        {
+            lineSlots = new LineSlots[Math.Max(list.Length, lineSlots.Length * 2)];
+        }
+        var table = lineSlots.AsSpan(0, list.Length);
         result = default;
+        resultSlots = default;
         var same = basis is null ? default : basis.Statements.AsSpan();
+        var sameSlots = basis?.Slots ?? default;
         // Renumbered lineless here too, the basis's statements already have the line and columns they would get.
         var checkLines = basis is not null && renumber && !(lineless && basis.Lineless);
         // The basis line whose state the names stand in (the next to match), or -1 once they differ.
@@ -130,20 +139,23 @@ internal sealed class ProgramChecker
             ops |= 1UL << (int)statement.Op;
             if (next >= 0 && Replayable(same, ref next, statement, i, checkLines))
             {
-                Replay(i, statement);
+                // The names stand as they stood before the basis line: so do its slots.
+                table[i] = sameSlots[next - 1];
+                Replay(i, statement, table[i]);
                 output[i] = statement;
                 continue;
             }
-            if (!CheckStatement(i, statement, out output[i]!))
+            if (!CheckStatement(i, statement, out output[i]!, out table[i]))
             {
                 return false;
             }
             if (next >= 0 && Effective(statement))
             {
-                next = SameEffect(same, next, output[i]);
+                next = SameEffect(same, in sameSlots, next, output[i], table[i]);
             }
         }
         result = ImmutableCollectionsMarshal.AsImmutableArray(output);
+        resultSlots = SlotTable.Of(table, slots.Count);
         return true;
     }
 
@@ -171,7 +183,7 @@ internal sealed class ProgramChecker
     /// After a checked line with effects: the basis line past the next one with effects when that one had the same
     /// (the names then stand as they stood after it), else -1.
     /// </summary>
-    private static int SameEffect(ReadOnlySpan<Statement> same, int next, Statement resolved)
+    private static int SameEffect(ReadOnlySpan<Statement> same, in SlotTable sameSlots, int next, Statement resolved, LineSlots resolvedSlots)
     {
         var k = next;
         while (k < same.Length && !Effective(same[k]))
@@ -183,9 +195,9 @@ internal sealed class ProgramChecker
             return -1;
         }
         var b = same[k];
-        var alike = b.Op == resolved.Op && b.ThreadSlot == resolved.ThreadSlot && b.Split == resolved.Split
+        var alike = b.Op == resolved.Op && sameSlots[k].Thread == resolvedSlots.Thread && b.Split == resolved.Split
             && string.Equals(b.Binding, resolved.Binding, StringComparison.Ordinal)
-            && (b.Op != Op.Wait || b.Args[0].Slot == resolved.Args[0].Slot);
+            && (b.Op != Op.Wait || sameSlots[k].First == resolvedSlots.First);
         return alike ? k + 1 : -1;
     }
 
@@ -193,11 +205,10 @@ internal sealed class ProgramChecker
     private static bool Effective(Statement s) => s.Binding is not null || s.Op is Op.Exit or Op.Wait;
 
     /// <summary>The effects of a line known to pass its checks, as <see cref="CheckStatement"/> would apply them.</summary>
-    private void Replay(int index, Statement s)
+    private void Replay(int index, Statement s, LineSlots slotsOfLine)
     {
-        var thread = s.ThreadSlot;
-        CountIfAfterExit(thread);
-        Apply(index, s, s.Info, thread, s.Args.Length > 0 ? s.Args[0].Slot : Free);
+        CountIfAfterExit(slotsOfLine.Thread);
+        Apply(index, s, s.Info, slotsOfLine.Thread, slotsOfLine.First);
     }
 
     /// <summary>The list's lines as a span: the fuzzer's list is read line by line twice here, an interface call each.</summary>
@@ -211,7 +222,7 @@ internal sealed class ProgramChecker
     /// <summary>Whether a statement or an argument has a column (renumbering clears them, re-creating the statement).</summary>
     private static bool HasColumns(Statement s)
     {
-        if ((s.Column | s.OpColumn | s.BindingColumn | s.SplitColumn) != 0)
+        if (s.Columns != default)
         {
             return true;
         }
@@ -225,10 +236,11 @@ internal sealed class ProgramChecker
         return false;
     }
 
-    private bool CheckStatement(int index, Statement s, out Statement? resolved)
+    private bool CheckStatement(int index, Statement s, out Statement? resolved, out LineSlots slotsOfLine)
     {
         resolved = null;
-        if (!TryResolve(s.Thread, s.ThreadSlot, out var thread) || At(thread).Kind != ParamKind.Thread)
+        slotsOfLine = default;
+        if (!slotByName.TryGet(s.Thread, out var thread) || At(thread).Kind != ParamKind.Thread)
         {
             return FailNotAThread(index, s);
         }
@@ -247,7 +259,9 @@ internal sealed class ProgramChecker
             return FailArgumentCount(index, info, args.Length);
         }
         Arg[]? resolvedArgs = null;
-        var firstSlot = Free;
+        // A valid line's name arguments are where its op takes names (OpInfo.NameArgs), at most MaxNameArgs of them.
+        var first = Free;
+        var second = Free;
         var argSpan = args.AsSpan();
         for (var j = 0; j < argSpan.Length; j++)
         {
@@ -256,35 +270,32 @@ internal sealed class ProgramChecker
             {
                 return false;
             }
-            firstSlot = j == 0 ? slot : firstSlot;
-            var column = renumber ? 0 : arg.Column;
-            if (slot != arg.Slot || column != arg.Column)
+            if (slot != Free && first == Free)
+            {
+                first = slot;
+            }
+            else if (slot != Free)
+            {
+                second = slot;
+            }
+            if (renumber && arg.Column != 0)
             {
                 resolvedArgs ??= [.. args];
-                resolvedArgs[j] = arg with { Slot = slot, Column = column };
+                resolvedArgs[j] = arg with { Column = 0 };
             }
         }
-        if (!CheckBinding(index, s, info) || (s.Op == Op.Wait && !CheckWait(index, firstSlot, thread)))
+        if (!CheckBinding(index, s, info) || (s.Op == Op.Wait && !CheckWait(index, first, thread)))
         {
             return false;
         }
-        var bindingSlot = Apply(index, s, info, thread, firstSlot);
+        var bindingSlot = Apply(index, s, info, thread, first);
+        slotsOfLine = new LineSlots(thread, bindingSlot, first, second);
         var line = renumber ? RenumberedLine(index) : s.Line;
         var finalArgs = resolvedArgs is null ? args : ImmutableCollectionsMarshal.AsImmutableArray(resolvedArgs);
-        resolved = resolvedArgs is null && !s.Args.IsDefault && s.Line == line && s.ThreadSlot == thread && s.BindingSlot == bindingSlot
-            && !(renumber && (s.Column | s.OpColumn | s.BindingColumn | s.SplitColumn) != 0)
+        resolved = resolvedArgs is null && !s.Args.IsDefault && s.Line == line && !(renumber && s.Columns != default)
             ? s
-            : s with
-            {
-                Args = finalArgs,
-                Line = line,
-                ThreadSlot = thread,
-                BindingSlot = bindingSlot,
-                Column = renumber ? 0 : s.Column,
-                OpColumn = renumber ? 0 : s.OpColumn,
-                BindingColumn = renumber ? 0 : s.BindingColumn,
-                SplitColumn = renumber ? 0 : s.SplitColumn,
-            };
+            : renumber ? new Statement(s.Thread, s.Binding, s.Op, finalArgs, s.Split) { Line = line }
+            : s with { Args = finalArgs, Line = line };
         return true;
     }
 
@@ -310,21 +321,7 @@ internal sealed class ProgramChecker
     /// <summary>A slot by reference: <see cref="Slot"/> is too large to copy for each field read. Valid until the next binding.</summary>
     private ref Slot At(int slot) => ref CollectionsMarshal.AsSpan(slots)[slot];
 
-    private int SlotOf(in Arg arg) => TryResolve(arg.Name, arg.Slot, out var slot) ? slot : Free;
-
-    /// <summary>
-    /// The slot <paramref name="name"/> is bound to. Most statements come with their slots already (a corpus program's,
-    /// or the fuzzer's guess): bound names are unique, so a hinted slot holding that name is the answer without hashing.
-    /// </summary>
-    private bool TryResolve(string? name, int hint, out int slot)
-    {
-        if ((uint)hint < (uint)slots.Count && name is not null && string.Equals(At(hint).Name, name, StringComparison.Ordinal))
-        {
-            slot = hint;
-            return true;
-        }
-        return slotByName.TryGet(name, out slot);
-    }
+    private int SlotOf(in Arg arg) => slotByName.TryGet(arg.Name, out var slot) ? slot : Free;
 
     /// <summary>
     /// A thread inside a split op runs nothing but its wait. A line of a thread whose process exits earlier is valid
@@ -378,7 +375,7 @@ internal sealed class ProgramChecker
             }
         }
         else if (arg.Form == ArgForm.Name && (arg.Number == 0 || (kind == ParamKind.Address && arg.Number > 0))
-            && TryResolve(arg.Name, arg.Slot, out slot) && At(slot).Kind == kind)
+            && slotByName.TryGet(arg.Name, out slot) && At(slot).Kind == kind)
         {
             return true;
         }
@@ -413,7 +410,7 @@ internal sealed class ProgramChecker
         {
             return FailArg(index, info, position, "has a negative offset; expected name+offset with offset from 0 to 0x7fffffffffffffff");
         }
-        if (!TryResolve(arg.Name, arg.Slot, out slot))
+        if (!slotByName.TryGet(arg.Name, out slot))
         {
             slot = Free;
             return Fail(index, StatementToken.Arg, position, $"{Unbound(index, arg.Name, ParamKindText.Expected(kind))}");
@@ -470,7 +467,8 @@ internal sealed class ProgramChecker
         var valid = name is null
             ? !s.Split && info.Result != ParamKind.Thread
             : !(s.Split && !info.Splittable) && Names.IsIdentifier(name) && !FlagWords.IsWord(name) && (s.Split || info.Result is not null)
-                && (info.Result == ParamKind.Thread && !s.Split) == Names.IsThreadName(name) && !slotByName.TryGet(name, out _);
+                && (info.Result == ParamKind.Thread && !s.Split) == Names.IsThreadName(name) && !slotByName.TryGet(name, out _)
+                && slots.Count < LineSlots.MaxSlots;
         return valid || SpelledCheckBinding(index, s, info);
     }
 
@@ -514,7 +512,8 @@ internal sealed class ProgramChecker
                 ? $"'{name}' is the main thread; expected a new name"
                 : $"'{name}' is already bound at line {LineOf(slots[previous].Statement)}; expected a new name");
         }
-        return true;
+        return slots.Count < LineSlots.MaxSlots
+            || Fail(index, StatementToken.Binding, 0, $"'{name}' would be name {slots.Count} of the program, t0 included; expected at most {LineSlots.MaxSlots - 1} names and t0");
     }
 
     private bool CheckWait(int index, int handle, int thread)

@@ -130,13 +130,9 @@ public static class ProgramParser
         {
             throw line.Expected("'&', a comment or end of line after ')'");
         }
-        return new Statement(thread, binding, info.Op, args, splitColumn != 0)
+        return new SourceStatement(thread, binding, info.Op, args, splitColumn != 0, new StatementColumns(column, bindingColumn, wordColumn, splitColumn))
         {
             Line = line.Line,
-            Column = column,
-            BindingColumn = bindingColumn,
-            OpColumn = wordColumn,
-            SplitColumn = splitColumn,
         };
     }
 

@@ -11,7 +11,8 @@ namespace FuzzFarm.Programs;
 /// Line numbers: statements keep their source lines when every statement has one and they increase after the header
 /// (parsed text); otherwise statement <c>i</c> gets line <c>header.Length + i + 1</c>, its line in
 /// <see cref="ProgramPrinter.Print(Program)"/>, its columns are cleared, and errors point at columns of that printed
-/// text. Statements that are already resolved come back as the same objects.
+/// text. The slots go to <see cref="Program.Slots"/>, so a statement comes back as the same object unless its line or
+/// columns change.
 /// </summary>
 public static class ProgramValidator
 {

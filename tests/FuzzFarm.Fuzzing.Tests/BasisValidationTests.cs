@@ -50,7 +50,9 @@ public class BasisValidationTests
                 Assert.Equal(wholeError!.Message, fastError!.Message);
                 continue;
             }
-            Assert.Equal(whole!.Statements.Select(Resolved), fast!.Statements.Select(Resolved));
+            Assert.NotNull(whole);
+            Assert.NotNull(fast);
+            Assert.Equal(Resolved(whole), Resolved(fast));
             Assert.Equal(ProgramPrinter.Print(whole), ProgramPrinter.Print(fast));
             Assert.Equal((whole.SlotCount, whole.ThreadCount, whole.LinesAfterExit), (fast.SlotCount, fast.ThreadCount, fast.LinesAfterExit));
             for (var k = 0; k < fast.Statements.Length; k++)
@@ -98,7 +100,8 @@ public class BasisValidationTests
             }
             // A numbered mutant keeps the gaps a removal left; the lineless one reports positions, the printed lines.
             Assert.Equal(Enumerable.Range(1, lineless!.Statements.Length), Enumerable.Range(0, lineless.Statements.Length).Select(lineless.LineOf));
-            Assert.Equal(numbered!.Statements.Select(x => Resolved(x with { Line = 0 })), lineless.Statements.Select(Resolved));
+            Assert.NotNull(numbered);
+            Assert.Equal(Resolved(numbered, lines: false), Resolved(lineless));
             for (var k = 0; k < numberedWork.Count; k++)
             {
                 numberedKept += ReferenceEquals(numbered.Statements[k], numberedWork[k]) ? 1 : 0;
@@ -108,7 +111,7 @@ public class BasisValidationTests
         Assert.True(linelessKept > numberedKept * 11 / 10, $"kept {linelessKept} statements without line numbers, {numberedKept} with");
     }
 
-    /// <summary>Everything validation sets on a statement (records compare their argument arrays by reference).</summary>
-    private static string Resolved(Statement s) =>
-        $"{s.Line}:{s.Column}/{s.BindingColumn}/{s.OpColumn}/{s.SplitColumn} {s.Thread}@{s.ThreadSlot} {s.Binding}@{s.BindingSlot} {s.Op} {s.Split} {string.Join(", ", s.Args)}";
+    /// <summary>Everything validation sets on each line, its slots included (records compare their argument arrays by reference).</summary>
+    private static IEnumerable<string> Resolved(Program p, bool lines = true) => p.Statements.Select((s, i) =>
+        $"{(lines ? s.Line : 0)}:{s.Column}/{s.BindingColumn}/{s.OpColumn}/{s.SplitColumn} {s.Thread}@{p.Slots[i].Thread} {s.Binding}@{p.Slots[i].Binding} {s.Op} {s.Split} {string.Join(", ", s.Args.Select((a, j) => $"{a}@{p.Slots[i].Arg(s.Info, j)}"))}");
 }

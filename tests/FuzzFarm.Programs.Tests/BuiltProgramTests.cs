@@ -28,13 +28,17 @@ public class BuiltProgramTests
         Assert.Equal(6, program.SlotCount);
         Assert.Equal(3, program.ThreadCount);
         var s = program.Statements;
-        Assert.Equal([1, 2, 3, 4, 5, -1, -1, -1], s.Select(x => x.BindingSlot));
-        Assert.Equal([0, 0, 0, 3, 4, 3, 4, 4], s.Select(x => x.ThreadSlot));
-        Assert.Equal([2, 1, -1], s[5].Args.Select(a => a.Slot));
-        Assert.Equal(1, s[4].Args[0].Slot);
-        Assert.Equal(5, s[6].Args[0].Slot);
-        Assert.Equal(3, s[7].Args[0].Slot);
-        Assert.Equal(-1, s[4].Args[1].Slot);
+        var slots = program.Slots;
+        Assert.Equal([1, 2, 3, 4, 5, -1, -1, -1], slots.Select(x => x.Binding));
+        Assert.Equal([0, 0, 0, 3, 4, 3, 4, 4], slots.Select(x => x.Thread));
+        Assert.Equal([2, 1, -1], Enumerable.Range(0, 3).Select(j => slots[5].Arg(s[5].Info, j)));
+        Assert.Equal((2, 1), (slots[5].First, slots[5].Second));
+        Assert.Equal(1, slots[4].Arg(s[4].Info, 0));
+        Assert.Equal(5, slots[6].First);
+        Assert.Equal(3, slots[7].First);
+        Assert.Equal(-1, slots[4].Arg(s[4].Info, 1));
+        Assert.Equal(-1, slots[4].Second);
+        Assert.Equal([0, 1, 2, 3, 4, 5, -1], new[] { "t0", "a", "p", "t1", "t2", "h", "b" }.Select(program.SlotOf));
     }
 
     [Fact]
@@ -52,11 +56,12 @@ public class BuiltProgramTests
         var packed = program.Packed();
 
         Assert.Equal(ProgramPrinter.Print(program), ProgramPrinter.Print(packed));
+        Assert.Equal(program.Slots, packed.Slots);
         Assert.Equal((program.SlotCount, program.ThreadCount, program.LinesAfterExit), (packed.SlotCount, packed.ThreadCount, packed.LinesAfterExit));
         Assert.All(program.Statements.Zip(packed.Statements), pair =>
         {
             Assert.NotSame(pair.First, pair.Second);
-            Assert.Equal((pair.First.Line, pair.First.ThreadSlot, pair.First.BindingSlot), (pair.Second.Line, pair.Second.ThreadSlot, pair.Second.BindingSlot));
+            Assert.Equal(pair.First.Line, pair.Second.Line);
             Assert.Equal(pair.First.Args.ToArray(), pair.Second.Args.ToArray());
         });
         Assert.True(ProgramValidator.TryValidate(packed.Header, packed.Statements, packed, out var again, out _));
@@ -86,6 +91,77 @@ public class BuiltProgramTests
     }
 
     [Fact]
+    public void AnInsertedBindingMovesTheLaterSlotsAndKeepsTheLaterStatements()
+    {
+        var parent = Lineless(
+            S("a", Op.Mmap, Arg.Num(8192), Arg.Of(Flag.Rw), Arg.Of(Flag.Private)),
+            S(null, Op.Store, Arg.Ref("a"), Arg.Num(1)),
+            S("p", Op.Pipe),
+            S(null, Op.Vmsplice, Arg.Ref("p"), Arg.Ref("a", 8), Arg.Num(4096)),
+            S("t1", Op.Thread),
+            S("t1", null, Op.Load, false, Arg.Ref("a")));
+        var work = parent.Statements.ToList();
+        work.Insert(1, S("b", Op.Pipe));
+
+        Assert.True(ProgramValidator.TryValidate([], work, parent, out var mutant, out _, lineless: true));
+
+        // Slots are the program's: the lines after the insert keep their objects, only the table moves.
+        Assert.All(work.Zip(mutant.Statements), pair => Assert.Same(pair.First, pair.Second));
+        Assert.True(mutant.Slots.IsNarrow);
+        Assert.Equal([1, 2, -1, 3, -1, 4, -1], mutant.Slots.Select(x => x.Binding));
+        Assert.Equal([0, 0, 0, 0, 0, 0, 4], mutant.Slots.Select(x => x.Thread));
+        Assert.Equal((3, 1), (mutant.Slots[4].First, mutant.Slots[4].Second));
+        Assert.Equal([1, -1, 2, -1, 3, -1], parent.Slots.Select(x => x.Binding));
+    }
+
+    [Fact]
+    public void AProgramBindsAsManyNamesAsItsSlotsHold()
+    {
+        var statements = new List<Statement>();
+        for (var i = 1; i < LineSlots.MaxSlots; i++)
+        {
+            statements.Add(S($"p{i}", Op.Pipe));
+        }
+        statements.Add(S(null, Op.Read, Arg.Ref($"p{LineSlots.MaxSlots - 1}"), Arg.Num(8)));
+
+        var program = ProgramValidator.Validate([], statements);
+
+        Assert.Equal(LineSlots.MaxSlots, program.SlotCount);
+        Assert.Equal(LineSlots.MaxSlots - 1, program.Slots[^2].Binding);
+        Assert.Equal(LineSlots.MaxSlots - 1, program.Slots[^1].First);
+        statements.Add(S("extra", Op.Pipe));
+        var error = Assert.Throws<ProgramException>(() => ProgramValidator.Validate([], statements));
+        Assert.Contains($"expected at most {LineSlots.MaxSlots - 1} names and t0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(SlotTable.NarrowSlots - 1, true)]
+    [InlineData(SlotTable.NarrowSlots, false)]
+    public void ATableKeepsAByteASlotWhileEverySlotFitsInOne(int names, bool narrow)
+    {
+        // Each pipe binds a name; each read names the pipe bound last and runs on the thread bound last.
+        var statements = new List<Statement> { S("t1", Op.Thread) };
+        for (var i = 1; i < names; i++)
+        {
+            statements.Add(S($"p{i}", Op.Pipe));
+        }
+        statements.Add(S("t1", null, Op.Read, false, Arg.Ref($"p{names - 1}"), Arg.Num(8)));
+
+        var program = ProgramValidator.Validate([], statements);
+
+        Assert.Equal(names + 1, program.SlotCount);
+        Assert.Equal(narrow, program.Slots.IsNarrow);
+        Assert.Equal(Enumerable.Range(1, names).Append(-1), program.Slots.Select(x => x.Binding));
+        Assert.Equal((1, names, -1), (program.Slots[^1].Thread, program.Slots[^1].First, program.Slots[^1].Second));
+    }
+
+    private static Program Lineless(params Statement[] statements)
+    {
+        Assert.True(ProgramValidator.TryValidate([], statements, null, out var program, out _, lineless: true));
+        return program;
+    }
+
+    [Fact]
     public void HundredsOfNamesResolveToTheirOwnSlotsAndARepeatIsRejected()
     {
         // Each use spells the name as a new string, as a parser does: lookups must compare text, not references.
@@ -101,8 +177,9 @@ public class BuiltProgramTests
         }
         var program = ProgramValidator.Validate([], statements);
         Assert.Equal(Count + 1, program.SlotCount);
-        Assert.Equal(Enumerable.Range(1, Count), program.Statements.Take(Count).Select(s => s.BindingSlot));
-        Assert.Equal(Enumerable.Range(1, Count).Reverse(), program.Statements.Skip(Count).Select(s => s.Args[0].Slot));
+        Assert.False(program.Slots.IsNarrow);
+        Assert.Equal(Enumerable.Range(1, Count), program.Slots.Take(Count).Select(s => s.Binding));
+        Assert.Equal(Enumerable.Range(1, Count).Reverse(), program.Slots.Skip(Count).Select(s => s.First));
 
         statements.Add(S("m150", Op.Mmap, Arg.Num(4096), Arg.Of(Flag.Rw), Arg.Of(Flag.Private)));
         var error = Assert.Throws<ProgramException>(() => ProgramValidator.Validate([], statements));

@@ -207,28 +207,28 @@ internal sealed class CWriter
             Op.Memset => $"ff_memset({A(s, 0)}, {s.Args[1].Number / 8}, {Hex(Tokens.Write(s.Line, 0))});",
             Op.Load => $"ff_load({A(s, 0)}, &ff_exp_{k});",
             Op.Fork => $"{{ pid_t c = fork(); if (c < 0) ff_fail(\"fork\", \"fork\"); "
-                + $"if (c == 0) {{ ff_process_start({s.BindingSlot}); ff_run_{s.Binding}(); ff_finish_process(); }} ff->pid[{s.BindingSlot}] = c; }}",
-            Op.Thread => $"{{ pthread_t th; ff->pid[{s.BindingSlot}] = getpid(); "
+                + $"if (c == 0) {{ ff_process_start({Slot(s.Binding)}); ff_run_{s.Binding}(); ff_finish_process(); }} ff->pid[{Slot(s.Binding)}] = c; }}",
+            Op.Thread => $"{{ pthread_t th; ff->pid[{Slot(s.Binding)}] = getpid(); "
                 + $"if (pthread_create(&th, NULL, ff_thread_{s.Binding}, NULL) != 0) ff_fail(\"thread\", \"pthread_create\"); }}",
-            Op.Pipe => $"ff_pipe(ff_pipes[{Bound(s)}], {_plan.PipeCapacity[s.BindingSlot]});",
-            Op.Vmsplice => $"ff_vmsplice(ff_pipes[{s.Args[0].Slot}], {A(s, 1)}, {N(s, 2)}, {(step.SplicedLength ?? s.Args[2].Number).ToString(CultureInfo.InvariantCulture)});",
-            Op.Read => $"ff_pipe_read(ff_pipes[{s.Args[0].Slot}], {N(s, 1)}, &ff_exp_{k});",
+            Op.Pipe => $"ff_pipe(ff_pipes[{Bound(s)}], {_plan.PipeCapacity[Slot(s.Binding)]});",
+            Op.Vmsplice => $"ff_vmsplice(ff_pipes[{Slot(s.Args[0].Name)}], {A(s, 1)}, {N(s, 2)}, {(step.SplicedLength ?? s.Args[2].Number).ToString(CultureInfo.InvariantCulture)});",
+            Op.Read => $"ff_pipe_read(ff_pipes[{Slot(s.Args[0].Name)}], {N(s, 1)}, &ff_exp_{k});",
             Op.Pin => $"ff_pin(&ff_pins[{Bound(s)}], {A(s, 0)}, {N(s, 1)});",
-            Op.Unpin => $"ff_unpin(&ff_pins[{s.Args[0].Slot}]);",
-            Op.DmaWrite => $"ff_dma_write(&ff_pins[{s.Args[0].Slot}], {N(s, 1)}, {Hex(Tokens.Write(s.Line, 0))});",
-            Op.DmaRead => $"ff_dma_read(&ff_pins[{s.Args[0].Slot}], {N(s, 1)}, &ff_exp_{k});",
+            Op.Unpin => $"ff_unpin(&ff_pins[{Slot(s.Args[0].Name)}]);",
+            Op.DmaWrite => $"ff_dma_write(&ff_pins[{Slot(s.Args[0].Name)}], {N(s, 1)}, {Hex(Tokens.Write(s.Line, 0))});",
+            Op.DmaRead => $"ff_dma_read(&ff_pins[{Slot(s.Args[0].Name)}], {N(s, 1)}, &ff_exp_{k});",
             Op.File => $"ff_file(&ff_files[{Bound(s)}], {N(s, 0)}, {Hex(Tokens.FreshFile(s.Line, 0))});",
-            Op.PreadDirect => $"ff_pread_direct(&ff_files[{s.Args[0].Slot}], {N(s, 1)}, {A(s, 2)}, {N(s, 3)});",
-            Op.Write => $"ff_write(&ff_files[{s.Args[0].Slot}], {N(s, 1)}, {A(s, 2)}, {N(s, 3)});",
-            Op.ProcessVmReadv => $"ff_process_vm_readv({s.Args[0].Slot}, {A(s, 1)}, {N(s, 2)}, &ff_exp_{k});",
-            Op.ClearRefs => $"ff_clear_refs({s.Args[0].Slot});",
+            Op.PreadDirect => $"ff_pread_direct(&ff_files[{Slot(s.Args[0].Name)}], {N(s, 1)}, {A(s, 2)}, {N(s, 3)});",
+            Op.Write => $"ff_write(&ff_files[{Slot(s.Args[0].Name)}], {N(s, 1)}, {A(s, 2)}, {N(s, 3)});",
+            Op.ProcessVmReadv => $"ff_process_vm_readv({Slot(s.Args[0].Name)}, {A(s, 1)}, {N(s, 2)}, &ff_exp_{k});",
+            Op.ClearRefs => $"ff_clear_refs({Slot(s.Args[0].Name)});",
             Op.Pagemap => $"ff_pagemap({A(s, 0)}, {(step.MustBeDirty ? 1 : 0)});",
             Op.Uffd => $"ff_uffds[{Bound(s)}] = ff_uffd();",
-            Op.UffdRegister => $"ff_uffd_register(ff_uffds[{s.Args[0].Slot}], {A(s, 1)}, {N(s, 2)});",
-            Op.UffdWp => $"ff_uffd_wp(ff_uffds[{s.Args[0].Slot}], {A(s, 1)}, {N(s, 2)}, {Bit(s.Args[3].Flags, Flag.On)});",
+            Op.UffdRegister => $"ff_uffd_register(ff_uffds[{Slot(s.Args[0].Name)}], {A(s, 1)}, {N(s, 2)});",
+            Op.UffdWp => $"ff_uffd_wp(ff_uffds[{Slot(s.Args[0].Name)}], {A(s, 1)}, {N(s, 2)}, {Bit(s.Args[3].Flags, Flag.On)});",
             Op.UffdResolve => step.Resolves.Count == 0
-                ? $"ff_uffd_resolve(ff_uffds[{s.Args[0].Slot}], NULL, 0);"
-                : $"{{ static const uint32_t served[] = {{{string.Join(", ", step.Resolves)}}}; ff_uffd_resolve(ff_uffds[{s.Args[0].Slot}], served, {step.Resolves.Count}); }}",
+                ? $"ff_uffd_resolve(ff_uffds[{Slot(s.Args[0].Name)}], NULL, 0);"
+                : $"{{ static const uint32_t served[] = {{{string.Join(", ", step.Resolves)}}}; ff_uffd_resolve(ff_uffds[{Slot(s.Args[0].Name)}], served, {step.Resolves.Count}); }}",
             Op.Wait => "/* wait: its operation already ran whole at its start line */",
             _ => throw new ExportException(s.Line, $"{s.Info.Name} has no export"),
         };
@@ -269,11 +269,14 @@ internal sealed class CWriter
     private string A(Statement s, int i)
     {
         var arg = s.Args[i];
-        return arg.Number == 0 ? $"ff_addr[{arg.Slot}]" : $"(ff_addr[{arg.Slot}] + {Hex((ulong)arg.Number)})";
+        return arg.Number == 0 ? $"ff_addr[{Slot(arg.Name)}]" : $"(ff_addr[{Slot(arg.Name)}] + {Hex((ulong)arg.Number)})";
     }
 
+    /// <summary>The slot a name resolves to, -1 for none (a name is bound once, so its slot is the program's).</summary>
+    private int Slot(string? name) => _plan.Program.SlotOf(name);
+
     /// <summary>The slot an op's result goes to; an unbound result goes to the spare index FF_SLOTS.</summary>
-    private static string Bound(Statement s) => s.BindingSlot < 0 ? "FF_SLOTS" : s.BindingSlot.ToString(CultureInfo.InvariantCulture);
+    private string Bound(Statement s) => Slot(s.Binding) < 0 ? "FF_SLOTS" : Slot(s.Binding).ToString(CultureInfo.InvariantCulture);
 
     private static string N(Statement s, int i) => s.Args[i].Number.ToString(CultureInfo.InvariantCulture);
 

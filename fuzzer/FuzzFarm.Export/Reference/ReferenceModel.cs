@@ -23,6 +23,8 @@ internal sealed class ReferenceModel
     private long _seq;
     private long _nextAddress = 0x10_0000_0000;
     private Statement _s = null!;
+    /// <summary>The slots <see cref="_s"/>'s names resolve to.</summary>
+    private LineSlots _names;
     private PlannedStep _step = null!;
 
     private ReferenceModel(Program program)
@@ -34,17 +36,18 @@ internal sealed class ReferenceModel
     public static Plan Run(Program program)
     {
         var model = new ReferenceModel(program);
-        foreach (var s in program.Statements)
+        for (var i = 0; i < program.Statements.Length; i++)
         {
-            model.Execute(s);
+            model.Execute(program.Statements[i], program.Slots[i]);
         }
         return model._plan;
     }
 
-    private void Execute(Statement s)
+    private void Execute(Statement s, LineSlots names)
     {
         _s = s;
-        var thread = _threads[s.ThreadSlot];
+        _names = names;
+        var thread = _threads[names.Thread];
         if (_procs[thread.Process].Exited || thread.Pending is not null || thread.Hung)
         {
             // machine.md §1: a line for a blocked or exited thread is skipped, not an error.
@@ -64,13 +67,13 @@ internal sealed class ReferenceModel
             case Op.Memset: Memset(thread); break;
             case Op.Load: Load(proc); break;
             case Op.Fork: Fork(proc); break;
-            case Op.Thread: _threads[s.BindingSlot] = new ModelThread(s.Binding!, proc.Id); break;
+            case Op.Thread: _threads[names.Binding] = new ModelThread(s.Binding!, proc.Id); break;
             case Op.Exit: Exit(proc); break;
-            case Op.Pipe: Open(s.BindingSlot, new PipeState(), proc); _plan.PipeCapacity[s.BindingSlot] = 0; break;
+            case Op.Pipe: Open(names.Binding, new PipeState(), proc); _plan.PipeCapacity[names.Binding] = 0; break;
             case Op.Vmsplice: Vmsplice(proc); break;
             case Op.Read: PipeRead(proc); break;
             case Op.Pin: Pin(proc); break;
-            case Op.Unpin: Held<PinState>(0, proc); _resources.Remove(s.Args[0].Slot); break;
+            case Op.Unpin: Held<PinState>(0, proc); _resources.Remove(names.First); break;
             case Op.DmaWrite: DmaWrite(proc); break;
             case Op.DmaRead: DmaRead(proc); break;
             case Op.File: NewFile(proc); break;
@@ -79,7 +82,7 @@ internal sealed class ReferenceModel
             case Op.ProcessVmReadv: ProcessVmReadv(); break;
             case Op.ClearRefs: ClearRefs(); break;
             case Op.Pagemap: Pagemap(proc); break;
-            case Op.Uffd: _plan.Needs |= Features.Uffd; _resources[s.BindingSlot] = new UffdState(proc.Id, s.ThreadSlot); break;
+            case Op.Uffd: _plan.Needs |= Features.Uffd; _resources[names.Binding] = new UffdState(proc.Id, names.Thread); break;
             case Op.UffdRegister: UffdRegister(proc); break;
             case Op.UffdWp: UffdWp(proc); break;
             case Op.UffdResolve: UffdResolve(proc); break;
@@ -108,7 +111,7 @@ internal sealed class ReferenceModel
         var start = _nextAddress;
         _nextAddress = RoundUp(start + size, Huge) + Huge;
         proc.Vmas.Add(new Vma(start, start + size, prot, (flags & Flag.Shared) != 0, hugetlb, false, new MemObject(), start));
-        _addresses[_s.BindingSlot] = start;
+        _addresses[_names.Binding] = start;
         if ((flags & Flag.Populate) != 0)
         {
             Touch(proc, start, start + size);
@@ -247,14 +250,14 @@ internal sealed class ReferenceModel
             if (blocker is not null)
             {
                 _step.Kind = StepKind.BlockingWrite;
-                if (blocker.Handler == _s.ThreadSlot)
+                if (blocker.Handler == _names.Thread)
                 {
                     _step.BlockedForever = true;
                     thread.Hung = true;
                     return;
                 }
                 thread.Pending = new PendingWrite(_step.Index, _s.Line, words.GetRange(i, words.Count - i));
-                blocker.Waiting.Add(_s.ThreadSlot);
+                blocker.Waiting.Add(_names.Thread);
                 return;
             }
             v.Object.Write(v.Word(addr), token, ++_seq);
@@ -309,7 +312,7 @@ internal sealed class ReferenceModel
         {
             holders.Add(child.Id);
         }
-        _threads[_s.BindingSlot] = new ModelThread(_s.Binding!, child.Id);
+        _threads[_names.Binding] = new ModelThread(_s.Binding!, child.Id);
     }
 
     private void Exit(ModelProcess proc)
@@ -350,7 +353,7 @@ internal sealed class ReferenceModel
             pipe.Words.Enqueue(new PipeWord(v.Object, v.Word(a), _seq));
         }
         var pages = ((start + len - 1) / Page) - (start / Page) + 1;
-        _plan.PipeCapacity[_s.Args[0].Slot] += pages * Page;
+        _plan.PipeCapacity[_names.First] += pages * Page;
     }
 
     private void PipeRead(ModelProcess proc)
@@ -392,7 +395,7 @@ internal sealed class ReferenceModel
             throw Cannot("io_uring fixed buffers pin with FOLL_WRITE, so the range must be writable (user space has no read-only long-term pin)");
         }
         Touch(proc, start, start + len);
-        Open(_s.BindingSlot, new PinState(start, len, segments, (_s.Args[2].Flags & Flag.Rw) != 0), proc);
+        Open(_names.Binding, new PinState(start, len, segments, (_s.Args[2].Flags & Flag.Rw) != 0), proc);
     }
 
     private (MemObject Object, long Word) DmaTarget(ModelProcess proc, bool write)
@@ -441,7 +444,7 @@ internal sealed class ReferenceModel
         {
             file.Words.Add(Tokens.FreshFile(_s.Line, i));
         }
-        Open(_s.BindingSlot, file, proc);
+        Open(_names.Binding, file, proc);
     }
 
     private void PreadDirect(ModelProcess proc)
@@ -501,7 +504,7 @@ internal sealed class ReferenceModel
 
     private ModelProcess TargetProcess()
     {
-        var target = _threads[_s.Args[0].Slot];
+        var target = _threads[_names.First];
         var proc = _procs[target.Process];
         if (proc.Exited)
         {
@@ -544,7 +547,7 @@ internal sealed class ReferenceModel
 
     private UffdState OwnUffd(ModelProcess proc)
     {
-        var u = (UffdState)_resources[_s.Args[0].Slot];
+        var u = (UffdState)_resources[_names.First];
         if (u.Process != proc.Id)
         {
             throw Cannot("a userfaultfd works on the memory of the process that created it");
@@ -605,7 +608,7 @@ internal sealed class ReferenceModel
     private void UffdResolve(ModelProcess proc)
     {
         var u = OwnUffd(proc);
-        if (u.Handler != _s.ThreadSlot)
+        if (u.Handler != _names.Thread)
         {
             throw Cannot("uffd_resolve is exported on the thread that created the userfaultfd (its handler)");
         }
@@ -641,7 +644,7 @@ internal sealed class ReferenceModel
     private long Address(int i)
     {
         var arg = _s.Args[i];
-        if (!_addresses.TryGetValue(arg.Slot, out var start))
+        if (!_addresses.TryGetValue(_names.Arg(_s.Info, i), out var start))
         {
             throw Cannot($"{arg.Name} is bound by a line that did not run");
         }
@@ -691,7 +694,7 @@ internal sealed class ReferenceModel
     /// <summary>A file descriptor is open in its creator and in processes forked from it afterwards.</summary>
     private T Held<T>(int arg, ModelProcess proc)
     {
-        var slot = _s.Args[arg].Slot;
+        var slot = _names.Arg(_s.Info, arg);
         if (!_resources.TryGetValue(slot, out var r) || !_holders[slot].Contains(proc.Id))
         {
             throw Cannot($"{_s.Args[arg].Name} is not open in {ThreadName}'s process");
@@ -699,7 +702,7 @@ internal sealed class ReferenceModel
         return (T)r;
     }
 
-    private string ThreadName => _threads[_s.ThreadSlot].Name;
+    private string ThreadName => _threads[_names.Thread].Name;
 
     private ExportException Cannot(string why) => new(_s.Line, why);
 
