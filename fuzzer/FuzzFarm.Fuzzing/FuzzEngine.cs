@@ -23,6 +23,8 @@ public sealed class FuzzEngine
     private readonly KernelProfile _profile;
     private readonly FuzzOptions _options;
     private readonly Rng _rng;
+    // A copy of _rng's state, drawn from to see the next program's first draws without taking them.
+    private readonly Rng _lookahead = new(0);
     private readonly Generator _generator;
     private readonly Mutator _mutator;
     private readonly CoverageMap _coverage = new();
@@ -114,6 +116,7 @@ public sealed class FuzzEngine
         while (Executions - start < executions)
         {
             var program = NextProgram();
+            WarmNextParent();
             var result = Execute(program);
             if (result is null)
             {
@@ -286,6 +289,25 @@ public sealed class FuzzEngine
         if (_mutator.ObserveWrites(_work, Mutator.MaxStatements + Mutator.MaxObservations) && TryValidate(program, out var observed) && Execute(observed) is { } result)
         {
             Report(observed, result);
+        }
+    }
+
+    /// <summary>
+    /// When the generator's next draws make the next program a mutant, starts loading its parent and donor (see
+    /// <see cref="Corpus.Warm"/>) for the run in between to hide. A guess (a new input's observed re-run draws first),
+    /// never a draw: a wrong one loads an entry for nothing.
+    /// </summary>
+    private void WarmNextParent()
+    {
+        if (!_options.CoverageGuided || Executions < _options.WarmUpExecutions || _corpus.Count == 0)
+        {
+            return;
+        }
+        _rng.CopyTo(_lookahead);
+        if (!_lookahead.Percent(_options.GeneratePercent))
+        {
+            var parent = _lookahead.NextULong();
+            _corpus.Warm(parent, _lookahead.NextULong());
         }
     }
 

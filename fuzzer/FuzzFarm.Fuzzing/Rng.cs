@@ -24,6 +24,15 @@ public sealed class Rng
         return SplitMix(ref x);
     }
 
+    /// <summary>Makes <paramref name="other"/> draw what this one will draw next (for looking ahead without drawing).</summary>
+    public void CopyTo(Rng other)
+    {
+        other._s0 = _s0;
+        other._s1 = _s1;
+        other._s2 = _s2;
+        other._s3 = _s3;
+    }
+
     public ulong NextULong()
     {
         var result = RotateLeft(_s1 * 5, 7) * 9;

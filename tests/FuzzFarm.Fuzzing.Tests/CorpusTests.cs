@@ -93,6 +93,60 @@ public class CorpusTests
         Assert.True(minimized > 0, "the corpus was never minimized");
     }
 
+    [Fact]
+    public void PicksStayTheWeightedDrawWhenWarmedAheadRightlyOrWrongly()
+    {
+        // Warm finds the picks of two draws ahead of time and Pick reuses them: a draw warmed as parent or as donor, one
+        // never warmed, and one warmed before the weights changed must each still pick by the weights as they are.
+        var hits = new FeatureHits();
+        var corpus = new Corpus(hits);
+        var rng = new Rng(11);
+        var reference = new Rng(11);
+        var ahead = new Rng(0);
+        var random = new Random(13);
+        for (var i = 0; i < 400; i++)
+        {
+            corpus.Add(Entry(random));
+            rng.CopyTo(ahead);
+            var first = ahead.NextULong();
+            var second = ahead.NextULong();
+            switch (i % 5)
+            {
+                case 0:
+                    corpus.Warm(first, second);
+                    break;
+                case 1:
+                    corpus.Warm(second, first);
+                    break;
+                case 2:
+                    corpus.Warm(~first, ~second);
+                    break;
+                case 3:
+                    corpus.Warm(first, second);
+                    // Enough hits to move the running weights of the entries after this one.
+                    var reached = corpus.Entries[random.Next(corpus.Count)].Features;
+                    for (var n = 0; n < 300; n++)
+                    {
+                        hits.Record(reached);
+                    }
+                    corpus.Reweigh();
+                    break;
+                default:
+                    corpus.Warm(first, second);
+                    corpus.Add(Entry(random));
+                    break;
+            }
+            Assert.Same(Expected(corpus, reference), corpus.Pick(rng));
+            Assert.Same(Expected(corpus, reference), corpus.Pick(rng));
+        }
+    }
+
+    private static CorpusEntry Entry(Random random)
+    {
+        uint[] features = [.. Enumerable.Range(0, random.Next(1, 12)).Select(_ => (uint)random.Next(1, 600)).Distinct().Order()];
+        return new CorpusEntry(Same, features, features.Length);
+    }
+
     /// <summary>The pick the weights give for the next draw of <paramref name="rng"/>, summed as the corpus sums them.</summary>
     private static CorpusEntry Expected(Corpus corpus, Rng rng)
     {
