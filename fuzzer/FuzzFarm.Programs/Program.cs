@@ -45,26 +45,6 @@ public sealed class Program
     public int LinesAfterExit { get; }
 
     /// <summary>
-    /// The slot a name bound here (or t0) resolves to, -1 when none: names are bound once, so each has one slot. It
-    /// scans the lines, for an exporter or a test; a runner reads <see cref="Slots"/>.
-    /// </summary>
-    public int SlotOf(string? name)
-    {
-        if (name == Statement.MainThread)
-        {
-            return 0;
-        }
-        for (var i = 0; i < Statements.Length; i++)
-        {
-            if (name is not null && Statements[i].Binding == name)
-            {
-                return Slots[i].Binding;
-            }
-        }
-        return -1;
-    }
-
-    /// <summary>
     /// Whether some line runs <paramref name="op"/>: the validator notes each line's op as it passes, so that a runner
     /// asking before a run does not read every line again.
     /// </summary>

@@ -38,7 +38,8 @@ public class BuiltProgramTests
         Assert.Equal(3, slots[7].First);
         Assert.Equal(-1, slots[4].Arg(s[4].Info, 1));
         Assert.Equal(-1, slots[4].Second);
-        Assert.Equal([0, 1, 2, 3, 4, 5, -1], new[] { "t0", "a", "p", "t1", "t2", "h", "b" }.Select(program.SlotOf));
+        Assert.Equal([("a", 1), ("p", 2), ("t1", 3), ("t2", 4), ("h", 5)],
+            s.Select((st, i) => (Name: st.Binding, Slot: slots[i].Binding)).Where(b => b.Name is not null).Select(b => (b.Name!, b.Slot)));
     }
 
     [Fact]

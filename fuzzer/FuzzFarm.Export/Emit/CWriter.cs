@@ -198,37 +198,37 @@ internal sealed class CWriter
         var k = step.Index;
         return s.Op switch
         {
-            Op.Mmap => $"ff_addr[{Bound(s)}] = ff_mmap({N(s, 0)}, {Prot(s.Args[1].Flags)}, {Bit(s.Args[2].Flags, Flag.Shared)}, "
+            Op.Mmap => $"ff_addr[{Bound(step)}] = ff_mmap({N(s, 0)}, {Prot(s.Args[1].Flags)}, {Bit(s.Args[2].Flags, Flag.Shared)}, "
                 + $"{Bit(s.Args[2].Flags, Flag.Populate)}, {Bit(s.Args[2].Flags, Flag.Hugetlb)});",
-            Op.Munmap => Checked(step, $"munmap({A(s, 0)}, {N(s, 1)})", "munmap"),
-            Op.Mprotect => Checked(step, $"mprotect({A(s, 0)}, {N(s, 1)}, {Prot(s.Args[2].Flags)})", "mprotect"),
-            Op.Madvise => Checked(step, $"madvise({A(s, 0)}, {N(s, 1)}, {Advice(s.Args[2].Flags)})", Advice(s.Args[2].Flags)),
-            Op.Store => $"ff_store({A(s, 0)}, {Hex(Tokens.Write(s.Line, 0))});",
-            Op.Memset => $"ff_memset({A(s, 0)}, {s.Args[1].Number / 8}, {Hex(Tokens.Write(s.Line, 0))});",
-            Op.Load => $"ff_load({A(s, 0)}, &ff_exp_{k});",
+            Op.Munmap => Checked(step, $"munmap({A(step, 0)}, {N(s, 1)})", "munmap"),
+            Op.Mprotect => Checked(step, $"mprotect({A(step, 0)}, {N(s, 1)}, {Prot(s.Args[2].Flags)})", "mprotect"),
+            Op.Madvise => Checked(step, $"madvise({A(step, 0)}, {N(s, 1)}, {Advice(s.Args[2].Flags)})", Advice(s.Args[2].Flags)),
+            Op.Store => $"ff_store({A(step, 0)}, {Hex(Tokens.Write(s.Line, 0))});",
+            Op.Memset => $"ff_memset({A(step, 0)}, {s.Args[1].Number / 8}, {Hex(Tokens.Write(s.Line, 0))});",
+            Op.Load => $"ff_load({A(step, 0)}, &ff_exp_{k});",
             Op.Fork => $"{{ pid_t c = fork(); if (c < 0) ff_fail(\"fork\", \"fork\"); "
-                + $"if (c == 0) {{ ff_process_start({Slot(s.Binding)}); ff_run_{s.Binding}(); ff_finish_process(); }} ff->pid[{Slot(s.Binding)}] = c; }}",
-            Op.Thread => $"{{ pthread_t th; ff->pid[{Slot(s.Binding)}] = getpid(); "
+                + $"if (c == 0) {{ ff_process_start({step.Slots.Binding}); ff_run_{s.Binding}(); ff_finish_process(); }} ff->pid[{step.Slots.Binding}] = c; }}",
+            Op.Thread => $"{{ pthread_t th; ff->pid[{step.Slots.Binding}] = getpid(); "
                 + $"if (pthread_create(&th, NULL, ff_thread_{s.Binding}, NULL) != 0) ff_fail(\"thread\", \"pthread_create\"); }}",
-            Op.Pipe => $"ff_pipe(ff_pipes[{Bound(s)}], {_plan.PipeCapacity[Slot(s.Binding)]});",
-            Op.Vmsplice => $"ff_vmsplice(ff_pipes[{Slot(s.Args[0].Name)}], {A(s, 1)}, {N(s, 2)}, {(step.SplicedLength ?? s.Args[2].Number).ToString(CultureInfo.InvariantCulture)});",
-            Op.Read => $"ff_pipe_read(ff_pipes[{Slot(s.Args[0].Name)}], {N(s, 1)}, &ff_exp_{k});",
-            Op.Pin => $"ff_pin(&ff_pins[{Bound(s)}], {A(s, 0)}, {N(s, 1)});",
-            Op.Unpin => $"ff_unpin(&ff_pins[{Slot(s.Args[0].Name)}]);",
-            Op.DmaWrite => $"ff_dma_write(&ff_pins[{Slot(s.Args[0].Name)}], {N(s, 1)}, {Hex(Tokens.Write(s.Line, 0))});",
-            Op.DmaRead => $"ff_dma_read(&ff_pins[{Slot(s.Args[0].Name)}], {N(s, 1)}, &ff_exp_{k});",
-            Op.File => $"ff_file(&ff_files[{Bound(s)}], {N(s, 0)}, {Hex(Tokens.FreshFile(s.Line, 0))});",
-            Op.PreadDirect => $"ff_pread_direct(&ff_files[{Slot(s.Args[0].Name)}], {N(s, 1)}, {A(s, 2)}, {N(s, 3)});",
-            Op.Write => $"ff_write(&ff_files[{Slot(s.Args[0].Name)}], {N(s, 1)}, {A(s, 2)}, {N(s, 3)});",
-            Op.ProcessVmReadv => $"ff_process_vm_readv({Slot(s.Args[0].Name)}, {A(s, 1)}, {N(s, 2)}, &ff_exp_{k});",
-            Op.ClearRefs => $"ff_clear_refs({Slot(s.Args[0].Name)});",
-            Op.Pagemap => $"ff_pagemap({A(s, 0)}, {(step.MustBeDirty ? 1 : 0)});",
-            Op.Uffd => $"ff_uffds[{Bound(s)}] = ff_uffd();",
-            Op.UffdRegister => $"ff_uffd_register(ff_uffds[{Slot(s.Args[0].Name)}], {A(s, 1)}, {N(s, 2)});",
-            Op.UffdWp => $"ff_uffd_wp(ff_uffds[{Slot(s.Args[0].Name)}], {A(s, 1)}, {N(s, 2)}, {Bit(s.Args[3].Flags, Flag.On)});",
+            Op.Pipe => $"ff_pipe(ff_pipes[{Bound(step)}], {_plan.PipeCapacity[step.Slots.Binding]});",
+            Op.Vmsplice => $"ff_vmsplice(ff_pipes[{step.Slots.First}], {A(step, 1)}, {N(s, 2)}, {(step.SplicedLength ?? s.Args[2].Number).ToString(CultureInfo.InvariantCulture)});",
+            Op.Read => $"ff_pipe_read(ff_pipes[{step.Slots.First}], {N(s, 1)}, &ff_exp_{k});",
+            Op.Pin => $"ff_pin(&ff_pins[{Bound(step)}], {A(step, 0)}, {N(s, 1)});",
+            Op.Unpin => $"ff_unpin(&ff_pins[{step.Slots.First}]);",
+            Op.DmaWrite => $"ff_dma_write(&ff_pins[{step.Slots.First}], {N(s, 1)}, {Hex(Tokens.Write(s.Line, 0))});",
+            Op.DmaRead => $"ff_dma_read(&ff_pins[{step.Slots.First}], {N(s, 1)}, &ff_exp_{k});",
+            Op.File => $"ff_file(&ff_files[{Bound(step)}], {N(s, 0)}, {Hex(Tokens.FreshFile(s.Line, 0))});",
+            Op.PreadDirect => $"ff_pread_direct(&ff_files[{step.Slots.First}], {N(s, 1)}, {A(step, 2)}, {N(s, 3)});",
+            Op.Write => $"ff_write(&ff_files[{step.Slots.First}], {N(s, 1)}, {A(step, 2)}, {N(s, 3)});",
+            Op.ProcessVmReadv => $"ff_process_vm_readv({step.Slots.First}, {A(step, 1)}, {N(s, 2)}, &ff_exp_{k});",
+            Op.ClearRefs => $"ff_clear_refs({step.Slots.First});",
+            Op.Pagemap => $"ff_pagemap({A(step, 0)}, {(step.MustBeDirty ? 1 : 0)});",
+            Op.Uffd => $"ff_uffds[{Bound(step)}] = ff_uffd();",
+            Op.UffdRegister => $"ff_uffd_register(ff_uffds[{step.Slots.First}], {A(step, 1)}, {N(s, 2)});",
+            Op.UffdWp => $"ff_uffd_wp(ff_uffds[{step.Slots.First}], {A(step, 1)}, {N(s, 2)}, {Bit(s.Args[3].Flags, Flag.On)});",
             Op.UffdResolve => step.Resolves.Count == 0
-                ? $"ff_uffd_resolve(ff_uffds[{Slot(s.Args[0].Name)}], NULL, 0);"
-                : $"{{ static const uint32_t served[] = {{{string.Join(", ", step.Resolves)}}}; ff_uffd_resolve(ff_uffds[{Slot(s.Args[0].Name)}], served, {step.Resolves.Count}); }}",
+                ? $"ff_uffd_resolve(ff_uffds[{step.Slots.First}], NULL, 0);"
+                : $"{{ static const uint32_t served[] = {{{string.Join(", ", step.Resolves)}}}; ff_uffd_resolve(ff_uffds[{step.Slots.First}], served, {step.Resolves.Count}); }}",
             Op.Wait => "/* wait: its operation already ran whole at its start line */",
             _ => throw new ExportException(s.Line, $"{s.Info.Name} has no export"),
         };
@@ -266,17 +266,16 @@ internal sealed class CWriter
         Line("}");
     }
 
-    private string A(Statement s, int i)
+    private static string A(PlannedStep step, int i)
     {
-        var arg = s.Args[i];
-        return arg.Number == 0 ? $"ff_addr[{Slot(arg.Name)}]" : $"(ff_addr[{Slot(arg.Name)}] + {Hex((ulong)arg.Number)})";
+        var arg = step.Statement.Args[i];
+        var slot = step.Slots.Arg(step.Statement.Info, i);
+        return arg.Number == 0 ? $"ff_addr[{slot}]" : $"(ff_addr[{slot}] + {Hex((ulong)arg.Number)})";
     }
 
-    /// <summary>The slot a name resolves to, -1 for none (a name is bound once, so its slot is the program's).</summary>
-    private int Slot(string? name) => _plan.Program.SlotOf(name);
-
     /// <summary>The slot an op's result goes to; an unbound result goes to the spare index FF_SLOTS.</summary>
-    private string Bound(Statement s) => Slot(s.Binding) < 0 ? "FF_SLOTS" : Slot(s.Binding).ToString(CultureInfo.InvariantCulture);
+    private static string Bound(PlannedStep step) =>
+        step.Slots.Binding < 0 ? "FF_SLOTS" : step.Slots.Binding.ToString(CultureInfo.InvariantCulture);
 
     private static string N(Statement s, int i) => s.Args[i].Number.ToString(CultureInfo.InvariantCulture);
 

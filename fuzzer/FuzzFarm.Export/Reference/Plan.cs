@@ -35,11 +35,14 @@ internal sealed class WordExpectation
 }
 
 /// <summary>One line that runs, in program order, with what the reference model expects of it.</summary>
-internal sealed class PlannedStep(int index, Statement statement)
+internal sealed class PlannedStep(int index, Statement statement, LineSlots slots)
 {
     public int Index { get; } = index;
 
     public Statement Statement { get; } = statement;
+
+    /// <summary>The slots the line's names resolve to (its row of <see cref="Program.Slots"/>).</summary>
+    public LineSlots Slots { get; } = slots;
 
     public StepKind Kind { get; set; }
 

@@ -23,8 +23,6 @@ internal sealed class ReferenceModel
     private long _seq;
     private long _nextAddress = 0x10_0000_0000;
     private Statement _s = null!;
-    /// <summary>The slots <see cref="_s"/>'s names resolve to.</summary>
-    private LineSlots _names;
     private PlannedStep _step = null!;
 
     private ReferenceModel(Program program)
@@ -46,7 +44,6 @@ internal sealed class ReferenceModel
     private void Execute(Statement s, LineSlots names)
     {
         _s = s;
-        _names = names;
         var thread = _threads[names.Thread];
         if (_procs[thread.Process].Exited || thread.Pending is not null || thread.Hung)
         {
@@ -54,7 +51,7 @@ internal sealed class ReferenceModel
             _plan.SkippedLines.Add(s.Line);
             return;
         }
-        _step = new PlannedStep(_plan.Steps.Count, s);
+        _step = new PlannedStep(_plan.Steps.Count, s, names);
         _plan.Steps.Add(_step);
         var proc = _procs[thread.Process];
         switch (s.Op)
@@ -111,7 +108,7 @@ internal sealed class ReferenceModel
         var start = _nextAddress;
         _nextAddress = RoundUp(start + size, Huge) + Huge;
         proc.Vmas.Add(new Vma(start, start + size, prot, (flags & Flag.Shared) != 0, hugetlb, false, new MemObject(), start));
-        _addresses[_names.Binding] = start;
+        _addresses[_step.Slots.Binding] = start;
         if ((flags & Flag.Populate) != 0)
         {
             Touch(proc, start, start + size);
@@ -250,14 +247,14 @@ internal sealed class ReferenceModel
             if (blocker is not null)
             {
                 _step.Kind = StepKind.BlockingWrite;
-                if (blocker.Handler == _names.Thread)
+                if (blocker.Handler == _step.Slots.Thread)
                 {
                     _step.BlockedForever = true;
                     thread.Hung = true;
                     return;
                 }
                 thread.Pending = new PendingWrite(_step.Index, _s.Line, words.GetRange(i, words.Count - i));
-                blocker.Waiting.Add(_names.Thread);
+                blocker.Waiting.Add(_step.Slots.Thread);
                 return;
             }
             v.Object.Write(v.Word(addr), token, ++_seq);
@@ -312,7 +309,7 @@ internal sealed class ReferenceModel
         {
             holders.Add(child.Id);
         }
-        _threads[_names.Binding] = new ModelThread(_s.Binding!, child.Id);
+        _threads[_step.Slots.Binding] = new ModelThread(_s.Binding!, child.Id);
     }
 
     private void Exit(ModelProcess proc)
@@ -353,7 +350,7 @@ internal sealed class ReferenceModel
             pipe.Words.Enqueue(new PipeWord(v.Object, v.Word(a), _seq));
         }
         var pages = ((start + len - 1) / Page) - (start / Page) + 1;
-        _plan.PipeCapacity[_names.First] += pages * Page;
+        _plan.PipeCapacity[_step.Slots.First] += pages * Page;
     }
 
     private void PipeRead(ModelProcess proc)
@@ -395,7 +392,7 @@ internal sealed class ReferenceModel
             throw Cannot("io_uring fixed buffers pin with FOLL_WRITE, so the range must be writable (user space has no read-only long-term pin)");
         }
         Touch(proc, start, start + len);
-        Open(_names.Binding, new PinState(start, len, segments, (_s.Args[2].Flags & Flag.Rw) != 0), proc);
+        Open(_step.Slots.Binding, new PinState(start, len, segments, (_s.Args[2].Flags & Flag.Rw) != 0), proc);
     }
 
     private (MemObject Object, long Word) DmaTarget(ModelProcess proc, bool write)
@@ -444,7 +441,7 @@ internal sealed class ReferenceModel
         {
             file.Words.Add(Tokens.FreshFile(_s.Line, i));
         }
-        Open(_names.Binding, file, proc);
+        Open(_step.Slots.Binding, file, proc);
     }
 
     private void PreadDirect(ModelProcess proc)
@@ -504,7 +501,7 @@ internal sealed class ReferenceModel
 
     private ModelProcess TargetProcess()
     {
-        var target = _threads[_names.First];
+        var target = _threads[_step.Slots.First];
         var proc = _procs[target.Process];
         if (proc.Exited)
         {
@@ -547,7 +544,7 @@ internal sealed class ReferenceModel
 
     private UffdState OwnUffd(ModelProcess proc)
     {
-        var u = (UffdState)_resources[_names.First];
+        var u = (UffdState)_resources[_step.Slots.First];
         if (u.Process != proc.Id)
         {
             throw Cannot("a userfaultfd works on the memory of the process that created it");
@@ -608,7 +605,7 @@ internal sealed class ReferenceModel
     private void UffdResolve(ModelProcess proc)
     {
         var u = OwnUffd(proc);
-        if (u.Handler != _names.Thread)
+        if (u.Handler != _step.Slots.Thread)
         {
             throw Cannot("uffd_resolve is exported on the thread that created the userfaultfd (its handler)");
         }
@@ -644,7 +641,7 @@ internal sealed class ReferenceModel
     private long Address(int i)
     {
         var arg = _s.Args[i];
-        if (!_addresses.TryGetValue(_names.Arg(_s.Info, i), out var start))
+        if (!_addresses.TryGetValue(_step.Slots.Arg(_s.Info, i), out var start))
         {
             throw Cannot($"{arg.Name} is bound by a line that did not run");
         }
@@ -694,7 +691,7 @@ internal sealed class ReferenceModel
     /// <summary>A file descriptor is open in its creator and in processes forked from it afterwards.</summary>
     private T Held<T>(int arg, ModelProcess proc)
     {
-        var slot = _names.Arg(_s.Info, arg);
+        var slot = _step.Slots.Arg(_s.Info, arg);
         if (!_resources.TryGetValue(slot, out var r) || !_holders[slot].Contains(proc.Id))
         {
             throw Cannot($"{_s.Args[arg].Name} is not open in {ThreadName}'s process");
@@ -702,7 +699,7 @@ internal sealed class ReferenceModel
         return (T)r;
     }
 
-    private string ThreadName => _threads[_names.Thread].Name;
+    private string ThreadName => _threads[_step.Slots.Thread].Name;
 
     private ExportException Cannot(string why) => new(_s.Line, why);
 
