@@ -344,7 +344,7 @@ internal sealed class Mutator
             var changed = st.Args.ToArray();
             changed[k] = param == ParamKind.Number ? Arg.Num(MutateNumber(st.Op, k, old.Number)) : Arg.Of(MutateFlags(param, old.Flags));
             // No name changes, so no scope to build.
-            s[i] = new Statement(st.Thread, st.Binding, st.Op, ImmutableCollectionsMarshal.AsImmutableArray(changed), st.Split);
+            s[i] = Grammar.Make(st.Thread, st.Binding, st.Op, st.Split, changed);
             return true;
         }
         _scope.Build(s, i);

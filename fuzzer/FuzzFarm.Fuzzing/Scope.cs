@@ -109,19 +109,17 @@ internal sealed class Scope
         return th.Alive && th.BusyWith < 0;
     }
 
+    /// <summary>
+    /// Applies the effects of line <paramref name="index"/>. Each case looks up the line's thread only if it needs it:
+    /// most lines (stores, loads, pagemaps...) bind nothing and change no resource or thread.
+    /// </summary>
     public void Apply(Statement s, int index)
     {
-        // Most lines (stores, loads, pagemaps...) bind nothing and change no resource or thread: no thread to look up.
-        if (s.Binding is null && s.Op is not (Op.Exit or Op.Munmap or Op.Madvise or Op.UffdRegister or Op.Wait))
-        {
-            return;
-        }
         // Resources and threads are updated in place, not copied out of their lists and written back.
-        var t = ThreadIndex(s.Thread);
-        var process = t >= 0 ? CollectionsMarshal.AsSpan(Threads)[t].Process : 0;
         switch (s.Op)
         {
             case Op.Fork when s.Binding is not null && ProcessCount < MaxProcesses:
+                var process = ProcessOf(ThreadIndex(s.Thread));
                 var child = ProcessCount++;
                 AddThread(s.Binding, child);
                 var parentBit = 1UL << process;
@@ -134,23 +132,24 @@ internal sealed class Scope
                 }
                 return;
             case Op.Thread when s.Binding is not null:
-                AddThread(s.Binding, process);
+                AddThread(s.Binding, ProcessOf(ThreadIndex(s.Thread)));
                 return;
             case Op.Exit:
+                var exiting = ProcessOf(ThreadIndex(s.Thread));
                 foreach (ref var th in CollectionsMarshal.AsSpan(Threads))
                 {
-                    if (th.Process == process)
+                    if (th.Process == exiting)
                     {
                         th.Alive = false;
                     }
                 }
-                ClearHolder(process);
+                ClearHolder(exiting);
                 return;
             case Op.Munmap:
                 var m = AddressResource(s.Args[0]);
                 if (m >= 0 && s.Args[0].Number == 0 && Number(s.Args[1]) >= CollectionsMarshal.AsSpan(Resources)[m].Length)
                 {
-                    CollectionsMarshal.AsSpan(Resources)[m].Holders &= ~(1UL << process);
+                    CollectionsMarshal.AsSpan(Resources)[m].Holders &= ~(1UL << ProcessOf(ThreadIndex(s.Thread)));
                 }
                 return;
             case Op.Madvise:
@@ -173,19 +172,24 @@ internal sealed class Scope
                 {
                     CollectionsMarshal.AsSpan(Resources)[h].WaitingThread = -1;
                 }
-                if (t >= 0)
+                var waiter = ThreadIndex(s.Thread);
+                if (waiter >= 0)
                 {
-                    CollectionsMarshal.AsSpan(Threads)[t].BusyWith = -1;
+                    CollectionsMarshal.AsSpan(Threads)[waiter].BusyWith = -1;
                 }
                 return;
             default:
-                break;
-        }
-        if (s.Binding is not null)
-        {
-            Bind(s, index, t, process);
+                if (s.Binding is not null)
+                {
+                    var t = ThreadIndex(s.Thread);
+                    Bind(s, index, t, ProcessOf(t));
+                }
+                return;
         }
     }
+
+    /// <summary>The process of thread <paramref name="t"/> (an index into <see cref="Threads"/>), t0's when it is -1.</summary>
+    private int ProcessOf(int t) => t >= 0 ? CollectionsMarshal.AsSpan(Threads)[t].Process : 0;
 
     /// <summary>Adds the resource a line binds (apart from Apply: most lines bind nothing, and need no resource made).</summary>
     private void Bind(Statement s, int index, int t, int process)
