@@ -294,8 +294,9 @@ public sealed class FuzzEngine
 
     /// <summary>
     /// When the generator's next draws make the next program a mutant, starts loading its parent and donor (see
-    /// <see cref="Corpus.Warm"/>) for the run in between to hide. A guess (a new input's observed re-run draws first),
-    /// never a draw: a wrong one loads an entry for nothing.
+    /// <see cref="Corpus.Warm"/>) for the run in between to hide: the draws <see cref="NextProgram"/> makes, on a copy
+    /// of the generator. A guess (a new input's observed re-run draws first), never a draw: a wrong one loads an entry
+    /// for nothing.
     /// </summary>
     private void WarmNextParent()
     {
@@ -304,12 +305,17 @@ public sealed class FuzzEngine
             return;
         }
         _rng.CopyTo(_lookahead);
-        if (!_lookahead.Percent(_options.GeneratePercent))
+        if (!Generates(_lookahead, warm: false))
         {
+            // Corpus.Pick's one draw each, parent first (see Mutate).
             var parent = _lookahead.NextULong();
             _corpus.Warm(parent, _lookahead.NextULong());
         }
     }
+
+    /// <summary>Whether the next program is made fresh rather than mutated: the first of its draws from <paramref name="rng"/>.</summary>
+    private bool Generates(Rng rng, bool warm) =>
+        !_options.CoverageGuided || warm || _corpus.Count == 0 || rng.Percent(_options.GeneratePercent);
 
     private Program NextProgram()
     {
@@ -319,7 +325,7 @@ public sealed class FuzzEngine
             // so what blind generation finds in its first executions the guided engine finds at the same point.
             var warm = Executions < _options.WarmUpExecutions;
             Program? parent = null;
-            if (!_options.CoverageGuided || warm || _corpus.Count == 0 || _rng.Percent(_options.GeneratePercent))
+            if (Generates(_rng, warm))
             {
                 _generator.Generate(_work, _rng.Between(2, _options.MaxGeneratedCalls));
             }
@@ -349,6 +355,7 @@ public sealed class FuzzEngine
 
     private bool Mutate(out Program parent)
     {
+        // The first two draws after Generates: WarmNextParent warms the entries they pick.
         parent = _corpus.Pick(_rng).Program;
         _work.Clear();
         _work.AddRange(parent.Statements.AsSpan());
