@@ -300,12 +300,8 @@ public sealed class FuzzEngine
     /// </summary>
     private void WarmNextParent()
     {
-        if (!_options.CoverageGuided || Executions < _options.WarmUpExecutions || _corpus.Count == 0)
-        {
-            return;
-        }
         _rng.CopyTo(_lookahead);
-        if (!Generates(_lookahead, warm: false))
+        if (!Generates(_lookahead, Executions < _options.WarmUpExecutions))
         {
             // Corpus.Pick's one draw each, parent first (see Mutate).
             var parent = _lookahead.NextULong();
