@@ -123,9 +123,12 @@ internal sealed class Corpus(FeatureHits? hits = null)
         }
     }
 
-    public CorpusEntry Pick(Rng rng)
+    /// <summary>
+    /// The entry a generator's draw picks by weight. The caller draws, so that <see cref="Warm"/>'s caller can see which
+    /// numbers the picks will take.
+    /// </summary>
+    public CorpusEntry Pick(ulong draw)
     {
-        var draw = rng.NextULong();
         var picked = _version != _warmedVersion ? IndexOf(draw)
             : draw == _warmedParent.Draw ? _warmedParent.Index
             : draw == _warmedDonor.Draw ? _warmedDonor.Index

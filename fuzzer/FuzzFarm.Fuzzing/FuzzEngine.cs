@@ -303,7 +303,7 @@ public sealed class FuzzEngine
         _rng.CopyTo(_lookahead);
         if (!Generates(_lookahead, Executions < _options.WarmUpExecutions))
         {
-            // Corpus.Pick's one draw each, parent first (see Mutate).
+            // The draws Mutate picks its parent and donor with, in its order.
             var parent = _lookahead.NextULong();
             _corpus.Warm(parent, _lookahead.NextULong());
         }
@@ -352,10 +352,10 @@ public sealed class FuzzEngine
     private bool Mutate(out Program parent)
     {
         // The first two draws after Generates: WarmNextParent warms the entries they pick.
-        parent = _corpus.Pick(_rng).Program;
+        parent = _corpus.Pick(_rng.NextULong()).Program;
         _work.Clear();
         _work.AddRange(parent.Statements.AsSpan());
-        var donor = _corpus.Count > 1 ? _corpus.Pick(_rng).Program.Statements.AsSpan() : default;
+        var donor = _corpus.Count > 1 ? _corpus.Pick(_rng.NextULong()).Program.Statements.AsSpan() : default;
         var wanted = 1;
         while (wanted < 5 && _rng.Percent(45))
         {
