@@ -675,7 +675,9 @@ internal sealed partial class Kernel
                     f.RefCount = 1;
                     vma.Shm.Pages[index] = f;
                 }
-                table.HugeFlags = ThroughMarker(vma, marker, PteFlags.Present | (kind == FaultKind.Write ? PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty : 0), f);
+                // hugetlb_no_page maps a shared writable VMA's page writable and dirty on any fault (make_huge_pte's
+                // writable argument is VM_WRITE && VM_SHARED), a read fault too: there is no write-notify to wait for.
+                table.HugeFlags = ThroughMarker(vma, marker, PteFlags.Present | (vma.Write ? PteFlags.Write | PteFlags.Dirty | PteFlags.SoftDirty : 0), f);
             }
             else
             {
