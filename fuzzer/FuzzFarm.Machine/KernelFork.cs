@@ -218,7 +218,7 @@ internal sealed partial class Kernel
             {
                 f.Exclusive[sub] = false;
             }
-            ShareEntry(ref table.At(i), ref cpte, area.IsCow, ChildUffdWpMask(area));
+            ShareEntries(new Span<Pte>(ref table.At(i)), new Span<Pte>(ref cpte), area.IsCow, ChildUffdWpMask(area));
             Coverage.Hit(CovPoint.ForkShare, f, sub);
             if (Tracing && !f.Large)
             {
@@ -324,31 +324,32 @@ internal sealed partial class Kernel
             return 1;
         }
         // The VMA's answers are taken once for the run.
-        var parentPtes = table.AtRun(first, count);
-        var childPtes = child.AtRun(first, count);
-        var cow = area.IsCow;
-        var childMask = ChildUffdWpMask(area);
-        for (var k = 0; k < count; k++)
-        {
-            ShareEntry(ref parentPtes[k], ref childPtes[k], cow, childMask);
-        }
+        ShareEntries(table.AtRun(first, count), child.AtRun(first, count), area.IsCow, ChildUffdWpMask(area));
         ShareTemplateRun(f, first, count);
         return count;
     }
 
     /// <summary>
-    /// copy_present_pte sharing a page: the parent's entry loses write in a COW mapping (<paramref name="cow"/>, the VMA's
-    /// <see cref="Vma.IsCow"/>); the child's is a copy, without uffd-wp (<paramref name="childMask"/>, <see cref="ChildUffdWpMask"/>).
+    /// copy_present_pte sharing pages: the parent's entries lose write in a COW mapping (<paramref name="cow"/>, the
+    /// VMA's <see cref="Vma.IsCow"/>); the child's are copies, without uffd-wp (<paramref name="childMask"/>,
+    /// <see cref="ChildUffdWpMask"/>). A run is copied in one move: entry by entry, each copy of a folio reference
+    /// marks the collector's card table, which was a good part of forking a PTE-mapped THP.
     /// </summary>
-    private static void ShareEntry(ref Pte parentPte, ref Pte childPte, bool cow, PteFlags childMask)
+    private static void ShareEntries(Span<Pte> parentPtes, Span<Pte> childPtes, bool cow, PteFlags childMask)
     {
-        if (cow && parentPte.Writable)
+        if (cow)
         {
-            parentPte.Flags &= ~PteFlags.Write;
+            foreach (ref var pte in parentPtes)
+            {
+                pte.Flags &= ~PteFlags.Write;
+            }
         }
-        childPte = parentPte;
-        childPte.Flags &= childMask;
-        childPte.Grant = childPte.MappedBy = Decision.ForkShare;
+        parentPtes.CopyTo(childPtes);
+        foreach (ref var pte in childPtes)
+        {
+            pte.Flags &= childMask;
+            pte.Grant = pte.MappedBy = Decision.ForkShare;
+        }
     }
 
     /// <summary>
