@@ -116,17 +116,20 @@ internal sealed class PteTable
     /// </summary>
     public Span<Pte> AtRun(int first, int count)
     {
-        var end = first + count;
         if (_split is not null)
         {
-            for (var i = first; i < end; i++)
-            {
-                At(i);
-            }
+            WriteRun(first, first + count);
+        }
+        else if (!_isUsed.AsSpan(first, count).Contains(true))
+        {
+            // None used yet (a new table, as a fork child's): they are appended in order, as one by one.
+            _isUsed.AsSpan(first, count).Fill(true);
+            AllIndexes.AsSpan(first, count).CopyTo(_used.AsSpan(_usedCount));
+            _usedCount += count;
         }
         else
         {
-            for (var i = first; i < end; i++)
+            for (var i = first; i < first + count; i++)
             {
                 if (!_isUsed[i])
                 {
@@ -136,6 +139,31 @@ internal sealed class PteTable
             }
         }
         return _ptes.AsSpan(first, count);
+    }
+
+    /// <summary>
+    /// <see cref="At"/>'s bookkeeping for entries [<paramref name="first"/>, <paramref name="end"/>) of a split table,
+    /// a word of entries at a time: template entries get their own value, and none of them stays known none (only
+    /// written entries are ever known none).
+    /// </summary>
+    private void WriteRun(int first, int end)
+    {
+        for (var i = first; i < end;)
+        {
+            var w = i >> 6;
+            var stop = Math.Min(end, (w + 1) << 6);
+            var mask = WordBits(i, stop);
+            var fresh = mask & ~_written[w];
+            _written[w] |= mask;
+            _none[w] &= ~mask;
+            while (fresh != 0)
+            {
+                var k = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(fresh);
+                _ptes[k] = Template(k);
+                fresh &= fresh - 1;
+            }
+            i = stop;
+        }
     }
 
     /// <summary>Reads an entry without marking it used.</summary>
@@ -263,12 +291,16 @@ internal sealed class PteTable
         {
             var w = first >> 6;
             var stop = Math.Min(end, (w + 1) << 6);
-            var bits = (ulong.MaxValue << (first & 63)) & (ulong.MaxValue >> (64 - (stop - (w << 6))));
+            var bits = WordBits(first, stop);
             _written[w] |= bits;
             _none[w] |= bits;
             first = stop;
         }
     }
+
+    /// <summary>The bits of entries [<paramref name="first"/>, <paramref name="stop"/>) in their word (one word's entries).</summary>
+    private static ulong WordBits(int first, int stop) =>
+        (ulong.MaxValue << (first & 63)) & (ulong.MaxValue >> (64 - (stop - (first & ~63))));
 
     private bool HasTemplateEntries()
     {
