@@ -332,8 +332,8 @@ internal sealed partial class Kernel
     /// <summary>
     /// copy_present_pte sharing pages: the parent's entries lose write in a COW mapping (<paramref name="cow"/>, the
     /// VMA's <see cref="Vma.IsCow"/>); the child's are copies, without uffd-wp (<paramref name="childMask"/>,
-    /// <see cref="ChildUffdWpMask"/>). A run is copied in one move: entry by entry, each copy of a folio reference
-    /// marks the collector's card table, which was a good part of forking a PTE-mapped THP.
+    /// <see cref="ChildUffdWpMask"/>). A run is copied in one move: copied entry by entry, each folio reference
+    /// passed the collector's write barrier on its own.
     /// </summary>
     private static void ShareEntries(Span<Pte> parentPtes, Span<Pte> childPtes, bool cow, PteFlags childMask)
     {
