@@ -17,12 +17,6 @@ internal sealed class CorpusEntry(Program program, uint[] features, int newFeatu
 
     /// <summary>Estimated run cost (<see cref="CostEstimate"/>): lines plus pages touched.</summary>
     public int Cost { get; } = CostEstimate.Of(program);
-
-    /// <summary>The features' dense ids in the corpus holding the entry, parallel to <see cref="Features"/>.</summary>
-    public int[] Ids { get; set; } = [];
-
-    /// <summary>Selection weight, recomputed when the corpus changes and as the engine's hit counts grow.</summary>
-    public double Weight { get; set; }
 }
 
 /// <summary>
@@ -63,6 +57,13 @@ internal sealed class Corpus(FeatureHits? hits = null)
     private readonly Dictionary<uint, int> _ids = [];
     private readonly List<FeatureTerms> _terms = [];
     private readonly List<double> _cumulative = [];
+    // Parallel to the entries, for reweighing alone: each entry's features' dense ids, end to end (an entry's run ends
+    // at its _idsEnd), its cost and its weight. Streaming these arrays replaced a visit to each entry object and to an
+    // id array of its own, which missed the cache two or three times an entry once the corpus held thousands.
+    private readonly List<int> _flatIds = [];
+    private readonly List<int> _idsEnd = [];
+    private readonly List<int> _costs = [];
+    private readonly List<double> _weights = [];
     // Bumped whenever the cumulative weights change, so that an index found for a draw ahead of time is known current.
     private int _version;
     // Bytes prefetched at most from a span's start (the lines array and the first lines): a whole long program at once
@@ -83,27 +84,32 @@ internal sealed class Corpus(FeatureHits? hits = null)
 
     public IReadOnlyList<CorpusEntry> Entries => _entries;
 
+    /// <summary>The selection weight of the entry at <paramref name="index"/>, as of the last weighing.</summary>
+    public double WeightAt(int index) => _weights[index];
+
     public void Add(CorpusEntry entry)
     {
         _entries.Add(entry);
-        var ids = new int[entry.Features.Length];
-        for (var k = 0; k < ids.Length; k++)
+        var start = _flatIds.Count;
+        foreach (var feature in entry.Features)
         {
-            ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_ids, entry.Features[k], out var known);
+            ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_ids, feature, out var known);
             if (!known)
             {
                 id = _terms.Count;
-                _terms.Add(new FeatureTerms { Feature = entry.Features[k] });
+                _terms.Add(new FeatureTerms { Feature = feature });
             }
-            ids[k] = id;
+            _flatIds.Add(id);
             ref var terms = ref CollectionsMarshal.AsSpan(_terms)[id];
             terms.Share = 1.0 / ++terms.CoveredBy;
         }
-        entry.Ids = ids;
+        _idsEnd.Add(_flatIds.Count);
+        _costs.Add(entry.Cost);
         // Reweighing every entry costs a pass over every feature: do it only as the corpus grows by a quarter (or as
         // the engine asks), and weigh the new entry alone in between.
-        entry.Weight = WeightOf(entry);
-        _cumulative.Add((_cumulative.Count == 0 ? 0 : _cumulative[^1]) + entry.Weight);
+        var weight = WeightOf(CollectionsMarshal.AsSpan(_flatIds)[start..], entry);
+        _weights.Add(weight);
+        _cumulative.Add((_cumulative.Count == 0 ? 0 : _cumulative[^1]) + weight);
         _version++;
         if (_guide.Count == 0)
         {
@@ -279,28 +285,40 @@ internal sealed class Corpus(FeatureHits? hits = null)
             .ThenBy(i => i)
             .ToList();
         var covered = new HashSet<uint>();
-        var kept = new List<CorpusEntry>(_entries.Count);
+        var kept = new List<int>(_entries.Count);
         // Greedy set cover: widest entries first (cheapest among equals); keep one if it adds a feature.
         foreach (var i in order)
         {
             if (FeatureCover.Adds(covered, _entries[i].Features))
             {
-                kept.Add(_entries[i]);
+                kept.Add(i);
             }
         }
+        var entries = _entries.ToArray();
+        var ids = _flatIds.ToArray();
+        var ends = _idsEnd.ToArray();
         _entries.Clear();
-        _entries.AddRange(kept);
+        _flatIds.Clear();
+        _idsEnd.Clear();
+        _costs.Clear();
+        _weights.Clear();
         var terms = CollectionsMarshal.AsSpan(_terms);
         foreach (ref var t in terms)
         {
             t.CoveredBy = 0;
         }
-        foreach (var e in _entries)
+        foreach (var i in kept)
         {
-            foreach (var id in e.Ids)
+            _entries.Add(entries[i]);
+            _costs.Add(entries[i].Cost);
+            // Reweigh below sets every weight.
+            _weights.Add(0);
+            foreach (var id in ids.AsSpan(i == 0 ? 0 : ends[i - 1], ends[i] - (i == 0 ? 0 : ends[i - 1])))
             {
+                _flatIds.Add(id);
                 terms[id].CoveredBy++;
             }
+            _idsEnd.Add(_flatIds.Count);
         }
         foreach (ref var t in terms)
         {
@@ -322,21 +340,26 @@ internal sealed class Corpus(FeatureHits? hits = null)
             // Without hit counts the term is 0, and adding 0.0 to a positive sum leaves every bit of it.
             t.Seldom = hits is { } reached ? Seldom(reached.Of(t.Feature)) : 0;
         }
-        var entries = CollectionsMarshal.AsSpan(_entries);
+        var ids = CollectionsMarshal.AsSpan(_flatIds);
+        var ends = CollectionsMarshal.AsSpan(_idsEnd);
+        var costs = CollectionsMarshal.AsSpan(_costs);
+        var weights = CollectionsMarshal.AsSpan(_weights);
         var sum = 0.0;
-        for (var i = 0; i < entries.Length; i += 2)
+        var start = 0;
+        for (var i = 0; i < weights.Length; i += 2)
         {
-            var a = entries[i];
-            var b = i + 1 < entries.Length ? entries[i + 1] : null;
-            var (rarityA, rarityB) = Rarities(terms, a.Ids, b?.Ids ?? []);
-            a.Weight = Weight(rarityA, a);
-            sum += a.Weight;
+            var a = ids[start..ends[i]];
+            var b = i + 1 < weights.Length ? ids[ends[i]..ends[i + 1]] : [];
+            var (rarityA, rarityB) = Rarities(terms, a, b);
+            weights[i] = Weight(rarityA, costs[i]);
+            sum += weights[i];
             _cumulative.Add(sum);
-            if (b is not null)
+            if (i + 1 < weights.Length)
             {
-                b.Weight = Weight(rarityB, b);
-                sum += b.Weight;
+                weights[i + 1] = Weight(rarityB, costs[i + 1]);
+                sum += weights[i + 1];
                 _cumulative.Add(sum);
+                start = ends[i + 1];
             }
         }
         BuildGuide();
@@ -346,7 +369,7 @@ internal sealed class Corpus(FeatureHits? hits = null)
     /// The rarities of two entries, each summed in the order <see cref="WeightOf"/> sums it (the same bits), the two
     /// sums interleaved: each is a chain of dependent additions, and two chains keep the adder busy while one waits.
     /// </summary>
-    private static (double, double) Rarities(ReadOnlySpan<FeatureTerms> terms, int[] a, int[] b)
+    private static (double, double) Rarities(ReadOnlySpan<FeatureTerms> terms, ReadOnlySpan<int> a, ReadOnlySpan<int> b)
     {
         double rarityA = 0, rarityB = 0;
         var both = Math.Min(a.Length, b.Length);
@@ -363,7 +386,7 @@ internal sealed class Corpus(FeatureHits? hits = null)
     }
 
     /// <summary>Adds the terms of <paramref name="ids"/> from <paramref name="from"/> on to <paramref name="rarity"/>.</summary>
-    private static double Rarity(ReadOnlySpan<FeatureTerms> terms, int[] ids, int from, double rarity)
+    private static double Rarity(ReadOnlySpan<FeatureTerms> terms, ReadOnlySpan<int> ids, int from, double rarity)
     {
         for (var k = from; k < ids.Length; k++)
         {
@@ -375,23 +398,23 @@ internal sealed class Corpus(FeatureHits? hits = null)
     }
 
     /// <summary>The weight of one entry, its hit-count terms as of now (an entry added between reweighings).</summary>
-    private double WeightOf(CorpusEntry e)
+    private double WeightOf(ReadOnlySpan<int> ids, CorpusEntry e)
     {
         var terms = CollectionsMarshal.AsSpan(_terms);
         var rarity = 0.0;
-        for (var k = 0; k < e.Ids.Length; k++)
+        for (var k = 0; k < ids.Length; k++)
         {
-            rarity += terms[e.Ids[k]].Share;
+            rarity += terms[ids[k]].Share;
             if (hits is not null)
             {
                 rarity += Seldom(hits.Of(e.Features[k]));
             }
         }
-        return Weight(rarity, e);
+        return Weight(rarity, e.Cost);
     }
 
     private static double Seldom(uint hits) => SeldomFactor * HitScale / (HitScale + hits);
 
     // Short, cheap programs give more variety per second; the 1 keeps every entry reachable.
-    private static double Weight(double rarity, CorpusEntry e) => (1.0 + rarity) / (4 + e.Cost);
+    private static double Weight(double rarity, int cost) => (1.0 + rarity) / (4 + cost);
 }

@@ -56,8 +56,9 @@ public class CorpusTests
         }
         corpus.Reweigh();
 
-        foreach (var e in corpus.Entries)
+        for (var i = 0; i < corpus.Count; i++)
         {
+            var e = corpus.Entries[i];
             // The weight as a plain loop sums it, term by term in the entry's feature order: exactly, bit for bit.
             var rarity = 0.0;
             foreach (var f in e.Features)
@@ -65,7 +66,7 @@ public class CorpusTests
                 rarity += 1.0 / corpus.Entries.Count(other => other.Features.Contains(f));
                 rarity += 8 * 256.0 / (256.0 + hits.Of(f));
             }
-            Assert.Equal(BitConverter.DoubleToInt64Bits((1.0 + rarity) / (4 + e.Cost)), BitConverter.DoubleToInt64Bits(e.Weight));
+            Assert.Equal(BitConverter.DoubleToInt64Bits((1.0 + rarity) / (4 + e.Cost)), BitConverter.DoubleToInt64Bits(corpus.WeightAt(i)));
         }
     }
 
@@ -151,18 +152,18 @@ public class CorpusTests
     private static CorpusEntry Expected(Corpus corpus, Rng rng)
     {
         var total = 0.0;
-        foreach (var e in corpus.Entries)
+        for (var i = 0; i < corpus.Count; i++)
         {
-            total += e.Weight;
+            total += corpus.WeightAt(i);
         }
         var r = (rng.NextULong() >> 11) * (1.0 / (1UL << 53)) * total;
         var sum = 0.0;
-        foreach (var e in corpus.Entries)
+        for (var i = 0; i < corpus.Count; i++)
         {
-            sum += e.Weight;
+            sum += corpus.WeightAt(i);
             if (sum >= r)
             {
-                return e;
+                return corpus.Entries[i];
             }
         }
         return corpus.Entries[^1];
