@@ -313,7 +313,7 @@ internal sealed class Corpus(FeatureHits? hits = null)
             _costs.Add(entries[i].Cost);
             // Reweigh below sets every weight.
             _weights.Add(0);
-            foreach (var id in ids.AsSpan(i == 0 ? 0 : ends[i - 1], ends[i] - (i == 0 ? 0 : ends[i - 1])))
+            foreach (var id in ids.AsSpan((i == 0 ? 0 : ends[i - 1])..ends[i]))
             {
                 _flatIds.Add(id);
                 terms[id].CoveredBy++;

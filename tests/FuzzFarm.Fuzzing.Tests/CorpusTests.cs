@@ -56,10 +56,38 @@ public class CorpusTests
         }
         corpus.Reweigh();
 
+        AssertWeightsSumFeatureByFeature(corpus, hits);
+    }
+
+    [Fact]
+    public void AfterMinimizingEachKeptEntryStillWeighsWhatItsOwnFeaturesSumTo()
+    {
+        // Minimizing keeps a subset in another order: each kept entry's features must move with it.
+        var hits = new FeatureHits();
+        var corpus = new Corpus(hits);
+        var random = new Random(11);
+        for (var i = 0; i < 300; i++)
+        {
+            uint[] features = [.. Enumerable.Range(0, random.Next(1, 30)).Select(_ => (uint)random.Next(1, 400)).Distinct().Order()];
+            corpus.Add(new CorpusEntry(Same, features, features.Length));
+        }
+        for (var n = 0; n < 5_000; n++)
+        {
+            hits.Record([(uint)random.Next(1, 400)]);
+        }
+        var before = corpus.Count;
+        corpus.Minimize();
+
+        Assert.InRange(corpus.Count, 1, before - 1);
+        AssertWeightsSumFeatureByFeature(corpus, hits);
+    }
+
+    /// <summary>Each entry's weight as a plain loop sums it, term by term in the entry's feature order: exactly, bit for bit.</summary>
+    private static void AssertWeightsSumFeatureByFeature(Corpus corpus, FeatureHits hits)
+    {
         for (var i = 0; i < corpus.Count; i++)
         {
             var e = corpus.Entries[i];
-            // The weight as a plain loop sums it, term by term in the entry's feature order: exactly, bit for bit.
             var rarity = 0.0;
             foreach (var f in e.Features)
             {
