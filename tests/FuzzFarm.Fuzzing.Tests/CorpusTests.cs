@@ -45,11 +45,7 @@ public class CorpusTests
         // An odd number of entries of different lengths sharing features (every path of the interleaved sums), with
         // terms that round differently when added in another order.
         var random = new Random(7);
-        for (var i = 0; i < 41; i++)
-        {
-            uint[] features = [.. Enumerable.Range(0, random.Next(1, 80)).Select(_ => (uint)random.Next(1, 200)).Distinct().Order()];
-            corpus.Add(new CorpusEntry(Same, features, features.Length));
-        }
+        AddRandomEntries(corpus, random, 41, maxLength: 80, range: 200);
         for (var n = 0; n < 20_000; n++)
         {
             hits.Record([(uint)random.Next(1, 200), (uint)random.Next(1, 40)]);
@@ -66,11 +62,7 @@ public class CorpusTests
         var hits = new FeatureHits();
         var corpus = new Corpus(hits);
         var random = new Random(11);
-        for (var i = 0; i < 300; i++)
-        {
-            uint[] features = [.. Enumerable.Range(0, random.Next(1, 30)).Select(_ => (uint)random.Next(1, 400)).Distinct().Order()];
-            corpus.Add(new CorpusEntry(Same, features, features.Length));
-        }
+        AddRandomEntries(corpus, random, 300, maxLength: 30, range: 400);
         for (var n = 0; n < 5_000; n++)
         {
             hits.Record([(uint)random.Next(1, 400)]);
@@ -80,6 +72,16 @@ public class CorpusTests
 
         Assert.InRange(corpus.Count, 1, before - 1);
         AssertWeightsSumFeatureByFeature(corpus, hits);
+    }
+
+    /// <summary>Adds <paramref name="count"/> entries of up to <paramref name="maxLength"/> distinct features below <paramref name="range"/>.</summary>
+    private static void AddRandomEntries(Corpus corpus, Random random, int count, int maxLength, int range)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            uint[] features = [.. Enumerable.Range(0, random.Next(1, maxLength)).Select(_ => (uint)random.Next(1, range)).Distinct().Order()];
+            corpus.Add(new CorpusEntry(Same, features, features.Length));
+        }
     }
 
     /// <summary>Each entry's weight as a plain loop sums it, term by term in the entry's feature order: exactly, bit for bit.</summary>
