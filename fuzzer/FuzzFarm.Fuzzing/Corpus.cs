@@ -313,7 +313,7 @@ internal sealed class Corpus(FeatureHits? hits = null)
             _costs.Add(entries[i].Cost);
             // Reweigh below sets every weight.
             _weights.Add(0);
-            foreach (var id in ids.AsSpan((i == 0 ? 0 : ends[i - 1])..ends[i]))
+            foreach (var id in ids.AsSpan(IdRange(ends, i)))
             {
                 _flatIds.Add(id);
                 terms[id].CoveredBy++;
@@ -345,11 +345,10 @@ internal sealed class Corpus(FeatureHits? hits = null)
         var costs = CollectionsMarshal.AsSpan(_costs);
         var weights = CollectionsMarshal.AsSpan(_weights);
         var sum = 0.0;
-        var start = 0;
         for (var i = 0; i < weights.Length; i += 2)
         {
-            var a = ids[start..ends[i]];
-            var b = i + 1 < weights.Length ? ids[ends[i]..ends[i + 1]] : [];
+            var a = ids[IdRange(ends, i)];
+            var b = i + 1 < weights.Length ? ids[IdRange(ends, i + 1)] : [];
             var (rarityA, rarityB) = Rarities(terms, a, b);
             weights[i] = Weight(rarityA, costs[i]);
             sum += weights[i];
@@ -359,11 +358,13 @@ internal sealed class Corpus(FeatureHits? hits = null)
                 weights[i + 1] = Weight(rarityB, costs[i + 1]);
                 sum += weights[i + 1];
                 _cumulative.Add(sum);
-                start = ends[i + 1];
             }
         }
         BuildGuide();
     }
+
+    /// <summary>Where entry <paramref name="index"/>'s feature ids lie in the flat array whose entries end at <paramref name="ends"/>.</summary>
+    private static Range IdRange(ReadOnlySpan<int> ends, int index) => (index == 0 ? 0 : ends[index - 1])..ends[index];
 
     /// <summary>
     /// The rarities of two entries, each summed in the order <see cref="WeightOf"/> sums it (the same bits), the two
