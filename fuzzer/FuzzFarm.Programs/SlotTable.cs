@@ -43,6 +43,9 @@ public readonly struct SlotTable : IReadOnlyList<LineSlots>
         return new SlotTable(narrow, null);
     }
 
+    /// <summary>The same table in a new array (see <see cref="Program.Packed"/>).</summary>
+    internal SlotTable Copy() => new(_narrow?.Clone() as uint[], _wide?.Clone() as LineSlots[]);
+
     public IEnumerator<LineSlots> GetEnumerator()
     {
         for (var i = 0; i < Count; i++)
