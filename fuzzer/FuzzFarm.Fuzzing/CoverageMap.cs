@@ -48,19 +48,21 @@ internal sealed class CoverageMap
     }
 
     /// <summary>Whether <paramref name="key"/>, not in its home bucket, is missing from the buckets it spilled into.</summary>
-    private static bool IsNew(uint[] seen, int home, uint key)
+    private static bool IsNew(uint[] seen, int home, uint key) => !Probe(seen, home, key).Contains(key);
+
+    /// <summary>
+    /// The lanes of the first bucket from <paramref name="home"/> on that holds <paramref name="key"/> or a free lane:
+    /// where a lookup ends and an insert goes. The walk ends, as <see cref="Remember"/> keeps the table at most half full.
+    /// </summary>
+    private static Span<uint> Probe(uint[] seen, int home, uint key)
     {
         var buckets = seen.Length / Lanes;
         for (var b = home; ; b = (b + 1) & (buckets - 1))
         {
             var lanes = seen.AsSpan(b * Lanes, Lanes);
-            if (lanes.Contains(key))
+            if (lanes.Contains(key) || lanes.Contains(0u))
             {
-                return false;
-            }
-            if (lanes.Contains(0u))
-            {
-                return true;
+                return lanes;
             }
         }
     }
@@ -108,19 +110,11 @@ internal sealed class CoverageMap
         Insert(slot + 1);
     }
 
+    /// <summary>Adds a key not in the table.</summary>
     private void Insert(uint key)
     {
-        var buckets = _seen.Length / Lanes;
-        for (var b = (int)((key - 1) >> _seenShift); ; b = (b + 1) & (buckets - 1))
-        {
-            var lanes = _seen.AsSpan(b * Lanes, Lanes);
-            var free = lanes.IndexOf(0u);
-            if (free >= 0)
-            {
-                lanes[free] = key;
-                return;
-            }
-        }
+        var lanes = Probe(_seen, (int)((key - 1) >> _seenShift), key);
+        lanes[lanes.IndexOf(0u)] = key;
     }
 
     /// <summary>

@@ -86,7 +86,7 @@ public sealed partial class Executor
                 break;
             case Op.Vmsplice:
                 {
-                    if (Stale(st, names.First, 0, _kernel.Pipes.Count))
+                    if (Stale(st, names, 0, _kernel.Pipes.Count))
                     {
                         return;
                     }
@@ -95,7 +95,7 @@ public sealed partial class Executor
                     break;
                 }
             case Op.Read:
-                if (Stale(st, names.First, 0, _kernel.Pipes.Count))
+                if (Stale(st, names, 0, _kernel.Pipes.Count))
                 {
                     return;
                 }
@@ -115,21 +115,21 @@ public sealed partial class Executor
                 }
                 break;
             case Op.Unpin:
-                if (Stale(st, names.First, 0, _kernel.Pins.Count))
+                if (Stale(st, names, 0, _kernel.Pins.Count))
                 {
                     return;
                 }
                 s = _kernel.Unpin(Id(names.First));
                 break;
             case Op.DmaWrite:
-                if (Stale(st, names.First, 0, _kernel.Pins.Count))
+                if (Stale(st, names, 0, _kernel.Pins.Count))
                 {
                     return;
                 }
                 s = DmaWrite(st, Id(names.First), a[1].Number);
                 break;
             case Op.DmaRead:
-                if (Stale(st, names.First, 0, _kernel.Pins.Count))
+                if (Stale(st, names, 0, _kernel.Pins.Count))
                 {
                     return;
                 }
@@ -206,7 +206,7 @@ public sealed partial class Executor
                 s = Status.Done;
                 break;
             case Op.UffdRegister:
-                if (Stale(st, names.First, 0, _kernel.Uffds.Count))
+                if (Stale(st, names, 0, _kernel.Uffds.Count))
                 {
                     return;
                 }
@@ -214,7 +214,7 @@ public sealed partial class Executor
                 break;
             case Op.UffdWp:
                 {
-                    if (Stale(st, names.First, 0, _kernel.Uffds.Count))
+                    if (Stale(st, names, 0, _kernel.Uffds.Count))
                     {
                         return;
                     }
@@ -223,7 +223,7 @@ public sealed partial class Executor
                     break;
                 }
             case Op.UffdResolve:
-                if (Stale(st, names.First, 0, _kernel.Uffds.Count))
+                if (Stale(st, names, 0, _kernel.Uffds.Count))
                 {
                     return;
                 }
@@ -231,7 +231,7 @@ public sealed partial class Executor
                 break;
             case Op.Wait:
                 // Handle ids count from 1 (Async[id - 1]).
-                if (Stale(st, names.First, 1, _kernel.Async.Count + 1))
+                if (Stale(st, names, 1, _kernel.Async.Count + 1))
                 {
                     return;
                 }
@@ -396,13 +396,13 @@ public sealed partial class Executor
     }
 
     /// <summary>
-    /// Skips the line if its first argument (in <paramref name="slot"/>), an id into one of the kernel's lists, is not in
+    /// Skips the line if its first argument (the line's first name), an id into one of the kernel's lists, is not in
     /// [<paramref name="first"/>, <paramref name="end"/>). Ops whose first argument is a file or a thread need no such
     /// check: <see cref="UnboundArgument"/> has already skipped a line whose name holds -1.
     /// </summary>
-    private bool Stale(Statement st, int slot, int first, int end)
+    private bool Stale(Statement st, LineSlots names, int first, int end)
     {
-        var id = _slots[slot];
+        var id = _slots[names.First];
         if (id >= first && id < end)
         {
             return false;
