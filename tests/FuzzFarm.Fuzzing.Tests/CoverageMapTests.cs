@@ -69,4 +69,21 @@ public class CoverageMapTests
         Assert.Equal(140_000u, hits.Of(7));
         Assert.Equal(0u, hits.Of(8));
     }
+
+    [Fact]
+    public void AHitCountStopsAtTheLargestCountInsteadOfWrapping()
+    {
+        var hits = new FeatureHits();
+        var many = Enumerable.Repeat(7u, 1 << 20).ToArray();
+
+        // 2^32 + 2^20 hits: one past the largest count and on, as an overnight campaign's commonest features reach.
+        for (var i = 0; i <= 1 << 12; i++)
+        {
+            hits.Record(many);
+        }
+
+        Assert.Equal(uint.MaxValue, hits.Of(7));
+        hits.Record(many);
+        Assert.Equal(uint.MaxValue, hits.Of(7));
+    }
 }
